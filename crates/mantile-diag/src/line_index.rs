@@ -1,0 +1,188 @@
+//! Byte offsets ⇄ line/column positions, in UTF-8, UTF-16 or Unicode scalar units.
+//!
+//! Lines end at `\n`; a `\r` before it belongs to the line break, so positions
+//! never land between `\r` and `\n`.
+
+/// The unit a column counts in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PositionEncoding {
+    /// Bytes of UTF-8 (LSP `utf-8`).
+    Utf8,
+    /// UTF-16 code units (LSP `utf-16`, the protocol default).
+    Utf16,
+    /// Unicode scalar values (LSP `utf-32`; what a person counts as characters).
+    Utf32,
+}
+
+/// A zero-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Line starts of one text, to convert positions.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset of the start of each line; the first is 0.
+    line_starts: Vec<u32>,
+    len: u32,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(i as u32 + 1);
+            }
+        }
+        LineIndex {
+            line_starts,
+            len: text.len() as u32,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The byte range of line `line` without its line break.
+    pub fn line_range(&self, text: &str, line: u32) -> std::ops::Range<usize> {
+        let line = (line as usize).min(self.line_starts.len() - 1);
+        let start = self.line_starts[line] as usize;
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map(|&s| s as usize - 1)
+            .unwrap_or(self.len as usize);
+        if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// The line that holds byte `offset` (clamped to the text).
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let offset = offset.min(self.len as usize) as u32;
+        (self.line_starts.partition_point(|&s| s <= offset) - 1) as u32
+    }
+
+    /// Converts a byte offset to a line and column in `encoding`. An offset
+    /// inside a multi-byte character is moved back to the character's start.
+    pub fn line_col(&self, text: &str, offset: usize, encoding: PositionEncoding) -> LineCol {
+        let offset = offset.min(text.len());
+        let line = self.line_of(offset);
+        let range = self.line_range(text, line);
+        let mut end = offset.min(range.end).max(range.start);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let slice = &text[range.start..end];
+        let col = match encoding {
+            PositionEncoding::Utf8 => slice.len(),
+            PositionEncoding::Utf16 => slice.chars().map(char::len_utf16).sum(),
+            PositionEncoding::Utf32 => slice.chars().count(),
+        };
+        LineCol {
+            line,
+            col: col as u32,
+        }
+    }
+
+    /// Converts a line and column in `encoding` to a byte offset. Positions past
+    /// the end of a line clamp to the line's end; past the last line, to the
+    /// end of the text. A column inside a character (a UTF-16 surrogate half,
+    /// or a UTF-8 continuation byte) moves to the character's start.
+    pub fn offset(&self, text: &str, pos: LineCol, encoding: PositionEncoding) -> usize {
+        if pos.line as usize >= self.line_starts.len() {
+            return text.len();
+        }
+        let range = self.line_range(text, pos.line);
+        let line = &text[range.clone()];
+        let want = pos.col as usize;
+        let mut units = 0usize;
+        for (i, ch) in line.char_indices() {
+            let w = match encoding {
+                PositionEncoding::Utf8 => ch.len_utf8(),
+                PositionEncoding::Utf16 => ch.len_utf16(),
+                PositionEncoding::Utf32 => 1,
+            };
+            if units + w > want {
+                return range.start + i;
+            }
+            units += w;
+            if units == want {
+                return range.start + i + ch.len_utf8();
+            }
+        }
+        range.end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PositionEncoding::*;
+
+    const TEXT: &str = "a × b\r\nWᵀ ≈ 1 😀 x\nend";
+
+    #[test]
+    fn columns_in_each_encoding() {
+        let idx = LineIndex::new(TEXT);
+        let b = TEXT.find('b').unwrap();
+        assert_eq!(idx.line_col(TEXT, b, Utf8), LineCol { line: 0, col: 5 });
+        assert_eq!(idx.line_col(TEXT, b, Utf16), LineCol { line: 0, col: 4 });
+        assert_eq!(idx.line_col(TEXT, b, Utf32), LineCol { line: 0, col: 4 });
+        let x = TEXT.find('x').unwrap();
+        // "Wᵀ ≈ 1 😀 " : W(1) ᵀ(3 bytes,1 unit) space ≈(3,1) space 1 space 😀(4 bytes, 2 utf16) space
+        assert_eq!(idx.line_col(TEXT, x, Utf8), LineCol { line: 1, col: 16 });
+        assert_eq!(idx.line_col(TEXT, x, Utf16), LineCol { line: 1, col: 10 });
+        assert_eq!(idx.line_col(TEXT, x, Utf32), LineCol { line: 1, col: 9 });
+    }
+
+    #[test]
+    fn round_trips_every_char_boundary() {
+        let idx = LineIndex::new(TEXT);
+        for enc in [Utf8, Utf16, Utf32] {
+            for (off, _) in TEXT.char_indices() {
+                if TEXT.as_bytes()[off] == b'\n' && off > 0 && TEXT.as_bytes()[off - 1] == b'\r' {
+                    continue; // between \r and \n is not a position
+                }
+                let lc = idx.line_col(TEXT, off, enc);
+                assert_eq!(idx.offset(TEXT, lc, enc), off, "{enc:?} at {off}");
+            }
+        }
+    }
+
+    #[test]
+    fn clamps_out_of_range_positions() {
+        let idx = LineIndex::new(TEXT);
+        assert_eq!(idx.offset(TEXT, LineCol { line: 0, col: 99 }, Utf16), 6);
+        assert_eq!(
+            idx.offset(TEXT, LineCol { line: 9, col: 0 }, Utf16),
+            TEXT.len()
+        );
+        // Inside the surrogate pair of 😀: moves to the emoji's start.
+        let emoji = TEXT.find('😀').unwrap();
+        let lc = idx.line_col(TEXT, emoji, Utf16);
+        let mid = LineCol {
+            line: lc.line,
+            col: lc.col + 1,
+        };
+        assert_eq!(idx.offset(TEXT, mid, Utf16), emoji);
+        // A byte offset inside ×: moves back to its start.
+        let times = TEXT.find('×').unwrap();
+        assert_eq!(idx.line_col(TEXT, times + 1, Utf8).col, 2);
+    }
+
+    #[test]
+    fn empty_text_and_trailing_newline() {
+        let idx = LineIndex::new("");
+        assert_eq!(idx.line_col("", 0, Utf16), LineCol { line: 0, col: 0 });
+        let t = "x\n";
+        let idx = LineIndex::new(t);
+        assert_eq!(idx.line_col(t, 2, Utf16), LineCol { line: 1, col: 0 });
+        assert_eq!(idx.line_count(), 2);
+    }
+}
