@@ -1,0 +1,390 @@
+//! Exact arithmetic: `i128` rationals and closed intervals of them.
+//!
+//! Every operation is checked: an overflow gives `None` (the claim becomes
+//! unevaluable) instead of a wrong number or a panic.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An exact rational number `num / den`, always normalised (`den > 0`, gcd 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rational {
+    num: i128,
+    den: i128,
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    a = a.abs();
+    b = b.abs();
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a
+}
+
+impl Rational {
+    pub const ZERO: Rational = Rational { num: 0, den: 1 };
+    pub const ONE: Rational = Rational { num: 1, den: 1 };
+
+    /// `num / den`; `None` when `den` is zero or the value does not fit.
+    pub fn new(num: i128, den: i128) -> Option<Rational> {
+        if den == 0 || num == i128::MIN || den == i128::MIN {
+            return None;
+        }
+        let g = gcd(num, den).max(1);
+        let (mut n, mut d) = (num / g, den / g);
+        if d < 0 {
+            n = -n;
+            d = -d;
+        }
+        Some(Rational { num: n, den: d })
+    }
+
+    pub fn int(v: i128) -> Rational {
+        Rational::new(v, 1).unwrap_or(Rational::ZERO)
+    }
+
+    pub fn numer(self) -> i128 {
+        self.num
+    }
+
+    pub fn denom(self) -> i128 {
+        self.den
+    }
+
+    pub fn is_integer(self) -> bool {
+        self.den == 1
+    }
+
+    pub fn as_integer(self) -> Option<i128> {
+        self.is_integer().then_some(self.num)
+    }
+
+    /// `10^exp` as a rational, `None` past `10^36`.
+    pub fn pow10(exp: i32) -> Option<Rational> {
+        if exp.unsigned_abs() > 36 {
+            return None;
+        }
+        let p = 10i128.checked_pow(exp.unsigned_abs())?;
+        if exp >= 0 {
+            Rational::new(p, 1)
+        } else {
+            Rational::new(1, p)
+        }
+    }
+
+    pub fn checked_add(self, o: Rational) -> Option<Rational> {
+        let g = gcd(self.den, o.den).max(1);
+        let l = self.den / g;
+        let den = l.checked_mul(o.den)?;
+        let a = self.num.checked_mul(o.den / g)?;
+        let b = o.num.checked_mul(l)?;
+        Rational::new(a.checked_add(b)?, den)
+    }
+
+    pub fn checked_neg(self) -> Option<Rational> {
+        Rational::new(self.num.checked_neg()?, self.den)
+    }
+
+    pub fn checked_sub(self, o: Rational) -> Option<Rational> {
+        self.checked_add(o.checked_neg()?)
+    }
+
+    pub fn checked_mul(self, o: Rational) -> Option<Rational> {
+        let g1 = gcd(self.num, o.den).max(1);
+        let g2 = gcd(o.num, self.den).max(1);
+        let n = (self.num / g1).checked_mul(o.num / g2)?;
+        let d = (self.den / g2).checked_mul(o.den / g1)?;
+        Rational::new(n, d)
+    }
+
+    pub fn checked_div(self, o: Rational) -> Option<Rational> {
+        if o.num == 0 {
+            return None;
+        }
+        self.checked_mul(Rational::new(o.den, o.num)?)
+    }
+
+    /// `self^exp` for a small integer exponent (|exp| <= 128).
+    pub fn checked_pow(self, exp: i128) -> Option<Rational> {
+        if exp.abs() > 128 {
+            return None;
+        }
+        let mut acc = Rational::ONE;
+        for _ in 0..exp.abs() {
+            acc = acc.checked_mul(self)?;
+        }
+        if exp < 0 {
+            Rational::ONE.checked_div(acc)
+        } else {
+            Some(acc)
+        }
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.num < 0
+    }
+
+    pub fn abs(self) -> Rational {
+        Rational {
+            num: self.num.saturating_abs(),
+            den: self.den,
+        }
+    }
+
+    /// Nearest integer (halves away from zero); `None` on overflow.
+    pub fn round(self) -> Option<i128> {
+        let two = self.num.checked_mul(2)?;
+        let q = (two.abs().checked_add(self.den)?) / (2 * self.den);
+        Some(if self.num < 0 { -q } else { q })
+    }
+
+    /// An approximate `f64` (for display and scoring only, never comparison).
+    pub fn to_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+
+    /// Decimal text with at most `max_decimals` decimals, trailing zeros trimmed.
+    pub fn to_decimal_string(self, max_decimals: u32) -> String {
+        if self.is_integer() {
+            return self.num.to_string();
+        }
+        let Some(scale) = 10i128.checked_pow(max_decimals) else {
+            return format!("{}", self.to_f64());
+        };
+        let Some(scaled) = self
+            .checked_mul(Rational::int(scale))
+            .and_then(|r| r.round())
+        else {
+            return format!("{}", self.to_f64());
+        };
+        let neg = scaled < 0;
+        let digits = scaled.unsigned_abs().to_string();
+        let width = max_decimals as usize + 1;
+        let digits = if digits.len() < width {
+            format!("{}{}", "0".repeat(width - digits.len()), digits)
+        } else {
+            digits
+        };
+        let (int_part, frac) = digits.split_at(digits.len() - max_decimals as usize);
+        let frac = frac.trim_end_matches('0');
+        let mut s = String::new();
+        if neg {
+            s.push('-');
+        }
+        s.push_str(int_part);
+        if !frac.is_empty() {
+            s.push('.');
+            s.push_str(frac);
+        }
+        s
+    }
+}
+
+impl PartialOrd for Rational {
+    fn partial_cmp(&self, other: &Rational) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Rational {
+    fn cmp(&self, other: &Rational) -> Ordering {
+        // Compare a/b with c/d without overflow where possible.
+        match (
+            self.num.checked_mul(other.den),
+            other.num.checked_mul(self.den),
+        ) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => self
+                .to_f64()
+                .partial_cmp(&other.to_f64())
+                .unwrap_or(Ordering::Equal),
+        }
+    }
+}
+
+impl fmt::Display for Rational {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_integer() {
+            f.write_str(&mantile_diag::format_grouped(self.num))
+        } else {
+            f.write_str(&self.to_decimal_string(6))
+        }
+    }
+}
+
+/// A closed interval `[lo, hi]` of rationals: an exact value has `lo == hi`;
+/// a rounded literal such as `0.168` stands for `[0.1675, 0.1685]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Interval {
+    pub lo: Rational,
+    pub hi: Rational,
+}
+
+impl Interval {
+    pub fn exact(v: Rational) -> Interval {
+        Interval { lo: v, hi: v }
+    }
+
+    pub fn new(a: Rational, b: Rational) -> Interval {
+        if a <= b {
+            Interval { lo: a, hi: b }
+        } else {
+            Interval { lo: b, hi: a }
+        }
+    }
+
+    pub fn is_exact(&self) -> bool {
+        self.lo == self.hi
+    }
+
+    /// The exact value, if the interval is a single point.
+    pub fn exact_value(&self) -> Option<Rational> {
+        self.is_exact().then_some(self.lo)
+    }
+
+    /// The midpoint (the exact value for exact intervals).
+    pub fn mid(&self) -> Rational {
+        if self.is_exact() {
+            return self.lo;
+        }
+        self.lo
+            .checked_add(self.hi)
+            .and_then(|s| s.checked_div(Rational::int(2)))
+            .unwrap_or(self.lo)
+    }
+
+    pub fn overlaps(&self, o: &Interval) -> bool {
+        self.lo <= o.hi && o.lo <= self.hi
+    }
+
+    pub fn add(&self, o: &Interval) -> Option<Interval> {
+        Some(Interval::new(
+            self.lo.checked_add(o.lo)?,
+            self.hi.checked_add(o.hi)?,
+        ))
+    }
+
+    pub fn sub(&self, o: &Interval) -> Option<Interval> {
+        Some(Interval::new(
+            self.lo.checked_sub(o.hi)?,
+            self.hi.checked_sub(o.lo)?,
+        ))
+    }
+
+    pub fn neg(&self) -> Option<Interval> {
+        Some(Interval::new(self.hi.checked_neg()?, self.lo.checked_neg()?))
+    }
+
+    pub fn mul(&self, o: &Interval) -> Option<Interval> {
+        if self.is_exact() && o.is_exact() {
+            return Some(Interval::exact(self.lo.checked_mul(o.lo)?));
+        }
+        let c = [
+            self.lo.checked_mul(o.lo)?,
+            self.lo.checked_mul(o.hi)?,
+            self.hi.checked_mul(o.lo)?,
+            self.hi.checked_mul(o.hi)?,
+        ];
+        let lo = *c.iter().min()?;
+        let hi = *c.iter().max()?;
+        Some(Interval { lo, hi })
+    }
+
+    pub fn div(&self, o: &Interval) -> Option<Interval> {
+        // A divisor interval that touches zero has no useful quotient.
+        if o.lo <= Rational::ZERO && o.hi >= Rational::ZERO {
+            return None;
+        }
+        let inv = Interval::new(
+            Rational::ONE.checked_div(o.lo)?,
+            Rational::ONE.checked_div(o.hi)?,
+        );
+        self.mul(&inv)
+    }
+
+    /// `self ^ exp` for an exact integer exponent.
+    pub fn pow(&self, exp: &Interval) -> Option<Interval> {
+        let e = exp.exact_value()?.as_integer()?;
+        if self.is_exact() {
+            return Some(Interval::exact(self.lo.checked_pow(e)?));
+        }
+        if self.lo.is_negative() || e < 0 {
+            return None;
+        }
+        Some(Interval::new(self.lo.checked_pow(e)?, self.hi.checked_pow(e)?))
+    }
+
+    pub fn min(&self, o: &Interval) -> Interval {
+        Interval::new(self.lo.min(o.lo), self.hi.min(o.hi))
+    }
+
+    pub fn max(&self, o: &Interval) -> Interval {
+        Interval::new(self.lo.max(o.lo), self.hi.max(o.hi))
+    }
+
+    /// Human-readable text: `1,048,576`, `0.16777216`, or `≈0.1678` for ranges.
+    pub fn display(&self) -> String {
+        if let Some(v) = self.exact_value() {
+            if v.is_integer() {
+                return v.to_string();
+            }
+            return v.to_decimal_string(10);
+        }
+        let m = self.mid();
+        if m.is_integer() {
+            format!("≈{m}")
+        } else {
+            format!("≈{}", m.to_decimal_string(6))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(n: i128, d: i128) -> Rational {
+        Rational::new(n, d).unwrap()
+    }
+
+    #[test]
+    fn normalises_and_orders() {
+        assert_eq!(r(2, 4), r(1, 2));
+        assert_eq!(r(1, -2), r(-1, 2));
+        assert!(r(1, 3) < r(1, 2));
+        assert_eq!(Rational::new(1, 0), None);
+    }
+
+    #[test]
+    fn arithmetic_is_exact_beyond_f64() {
+        let big = Rational::int(2_199_023_255_552);
+        let p = big.checked_mul(Rational::int(1_000_000_007)).unwrap();
+        assert_eq!(p.as_integer(), Some(2_199_023_270_945_162_788_864));
+        assert_eq!(r(1, 3).checked_add(r(1, 6)), Some(r(1, 2)));
+        assert_eq!(r(1, 3).checked_div(Rational::ZERO), None);
+        assert_eq!(Rational::int(i128::MAX / 2).checked_mul(Rational::int(4)), None);
+    }
+
+    #[test]
+    fn decimal_text() {
+        assert_eq!(r(16_777_216, 100_000_000).to_decimal_string(4), "0.1678");
+        assert_eq!(r(1, 8).to_decimal_string(6), "0.125");
+        assert_eq!(r(-5, 2).to_decimal_string(0), "-3");
+        assert_eq!(Rational::int(1_048_576).to_string(), "1,048,576");
+    }
+
+    #[test]
+    fn intervals_propagate_rounding() {
+        let a = Interval::new(r(1675, 10000), r(1685, 10000)); // 0.168
+        let b = Interval::exact(r(1, 100)); // 0.01
+        let s = a.add(&b).unwrap();
+        assert!(s.overlaps(&Interval::exact(r(178, 1000))));
+        assert!(!s.overlaps(&Interval::exact(r(179, 1000))));
+        assert_eq!(b.div(&Interval::exact(Rational::ZERO)), None);
+        let p = Interval::exact(Rational::int(10)).pow(&Interval::exact(Rational::int(12)));
+        assert_eq!(p.unwrap().exact_value(), Some(Rational::int(1_000_000_000_000)));
+    }
+}
