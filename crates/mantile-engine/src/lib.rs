@@ -1,1 +1,288 @@
+//! The Mantile workspace engine.
+//!
+//! It knows the workspace layout (which file is a model config, a test spec,
+//! a gap report), holds a [`Snapshot`] of what the workspace contains (the
+//! layer catalog, the files that exist) and runs the right checker on a
+//! file's bytes. It does no I/O: the CLI and the language server read files
+//! and build snapshots, then call [`check_file`]. Both get the same findings.
 
+use mantile_config::{Catalog, ConfigContext, WorkspaceFiles};
+use mantile_diag::{Diagnostic, Rule, SeverityOverrides, TextRange, sort_diagnostics};
+use std::collections::BTreeSet;
+
+pub use mantile_config::rules::INVALID_FILE;
+
+/// Files larger than this are not checked (real configs are a few KB, specs under 100 KB).
+pub const MAX_FILE_SIZE: usize = 8 * 1024 * 1024;
+
+/// Where model configs live, relative to the workspace root.
+pub const CONFIG_DIR: &str = "backend/data/model_configs";
+/// Where layer classes live.
+pub const LAYERS_DIR: &str = "backend/layers";
+/// Where test specs live.
+pub const TESTS_DIR: &str = "tests";
+/// Where gap reports live.
+pub const GAPS_DIR: &str = "model_builder/gaps";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    /// `backend/data/model_configs/*.json`
+    Config,
+    /// `tests/*_tests.md`
+    TestSpec,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Config => "config",
+            FileKind::TestSpec => "test-spec",
+        }
+    }
+}
+
+/// The kind of a file by its path relative to the workspace root.
+pub fn classify(rel_path: &str) -> Option<FileKind> {
+    let (dir, file) = rel_path.rsplit_once('/').unwrap_or(("", rel_path));
+    if dir == CONFIG_DIR && file.ends_with(".json") {
+        Some(FileKind::Config)
+    } else if dir == TESTS_DIR && file.ends_with("_tests.md") {
+        Some(FileKind::TestSpec)
+    } else {
+        None
+    }
+}
+
+/// The kind of a file named explicitly (outside the standard layout): by extension.
+pub fn classify_loose(path: &str) -> Option<FileKind> {
+    if path.ends_with(".json") {
+        Some(FileKind::Config)
+    } else if path.ends_with(".md") {
+        Some(FileKind::TestSpec)
+    } else {
+        None
+    }
+}
+
+/// What the workspace contains, as far as the checks need to know.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub catalog: Catalog,
+    /// Paths (relative to the root, `/`-separated) of the files that exist.
+    pub files: BTreeSet<String>,
+}
+
+impl Snapshot {
+    /// `layer_sources`: `(relative path, text)` of each `backend/layers/*.py`,
+    /// or `None` when that folder does not exist (the built-in catalog is used).
+    pub fn new(
+        layer_sources: Option<&[(String, String)]>,
+        files: impl IntoIterator<Item = String>,
+    ) -> Snapshot {
+        let catalog = match layer_sources {
+            Some(src) => Catalog::from_python(src),
+            None => Catalog::builtin(),
+        };
+        Snapshot {
+            catalog,
+            files: files.into_iter().collect(),
+        }
+    }
+}
+
+impl WorkspaceFiles for Snapshot {
+    fn exists(&self, rel_path: &str) -> bool {
+        self.files.contains(rel_path)
+    }
+}
+
+/// The findings for one file.
+#[derive(Debug)]
+pub struct FileReport {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Every rule of every checker, for `mantile-lsp rules` and settings.
+pub fn all_rules() -> Vec<&'static Rule> {
+    let mut v: Vec<&'static Rule> = mantile_config::RULES.to_vec();
+    v.sort_by_key(|r| r.code);
+    v
+}
+
+/// Checks one file.
+///
+/// `path` is relative to the workspace root when `snapshot` is given (then
+/// workspace checks such as "the gap report exists" run), otherwise it is
+/// only used for the file name.
+pub fn check_file(
+    kind: FileKind,
+    path: &str,
+    bytes: &[u8],
+    snapshot: Option<&Snapshot>,
+    overrides: &SeverityOverrides,
+) -> FileReport {
+    let mut diagnostics = Vec::new();
+    if bytes.len() > MAX_FILE_SIZE {
+        diagnostics.push(Diagnostic::new(
+            &INVALID_FILE,
+            TextRange::empty(0),
+            format!(
+                "file is too large to check ({:.1} MiB; the limit is {} MiB)",
+                bytes.len() as f64 / (1024.0 * 1024.0),
+                MAX_FILE_SIZE / (1024 * 1024)
+            ),
+        ));
+        return FileReport { diagnostics };
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            let len = e.error_len().unwrap_or(bytes.len() - at);
+            diagnostics.push(Diagnostic::new(
+                &INVALID_FILE,
+                TextRange::new(at, at + len),
+                format!(
+                    "file is not valid UTF-8: invalid byte 0x{:02X} at offset {at}",
+                    bytes[at]
+                ),
+            ));
+            return FileReport { diagnostics };
+        }
+    };
+    check_text(kind, path, text, snapshot, overrides)
+}
+
+/// Checks one file's text (the language server's entry point).
+pub fn check_text(
+    kind: FileKind,
+    path: &str,
+    text: &str,
+    snapshot: Option<&Snapshot>,
+    overrides: &SeverityOverrides,
+) -> FileReport {
+    let builtin;
+    let mut diagnostics = match kind {
+        FileKind::Config => {
+            let catalog = match snapshot {
+                Some(s) => &s.catalog,
+                None => {
+                    builtin = Catalog::builtin();
+                    &builtin
+                }
+            };
+            let file_name = path.rsplit('/').next().unwrap_or(path);
+            let ctx = ConfigContext {
+                file_stem: file_name.strip_suffix(".json"),
+                catalog,
+                files: snapshot.map(|s| s as &dyn WorkspaceFiles),
+            };
+            mantile_config::check_config(text, &ctx).diagnostics
+        }
+        FileKind::TestSpec => Vec::new(),
+    };
+    overrides.apply(&mut diagnostics);
+    sort_diagnostics(&mut diagnostics);
+    FileReport { diagnostics }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_workspace_layout() {
+        assert_eq!(
+            classify("backend/data/model_configs/a_b.json"),
+            Some(FileKind::Config)
+        );
+        assert_eq!(classify("backend/data/model_configs/README.md"), None);
+        assert_eq!(
+            classify("tests/attention_tests.md"),
+            Some(FileKind::TestSpec)
+        );
+        assert_eq!(classify("tests/README.md"), None);
+        assert_eq!(classify("tests/sub/x_tests.md"), None);
+        assert_eq!(classify("other/a.json"), None);
+        assert_eq!(classify_loose("/tmp/x.json"), Some(FileKind::Config));
+    }
+
+    #[test]
+    fn invalid_utf8_and_huge_files_get_one_clear_finding() {
+        let r = check_file(
+            FileKind::Config,
+            "x.json",
+            b"{\"a\": \"\xff\"}",
+            None,
+            &SeverityOverrides::default(),
+        );
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].rule.code, "MC000");
+        assert_eq!(r.diagnostics[0].range, TextRange::new(7, 8));
+        assert_eq!(
+            r.diagnostics[0].message,
+            "file is not valid UTF-8: invalid byte 0xFF at offset 7"
+        );
+        let big = vec![b' '; MAX_FILE_SIZE + 1];
+        let r = check_file(
+            FileKind::Config,
+            "x.json",
+            &big,
+            None,
+            &SeverityOverrides::default(),
+        );
+        assert_eq!(r.diagnostics.len(), 1);
+        assert!(
+            r.diagnostics[0]
+                .message
+                .starts_with("file is too large to check (8.0 MiB"),
+            "{}",
+            r.diagnostics[0].message
+        );
+    }
+
+    #[test]
+    fn snapshot_catalog_and_files_reach_the_config_checks() {
+        let layers = vec![(
+            "backend/layers/norm.py".to_string(),
+            "class RMSNormLayer(Layer):\n    \"\"\"RMS norm.\"\"\"\n    def __init__(self, layer_idx, hidden_size, eps=1e-6):\n        pass\n".to_string(),
+        )];
+        let snap = Snapshot::new(Some(&layers), ["model_builder/gaps/x.md".to_string()]);
+        let text = r#"{"model_id": "o_m", "hf_model_id": "o/m", "name": "m", "hidden_size": 8, "num_layers": 1, "vocab_size": 4, "total_params": 8,
+            "layer_types": [{"name": "norm", "class": "NormLayer", "count": 1, "specs": {"hidden_size": 8}}]}"#;
+        let r = check_text(
+            FileKind::Config,
+            "backend/data/model_configs/o_m.json",
+            text,
+            Some(&snap),
+            &SeverityOverrides::default(),
+        );
+        // The workspace defines RMSNormLayer, not NormLayer: the class is unknown there.
+        let codes: Vec<&str> = r.diagnostics.iter().map(|d| d.rule.code).collect();
+        assert_eq!(codes, ["MC030"]);
+        assert!(
+            r.diagnostics[0]
+                .message
+                .contains("did you mean `RMSNormLayer`?")
+        );
+        // Without a snapshot, the built-in catalog knows NormLayer.
+        let r = check_text(
+            FileKind::Config,
+            "o_m.json",
+            text,
+            None,
+            &SeverityOverrides::default(),
+        );
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    }
+
+    #[test]
+    fn overrides_apply() {
+        let text = r#"{"model_id": "x"}"#;
+        let mut o = SeverityOverrides::default();
+        o.set("schema", None);
+        let r = check_text(FileKind::Config, "y.json", text, None, &o);
+        let codes: Vec<&str> = r.diagnostics.iter().map(|d| d.rule.code).collect();
+        assert_eq!(codes, ["MC010"]);
+    }
+}

@@ -377,7 +377,12 @@ impl Parser<'_> {
         let bad = |p: &Parser, msg: &str| {
             let end = p.src[start..]
                 .iter()
-                .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E' | b'_' | b','))
+                .position(|b| {
+                    !matches!(
+                        b,
+                        b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E' | b'_' | b','
+                    )
+                })
                 .map(|i| start + i)
                 .unwrap_or(p.src.len());
             let end = if end == start { start + 1 } else { end };
@@ -412,7 +417,10 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             if !matches!(self.src.get(self.pos), Some(b'0'..=b'9')) {
-                return Err(bad(self, "invalid number: expected a digit in the exponent"));
+                return Err(bad(
+                    self,
+                    "invalid number: expected a digit in the exponent",
+                ));
             }
             self.digits();
         }
@@ -437,7 +445,11 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let Some(&b) = self.src.get(self.pos) else {
-                return Err(self.err_at(start, self.pos - start, "unterminated string: missing closing `\"`"));
+                return Err(self.err_at(
+                    start,
+                    self.pos - start,
+                    "unterminated string: missing closing `\"`",
+                ));
             };
             match b {
                 b'"' => {
@@ -448,7 +460,11 @@ impl Parser<'_> {
                     let esc_start = self.pos;
                     self.pos += 1;
                     let Some(&e) = self.src.get(self.pos) else {
-                        return Err(self.err_at(start, self.pos - start, "unterminated string: missing closing `\"`"));
+                        return Err(self.err_at(
+                            start,
+                            self.pos - start,
+                            "unterminated string: missing closing `\"`",
+                        ));
                     };
                     self.pos += 1;
                     match e {
@@ -474,7 +490,11 @@ impl Parser<'_> {
                     }
                 }
                 b'\n' | b'\r' => {
-                    return Err(self.err_at(start, self.pos - start, "unterminated string: a string cannot span lines"));
+                    return Err(self.err_at(
+                        start,
+                        self.pos - start,
+                        "unterminated string: a string cannot span lines",
+                    ));
                 }
                 0..=0x1f => {
                     return Err(self.err_here("control characters must be escaped in strings"));
@@ -562,7 +582,11 @@ impl Parser<'_> {
                         break;
                     }
                     None => {
-                        return Err(self.err_at(start, 1, "unclosed `[`: the file ends before the matching `]`"));
+                        return Err(self.err_at(
+                            start,
+                            1,
+                            "unclosed `[`: the file ends before the matching `]`",
+                        ));
                     }
                     _ => {
                         return Err(self.err_here(format!(
@@ -595,9 +619,17 @@ impl Parser<'_> {
                 match self.src.get(self.pos) {
                     Some(b'"') => {}
                     None => {
-                        return Err(self.err_at(start, 1, "unclosed `{`: the file ends before the matching `}`"));
+                        return Err(self.err_at(
+                            start,
+                            1,
+                            "unclosed `{`: the file ends before the matching `}`",
+                        ));
                     }
-                    Some(b'\'') => return Err(self.err_here("object keys must use double quotes `\"`, not `'`")),
+                    Some(b'\'') => {
+                        return Err(
+                            self.err_here("object keys must use double quotes `\"`, not `'`")
+                        );
+                    }
                     _ => {
                         let w = self.word_range();
                         return Err(SyntaxError {
@@ -628,7 +660,11 @@ impl Parser<'_> {
                         again: key_range,
                     });
                 }
-                members.push(Member { key, key_range, value });
+                members.push(Member {
+                    key,
+                    key_range,
+                    value,
+                });
                 self.skip_ws()?;
                 match self.src.get(self.pos) {
                     Some(b',') => {
@@ -644,10 +680,16 @@ impl Parser<'_> {
                         break;
                     }
                     None => {
-                        return Err(self.err_at(start, 1, "unclosed `{`: the file ends before the matching `}`"));
+                        return Err(self.err_at(
+                            start,
+                            1,
+                            "unclosed `{`: the file ends before the matching `}`",
+                        ));
                     }
                     Some(b'"') => {
-                        return Err(self.err_here("expected `,` between object members (missing comma?)"));
+                        return Err(
+                            self.err_here("expected `,` between object members (missing comma?)")
+                        );
                     }
                     _ => {
                         return Err(self.err_here(format!(

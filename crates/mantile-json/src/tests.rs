@@ -5,7 +5,12 @@ use expect_test::{Expect, expect};
 fn check_error(text: &str, expect: Expect) {
     let p = parse(text);
     let e = p.error.expect("expected a syntax error");
-    let actual = format!("{:?} {:?}: {}", e.range.as_range(), &text[e.range.as_range()], e.message);
+    let actual = format!(
+        "{:?} {:?}: {}",
+        e.range.as_range(),
+        &text[e.range.as_range()],
+        e.message
+    );
     expect.assert_eq(&actual);
 }
 
@@ -19,7 +24,10 @@ fn keeps_ranges_of_keys_and_values() {
     let d = root.pointer("/c/d").unwrap();
     assert_eq!(&text[d.range.as_range()], r#""x×y""#);
     assert_eq!(d.as_str(), Some("x×y"));
-    assert_eq!(&text[root.pointer("/b/1").unwrap().range.as_range()], "null");
+    assert_eq!(
+        &text[root.pointer("/b/1").unwrap().range.as_range()],
+        "null"
+    );
     assert_eq!(root.range.as_range(), 0..text.len());
 }
 
@@ -56,7 +64,10 @@ fn pointer_with_escapes_and_member_key() {
 fn duplicate_keys_are_reported_and_last_wins() {
     let text = r#"{"k": 1, "k": 2}"#;
     let p = parse(text);
-    assert_eq!(p.root.as_ref().unwrap().get("k").unwrap().as_u128(), Some(2));
+    assert_eq!(
+        p.root.as_ref().unwrap().get("k").unwrap().as_u128(),
+        Some(2)
+    );
     assert_eq!(p.duplicates.len(), 1);
     assert_eq!(&text[p.duplicates[0].again.as_range()], r#""k""#);
     assert_eq!(p.duplicates[0].first.start, 1);
@@ -77,10 +88,22 @@ fn byte_order_mark_is_skipped() {
 
 #[test]
 fn syntax_errors_have_precise_ranges() {
-    check_error("", expect![[r#"0..0 "": the file is empty: expected a JSON object"#]]);
-    check_error("  \n ", expect![[r#"4..4 "": the file is empty: expected a JSON object"#]]);
-    check_error(r#"{"a": 1,}"#, expect![[r#"7..8 ",": trailing comma before `}`"#]]);
-    check_error("[1, 2,\n]", expect![[r#"5..6 ",": trailing comma before `]`"#]]);
+    check_error(
+        "",
+        expect![[r#"0..0 "": the file is empty: expected a JSON object"#]],
+    );
+    check_error(
+        "  \n ",
+        expect![[r#"4..4 "": the file is empty: expected a JSON object"#]],
+    );
+    check_error(
+        r#"{"a": 1,}"#,
+        expect![[r#"7..8 ",": trailing comma before `}`"#]],
+    );
+    check_error(
+        "[1, 2,\n]",
+        expect![[r#"5..6 ",": trailing comma before `]`"#]],
+    );
     check_error(
         "{\"a\": 1\n \"b\": 2}",
         expect![[r#"9..10 "\"": expected `,` between object members (missing comma?)"#]],
@@ -93,26 +116,52 @@ fn syntax_errors_have_precise_ranges() {
         r#"{"a": tru}"#,
         expect![[r#"6..9 "tru": expected a value, found `tru` (did you mean `true`?)"#]],
     );
-    check_error(r#"{a: 1}"#, expect![[r#"1..2 "a": expected a key in double quotes, found `a`"#]]);
+    check_error(
+        r#"{a: 1}"#,
+        expect![[r#"1..2 "a": expected a key in double quotes, found `a`"#]],
+    );
     check_error(
         r#"{"a": "x"#,
         expect![[r#"6..8 "\"x": unterminated string: missing closing `"`"#]],
     );
-    check_error(r#"{"a": 1"#, expect![[r#"0..1 "{": unclosed `{`: the file ends before the matching `}`"#]]);
-    check_error(r#"{"a" 1}"#, expect![[r#"5..6 "1": expected `:` after the key "a", found `1`"#]]);
-    check_error(r#"{"a": 01}"#, expect![[r#"6..8 "01": numbers cannot have leading zeros"#]]);
+    check_error(
+        r#"{"a": 1"#,
+        expect![[r#"0..1 "{": unclosed `{`: the file ends before the matching `}`"#]],
+    );
+    check_error(
+        r#"{"a" 1}"#,
+        expect![[r#"5..6 "1": expected `:` after the key "a", found `1`"#]],
+    );
+    check_error(
+        r#"{"a": 01}"#,
+        expect![[r#"6..8 "01": numbers cannot have leading zeros"#]],
+    );
     check_error(
         r#"{"a": 1_000}"#,
         expect![[r#"6..11 "1_000": JSON numbers cannot contain `_` separators"#]],
     );
     check_error(
         "{\"a\": 1 // count\n}",
-        expect![[r#"8..16 "// count": comments are not allowed in JSON (Mantile loads configs with a strict JSON parser)"#]],
+        expect![[
+            r#"8..16 "// count": comments are not allowed in JSON (Mantile loads configs with a strict JSON parser)"#
+        ]],
     );
-    check_error(r#"{} {}"#, expect![[r#"3..4 "{": unexpected content after the end of the JSON value"#]]);
-    check_error(r#"{"a": "\q"}"#, expect![[r#"7..9 "\\q": invalid escape sequence in string"#]]);
-    check_error("{\"a\": ×}", expect![[r#"6..8 "×": expected a value, found `×`"#]]);
-    check_error(r#"{"a": 'x'}"#, expect![[r#"6..7 "'": strings must use double quotes `"`, not `'`"#]]);
+    check_error(
+        r#"{} {}"#,
+        expect![[r#"3..4 "{": unexpected content after the end of the JSON value"#]],
+    );
+    check_error(
+        r#"{"a": "\q"}"#,
+        expect![[r#"7..9 "\\q": invalid escape sequence in string"#]],
+    );
+    check_error(
+        "{\"a\": ×}",
+        expect![[r#"6..8 "×": expected a value, found `×`"#]],
+    );
+    check_error(
+        r#"{"a": 'x'}"#,
+        expect![[r#"6..7 "'": strings must use double quotes `"`, not `'`"#]],
+    );
 }
 
 #[test]
