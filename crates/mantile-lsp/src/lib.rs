@@ -1,0 +1,8 @@
+//! `mantile-lsp`: the command line (`check`, `rules`) and, later, the language
+//! server. Both are thin edges over `mantile-engine`: this crate reads files,
+//! builds workspace snapshots and prints; it decides nothing about findings.
+
+pub mod cli;
+pub mod disk;
+pub mod render;
+pub mod server;
