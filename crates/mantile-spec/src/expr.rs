@@ -36,8 +36,9 @@ pub enum UnitKind {
 pub fn unit_kind(word: &str) -> Option<UnitKind> {
     Some(match word {
         "elems" | "elem" | "elements" | "element" | "bytes" | "byte" | "B" | "tokens"
-        | "token" | "scalars" | "scalar" | "ms" | "FLOPs" | "FLOPS" | "flops" | "FLOP"
-        | "heads" | "positions" | "experts" | "expert" | "params" => UnitKind::Same,
+        | "token" | "scalars" | "scalar" | "ms" | "FLOPs" | "FLOPS" | "flops" | "FLOP" => {
+            UnitKind::Same
+        }
         "KFLOPs" | "KFLOPS" => UnitKind::Pow10(3),
         "MFLOPs" | "MFLOPS" | "MFLOP" => UnitKind::Pow10(6),
         "GFLOPs" | "GFLOPS" | "GFLOP" => UnitKind::Pow10(9),
@@ -265,10 +266,14 @@ pub fn literal_interval(n: &crate::lex::NumLit, mode: LiteralMode) -> Option<Int
         return Some(Interval::exact(n.value));
     }
     let ulp = Rational::pow10(-(n.decimals as i32))?;
-    if n.truncated {
-        return Some(Interval::new(n.value, n.value.checked_add(ulp)?));
-    }
     let half = ulp.checked_div(Rational::int(2))?;
+    if n.truncated {
+        // `0.000168...` is written both for cut-off and for rounded digits.
+        return Some(Interval::new(
+            n.value.checked_sub(half)?,
+            n.value.checked_add(ulp)?,
+        ));
+    }
     Some(Interval::new(
         n.value.checked_sub(half)?,
         n.value.checked_add(half)?,
@@ -355,6 +360,35 @@ pub fn is_literal_only(e: &Expr) -> bool {
         Expr::Neg(a) | Expr::Unit(a, _) => is_literal_only(a),
         Expr::Bin(_, a, b) => is_literal_only(a) && is_literal_only(b),
         Expr::Call(_, args) => args.iter().all(is_literal_only),
+    }
+}
+
+/// The unit word at the end of the expression, if any.
+pub fn unit_word(e: &Expr, toks: &[Token]) -> Option<String> {
+    match e {
+        Expr::Unit(_, u) => match &toks.get(*u)?.tok {
+            Tok::Ident(w) => Some(w.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Names the expression uses.
+pub fn var_names(e: &Expr, toks: &[Token], out: &mut Vec<String>) {
+    match e {
+        Expr::Num(_) => {}
+        Expr::Var(i) => {
+            if let Some(Tok::Ident(s)) = toks.get(*i).map(|t| &t.tok) {
+                out.push(s.clone());
+            }
+        }
+        Expr::Neg(a) | Expr::Unit(a, _) => var_names(a, toks, out),
+        Expr::Bin(_, a, b) => {
+            var_names(a, toks, out);
+            var_names(b, toks, out);
+        }
+        Expr::Call(_, args) => args.iter().for_each(|a| var_names(a, toks, out)),
     }
 }
 

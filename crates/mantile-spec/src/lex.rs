@@ -239,7 +239,9 @@ pub fn lex(chars: &[LineChar]) -> Vec<Token> {
                 let prev_operand = out.last().is_some_and(|t| t.is_operand_end());
                 let k = next_sig(i + 1);
                 let next_num = k < n && (chars[k].1.is_ascii_digit() || chars[k].1 == '.');
-                if prev_operand {
+                // `a ≈ b` compares; `~W` and `≈2.2` qualify what follows.
+                let spaced = i + 1 < n && (chars[i + 1].1.is_whitespace() || chars[i + 1].2 == Class::Markup);
+                if prev_operand && spaced && k < n {
                     out.push(single(Tok::Eq { approx: true }));
                     pending_approx = next_num;
                 } else if next_num {

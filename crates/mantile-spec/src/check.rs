@@ -1,0 +1,1478 @@
+//! The checker: walks the document line by line, builds claims, binds names,
+//! evaluates, then runs the consistency checks.
+
+use crate::doc::{Doc, LineKind};
+use crate::expr::{
+    self, Expr, LiteralMode, is_literal_only, is_single_literal, literals, parse_exact,
+    parse_prefix, single_var,
+};
+use crate::lex::{Class, Tok, Token, lex};
+use crate::model::*;
+use crate::num::{Interval, Rational};
+use crate::rules::*;
+use mantile_diag::{Diagnostic, Fix, NumberStyle, Severity, TextRange, format_with_style};
+
+#[derive(Clone, Debug)]
+struct Bind {
+    name: String,
+    value: Interval,
+    range: TextRange,
+    trusted: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Region {
+    File,
+    Params,
+    Steps,
+    Expected,
+}
+
+#[derive(Clone, Debug)]
+struct StepResult {
+    name: String,
+    value: Interval,
+    range: TextRange,
+    literal: Option<(Rational, NumberStyle)>,
+    grounded: bool,
+    inputs: Vec<Rational>,
+}
+
+#[derive(Clone, Debug)]
+struct TestSeg {
+    id: String,
+    title: String,
+    heading: TextRange,
+    level: u8,
+    start: usize,
+    end: usize,
+    params_heading: bool,
+    calc_start: Option<usize>,
+    exp_start: Option<usize>,
+    exp_end: usize,
+    inherits: Option<usize>,
+    binds: Vec<Bind>,
+    expected: Vec<(ExpectedMetric, Option<NumberStyle>)>,
+    steps: Vec<StepResult>,
+    per_chip_label: bool,
+    aggregate_label: bool,
+    /// Values of claims in the steps that evaluated without a mismatch.
+    ok_values: Vec<Interval>,
+}
+
+/// One side of a chain under construction: its own tokens and parse.
+#[derive(Clone, Debug)]
+struct Part {
+    toks: Vec<Token>,
+    expr: Option<Expr>,
+    range: TextRange,
+}
+
+#[derive(Clone, Debug)]
+struct Chain {
+    parts: Vec<Part>,
+    region: Region,
+    has_bold: bool,
+    code_block: bool,
+    /// Names before the target on a parameter line (`hidden_size` in
+    /// ``hidden_size `d` = **1024**``).
+    extra_names: Vec<String>,
+}
+
+struct Conversion {
+    left: Part,
+    right: Token,
+}
+
+pub(crate) struct Checker<'a> {
+    doc: Doc<'a>,
+    tests: Vec<TestSeg>,
+    file_binds: Vec<Bind>,
+    claims: Vec<Claim>,
+    diags: Vec<Diagnostic>,
+}
+
+fn parse_test_heading(text: &str) -> Option<(String, String)> {
+    let rest = text.strip_prefix("Test ")?.trim_start();
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ':' || c == '—' || c == ',')
+        .unwrap_or(rest.len());
+    let id = &rest[..end];
+    if !valid_id(id) {
+        return None;
+    }
+    let title = rest[end..]
+        .trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '—' || c == '-')
+        .trim()
+        .to_string();
+    Some((id.to_string(), title))
+}
+
+fn valid_id(id: &str) -> bool {
+    let (prefix, num) = split_id(id);
+    !num.is_empty()
+        && prefix
+            .split('-')
+            .filter(|s| !s.is_empty())
+            .all(|seg| seg.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        && (prefix.is_empty() || prefix.ends_with('-'))
+}
+
+/// `CP-3a` → (`CP-`, `3a`); `0` → (``, `0`).
+fn split_id(id: &str) -> (&str, &str) {
+    let digits_start = id
+        .char_indices()
+        .rev()
+        .skip_while(|(_, c)| c.is_ascii_lowercase())
+        .take_while(|(_, c)| c.is_ascii_digit())
+        .last()
+        .map(|(i, _)| i)
+        .unwrap_or(id.len());
+    (&id[..digits_start], &id[digits_start..])
+}
+
+fn id_number(num: &str) -> Option<(u64, bool)> {
+    let d: String = num.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let n = d.parse().ok()?;
+    Some((n, d.len() != num.len()))
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn new(text: &'a str) -> Checker<'a> {
+        Checker {
+            doc: Doc::parse(text),
+            tests: Vec::new(),
+            file_binds: Vec::new(),
+            claims: Vec::new(),
+            diags: Vec::new(),
+        }
+    }
+
+    fn segment_tests(&mut self) {
+        let hs = &self.doc.headings;
+        let text_len = self.doc.text.len();
+        let test_idx: Vec<(usize, String, String)> = hs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| parse_test_heading(&h.text).map(|(id, t)| (i, id, t)))
+            .collect();
+        for (k, (hi, id, title)) in test_idx.iter().enumerate() {
+            let h = &hs[*hi];
+            let hard_end = test_idx
+                .get(k + 1)
+                .map(|(j, _, _)| hs[*j].range.start as usize)
+                .unwrap_or(text_len);
+            let mut seg = TestSeg {
+                id: id.clone(),
+                title: title.clone(),
+                heading: h.range,
+                level: h.level,
+                start: h.range.start as usize,
+                end: hard_end,
+                params_heading: false,
+                calc_start: None,
+                exp_start: None,
+                exp_end: hard_end,
+                inherits: None,
+                binds: Vec::new(),
+                expected: Vec::new(),
+                steps: Vec::new(),
+                per_chip_label: false,
+                aggregate_label: false,
+                ok_values: Vec::new(),
+            };
+            let mut exp_level = None;
+            for h2 in hs.iter().skip(hi + 1) {
+                let s = h2.range.start as usize;
+                if s >= hard_end {
+                    break;
+                }
+                if let Some(lvl) = exp_level {
+                    if h2.level <= lvl {
+                        seg.exp_end = s;
+                        seg.end = s;
+                        break;
+                    }
+                    continue;
+                }
+                let t = h2.text.to_lowercase();
+                if t.contains("test case parameters") {
+                    seg.params_heading = true;
+                } else if t.contains("expected calculations") {
+                    seg.calc_start.get_or_insert(s);
+                } else if t.contains("expected results") {
+                    seg.exp_start = Some(s);
+                    exp_level = Some(h2.level);
+                } else if h2.level <= h.level {
+                    seg.end = s;
+                    seg.exp_end = s;
+                    break;
+                }
+            }
+            if let Some(es) = seg.exp_start {
+                // A thematic break ends the expected results.
+                if let Some(r) = self
+                    .doc
+                    .rules
+                    .iter()
+                    .find(|r| (r.start as usize) > es && (r.start as usize) < seg.exp_end)
+                {
+                    seg.exp_end = r.start as usize;
+                    seg.end = seg.exp_end;
+                }
+            }
+            self.tests.push(seg);
+        }
+    }
+
+    fn locate(&self, off: usize) -> (Option<usize>, Region) {
+        for (i, t) in self.tests.iter().enumerate() {
+            if off >= t.start && off < t.end {
+                let calc = t.calc_start.or(t.exp_start).unwrap_or(t.end);
+                let region = if off < calc {
+                    Region::Params
+                } else if t.exp_start.is_some_and(|e| off >= e) && off < t.exp_end {
+                    Region::Expected
+                } else {
+                    Region::Steps
+                };
+                return (Some(i), region);
+            }
+        }
+        (None, Region::File)
+    }
+
+    fn lookup(&self, test: Option<usize>, name: &str) -> Option<&Bind> {
+        let mut t = test;
+        let mut depth = 0;
+        while let Some(i) = t {
+            if let Some(b) = self.tests[i].binds.iter().rev().find(|b| b.name == name) {
+                return Some(b);
+            }
+            t = self.tests[i].inherits;
+            depth += 1;
+            if depth > 16 {
+                break;
+            }
+        }
+        self.file_binds.iter().rev().find(|b| b.name == name)
+    }
+
+    fn lookup_alias(&self, test: Option<usize>, name: &str) -> Option<&Bind> {
+        self.lookup(test, name).or_else(|| match name {
+            "bytes" | "bytes_per_element" => self.lookup(test, "bytes_per_elem"),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn run(mut self) -> SpecReport {
+        self.segment_tests();
+        let lines: Vec<_> = self.doc.lines.clone();
+        let mut open: Option<(Chain, Option<usize>)> = None;
+        for line in &lines {
+            match line.kind {
+                LineKind::Blank => continue,
+                LineKind::Text | LineKind::Code => {}
+                _ => {
+                    if let Some((c, t)) = open.take() {
+                        self.finish(c, t);
+                    }
+                    continue;
+                }
+            }
+            let off = line.range.start as usize;
+            let (test, region) = self.locate(off);
+            let chars = self.doc.line_chars(line);
+            let toks = lex(&chars);
+            let line_text = self.doc.slice(line.range).to_string();
+            if let Some(ti) = test {
+                self.line_facts(ti, region, &line_text, &toks);
+            }
+            let (chains, convs) = scan(&toks);
+            let mut rest = chains.into_iter().peekable();
+            // A line that starts with `=` continues the open chain.
+            if let Some(first) = rest.peek()
+                && first.0
+                && let Some((mut c, t)) = open.take()
+            {
+                if t == test {
+                    let (_, parts) = rest.next().unwrap_or_default();
+                    c.parts.extend(parts.into_iter().skip(1).map(|p| make_part(&toks, p)));
+                    c.has_bold |= line_has_bold(&toks);
+                    open = Some((c, t));
+                } else {
+                    self.finish(c, t);
+                }
+            } else if let Some((c, t)) = open.take() {
+                self.finish(c, t);
+            }
+            let mut prev_end = 0usize;
+            let mut count = 0usize;
+            for (cont, spec) in rest {
+                count += 1;
+                if let Some((c, t)) = open.take() {
+                    self.finish(c, t);
+                }
+                let first_lo = spec.first().map(|p| p.0).unwrap_or(0);
+                let last_hi = spec.last().map(|p| p.1).unwrap_or(0);
+                let extra_names = if matches!(region, Region::Params | Region::File) {
+                    toks.get(prev_end..first_lo)
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter_map(|t| match &t.tok {
+                            Tok::Ident(s) if s.contains('_') => Some(s.clone()),
+                            _ => None,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                prev_end = last_hi;
+                let mut parts: Vec<Part> = spec.into_iter().map(|p| make_part(&toks, p)).collect();
+                if cont && parts.first().is_some_and(|p| p.toks.is_empty()) {
+                    parts.remove(0);
+                }
+                let chain = Chain {
+                    parts,
+                    region,
+                    has_bold: line_has_bold(&toks),
+                    code_block: line.kind == LineKind::Code,
+                    extra_names,
+                };
+                open = Some((chain, test));
+            }
+            if count > 1
+                && let Some((c, t)) = open.take()
+            {
+                // Several claims on one line: a `= ...` line below continues
+                // none of them.
+                self.finish(c, t);
+            }
+            for conv in convs {
+                self.conversion(conv, test, &toks);
+            }
+        }
+        if let Some((c, t)) = open.take() {
+            self.finish(c, t);
+        }
+        self.check_expected();
+        self.check_summaries();
+        self.check_ids();
+        self.check_structure();
+        let tests = self
+            .tests
+            .iter()
+            .map(|t| TestInfo {
+                id: t.id.clone(),
+                title: t.title.clone(),
+                heading_range: t.heading,
+                range: TextRange::new(t.start, t.end),
+                expected: t.expected.iter().map(|(e, _)| e.clone()).collect(),
+            })
+            .collect();
+        let mut stats = SpecStats::default();
+        for c in &self.claims {
+            stats.claims_found += 1;
+            if c.status != ClaimStatus::Unevaluated {
+                stats.claims_evaluated += 1;
+            }
+            if c.status == ClaimStatus::Mismatch {
+                stats.claims_failing += 1;
+            }
+        }
+        mantile_diag::sort_diagnostics(&mut self.diags);
+        SpecReport {
+            diagnostics: self.diags,
+            claims: self.claims,
+            tests,
+            stats,
+        }
+    }
+
+    /// Per-line facts: inheritance, expected metrics, section labels.
+    fn line_facts(&mut self, ti: usize, region: Region, line: &str, toks: &[Token]) {
+        match region {
+            Region::Params => {
+                if let Some(pos) = line.find("Same as ") {
+                    let rest = &line[pos + 8..];
+                    let rest = rest.strip_prefix("Test ").unwrap_or(rest);
+                    let id: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                        .collect();
+                    let found = self.tests[..ti].iter().position(|t| t.id == id).or_else(|| {
+                        // `Test A`, `Test B`: the first, second test of the file.
+                        let mut cs = id.chars();
+                        match (cs.next(), cs.next()) {
+                            (Some(c @ 'A'..='Z'), None) => {
+                                let k = (c as u8 - b'A') as usize;
+                                (k < ti).then_some(k)
+                            }
+                            _ => None,
+                        }
+                    });
+                    match found {
+                        Some(k) if self.tests[ti].inherits.is_none() => {
+                            self.tests[ti].inherits = Some(k)
+                        }
+                        Some(_) => {}
+                        None => {
+                            if let Some(line_start) = toks.first().map(|t| t.range.start as usize) {
+                                let _ = line_start;
+                            }
+                            let start = toks
+                                .iter()
+                                .find(|t| self.doc.slice(t.range) == "Same")
+                                .map(|t| t.range.start as usize);
+                            if let Some(s) = start {
+                                self.diags.push(Diagnostic::new(
+                                    &UNRESOLVED_REFERENCE,
+                                    TextRange::new(s, s + 8 + id.len().min(rest.len())),
+                                    format!("\"Same as {id}\" names no earlier test; its values are not inherited"),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            Region::Expected => {
+                let lower = line.to_lowercase();
+                if lower.contains("per-chip metrics") {
+                    self.tests[ti].per_chip_label = true;
+                }
+                if lower.contains("aggregate metrics") {
+                    self.tests[ti].aggregate_label = true;
+                }
+                if let [name, colon, num, ..] = toks
+                    && let Tok::Ident(n) = &name.tok
+                    && self.doc.slice(colon.range) == ":"
+                    && let Tok::Num(lit) = &num.tok
+                    && n.contains('_')
+                {
+                    if let Some(v) = expr::literal_interval(lit, LiteralMode::Stated) {
+                        let style = (!lit.is_inexact()).then_some(lit.style);
+                        self.tests[ti].expected.push((
+                            ExpectedMetric {
+                                name: n.clone(),
+                                value: v,
+                                display: v.display(),
+                                range: num.range,
+                            },
+                            style,
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn eval_part(
+        &self,
+        part: &Part,
+        test: Option<usize>,
+        mode: LiteralMode,
+        uses: &mut Vec<(BindingUse, bool)>,
+    ) -> Option<Interval> {
+        let e = part.expr.as_ref()?;
+        let mut lookup = |name: &str, idx: usize| -> Option<Interval> {
+            let b = self.lookup_alias(test, name)?;
+            let used_at = part.toks.get(idx).map(|t| t.range).unwrap_or_default();
+            uses.push((
+                BindingUse {
+                    name: name.to_string(),
+                    value: b.value,
+                    bound_at: b.range,
+                    used_at,
+                },
+                b.trusted,
+            ));
+            Some(b.value)
+        };
+        expr::eval(e, &part.toks, mode, &mut lookup)
+    }
+
+    fn finish(&mut self, chain: Chain, test: Option<usize>) {
+        let parts: Vec<Part> = chain.parts.into_iter().filter(|p| p.expr.is_some()).collect();
+        if parts.is_empty() {
+            return;
+        }
+        let target_tok = if parts.len() >= 2 {
+            parts[0]
+                .expr
+                .as_ref()
+                .and_then(single_var)
+                .and_then(|i| parts[0].toks.get(i).cloned())
+        } else {
+            None
+        };
+        let target = target_tok.as_ref().and_then(|t| match &t.tok {
+            Tok::Ident(s) => Some(s.clone()),
+            _ => None,
+        });
+        let sides: &[Part] = if target.is_some() { &parts[1..] } else { &parts[..] };
+        let mut uses = Vec::new();
+        let mut vals: Vec<Option<Interval>> = Vec::new();
+        for p in sides {
+            vals.push(self.eval_part(p, test, LiteralMode::Stated, &mut uses));
+        }
+        let mut status = ClaimStatus::Unevaluated;
+        let mut reference: Option<Interval> = None;
+        if sides.len() >= 2 {
+            let evald: Vec<(usize, Interval)> = vals
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (i, v)))
+                .collect();
+            if evald.len() >= 2 {
+                status = ClaimStatus::Ok;
+                let lit: Vec<(usize, Interval)> = evald
+                    .iter()
+                    .copied()
+                    .filter(|(i, _)| sides[*i].expr.as_ref().is_some_and(is_literal_only))
+                    .collect();
+                let sym: Vec<(usize, Interval)> = evald
+                    .iter()
+                    .copied()
+                    .filter(|(i, _)| !sides[*i].expr.as_ref().is_some_and(is_literal_only))
+                    .collect();
+                reference = Some(evald[0].1);
+                let bpe = self.lookup(test, "bytes_per_elem").map(|b| b.value);
+                let doms = domains(sides);
+                let agree = |a: (usize, Interval), b: (usize, Interval)| -> bool {
+                    if a.1.overlaps(&b.1) {
+                        return true;
+                    }
+                    let Some(bpe) = bpe else { return false };
+                    let conv = |e: Interval, by: Interval| e.mul(&bpe).is_some_and(|x| x.overlaps(&by));
+                    match (doms[a.0], doms[b.0]) {
+                        (Dom::Bytes, Dom::Elems | Dom::Lenient) => conv(b.1, a.1),
+                        (Dom::Elems | Dom::Lenient, Dom::Bytes) => conv(a.1, b.1),
+                        _ => false,
+                    }
+                };
+                if let Some((bad, good)) = find_culprit(&lit, &agree) {
+                    status = ClaimStatus::Mismatch;
+                    reference = Some(good.1);
+                    self.report_literal_mismatch(sides, bad, good);
+                } else if let Some(&(li, lv)) = lit.first() {
+                    reference = Some(lv);
+                    if let Some(&(si, sv)) = sym.iter().find(|&&x| !agree(x, (li, lv))) {
+                        status = ClaimStatus::Mismatch;
+                        reference = Some(sv);
+                        let trusted = uses.iter().all(|(_, t)| *t);
+                        self.report_formula_mismatch(sides, (si, sv), (li, lv), &uses, trusted);
+                    }
+                } else if let Some((bad, good)) = find_culprit(&sym, &agree) {
+                    status = ClaimStatus::Mismatch;
+                    reference = Some(good.1);
+                    self.report_formula_mismatch(sides, bad, good, &uses, false);
+                }
+            }
+        }
+        if status == ClaimStatus::Ok
+            && chain.region == Region::Steps
+            && let (Some(ti), Some(v)) = (test, reference)
+        {
+            self.tests[ti].ok_values.push(v);
+        }
+        // The chain's value for binding: the last side the text states.
+        let stated = vals.iter().rev().flatten().next().copied();
+        if sides.len() >= 2 {
+            let range = TextRange::new(
+                sides[0].range.start as usize,
+                sides.last().map(|p| p.range.end as usize).unwrap_or(0),
+            );
+            let range = match &target_tok {
+                Some(t) => t.range.cover(range),
+                None => range,
+            };
+            let value = reference.or(stated);
+            self.claims.push(Claim {
+                range,
+                kind: ClaimKind::Equation,
+                target: target.clone(),
+                sides: sides
+                    .iter()
+                    .zip(&vals)
+                    .map(|(p, v)| ClaimSide {
+                        range: p.range,
+                        value: *v,
+                    })
+                    .collect(),
+                value: value.map(|v| v.mid()),
+                display: value.map(|v| v.display()).unwrap_or_default(),
+                status,
+                bindings: uses.into_iter().map(|(u, _)| u).collect(),
+            });
+        }
+        // Bindings.
+        let (Some(name), Some(tt)) = (target, target_tok) else {
+            return;
+        };
+        let last = sides.last();
+        let mut value = stated;
+        if matches!(chain.region, Region::Params | Region::File)
+            && let Some(p) = last
+            && p.expr.as_ref().is_some_and(is_single_literal)
+        {
+            value = self.eval_part(p, test, LiteralMode::Exact, &mut Vec::new());
+        }
+        let Some(value) = value else { return };
+        let range = tt.range.cover(last.map(|p| p.range).unwrap_or(tt.range));
+        let trusted = matches!(chain.region, Region::Params | Region::File);
+        let bindable = match chain.region {
+            Region::Params | Region::File => true,
+            Region::Steps => tt.class != Class::Plain || chain.code_block,
+            Region::Expected => false,
+        };
+        if chain.region == Region::Steps
+            && (chain.has_bold || tt.class == Class::Bold)
+            && let Some(ti) = test
+            && let Some(p) = last
+        {
+            let literal = match (&p.expr, p.toks.first()) {
+                (Some(e), Some(Token { tok: Tok::Num(n), .. }))
+                    if is_single_literal(e) && !n.is_inexact() =>
+                {
+                    Some((n.value, n.style))
+                }
+                _ => None,
+            };
+            let mut idx = Vec::new();
+            for s in &sides[..sides.len() - 1] {
+                if let Some(e) = &s.expr {
+                    let mut li = Vec::new();
+                    literals(e, &mut li);
+                    for i in li {
+                        if let Some(Tok::Num(n)) = s.toks.get(i).map(|t| &t.tok) {
+                            idx.push(n.value);
+                        }
+                    }
+                }
+            }
+            let grounded = status == ClaimStatus::Ok;
+            self.tests[ti].steps.push(StepResult {
+                name: name.clone(),
+                value,
+                range: p.range,
+                literal,
+                grounded,
+                inputs: idx,
+            });
+        }
+        if !bindable {
+            return;
+        }
+        let mut names = vec![name];
+        if sides.len() == 1 {
+            names.extend(chain.extra_names);
+        }
+        for n in names {
+            let b = Bind {
+                name: n,
+                value,
+                range,
+                trusted,
+            };
+            match test {
+                Some(ti) => self.tests[ti].binds.push(b),
+                None => self.file_binds.push(b),
+            }
+        }
+    }
+
+    fn report_literal_mismatch(&mut self, sides: &[Part], bad: (usize, Interval), good: (usize, Interval)) {
+        let bp = &sides[bad.0];
+        let gp = &sides[good.0];
+        let gtext = self.doc.slice(gp.range).trim().to_string();
+        let btext = self.doc.slice(bp.range).trim().to_string();
+        let single = bp.expr.as_ref().is_some_and(is_single_literal);
+        let msg = if single {
+            let lit = bp.toks.first().map(|t| self.doc.slice(t.range)).unwrap_or("");
+            format!("`{gtext}` is {}, not {lit}", good.1.display())
+        } else {
+            format!(
+                "`{btext}` is {}, but `{gtext}` is {}",
+                bad.1.display(),
+                good.1.display()
+            )
+        };
+        let mut d = Diagnostic::new(&CLAIM_MISMATCH, bp.range, msg)
+            .with_related(gp.range, format!("this side evaluates to {}", good.1.display()));
+        if let Some(fix) = replacement_fix(bp, good.1) {
+            d = d.with_fix(fix);
+        }
+        self.diags.push(d);
+    }
+
+    fn report_formula_mismatch(
+        &mut self,
+        sides: &[Part],
+        formula: (usize, Interval),
+        numbers: (usize, Interval),
+        uses: &[(BindingUse, bool)],
+        trusted: bool,
+    ) {
+        let fp = &sides[formula.0];
+        let np = &sides[numbers.0];
+        let ftext = self.doc.slice(fp.range).trim().to_string();
+        let ntext = self.doc.slice(np.range).trim().to_string();
+        let mut names: Vec<String> = Vec::new();
+        for (u, _) in uses {
+            if fp.range.contains_inclusive(u.used_at.start as usize) {
+                let s = format!("{} = {}", u.name, u.value.display());
+                if !names.contains(&s) {
+                    names.push(s);
+                }
+            }
+        }
+        let msg = format!(
+            "`{ntext}` is {}, but `{ftext}` is {} with {}",
+            numbers.1.display(),
+            formula.1.display(),
+            names.join(", ")
+        );
+        let mut d = Diagnostic::new(&FORMULA_MISMATCH, np.range, msg)
+            .with_related(fp.range, format!("the formula gives {}", formula.1.display()));
+        if !trusted {
+            d = d.with_severity(Severity::Warning);
+        }
+        if np.expr.as_ref().is_some_and(is_single_literal)
+            && let Some(fix) = replacement_fix(np, formula.1)
+        {
+            d = d.with_fix(fix);
+        }
+        self.diags.push(d);
+    }
+
+    fn conversion(&mut self, conv: Conversion, test: Option<usize>, _toks: &[Token]) {
+        let Tok::Num(lit) = &conv.right.tok else { return };
+        let mut uses = Vec::new();
+        let left = self.eval_part(&conv.left, test, LiteralMode::Stated, &mut uses);
+        let bpe = self.lookup(test, "bytes_per_elem").cloned();
+        let right = expr::literal_interval(lit, LiteralMode::Stated);
+        let range = conv.left.range.cover(conv.right.range);
+        let mut status = ClaimStatus::Unevaluated;
+        let mut value = None;
+        if let (Some(l), Some(b), Some(r)) = (left, bpe.as_ref(), right) {
+            uses.push((
+                BindingUse {
+                    name: "bytes_per_elem".into(),
+                    value: b.value,
+                    bound_at: b.range,
+                    used_at: conv.right.range,
+                },
+                b.trusted,
+            ));
+            if let Some(bytes) = l.mul(&b.value) {
+                value = Some(bytes);
+                status = if bytes.overlaps(&r) {
+                    ClaimStatus::Ok
+                } else {
+                    ClaimStatus::Mismatch
+                };
+                if status == ClaimStatus::Mismatch {
+                    let ltext = self.doc.slice(conv.left.range).trim().to_string();
+                    let mut d = Diagnostic::new(
+                        &CONVERSION_MISMATCH,
+                        conv.right.range,
+                        format!(
+                            "`{ltext}` elements × {} bytes is {} bytes, not {}",
+                            b.value.display(),
+                            bytes.display(),
+                            self.doc.slice(conv.right.range)
+                        ),
+                    )
+                    .with_related(b.range, "bytes_per_elem is bound here");
+                    let part = Part {
+                        toks: vec![conv.right.clone()],
+                        expr: Some(Expr::Num(0)),
+                        range: conv.right.range,
+                    };
+                    if let Some(fix) = replacement_fix(&part, bytes) {
+                        d = d.with_fix(fix);
+                    }
+                    self.diags.push(d);
+                }
+            }
+        }
+        self.claims.push(Claim {
+            range,
+            kind: ClaimKind::Conversion,
+            target: None,
+            sides: vec![
+                ClaimSide {
+                    range: conv.left.range,
+                    value: left,
+                },
+                ClaimSide {
+                    range: conv.right.range,
+                    value: right,
+                },
+            ],
+            value: value.map(|v| v.mid()),
+            display: value.map(|v| v.display()).unwrap_or_default(),
+            status,
+            bindings: uses.into_iter().map(|(u, _)| u).collect(),
+        });
+    }
+
+    fn check_expected(&mut self) {
+        for ti in 0..self.tests.len() {
+            let t = &self.tests[ti];
+            let mut found: Vec<(StepResult, ExpectedMetric, Option<NumberStyle>)> = Vec::new();
+            let mut names: Vec<&str> = t.expected.iter().map(|(e, _)| e.name.as_str()).collect();
+            names.dedup();
+            for name in names {
+                let Some(step) = t.steps.iter().rev().find(|s| s.name == name) else {
+                    continue;
+                };
+                let exps: Vec<&(ExpectedMetric, Option<NumberStyle>)> =
+                    t.expected.iter().filter(|(e, _)| e.name == name).collect();
+                if exps.iter().any(|(e, _)| e.value.overlaps(&step.value)) {
+                    continue;
+                }
+                if found.iter().any(|(s, _, _)| s.name == name) {
+                    continue;
+                }
+                found.push((step.clone(), exps[0].0.clone(), exps[0].1));
+            }
+            let stale: Vec<Rational> = found
+                .iter()
+                .filter(|(s, _, _)| !s.grounded)
+                .filter_map(|(s, _, _)| s.value.exact_value())
+                .collect();
+            let id = t.id.clone();
+            let ok_values = t.ok_values.clone();
+            for (mut step, exp, exp_style) in found {
+                step.grounded |= ok_values.contains(&step.value);
+                let approx = !step.value.is_exact() || !exp.value.is_exact();
+                let tainted = step.inputs.iter().any(|v| stale.contains(v));
+                let sev = if approx { Severity::Warning } else { Severity::Error };
+                let d = if step.grounded && !tainted {
+                    let mut d = Diagnostic::new(
+                        &EXPECTED_MISMATCH,
+                        exp.range,
+                        format!(
+                            "Test {id}: Expected results give {} = {}, but the steps compute {}",
+                            exp.name,
+                            exp.value.display(),
+                            step.value.display()
+                        ),
+                    )
+                    .with_related(step.range, "the steps' result");
+                    if let (Some(v), Some(style)) = (step.value.exact_value(), exp_style)
+                        && let Some(i) = v.as_integer()
+                    {
+                        d = d.with_fix(Fix::replace(
+                            format!("Set {} to {}", exp.name, format_with_style(i, style)),
+                            exp.range,
+                            format_with_style(i, style),
+                        ));
+                    }
+                    d
+                } else {
+                    let mut d = Diagnostic::new(
+                        &EXPECTED_MISMATCH,
+                        step.range,
+                        format!(
+                            "Test {id}: the steps state {} = {}, but Expected results give {}",
+                            step.name,
+                            step.value.display(),
+                            exp.value.display()
+                        ),
+                    )
+                    .with_related(exp.range, "the Expected results value");
+                    if !step.grounded
+                        && let (Some((_, style)), Some(v)) = (step.literal, exp.value.exact_value())
+                        && let Some(i) = v.as_integer()
+                    {
+                        d = d.with_fix(Fix::replace(
+                            format!("Set {} to {}", step.name, format_with_style(i, style)),
+                            step.range,
+                            format_with_style(i, style),
+                        ));
+                    }
+                    d
+                };
+                self.diags.push(d.with_severity(sev));
+            }
+        }
+    }
+
+    fn check_summaries(&mut self) {
+        let tables = self.doc.tables.clone();
+        let mut any_summary = false;
+        let mut listed: Vec<String> = Vec::new();
+        for table in &tables {
+            if self.locate(table.range.start as usize).0.is_some() {
+                continue;
+            }
+            let Some(first) = table.header.first() else { continue };
+            if !first.text.trim_matches('*').eq_ignore_ascii_case("test") {
+                continue;
+            }
+            any_summary = true;
+            let cols: Vec<Option<Column>> = table.header.iter().map(|c| column(&c.text)).collect();
+            for row in &table.rows {
+                let Some(idcell) = row.first() else { continue };
+                let id = idcell.text.trim_matches('*').trim().to_string();
+                listed.push(id.clone());
+                let Some(ti) = self.tests.iter().position(|t| t.id == id) else {
+                    self.diags.push(Diagnostic::new(
+                        &SUMMARY_COVERAGE,
+                        idcell.range,
+                        format!("the summary lists Test {id}, but the file has no such test"),
+                    ));
+                    continue;
+                };
+                for (ci, cell) in row.iter().enumerate().skip(1) {
+                    let Some(Some(col)) = cols.get(ci) else { continue };
+                    let Some((cv, cell_style)) = cell_value(&cell.text) else { continue };
+                    let (name, values): (&str, Vec<(Interval, TextRange)>) = match col {
+                        Column::Metric(m) => (
+                            m,
+                            self.tests[ti]
+                                .expected
+                                .iter()
+                                .filter(|(e, _)| e.name == *m)
+                                .map(|(e, _)| (e.value, e.range))
+                                .collect(),
+                        ),
+                        Column::Param(names) => {
+                            let found = names.iter().find_map(|n| {
+                                self.lookup(Some(ti), n).filter(|b| b.trusted).map(|b| (*n, b))
+                            });
+                            match found {
+                                Some((n, b)) => (n, vec![(b.value, b.range)]),
+                                None => continue,
+                            }
+                        }
+                    };
+                    if values.is_empty() || cv.iter().any(|c| values.iter().any(|(v, _)| v.overlaps(c))) {
+                        continue;
+                    }
+                    let (v, vr) = values[0];
+                    let mut d = Diagnostic::new(
+                        &SUMMARY_MISMATCH,
+                        cell.range,
+                        format!(
+                            "the summary gives Test {id} {} = {}, but the test has {name} = {}",
+                            table.header[ci].text,
+                            cell.text,
+                            v.display()
+                        ),
+                    )
+                    .with_related(vr, format!("Test {id}'s value"));
+                    if let (Some(style), Some(i)) = (cell_style, v.exact_value().and_then(|x| x.as_integer())) {
+                        let src = self.doc.slice(cell.range);
+                        let lead = src.len() - src.trim_start().len();
+                        let inner = TextRange::new(
+                            cell.range.start as usize + lead,
+                            cell.range.start as usize + lead + src.trim().len(),
+                        );
+                        d = d.with_fix(Fix::replace(
+                            format!("Set to {}", format_with_style(i, style)),
+                            inner,
+                            format_with_style(i, style),
+                        ));
+                    }
+                    self.diags.push(d);
+                }
+            }
+        }
+        if any_summary {
+            for t in &self.tests {
+                if !listed.contains(&t.id) {
+                    self.diags.push(Diagnostic::new(
+                        &SUMMARY_COVERAGE,
+                        t.heading,
+                        format!("Test {} is not in the Test Summary table", t.id),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn check_ids(&mut self) {
+        let mut seen: Vec<(String, TextRange)> = Vec::new();
+        let mut last: Vec<(String, u64)> = Vec::new();
+        let mut groups: Vec<(String, Vec<(u64, TextRange)>)> = Vec::new();
+        for t in &self.tests {
+            if let Some((_, r)) = seen.iter().find(|(id, _)| *id == t.id) {
+                self.diags.push(
+                    Diagnostic::new(&DUPLICATE_TEST_ID, t.heading, format!("Test {} appears twice", t.id))
+                        .with_related(*r, "first defined here"),
+                );
+                continue;
+            }
+            seen.push((t.id.clone(), t.heading));
+            let (prefix, num) = split_id(&t.id);
+            let Some((n, sub)) = id_number(num) else { continue };
+            if sub {
+                continue;
+            }
+            if let Some((_, prev)) = last.iter().find(|(p, _)| p == prefix)
+                && n < *prev
+            {
+                self.diags.push(Diagnostic::new(
+                    &TEST_ID_SEQUENCE,
+                    t.heading,
+                    format!("Test {} comes after {prefix}{prev}; IDs should increase", t.id),
+                ));
+            }
+            match last.iter_mut().find(|(p, _)| p == prefix) {
+                Some(e) => e.1 = e.1.max(n),
+                None => last.push((prefix.to_string(), n)),
+            }
+            match groups.iter_mut().find(|(p, _)| p == prefix) {
+                Some(g) => g.1.push((n, t.heading)),
+                None => groups.push((prefix.to_string(), vec![(n, t.heading)])),
+            }
+        }
+        for (prefix, mut nums) in groups {
+            nums.sort_by_key(|(n, _)| *n);
+            for w in nums.windows(2) {
+                if w[1].0 > w[0].0 + 1 {
+                    let missing: Vec<String> = (w[0].0 + 1..w[1].0)
+                        .take(5)
+                        .map(|k| format!("{prefix}{k}"))
+                        .collect();
+                    self.diags.push(Diagnostic::new(
+                        &TEST_ID_SEQUENCE,
+                        w[1].1,
+                        format!(
+                            "test IDs skip from {prefix}{} to {prefix}{}: {} missing",
+                            w[0].0,
+                            w[1].0,
+                            missing.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn check_structure(&mut self) {
+        if self.tests.is_empty() {
+            return;
+        }
+        let first_test = self.tests[0].start;
+        let file_heads: Vec<String> = self
+            .doc
+            .headings
+            .iter()
+            .filter(|h| self.locate(h.range.start as usize).0.is_none())
+            .map(|h| h.text.to_lowercase())
+            .collect();
+        let anchor = self
+            .doc
+            .headings
+            .iter()
+            .find(|h| (h.range.start as usize) < first_test)
+            .map(|h| h.range)
+            .unwrap_or(self.tests[0].heading);
+        for (want, what) in [
+            ("overview", "an `## Overview` section"),
+            ("test summary", "a `## Test Summary` table"),
+            ("conventions", "a `## Conventions Used in All Tests` section"),
+        ] {
+            if !file_heads.iter().any(|h| h.contains(want)) {
+                self.diags.push(Diagnostic::new(
+                    &MISSING_SECTION,
+                    anchor,
+                    format!("the strict test format asks for {what}"),
+                ));
+            }
+        }
+        let mut out = Vec::new();
+        for t in &self.tests {
+            let mut missing = Vec::new();
+            if !t.params_heading {
+                missing.push("### Test case parameters");
+            }
+            if t.calc_start.is_none() {
+                missing.push("### Expected calculations");
+            }
+            if t.exp_start.is_none() {
+                missing.push("### Expected results");
+            } else {
+                if !t.per_chip_label {
+                    missing.push("**Per-chip metrics**");
+                }
+                if !t.aggregate_label {
+                    missing.push("**Aggregate metrics**");
+                }
+            }
+            if !missing.is_empty() {
+                out.push(Diagnostic::new(
+                    &MISSING_SECTION,
+                    t.heading,
+                    format!("Test {} lacks {} (strict test format)", t.id, missing.join(", ")),
+                ));
+            }
+            let _ = t.level;
+        }
+        self.diags.extend(out);
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Column {
+    Metric(&'static str),
+    Param(&'static [&'static str]),
+}
+
+fn column(header: &str) -> Option<Column> {
+    let h = header.trim().trim_matches('*').to_lowercase();
+    Some(match h.as_str() {
+        "flops/chip" | "flops per chip" => Column::Metric("flops_per_chip"),
+        "weight/chip" => Column::Metric("weight_memory_per_chip"),
+        "activation/chip" => Column::Metric("activation_memory_per_chip"),
+        "kv cache/chip" | "kv/chip" => Column::Metric("kv_cache_per_chip"),
+        "comm" | "comm bytes" | "comm/chip" => Column::Metric("communication_bytes"),
+        "compute (ms)" => Column::Metric("compute_time_ms"),
+        "comm (ms)" => Column::Metric("communication_time_ms"),
+        "wall clock (ms)" => Column::Metric("wall_clock_time_ms"),
+        "load (ms)" => Column::Metric("load_time_ms"),
+        "hidden" => Column::Param(&["hidden_size", "d"]),
+        "intermediate" | "d_ff" => Column::Param(&["intermediate_size", "d_ff"]),
+        "batch" => Column::Param(&["batch_size", "B"]),
+        "seq" | "seq len" => Column::Param(&["seq_len", "S"]),
+        "experts" => Column::Param(&["num_experts", "E"]),
+        "top-k" => Column::Param(&["top_k", "k"]),
+        "tp" => Column::Param(&["tensor_parallel", "tp"]),
+        "window" => Column::Param(&["sliding_window", "W"]),
+        "sinks" => Column::Param(&["num_sinks"]),
+        _ => return None,
+    })
+}
+
+/// A summary cell (`8,594,128,896`, `6.93B`, `256KB`, `0.000268`): the values
+/// it may stand for, and its style when it is a plain integer.
+fn cell_value(text: &str) -> Option<(Vec<Interval>, Option<NumberStyle>)> {
+    let t = text.trim().trim_matches('*').trim();
+    let t = t.trim_start_matches(['~', '≈']).trim();
+    let num_end = t
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == ',' || *c == '_' || *c == '.'))
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    let (num, suffix) = t.split_at(num_end);
+    if num.is_empty() || !num.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let r = expr::eval_expr(num)?;
+    let decimals = num.split_once('.').map(|(_, f)| f.len() as i32).unwrap_or(0);
+    let suffix = suffix.trim();
+    let scales: Vec<Rational> = match suffix {
+        "" => vec![Rational::ONE],
+        "K" => vec![Rational::pow10(3)?],
+        "M" => vec![Rational::pow10(6)?],
+        "B" | "G" => vec![Rational::pow10(9)?],
+        "T" => vec![Rational::pow10(12)?],
+        "KB" | "kB" => vec![Rational::pow10(3)?, Rational::int(1 << 10)],
+        "MB" => vec![Rational::pow10(6)?, Rational::int(1 << 20)],
+        "GB" => vec![Rational::pow10(9)?, Rational::int(1 << 30)],
+        "KiB" => vec![Rational::int(1 << 10)],
+        "MiB" => vec![Rational::int(1 << 20)],
+        "GiB" => vec![Rational::int(1 << 30)],
+        _ => return None,
+    };
+    let exact = suffix.is_empty() && decimals == 0;
+    let half = Rational::pow10(-decimals)?.checked_div(Rational::int(2))?;
+    let mut out = Vec::new();
+    for s in scales {
+        let v = if exact {
+            Interval::exact(r)
+        } else {
+            Interval::new(r.checked_sub(half)?, r.checked_add(half)?).mul(&Interval::exact(s))?
+        };
+        out.push(v);
+    }
+    let style = exact.then(|| NumberStyle::detect(num));
+    Some((out, style))
+}
+
+/// A fix replacing a single-literal side with `value`, in the text's style.
+fn replacement_fix(part: &Part, value: Interval) -> Option<Fix> {
+    let e = part.expr.as_ref()?;
+    let idx = {
+        let mut v = Vec::new();
+        literals(e, &mut v);
+        if v.len() != 1 || !is_single_literal(e) {
+            return None;
+        }
+        v[0]
+    };
+    let tok = part.toks.get(idx)?;
+    let Tok::Num(n) = &tok.tok else { return None };
+    let new_text = if let Some(v) = value.exact_value().and_then(|v| v.as_integer()) {
+        if n.decimals > 0 {
+            return None;
+        }
+        format_with_style(v, n.style)
+    } else {
+        // Keep the stated precision.
+        let s = value.mid().to_decimal_string(n.decimals);
+        if n.decimals == 0 {
+            return None;
+        }
+        let mut s = s;
+        let have = s.split_once('.').map(|(_, f)| f.len()).unwrap_or(0) as u32;
+        if have == 0 {
+            s.push('.');
+        }
+        for _ in have..n.decimals {
+            s.push('0');
+        }
+        s
+    };
+    // Keep a trailing `...` or approximation sign out of the edit.
+    let digits_end = tok.range.start as usize
+        + new_text_len_of_literal(tok, n.truncated)?;
+    let range = TextRange::new(tok.range.start as usize, digits_end);
+    Some(Fix::replace(format!("Replace with {new_text}"), range, new_text))
+}
+
+fn new_text_len_of_literal(tok: &Token, truncated: bool) -> Option<usize> {
+    let len = tok.range.len();
+    if truncated {
+        // `...` is three bytes, `…` three bytes too.
+        len.checked_sub(3)
+    } else {
+        Some(len)
+    }
+}
+
+/// Among values that should agree, the one that does not and one it should
+/// match: (bad, good). With two sides the later one is taken as wrong.
+#[allow(clippy::type_complexity)]
+fn find_culprit(
+    vals: &[(usize, Interval)],
+    same: &dyn Fn((usize, Interval), (usize, Interval)) -> bool,
+) -> Option<((usize, Interval), (usize, Interval))> {
+    let n = vals.len();
+    let agree = |a: usize, b: usize| same(vals[a], vals[b]);
+    let all_agree = (0..n).all(|a| (a + 1..n).all(|b| agree(a, b)));
+    if all_agree {
+        return None;
+    }
+    if n == 2 {
+        return Some((vals[1], vals[0]));
+    }
+    for i in 0..n {
+        let others: Vec<usize> = (0..n).filter(|&j| j != i).collect();
+        let alone = others.iter().all(|&j| !agree(i, j));
+        let rest_agree = others
+            .iter()
+            .all(|&a| others.iter().all(|&b| a == b || agree(a, b)));
+        if alone && rest_agree {
+            return Some((vals[i], vals[others[0]]));
+        }
+    }
+    let j = (1..n).find(|&j| !agree(0, j))?;
+    Some((vals[j], vals[0]))
+}
+
+/// Whether a side counts elements or bytes, for `= 524,288 bytes` shorthand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dom {
+    Bytes,
+    Elems,
+    /// A formula with no byte factor: an element count, or already bytes.
+    Lenient,
+    Unknown,
+}
+
+fn domains(sides: &[Part]) -> Vec<Dom> {
+    let mut out: Vec<Dom> = sides
+        .iter()
+        .map(|p| {
+            let Some(e) = p.expr.as_ref() else {
+                return Dom::Unknown;
+            };
+            match expr::unit_word(e, &p.toks).as_deref() {
+                Some("B" | "bytes" | "byte") => return Dom::Bytes,
+                Some("elems" | "elements" | "elem" | "element") => return Dom::Elems,
+                _ => {}
+            }
+            if is_literal_only(e) {
+                return Dom::Unknown;
+            }
+            let mut names = Vec::new();
+            expr::var_names(e, &p.toks, &mut names);
+            if names.iter().any(|n| n.contains("bytes")) {
+                Dom::Bytes
+            } else {
+                Dom::Lenient
+            }
+        })
+        .collect();
+    let mut next = Dom::Unknown;
+    for d in out.iter_mut().rev() {
+        match *d {
+            Dom::Bytes | Dom::Elems => next = *d,
+            Dom::Unknown => *d = next,
+            Dom::Lenient => {}
+        }
+    }
+    out
+}
+
+fn line_has_bold(toks: &[Token]) -> bool {
+    toks.iter().any(|t| t.class == Class::Bold)
+}
+
+fn make_part(toks: &[Token], (lo, hi): (usize, usize)) -> Part {
+    let slice: Vec<Token> = toks.get(lo..hi).map(|s| s.to_vec()).unwrap_or_default();
+    let expr = parse_exact(&slice);
+    let range = match (slice.first(), slice.last()) {
+        (Some(a), Some(b)) => a.range.cover(b.range),
+        _ => toks
+            .get(lo)
+            .or(toks.last())
+            .map(|t| TextRange::empty(t.range.start as usize))
+            .unwrap_or_default(),
+    };
+    Part { toks: slice, expr, range }
+}
+
+fn is_barrier(t: &Tok) -> bool {
+    matches!(t, Tok::Word | Tok::Eq { .. } | Tok::Arrow | Tok::Comma)
+}
+
+/// Finds chains (`a = b = c`) and `→` conversions in a line's tokens.
+/// Each chain is (starts with `=`, token ranges of its sides).
+#[allow(clippy::type_complexity)]
+fn scan(toks: &[Token]) -> (Vec<(bool, Vec<(usize, usize)>)>, Vec<Conversion>) {
+    let mut chains = Vec::new();
+    let mut convs = Vec::new();
+    let mut consumed = 0usize;
+    let mut k = 0usize;
+    let n = toks.len();
+    while k < n {
+        match toks[k].tok {
+            Tok::Eq { .. } => {
+                let cont = k == 0;
+                let lo = barrier_floor(toks, consumed, k);
+                let left = (lo..k).find(|&s| parse_exact(&toks[s..k]).is_some());
+                let mut parts = vec![match left {
+                    Some(s) => (s, k),
+                    None => (k, k),
+                }];
+                let mut cur = k;
+                let mut end = k + 1;
+                loop {
+                    let Some((_, used)) = parse_prefix(&toks[cur + 1..]) else {
+                        break;
+                    };
+                    let a = cur + 1;
+                    let b = a + used;
+                    parts.push((a, b));
+                    end = b;
+                    if b < n && matches!(toks[b].tok, Tok::Eq { .. }) {
+                        cur = b;
+                        continue;
+                    }
+                    break;
+                }
+                // `EP=4 = `x / 4 = y``: a plain-text value does not run into code.
+                let mut split_at = None;
+                for i in 1..parts.len().saturating_sub(1) {
+                    let (a, b) = parts[i];
+                    let (c, _) = parts[i + 1];
+                    if b > a
+                        && toks[a..b].iter().all(|t| t.class == Class::Plain)
+                        && toks.get(c).is_some_and(|t| t.class == Class::Code)
+                    {
+                        split_at = Some(i + 1);
+                        break;
+                    }
+                }
+                if let Some(at) = split_at {
+                    let tail = parts.split_off(at);
+                    if parts.len() >= 2 {
+                        chains.push((cont, parts));
+                    }
+                    parts = tail;
+                }
+                if parts.len() >= 2 {
+                    if end < n && toks[end].tok == Tok::Arrow {
+                        let (a, b) = *parts.last().unwrap_or(&(0, 0));
+                        if let Some(c) = conversion_at(toks, end, (a, b)) {
+                            convs.push(c);
+                        }
+                    }
+                    chains.push((cont, parts));
+                }
+                consumed = end.max(k + 1);
+                k = consumed;
+            }
+            Tok::Arrow => {
+                let lo = barrier_floor(toks, consumed, k);
+                if let Some(s) = (lo..k).find(|&s| parse_exact(&toks[s..k]).is_some())
+                    && let Some(c) = conversion_at(toks, k, (s, k))
+                {
+                    convs.push(c);
+                }
+                consumed = k + 1;
+                k += 1;
+            }
+            _ => k += 1,
+        }
+    }
+    (chains, convs)
+}
+
+/// The first token after the last barrier before `k` (and not before `floor`).
+fn barrier_floor(toks: &[Token], floor: usize, k: usize) -> usize {
+    let mut depth = 0i32;
+    let mut i = k;
+    while i > floor {
+        i -= 1;
+        match &toks[i].tok {
+            Tok::RParen => depth += 1,
+            Tok::LParen => {
+                if depth == 0 {
+                    return i + 1;
+                }
+                depth -= 1;
+            }
+            t if is_barrier(t) && !(matches!(t, Tok::Comma) && depth > 0) => return i + 1,
+            _ => {}
+        }
+    }
+    floor
+}
+
+/// `… elems → 4,096 B` at arrow index `a`; `left` is the element count's tokens.
+fn conversion_at(toks: &[Token], a: usize, left: (usize, usize)) -> Option<Conversion> {
+    let is_bytes = |t: Option<&Token>| {
+        matches!(t.map(|t| &t.tok), Some(Tok::Ident(s)) if s == "B" || s == "bytes" || s == "byte")
+    };
+    let mut j = a + 1;
+    let bytes_before = is_bytes(toks.get(j));
+    if bytes_before {
+        j += 1;
+    }
+    let right = toks.get(j)?;
+    let Tok::Num(_) = right.tok else { return None };
+    let after = toks.get(j + 1);
+    if matches!(after.map(|t| &t.tok), Some(Tok::Op(_) | Tok::Eq { .. } | Tok::LParen)) {
+        return None;
+    }
+    let elems_before = toks[..a].iter().any(|t| {
+        matches!(&t.tok, Tok::Ident(s) if s == "elems" || s == "elements" || s == "elem")
+    });
+    if !(bytes_before || is_bytes(after) || elems_before) {
+        return None;
+    }
+    let left = make_part(toks, left);
+    left.expr.as_ref()?;
+    Some(Conversion {
+        left,
+        right: right.clone(),
+    })
+}

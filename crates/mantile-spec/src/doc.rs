@@ -1,0 +1,305 @@
+//! The Markdown structure of a spec, read with pulldown-cmark's source offsets:
+//! headings, fenced code, tables, thematic breaks, and for every byte whether
+//! it is prose, code, bold, or markup.
+
+use crate::lex::{Class, LineChar};
+use mantile_diag::TextRange;
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+#[derive(Clone, Debug)]
+pub struct Heading {
+    pub level: u8,
+    /// The whole heading line.
+    pub range: TextRange,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CodeBlock {
+    pub range: TextRange,
+    /// The info string (`python`), empty for a plain fence or an indented block.
+    pub info: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub range: TextRange,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub range: TextRange,
+    pub header: Vec<Cell>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// What kind of line this is, for the claim scanner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    Text,
+    Heading,
+    /// A line inside a fenced or indented code block (not the fences).
+    Code,
+    /// A line of a code block that is not arithmetic (python, json, ...).
+    Skip,
+    Table,
+    Rule,
+    Blank,
+}
+
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub range: TextRange,
+    pub kind: LineKind,
+}
+
+pub struct Doc<'a> {
+    pub text: &'a str,
+    class: Vec<Class>,
+    pub headings: Vec<Heading>,
+    pub code_blocks: Vec<CodeBlock>,
+    pub tables: Vec<Table>,
+    pub rules: Vec<TextRange>,
+    pub lines: Vec<Line>,
+}
+
+impl<'a> Doc<'a> {
+    pub fn parse(text: &'a str) -> Doc<'a> {
+        let mut class = vec![Class::Plain; text.len()];
+        let mut headings = Vec::new();
+        let mut code_blocks = Vec::new();
+        let mut tables: Vec<Table> = Vec::new();
+        let mut rules = Vec::new();
+        let mut heading: Option<(u8, TextRange, String)> = None;
+        let mut table: Option<Table> = None;
+        let mut row: Option<Vec<Cell>> = None;
+        let mut in_head = false;
+        let set = |class: &mut Vec<Class>, r: std::ops::Range<usize>, c: Class| {
+            let end = r.end.min(class.len());
+            for b in r.start.min(end)..end {
+                class[b] = c;
+            }
+        };
+        let opts = Options::ENABLE_TABLES | Options::ENABLE_MATH;
+        for (ev, r) in Parser::new_ext(text, opts).into_offset_iter() {
+            let r = r.start.min(text.len())..r.end.min(text.len());
+            match ev {
+                Event::Start(Tag::Heading { level, .. }) => {
+                    heading = Some((level as u8, TextRange::from(r.clone()), String::new()));
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some((level, range, text)) = heading.take() {
+                        headings.push(Heading {
+                            level,
+                            range,
+                            text: text.trim().to_string(),
+                        });
+                    }
+                }
+                Event::Text(t) => {
+                    if let Some(h) = heading.as_mut() {
+                        h.2.push_str(&t);
+                    }
+                }
+                Event::Code(t) => {
+                    if let Some(h) = heading.as_mut() {
+                        h.2.push_str(&t);
+                    }
+                    let src = &text[r.clone()];
+                    let lead = src.len() - src.trim_start_matches('`').len();
+                    let trail = src.len() - src.trim_end_matches('`').len();
+                    if lead + trail <= src.len() {
+                        set(&mut class, r.start..r.end - trail, Class::Code);
+                        set(&mut class, r.start..r.start + lead, Class::Markup);
+                        set(&mut class, r.end - trail..r.end, Class::Markup);
+                    }
+                }
+                Event::Start(Tag::Strong) => {
+                    let src = &text[r.clone()];
+                    if src.len() >= 4 {
+                        for b in r.clone() {
+                            if class[b] == Class::Plain {
+                                class[b] = Class::Bold;
+                            }
+                        }
+                        let m = |c: char| c == '*' || c == '_';
+                        if src.starts_with(m) {
+                            set(&mut class, r.start..r.start + 2, Class::Markup);
+                        }
+                        if src.ends_with(m) {
+                            set(&mut class, r.end - 2..r.end, Class::Markup);
+                        }
+                    }
+                }
+                Event::Start(Tag::Emphasis) => {
+                    let src = &text[r.clone()];
+                    if src.len() >= 2 {
+                        if src.starts_with(['*', '_']) {
+                            set(&mut class, r.start..r.start + 1, Class::Markup);
+                        }
+                        if src.ends_with(['*', '_']) {
+                            set(&mut class, r.end - 1..r.end, Class::Markup);
+                        }
+                    }
+                }
+                Event::Start(Tag::Item) => {
+                    let src = &text[r.clone()];
+                    let marker = src
+                        .char_indices()
+                        .take_while(|(_, c)| c.is_ascii_digit() || matches!(c, '*' | '-' | '+' | '.' | ')'))
+                        .last()
+                        .map(|(i, c)| i + c.len_utf8())
+                        .unwrap_or(0);
+                    set(&mut class, r.start..r.start + marker, Class::Markup);
+                }
+                Event::InlineMath(_) | Event::DisplayMath(_) | Event::Html(_) | Event::InlineHtml(_) => {
+                    set(&mut class, r.clone(), Class::Skip);
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    let info = match kind {
+                        CodeBlockKind::Fenced(info) => info.trim().to_string(),
+                        CodeBlockKind::Indented => String::new(),
+                    };
+                    code_blocks.push(CodeBlock {
+                        range: TextRange::from(r.clone()),
+                        info,
+                    });
+                }
+                Event::Rule => rules.push(TextRange::from(r.clone())),
+                Event::Start(Tag::Table(_)) => {
+                    table = Some(Table {
+                        range: TextRange::from(r.clone()),
+                        header: Vec::new(),
+                        rows: Vec::new(),
+                    });
+                }
+                Event::Start(Tag::TableHead) => {
+                    in_head = true;
+                    row = Some(Vec::new());
+                }
+                Event::End(TagEnd::TableHead) => {
+                    in_head = false;
+                    if let (Some(t), Some(cells)) = (table.as_mut(), row.take()) {
+                        t.header = cells;
+                    }
+                }
+                Event::Start(Tag::TableRow) => row = Some(Vec::new()),
+                Event::End(TagEnd::TableRow) => {
+                    if let (Some(t), Some(cells)) = (table.as_mut(), row.take())
+                        && !in_head
+                    {
+                        t.rows.push(cells);
+                    }
+                }
+                Event::Start(Tag::TableCell) => {
+                    if let Some(cells) = row.as_mut() {
+                        cells.push(Cell {
+                            range: TextRange::from(r.clone()),
+                            text: text[r.clone()].trim().to_string(),
+                        });
+                    }
+                }
+                Event::End(TagEnd::Table) => {
+                    if let Some(t) = table.take() {
+                        tables.push(t);
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        // Lines, each with a kind.
+        let mut lines = Vec::new();
+        let mut start = 0;
+        let bytes = text.as_bytes();
+        while start < text.len() {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|p| start + p)
+                .unwrap_or(text.len());
+            lines.push(Line {
+                range: TextRange::new(start, end),
+                kind: LineKind::Text,
+            });
+            start = end + 1;
+        }
+        let within = |r: TextRange, l: &Line| l.range.start >= r.start && l.range.start < r.end.max(r.start + 1);
+        for l in lines.iter_mut() {
+            let s = &text[l.range.as_range()];
+            if s.trim().is_empty() {
+                l.kind = LineKind::Blank;
+            }
+        }
+        for h in &headings {
+            for l in lines.iter_mut().filter(|l| within(h.range, l)) {
+                l.kind = LineKind::Heading;
+            }
+        }
+        for t in &tables {
+            for l in lines.iter_mut().filter(|l| within(t.range, l)) {
+                l.kind = LineKind::Table;
+            }
+        }
+        for r in &rules {
+            for l in lines.iter_mut().filter(|l| within(*r, l)) {
+                l.kind = LineKind::Rule;
+            }
+        }
+        for cb in &code_blocks {
+            let arithmetic = cb.info.is_empty() || matches!(cb.info.as_str(), "text" | "txt" | "math");
+            let src = &text[cb.range.as_range()];
+            let fenced = src.trim_start().starts_with("```") || src.trim_start().starts_with("~~~");
+            let idx: Vec<usize> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| within(cb.range, l))
+                .map(|(i, _)| i)
+                .collect();
+            for (k, &i) in idx.iter().enumerate() {
+                let fence = fenced && (k == 0 || (k + 1 == idx.len() && {
+                    let t = text[lines[i].range.as_range()].trim();
+                    t.starts_with("```") || t.starts_with("~~~")
+                }));
+                lines[i].kind = if fence || !arithmetic {
+                    LineKind::Skip
+                } else {
+                    LineKind::Code
+                };
+            }
+        }
+        Doc {
+            text,
+            class,
+            headings,
+            code_blocks,
+            tables,
+            rules,
+            lines,
+        }
+    }
+
+    /// The characters of a line, tagged for the lexer.
+    pub fn line_chars(&self, line: &Line) -> Vec<LineChar> {
+        let r = line.range.as_range();
+        let s = &self.text[r.clone()];
+        s.char_indices()
+            .map(|(i, c)| {
+                let off = r.start + i;
+                let class = if line.kind == LineKind::Code {
+                    Class::Code
+                } else {
+                    self.class.get(off).copied().unwrap_or(Class::Plain)
+                };
+                (off, c, class)
+            })
+            .collect()
+    }
+
+    pub fn slice(&self, r: TextRange) -> &str {
+        self.text
+            .get(r.as_range())
+            .unwrap_or("")
+    }
+}

@@ -1,0 +1,119 @@
+//! The public result types of a spec check.
+
+use crate::num::{Interval, Rational};
+use mantile_diag::{Diagnostic, TextRange};
+
+/// Everything one check of a spec found.
+#[derive(Clone, Debug, Default)]
+pub struct SpecReport {
+    pub diagnostics: Vec<Diagnostic>,
+    pub claims: Vec<Claim>,
+    pub tests: Vec<TestInfo>,
+    pub stats: SpecStats,
+}
+
+/// Claim counts for `check --stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpecStats {
+    /// Calculations recognised (a chain `a = b [= c ...]` with two or more
+    /// sides that are expressions, or an element-to-byte `→` conversion).
+    pub claims_found: usize,
+    /// Claims with at least two sides that could be evaluated and compared.
+    pub claims_evaluated: usize,
+    /// Evaluated claims whose sides disagree.
+    pub claims_failing: usize,
+}
+
+impl std::fmt::Display for SpecStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "claims found {}, evaluated {}, failing {}",
+            self.claims_found, self.claims_evaluated, self.claims_failing
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// Every evaluated side agrees (at the precision the text states).
+    Ok,
+    /// Two sides disagree.
+    Mismatch,
+    /// Fewer than two sides could be evaluated (unknown names, prose).
+    Unevaluated,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimKind {
+    /// `lhs = rhs [= ...]`, possibly over several lines.
+    Equation,
+    /// `N elems → M bytes`: `M = N * bytes_per_elem`.
+    Conversion,
+}
+
+/// One side of a claim.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimSide {
+    pub range: TextRange,
+    /// The side's value; a range when the text rounds (`0.168`, `≈2.2`, `2.19...`).
+    pub value: Option<Interval>,
+}
+
+/// A name a claim used, with the value and where it was bound.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BindingUse {
+    pub name: String,
+    pub value: Interval,
+    /// Where the name got its value (a parameter bullet, a derived line, ...).
+    pub bound_at: TextRange,
+    /// Where the claim uses it.
+    pub used_at: TextRange,
+}
+
+/// A calculation found in the text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claim {
+    /// From the first side to the last.
+    pub range: TextRange,
+    pub kind: ClaimKind,
+    /// The name the claim defines (`M` in `M = B*S = 256`), if any.
+    pub target: Option<String>,
+    pub sides: Vec<ClaimSide>,
+    /// The claim's value: the side the others are compared against.
+    pub value: Option<Rational>,
+    /// The value as text (`1,048,576`, `0.16777216`, `≈0.168`).
+    pub display: String,
+    pub status: ClaimStatus,
+    pub bindings: Vec<BindingUse>,
+}
+
+/// A metric from a test's Expected results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpectedMetric {
+    pub name: String,
+    pub value: Interval,
+    pub display: String,
+    /// The number's range.
+    pub range: TextRange,
+}
+
+/// A test (`# Test MHA-1 — ...`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestInfo {
+    pub id: String,
+    pub title: String,
+    pub heading_range: TextRange,
+    /// From the heading to the end of the test.
+    pub range: TextRange,
+    pub expected: Vec<ExpectedMetric>,
+}
+
+/// The claim whose range holds `offset` (the innermost when several do).
+pub fn claim_at(report: &SpecReport, offset: usize) -> Option<&Claim> {
+    report
+        .claims
+        .iter()
+        .filter(|c| c.range.contains_inclusive(offset))
+        .min_by_key(|c| c.range.len())
+}
