@@ -497,12 +497,21 @@ impl<'a> Checker<'a> {
         if parts.is_empty() {
             return;
         }
+        let mut extra_names = chain.extra_names;
         let target_tok = if parts.len() >= 2 {
-            parts[0]
-                .expr
-                .as_ref()
-                .and_then(single_var)
-                .and_then(|i| parts[0].toks.get(i).cloned())
+            match parts[0].expr.as_ref() {
+                // `hidden_size (`d`) = **16**`: the name and its symbol.
+                Some(Expr::Call(f, args))
+                    if args.len() == 1 && !matches!(parts[0].toks.get(*f).map(|t| &t.tok), Some(Tok::Ident(n)) if matches!(n.as_str(), "max" | "min" | "ceil" | "floor")) =>
+                {
+                    if let Some(Tok::Ident(n)) = parts[0].toks.get(*f).map(|t| &t.tok) {
+                        extra_names.push(n.clone());
+                    }
+                    single_var(&args[0]).and_then(|i| parts[0].toks.get(i).cloned())
+                }
+                Some(e) => single_var(e).and_then(|i| parts[0].toks.get(i).cloned()),
+                None => None,
+            }
         } else {
             None
         };
@@ -666,7 +675,7 @@ impl<'a> Checker<'a> {
         }
         let mut names = vec![name];
         if sides.len() == 1 {
-            names.extend(chain.extra_names);
+            names.extend(extra_names);
         }
         for n in names {
             let b = Bind {

@@ -172,7 +172,8 @@ impl Parser<'_> {
     fn postfix(&mut self) -> Option<Expr> {
         let mut e = self.primary()?;
         while let Some(Tok::Ident(w)) = self.peek() {
-            if unit_kind(w).is_none() {
+            // `B` after a name is the name's symbol, not bytes.
+            if unit_kind(w).is_none() || (w == "B" && !matches!(e, Expr::Num(_))) {
                 break;
             }
             // `2 bytes * 3` is fine; `M*d*bytes` never reaches here (operand).
