@@ -90,6 +90,9 @@ pub(crate) struct Checker<'a> {
     file_binds: Vec<Bind>,
     claims: Vec<Claim>,
     diags: Vec<Diagnostic>,
+    /// First pass: only bind simple parameters, so that text above the
+    /// parameter list (assumptions) can use them.
+    prepass: bool,
 }
 
 fn parse_test_heading(text: &str) -> Option<(String, String)> {
@@ -145,6 +148,7 @@ impl<'a> Checker<'a> {
             file_binds: Vec::new(),
             claims: Vec::new(),
             diags: Vec::new(),
+            prepass: false,
         }
     }
 
@@ -267,6 +271,19 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn run(mut self) -> SpecReport {
         self.segment_tests();
+        self.prepass = true;
+        self.walk();
+        self.prepass = false;
+        self.file_binds.clear();
+        self.walk();
+        self.check_expected();
+        self.check_summaries();
+        self.check_ids();
+        self.check_structure();
+        self.report()
+    }
+
+    fn walk(&mut self) {
         let lines: Vec<_> = self.doc.lines.clone();
         let mut open: Option<(Chain, Option<usize>)> = None;
         for line in &lines {
@@ -348,17 +365,18 @@ impl<'a> Checker<'a> {
                 // none of them.
                 self.finish(c, t);
             }
-            for conv in convs {
-                self.conversion(conv, test, &toks);
+            if !self.prepass {
+                for conv in convs {
+                    self.conversion(conv, test, &toks);
+                }
             }
         }
         if let Some((c, t)) = open.take() {
             self.finish(c, t);
         }
-        self.check_expected();
-        self.check_summaries();
-        self.check_ids();
-        self.check_structure();
+    }
+
+    fn report(mut self) -> SpecReport {
         let tests = self
             .tests
             .iter()
@@ -416,6 +434,7 @@ impl<'a> Checker<'a> {
                             self.tests[ti].inherits = Some(k)
                         }
                         Some(_) => {}
+                        None if self.prepass => {}
                         None => {
                             if let Some(line_start) = toks.first().map(|t| t.range.start as usize) {
                                 let _ = line_start;
@@ -435,7 +454,7 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            Region::Expected => {
+            Region::Expected if !self.prepass => {
                 let lower = line.to_lowercase();
                 if lower.contains("per-chip metrics") {
                     self.tests[ti].per_chip_label = true;
@@ -520,6 +539,26 @@ impl<'a> Checker<'a> {
             _ => None,
         });
         let sides: &[Part] = if target.is_some() { &parts[1..] } else { &parts[..] };
+        if self.prepass {
+            if let (Some(name), Some(tt), Some(ti), [p]) = (&target, &target_tok, test, sides)
+                && chain.region == Region::Params
+                && p.expr.as_ref().is_some_and(is_single_literal)
+                && let Some(value) = self.eval_part(p, test, LiteralMode::Exact, &mut Vec::new())
+            {
+                let range = tt.range.cover(p.range);
+                let mut names = vec![name.clone()];
+                names.extend(extra_names);
+                for n in names {
+                    self.tests[ti].binds.push(Bind {
+                        name: n,
+                        value,
+                        range,
+                        trusted: true,
+                    });
+                }
+            }
+            return;
+        }
         let mut uses = Vec::new();
         let mut vals: Vec<Option<Interval>> = Vec::new();
         for p in sides {
@@ -1408,12 +1447,6 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<(usize, usize)>)>, Vec<Conversion>) {
                     parts = tail;
                 }
                 if parts.len() >= 2 {
-                    if end < n && toks[end].tok == Tok::Arrow {
-                        let (a, b) = *parts.last().unwrap_or(&(0, 0));
-                        if let Some(c) = conversion_at(toks, end, (a, b)) {
-                            convs.push(c);
-                        }
-                    }
                     chains.push((cont, parts));
                 }
                 consumed = end.max(k + 1);
@@ -1421,8 +1454,20 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<(usize, usize)>)>, Vec<Conversion>) {
             }
             Tok::Arrow => {
                 let lo = barrier_floor(toks, consumed, k);
-                if let Some(s) = (lo..k).find(|&s| parse_exact(&toks[s..k]).is_some())
-                    && let Some(c) = conversion_at(toks, k, (s, k))
+                let mut left = (lo..k).find(|&s| parse_exact(&toks[s..k]).is_some()).map(|s| (s, k));
+                // `(128 × 1024 = 131,072) elems → 262,144 B`: the count is the
+                // last side of the claim just before.
+                let unit_only = left.is_some_and(|(s, e)| {
+                    e == s + 1
+                        && matches!(&toks[s].tok, Tok::Ident(w) if expr::unit_kind(w).is_some())
+                });
+                if (left.is_none() || unit_only)
+                    && let Some((_, parts)) = chains.last()
+                {
+                    left = parts.last().copied();
+                }
+                if let Some(l) = left
+                    && let Some(c) = conversion_at(toks, k, l)
                 {
                     convs.push(c);
                 }

@@ -179,6 +179,12 @@ impl Parser<'_> {
             // `2 bytes * 3` is fine; `M*d*bytes` never reaches here (operand).
             e = Expr::Unit(Box::new(e), self.pos);
             self.pos += 1;
+            // `FLOPs/byte`, `GB/s`: a compound unit is still a label.
+            if let (Some(Tok::Op('/')), Some(Tok::Ident(w2))) = (self.peek(), self.peek_at(1))
+                && matches!(w2.as_str(), "byte" | "bytes" | "s" | "chip" | "token")
+            {
+                self.pos += 2;
+            }
         }
         Some(e)
     }
