@@ -185,11 +185,15 @@ fn check_names(text: &str, root: &Node, layers: &[LayerView], out: &mut Vec<Diag
         if Category::from_name(name).is_some() {
             continue;
         }
+        // A layer of no standard role (an unsupported kind) has no standard name to follow.
+        let Some(cat) = l.class_str().and_then(Category::of_class) else {
+            continue;
+        };
         let mut message = format!(
             "layer name \"{name}\" is not a standard name (attention, feedforward, norm, embedding)"
         );
         let mut d_fix = None;
-        if let Some(cat) = l.class_str().and_then(Category::of_class) {
+        {
             let std = cat.standard_name();
             let class = l.class_str().unwrap_or_default();
             let rivals: Vec<String> = layers

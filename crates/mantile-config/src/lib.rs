@@ -8,6 +8,7 @@
 pub mod catalog;
 mod check;
 pub mod edit;
+pub mod hover;
 pub mod params;
 pub mod rules;
 pub mod schema;

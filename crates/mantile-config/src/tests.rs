@@ -253,6 +253,32 @@ fn mc021_two_attention_kinds_get_no_rename() {
 }
 
 #[test]
+fn mc021_no_standard_name_for_a_layer_of_unknown_role() {
+    check(
+        &GOOD
+            .replacen(
+                r#""name": "norm",
+      "class": "NormLayer","#,
+                r#""name": "norm",
+      "class": "NormLayer",
+      "count": 5,
+      "specs": {"hidden_size": 64, "has_bias": false, "parameter_count": 64}
+    },
+    {
+      "name": "mtp_head",
+      "class": "MultiTokenPredictionLayer",
+      "supported": false,
+      "gap_report": "gaps/router.md","#,
+                1,
+            )
+            // The new layer states 64 parameters, 5 times.
+            .replacen("80448", "80768", 1)
+            .replacen("80.4K", "80.8K", 1),
+        expect![""],
+    );
+}
+
+#[test]
 fn mc022_layer_order_with_reorder_fix() {
     // Swap the norm and feedforward entries.
     let ff = "    {\n      \"name\": \"feedforward\",\n      \"class\": \"GatedMLPLayer\",\n      \"count\": 2,\n      \"specs\": {\"hidden_size\": 64, \"intermediate_size\": 128, \"parameter_count\": 24576}\n    }";
@@ -545,6 +571,23 @@ fn mc063_attention_counts_must_add_up() {
         expect![[r#"
             MC063 warning 6:17 "3": attention layer counts add up to 2 ("attention" 2), but num_layers is 3
             MC063 warning 6:17 "3": feedforward layer counts add up to 2 ("feedforward" 2), but num_layers is 3
+        "#]],
+    );
+}
+
+#[test]
+fn mc063_more_attention_layers_than_blocks_is_an_error() {
+    check(
+        &good_with(
+            r#""class": "GroupedQueryAttentionLayer",
+      "count": 2"#,
+            r#""class": "GroupedQueryAttentionLayer",
+      "count": 3"#,
+        )
+        .replacen("80448", "92736", 1)
+        .replacen("80.4K", "92.7K", 1),
+        expect![[r#"
+            MC063 error 6:17 "2": attention layer counts add up to 3 ("attention" 3), but num_layers is 2
         "#]],
     );
 }

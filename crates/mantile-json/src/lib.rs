@@ -327,6 +327,7 @@ impl Parser<'_> {
                         }
                     ),
                     "NaN" | "Infinity" => format!("`{w}` is not a JSON number"),
+                    _ if w.chars().count() > 1 => format!("expected a value, found `{w}`"),
                     _ => format!("expected a value, found {}", self.describe_here()),
                 };
                 Err(SyntaxError {

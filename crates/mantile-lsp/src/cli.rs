@@ -66,7 +66,10 @@ pub fn main(args: Vec<String>) -> i32 {
             Ok(a) => check(a),
             Err(e) => usage_error(&e),
         },
-        "rules" => rules(args.get(1).map(String::as_str) == Some("--format") && args.get(2).map(String::as_str) == Some("json")),
+        "rules" => rules(
+            args.get(1).map(String::as_str) == Some("--format")
+                && args.get(2).map(String::as_str) == Some("json"),
+        ),
         other => usage_error(&format!("unknown command `{other}`")),
     }
 }
@@ -148,7 +151,13 @@ fn rules(json: bool) -> i32 {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         for r in rules {
-            println!("{}  {:<24} {:<8} {}", r.code, r.name, r.default_severity.as_str(), r.summary);
+            println!(
+                "{}  {:<24} {:<8} {}",
+                r.code,
+                r.name,
+                r.default_severity.as_str(),
+                r.summary
+            );
         }
     }
     0
@@ -199,7 +208,9 @@ fn check(a: CheckArgs) -> i32 {
         };
         let (snapshot, rel) = match &t.workspace {
             Some((root, rel)) if classify(rel).is_some() => {
-                let snap = snapshots.entry(root.clone()).or_insert_with(|| disk::snapshot(root));
+                let snap = snapshots
+                    .entry(root.clone())
+                    .or_insert_with(|| disk::snapshot(root));
                 (Some(&*snap), rel.clone())
             }
             _ => (None, t.display.to_string_lossy().into_owned()),
@@ -214,7 +225,9 @@ fn check(a: CheckArgs) -> i32 {
             stats: None,
         });
     }
-    let color = a.color.unwrap_or_else(|| std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+    let color = a.color.unwrap_or_else(|| {
+        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    });
     let out = match a.format {
         Format::Human => render::human(&files, color, a.stats),
         Format::Json => render::json(&files),
@@ -222,7 +235,11 @@ fn check(a: CheckArgs) -> i32 {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let summary = render::Summary::of(&files);
-    if summary.error > 0 || (a.strict && summary.warning > 0) { 1 } else { 0 }
+    if summary.error > 0 || (a.strict && summary.warning > 0) {
+        1
+    } else {
+        0
+    }
 }
 
 fn display_path(p: &Path) -> String {

@@ -1,6 +1,8 @@
 //! Reading a Mantile workspace from disk into what the engine needs.
 
-use mantile_engine::{CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, Snapshot, TESTS_DIR, classify, classify_loose};
+use mantile_engine::{
+    CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, Snapshot, TESTS_DIR, classify, classify_loose,
+};
 use std::path::{Path, PathBuf};
 
 /// Whether `dir` is a Mantile workspace root.
@@ -12,8 +14,15 @@ pub fn is_root(dir: &Path) -> bool {
 /// holds `backend/data/model_configs` or `tests/`.
 pub fn find_root(path: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(path).ok()?;
-    let start = if abs.is_dir() { abs.as_path() } else { abs.parent()? };
-    start.ancestors().find(|d| is_root(d)).map(Path::to_path_buf)
+    let start = if abs.is_dir() {
+        abs.as_path()
+    } else {
+        abs.parent()?
+    };
+    start
+        .ancestors()
+        .find(|d| is_root(d))
+        .map(Path::to_path_buf)
 }
 
 /// `path` relative to `root`, with `/` separators.
@@ -74,7 +83,8 @@ pub struct Target {
 
 /// The files to check for one command-line path.
 pub fn targets(path: &Path) -> Result<Vec<Target>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let root = find_root(path);
     let mut out = Vec::new();
     if meta.is_file() {
@@ -83,7 +93,12 @@ pub fn targets(path: &Path) -> Result<Vec<Target>, String> {
             .as_deref()
             .and_then(classify)
             .or_else(|| classify_loose(&path.to_string_lossy()))
-            .ok_or_else(|| format!("`{}` is not a model config (.json) or a test spec (.md)", path.display()))?;
+            .ok_or_else(|| {
+                format!(
+                    "`{}` is not a model config (.json) or a test spec (.md)",
+                    path.display()
+                )
+            })?;
         out.push(Target {
             kind,
             display: path.to_path_buf(),
@@ -96,7 +111,10 @@ pub fn targets(path: &Path) -> Result<Vec<Target>, String> {
     let mut seen = 0usize;
     while let Some(dir) = stack.pop() {
         for p in list(&dir) {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if p.is_dir() {
                 if !name.starts_with('.') && name != "node_modules" && name != "target" {
                     seen += 1;

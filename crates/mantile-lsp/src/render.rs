@@ -48,7 +48,11 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
 
     fn severity(&self, sev: Severity) -> &'static str {
@@ -78,7 +82,10 @@ pub fn human(files: &[CheckedFile], color: bool, stats: bool) -> String {
             out.push_str(&format!(
                 "{}:{line}:{col}: {}: {}\n",
                 st.paint("1", &f.path),
-                st.paint(st.severity(d.severity), &format!("{}[{}]", d.severity, d.rule.code)),
+                st.paint(
+                    st.severity(d.severity),
+                    &format!("{}[{}]", d.severity, d.rule.code)
+                ),
                 d.message
             ));
             snippet(&mut out, &st, &idx, &f.text, d.range, d.severity);
@@ -92,7 +99,11 @@ pub fn human(files: &[CheckedFile], color: bool, stats: bool) -> String {
                 }
             }
             for fix in &d.fixes {
-                out.push_str(&format!("     = {}: {}\n", st.paint("1;32", "fix"), fix.title));
+                out.push_str(&format!(
+                    "     = {}: {}\n",
+                    st.paint("1;32", "fix"),
+                    fix.title
+                ));
             }
             out.push('\n');
         }
@@ -111,7 +122,10 @@ pub fn human(files: &[CheckedFile], color: bool, stats: bool) -> String {
     let with = files.iter().filter(|f| !f.diagnostics.is_empty()).count();
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     if s == Summary::default() {
-        out.push_str(&format!("No findings in {}.\n", plural(files.len(), "file")));
+        out.push_str(&format!(
+            "No findings in {}.\n",
+            plural(files.len(), "file")
+        ));
     } else {
         out.push_str(&format!(
             "Found {}, {}, {}, {} in {} ({} checked).\n",
@@ -126,14 +140,21 @@ pub fn human(files: &[CheckedFile], color: bool, stats: bool) -> String {
     out
 }
 
-fn snippet(out: &mut String, st: &Style, idx: &LineIndex, text: &str, range: TextRange, sev: Severity) {
+fn snippet(
+    out: &mut String,
+    st: &Style,
+    idx: &LineIndex,
+    text: &str,
+    range: TextRange,
+    sev: Severity,
+) {
     let line = idx.line_of(range.start as usize);
     let lr = idx.line_range(text, line);
     let src = &text[lr.clone()];
     let num = (line + 1).to_string();
     let pad = " ".repeat(num.len().max(3));
-    let start = (range.start as usize).clamp(lr.start, lr.end);
-    let end = (range.end as usize).clamp(start, lr.end);
+    let start = floor_boundary(text, (range.start as usize).clamp(lr.start, lr.end));
+    let end = floor_boundary(text, (range.end as usize).clamp(start, lr.end)).max(start);
     let lead: String = text[lr.start..start]
         .chars()
         .map(|c| if c == '\t' { '\t' } else { ' ' })
@@ -145,12 +166,26 @@ fn snippet(out: &mut String, st: &Style, idx: &LineIndex, text: &str, range: Tex
         src.to_string()
     };
     out.push_str(&format!("{pad} {}\n", st.paint("1;34", "|")));
-    out.push_str(&format!("{num:>w$} {} {src_shown}\n", st.paint("1;34", "|"), w = pad.len()));
+    out.push_str(&format!(
+        "{num:>w$} {} {src_shown}\n",
+        st.paint("1;34", "|"),
+        w = pad.len()
+    ));
     out.push_str(&format!(
         "{pad} {} {lead}{}\n",
         st.paint("1;34", "|"),
         st.paint(st.severity(sev), &"^".repeat(width))
     ));
+}
+
+/// The nearest char boundary at or before `i` (ranges of undecodable files
+/// are byte offsets into the original bytes, not into the text shown).
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 #[derive(Serialize)]
@@ -172,7 +207,11 @@ struct JsonRange {
 fn json_range(idx: &LineIndex, text: &str, r: TextRange) -> JsonRange {
     let pos = |o: u32| {
         let (line, column) = human_pos(idx, text, o as usize);
-        JsonPos { line, column, offset: o }
+        JsonPos {
+            line,
+            column,
+            offset: o,
+        }
     };
     JsonRange {
         start: pos(r.start),
@@ -280,5 +319,6 @@ pub fn json(files: &[CheckedFile]) -> String {
         diagnostics,
         summary: Summary::of(files),
     };
-    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")) + "\n"
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        + "\n"
 }
