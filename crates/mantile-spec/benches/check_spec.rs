@@ -1,1 +1,61 @@
-fn main() {}
+//! `cargo bench -p mantile-spec`: checks `attention_tests.md` end to end.
+//!
+//! The reference file is read from `../shared/mantile-ref/tests/` beside the
+//! checkout when it is there; otherwise a synthetic spec of the same size is
+//! generated, so the benchmark always runs.
+
+use std::path::PathBuf;
+
+fn main() {
+    divan::main();
+}
+
+fn spec_text() -> (String, &'static str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/mantile-ref/tests/attention_tests.md");
+    match std::fs::read_to_string(&path) {
+        Ok(t) => (t, "attention_tests.md"),
+        Err(_) => (synthetic(2_700), "synthetic"),
+    }
+}
+
+/// A spec of about `lines` lines in the reference files' style.
+fn synthetic(lines: usize) -> String {
+    let mut out = String::from(
+        "# Attention Tests\n\n## Overview\n\nSynthetic.\n\n## Conventions Used in All Tests\n\n* `bytes_per_elem = 2`\n\n",
+    );
+    let mut i = 1;
+    while out.lines().count() < lines {
+        let d = 512 * (i % 4 + 1);
+        let m = 128 * (i % 3 + 1);
+        out.push_str(&format!(
+            "---\n\n# Test SYN-{i} — synthetic\n\n### Test case parameters\n\n* hidden_size `d` = **{d}**\n* batch_size `B` = **2**\n* seq_len `S` = **{}**\n* num_chips = **1**\n\nDerived:\n\n* `M = B*S = {m}`\n\n### Expected calculations (step-by-step)\n\n* FLOPs per projection = `2 * M * d * d`\n* = `2 * {m} * {d} * {d} = {}`\n* X: `M*d` elems = `{m}*{d}={}` → {} B\n* **flops_per_chip = 4 * {} = {}**\n\n### Expected results\n\n**Per-chip metrics**\n\n* flops_per_chip: **{}**\n\n**Aggregate metrics**\n\n* flops_total: **{}**\n\n",
+            m / 2,
+            2 * m * d * d,
+            m * d,
+            2 * m * d,
+            2 * m * d * d,
+            8 * m * d * d,
+            8 * m * d * d,
+            8 * m * d * d,
+        ));
+        i += 1;
+    }
+    out
+}
+
+#[divan::bench]
+fn check_attention_tests(bencher: divan::Bencher) {
+    let (text, _) = spec_text();
+    bencher
+        .with_inputs(|| text.clone())
+        .bench_refs(|t| mantile_spec::check_spec(t));
+}
+
+#[divan::bench]
+fn check_synthetic_2700_lines(bencher: divan::Bencher) {
+    let text = synthetic(2_700);
+    bencher
+        .with_inputs(|| text.clone())
+        .bench_refs(|t| mantile_spec::check_spec(t));
+}

@@ -299,9 +299,24 @@ impl<'a> Checker<'a> {
             }
             let off = line.range.start as usize;
             let (test, region) = self.locate(off);
+            if self.prepass && region != Region::Params {
+                if let Some((c, t)) = open.take() {
+                    self.finish(c, t);
+                }
+                continue;
+            }
+            let raw = self.doc.slice(line.range);
+            let may_claim = raw.contains(['=', '≈', '~', '→']) || raw.contains("->");
+            if !may_claim && region != Region::Expected && !raw.contains("Same as ") {
+                // Prose without any claim: it only ends an open chain.
+                if let Some((c, t)) = open.take() {
+                    self.finish(c, t);
+                }
+                continue;
+            }
             let chars = self.doc.line_chars(line);
             let toks = lex(&chars);
-            let line_text = self.doc.slice(line.range).to_string();
+            let line_text = raw.to_string();
             if let Some(ti) = test {
                 self.line_facts(ti, region, &line_text, &toks);
             }

@@ -225,6 +225,13 @@ impl<'a> Doc<'a> {
             });
             start = end + 1;
         }
+        // Lines whose start lies in `r` (a binary search: lines are sorted).
+        let span = |lines: &[Line], r: TextRange| -> std::ops::Range<usize> {
+            let end = r.end.max(r.start + 1);
+            let a = lines.partition_point(|l| l.range.start < r.start);
+            let b = lines.partition_point(|l| l.range.start < end);
+            a..b.max(a)
+        };
         let within = |r: TextRange, l: &Line| l.range.start >= r.start && l.range.start < r.end.max(r.start + 1);
         for l in lines.iter_mut() {
             let s = &text[l.range.as_range()];
@@ -233,17 +240,20 @@ impl<'a> Doc<'a> {
             }
         }
         for h in &headings {
-            for l in lines.iter_mut().filter(|l| within(h.range, l)) {
+            let sp = span(&lines, h.range);
+            for l in &mut lines[sp] {
                 l.kind = LineKind::Heading;
             }
         }
         for t in &tables {
-            for l in lines.iter_mut().filter(|l| within(t.range, l)) {
+            let sp = span(&lines, t.range);
+            for l in &mut lines[sp] {
                 l.kind = LineKind::Table;
             }
         }
         for r in &rules {
-            for l in lines.iter_mut().filter(|l| within(*r, l)) {
+            let sp = span(&lines, *r);
+            for l in &mut lines[sp] {
                 l.kind = LineKind::Rule;
             }
         }
@@ -251,11 +261,8 @@ impl<'a> Doc<'a> {
             let arithmetic = cb.info.is_empty() || matches!(cb.info.as_str(), "text" | "txt" | "math");
             let src = &text[cb.range.as_range()];
             let fenced = src.trim_start().starts_with("```") || src.trim_start().starts_with("~~~");
-            let idx: Vec<usize> = lines
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| within(cb.range, l))
-                .map(|(i, _)| i)
+            let idx: Vec<usize> = span(&lines, cb.range)
+                .filter(|&i| within(cb.range, &lines[i]))
                 .collect();
             for (k, &i) in idx.iter().enumerate() {
                 let fence = fenced && (k == 0 || (k + 1 == idx.len() && {
