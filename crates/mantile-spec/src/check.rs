@@ -230,7 +230,11 @@ impl<'a> Checker<'a> {
     }
 
     fn locate(&self, off: usize) -> (Option<usize>, Region) {
-        for (i, t) in self.tests.iter().enumerate() {
+        // Tests are in document order: the candidate is the last one starting
+        // at or before `off`.
+        let k = self.tests.partition_point(|t| t.start <= off);
+        if let Some(i) = k.checked_sub(1) {
+            let t = &self.tests[i];
             if off >= t.start && off < t.end {
                 let calc = t.calc_start.or(t.exp_start).unwrap_or(t.end);
                 let region = if off < calc {
@@ -305,9 +309,13 @@ impl<'a> Checker<'a> {
                 }
                 continue;
             }
-            let raw = self.doc.slice(line.range);
+            let text: &'a str = self.doc.text;
+            let raw: &'a str = text.get(line.range.as_range()).unwrap_or("");
             let may_claim = raw.contains(['=', '≈', '~', '→']) || raw.contains("->");
-            if !may_claim && region != Region::Expected && !raw.contains("Same as ") {
+            let facts = (region == Region::Expected && raw.contains(':'))
+                || (region == Region::Expected && raw.contains("metrics"))
+                || raw.contains("Same as ");
+            if !may_claim && !facts {
                 // Prose without any claim: it only ends an open chain.
                 if let Some((c, t)) = open.take() {
                     self.finish(c, t);
@@ -316,9 +324,8 @@ impl<'a> Checker<'a> {
             }
             let chars = self.doc.line_chars(line);
             let toks = lex(&chars);
-            let line_text = raw.to_string();
             if let Some(ti) = test {
-                self.line_facts(ti, region, &line_text, &toks);
+                self.line_facts(ti, region, raw, &toks);
             }
             let (chains, convs) = scan(&toks);
             let mut rest = chains.into_iter().peekable();
@@ -352,7 +359,7 @@ impl<'a> Checker<'a> {
                         .unwrap_or(&[])
                         .iter()
                         .filter_map(|t| match &t.tok {
-                            Tok::Ident(s) if s.contains('_') => Some(s.clone()),
+                            Tok::Ident(s) if s.contains('_') => Some(s.to_string()),
                             _ => None,
                         })
                         .collect()
@@ -487,7 +494,7 @@ impl<'a> Checker<'a> {
                         let style = (!lit.is_inexact()).then_some(lit.style);
                         self.tests[ti].expected.push((
                             ExpectedMetric {
-                                name: n.clone(),
+                                name: n.to_string(),
                                 value: v,
                                 display: v.display(),
                                 range: num.range,
@@ -539,7 +546,7 @@ impl<'a> Checker<'a> {
                     if args.len() == 1 && !matches!(parts[0].toks.get(*f).map(|t| &t.tok), Some(Tok::Ident(n)) if matches!(n.as_str(), "max" | "min" | "ceil" | "floor")) =>
                 {
                     if let Some(Tok::Ident(n)) = parts[0].toks.get(*f).map(|t| &t.tok) {
-                        extra_names.push(n.clone());
+                        extra_names.push(n.to_string());
                     }
                     single_var(&args[0]).and_then(|i| parts[0].toks.get(i).cloned())
                 }
@@ -550,7 +557,7 @@ impl<'a> Checker<'a> {
             None
         };
         let target = target_tok.as_ref().and_then(|t| match &t.tok {
-            Tok::Ident(s) => Some(s.clone()),
+            Tok::Ident(s) => Some(s.to_string()),
             _ => None,
         });
         let sides: &[Part] = if target.is_some() { &parts[1..] } else { &parts[..] };
@@ -1388,9 +1395,12 @@ fn line_has_bold(toks: &[Token]) -> bool {
     toks.iter().any(|t| t.class == Class::Bold)
 }
 
-fn make_part(toks: &[Token], (lo, hi): (usize, usize)) -> Part {
+/// A side found by `scan`: token range and its parse (relative to `lo`).
+type Span = (usize, usize, Option<Expr>);
+
+fn make_part(toks: &[Token], (lo, hi, expr): Span) -> Part {
     let slice: Vec<Token> = toks.get(lo..hi).map(|s| s.to_vec()).unwrap_or_default();
-    let expr = parse_exact(&slice);
+    let expr = expr.or_else(|| parse_exact(&slice));
     let range = match (slice.first(), slice.last()) {
         (Some(a), Some(b)) => a.range.cover(b.range),
         _ => toks
@@ -1409,7 +1419,7 @@ fn is_barrier(t: &Tok) -> bool {
 /// Finds chains (`a = b = c`) and `→` conversions in a line's tokens.
 /// Each chain is (starts with `=`, token ranges of its sides).
 #[allow(clippy::type_complexity)]
-fn scan(toks: &[Token]) -> (Vec<(bool, Vec<(usize, usize)>)>, Vec<Conversion>) {
+fn scan(toks: &[Token]) -> (Vec<(bool, Vec<Span>)>, Vec<Conversion>) {
     let mut chains = Vec::new();
     let mut convs = Vec::new();
     let mut consumed = 0usize;
@@ -1420,20 +1430,20 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<(usize, usize)>)>, Vec<Conversion>) {
             Tok::Eq { .. } => {
                 let cont = k == 0;
                 let lo = barrier_floor(toks, consumed, k);
-                let left = (lo..k).find(|&s| parse_exact(&toks[s..k]).is_some());
-                let mut parts = vec![match left {
-                    Some(s) => (s, k),
-                    None => (k, k),
+                let left = (lo..k).find_map(|s| parse_exact(&toks[s..k]).map(|e| (s, e)));
+                let mut parts: Vec<Span> = vec![match left {
+                    Some((s, e)) => (s, k, Some(e)),
+                    None => (k, k, None),
                 }];
                 let mut cur = k;
                 let mut end = k + 1;
                 loop {
-                    let Some((_, used)) = parse_prefix(&toks[cur + 1..]) else {
+                    let Some((e, used)) = parse_prefix(&toks[cur + 1..]) else {
                         break;
                     };
                     let a = cur + 1;
                     let b = a + used;
-                    parts.push((a, b));
+                    parts.push((a, b, Some(e)));
                     end = b;
                     if b < n && matches!(toks[b].tok, Tok::Eq { .. }) {
                         cur = b;
@@ -1444,8 +1454,8 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<(usize, usize)>)>, Vec<Conversion>) {
                 // `EP=4 = `x / 4 = y``: a plain-text value does not run into code.
                 let mut split_at = None;
                 for i in 1..parts.len().saturating_sub(1) {
-                    let (a, b) = parts[i];
-                    let (c, _) = parts[i + 1];
+                    let (a, b) = (parts[i].0, parts[i].1);
+                    let c = parts[i + 1].0;
                     if b > a
                         && toks[a..b].iter().all(|t| t.class == Class::Plain)
                         && toks.get(c).is_some_and(|t| t.class == Class::Code)
@@ -1479,7 +1489,7 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<(usize, usize)>)>, Vec<Conversion>) {
                 if (left.is_none() || unit_only)
                     && let Some((_, parts)) = chains.last()
                 {
-                    left = parts.last().copied();
+                    left = parts.last().map(|p| (p.0, p.1));
                 }
                 if let Some(l) = left
                     && let Some(c) = conversion_at(toks, k, l)
@@ -1538,7 +1548,7 @@ fn conversion_at(toks: &[Token], a: usize, left: (usize, usize)) -> Option<Conve
     if !(bytes_before || is_bytes(after) || elems_before) {
         return None;
     }
-    let left = make_part(toks, left);
+    let left = make_part(toks, (left.0, left.1, None));
     left.expr.as_ref()?;
     Some(Conversion {
         left,

@@ -291,17 +291,17 @@ impl<'a> Doc<'a> {
     pub fn line_chars(&self, line: &Line) -> Vec<LineChar> {
         let r = line.range.as_range();
         let s = &self.text[r.clone()];
-        s.char_indices()
-            .map(|(i, c)| {
+        let mut out = Vec::with_capacity(s.len());
+        out.extend(s.char_indices().map(|(i, c)| {
                 let off = r.start + i;
                 let class = if line.kind == LineKind::Code {
                     Class::Code
                 } else {
                     self.class.get(off).copied().unwrap_or(Class::Plain)
                 };
-                (off, c, class)
-            })
-            .collect()
+            (off, c, class)
+        }));
+        out
     }
 
     pub fn slice(&self, r: TextRange) -> &str {

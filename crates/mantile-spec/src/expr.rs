@@ -374,7 +374,7 @@ pub fn is_literal_only(e: &Expr) -> bool {
 pub fn unit_word(e: &Expr, toks: &[Token]) -> Option<String> {
     match e {
         Expr::Unit(_, u) => match &toks.get(*u)?.tok {
-            Tok::Ident(w) => Some(w.clone()),
+            Tok::Ident(w) => Some(w.to_string()),
             _ => None,
         },
         _ => None,
@@ -387,7 +387,7 @@ pub fn var_names(e: &Expr, toks: &[Token], out: &mut Vec<String>) {
         Expr::Num(_) => {}
         Expr::Var(i) => {
             if let Some(Tok::Ident(s)) = toks.get(*i).map(|t| &t.tok) {
-                out.push(s.clone());
+                out.push(s.to_string());
             }
         }
         Expr::Neg(a) | Expr::Unit(a, _) => var_names(a, toks, out),

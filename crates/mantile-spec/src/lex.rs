@@ -41,10 +41,62 @@ impl NumLit {
     }
 }
 
+/// A short name stored inline (no allocation per identifier).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Name {
+    len: u8,
+    buf: [u8; Name::CAP],
+}
+
+impl Name {
+    pub const CAP: usize = 46;
+
+    pub fn new(s: &str) -> Option<Name> {
+        if s.len() > Name::CAP {
+            return None;
+        }
+        let mut buf = [0u8; Name::CAP];
+        buf[..s.len()].copy_from_slice(s.as_bytes());
+        Some(Name {
+            len: s.len() as u8,
+            buf,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, o: &str) -> bool {
+        self.as_str() == o
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, o: &&str) -> bool {
+        self.as_str() == *o
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
     Num(NumLit),
-    Ident(String),
+    Ident(Name),
     /// `+ - * / ^` (with `×`, `·`, `−`, `÷` folded in).
     Op(char),
     LParen,
@@ -84,7 +136,7 @@ fn is_ident_char(c: char) -> bool {
 
 /// Splits a line into tokens. Never panics; unknown characters become `Word`s.
 pub fn lex(chars: &[LineChar]) -> Vec<Token> {
-    let mut out: Vec<Token> = Vec::new();
+    let mut out: Vec<Token> = Vec::with_capacity(chars.len() / 4 + 4);
     let mut i = 0;
     let n = chars.len();
     let mut pending_approx = false;
@@ -204,11 +256,20 @@ pub fn lex(chars: &[LineChar]) -> Vec<Token> {
         }
         if is_ident_start(c) {
             let start = i;
-            let mut s = String::new();
+            let mut s = [0u8; Name::CAP + 1];
+            let mut len = 0usize;
             while i < n && is_ident_char(chars[i].1) && chars[i].2 == class {
-                s.push(chars[i].1);
+                if len < s.len() {
+                    s[len] = chars[i].1 as u8;
+                }
+                len += 1;
                 i += 1;
             }
+            let s = if len <= Name::CAP {
+                std::str::from_utf8(&s[..len]).unwrap_or("")
+            } else {
+                "\u{0}too long"
+            };
             // A word glued to non-ASCII letters (`QKᵀ`) is prose, not a name.
             if i < n && chars[i].1.is_alphabetic() && !chars[i].1.is_ascii() {
                 while i < n && (chars[i].1.is_alphanumeric() || chars[i].1 == '_') {
@@ -221,7 +282,7 @@ pub fn lex(chars: &[LineChar]) -> Vec<Token> {
                 });
             } else {
                 out.push(Token {
-                    tok: Tok::Ident(s),
+                    tok: Name::new(&s).map(Tok::Ident).unwrap_or(Tok::Word),
                     range: TextRange::new(chars[start].0, end_of(i)),
                     class,
                 });
@@ -254,7 +315,7 @@ pub fn lex(chars: &[LineChar]) -> Vec<Token> {
             }
             'µ' | 'μ' if i + 1 < n && chars[i + 1].1 == 's' => {
                 out.push(Token {
-                    tok: Tok::Ident("µs".into()),
+                    tok: Name::new("µs").map(Tok::Ident).unwrap_or(Tok::Word),
                     range: TextRange::new(off, end_of(i + 2)),
                     class,
                 });
@@ -329,7 +390,7 @@ mod tests {
                     if n.approx { "~" } else { "" },
                     if n.truncated { "..." } else { "" }
                 ),
-                Tok::Ident(s) => format!("I{s}"),
+                Tok::Ident(s) => format!("I{}", s.as_str()),
                 Tok::Op(c) => c.to_string(),
                 Tok::LParen => "(".into(),
                 Tok::RParen => ")".into(),
