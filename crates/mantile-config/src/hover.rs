@@ -415,8 +415,8 @@ fn ffn_shapes(class: &str, sp: Specs) -> Option<String> {
 }
 
 fn params_section(s: &mut String, pc: &ParamCount, l: &LayerView, count: u128) {
-    let _ = writeln!(s, "**Parameters** per layer: `{}`", pc.formula());
-    let mut line = format!("= {} = **{}**", pc.numbers(), n(pc.total));
+    let _ = writeln!(s, "**Parameters** per layer\n- `{}`", pc.formula());
+    let mut line = format!("- = {} = **{}**", pc.numbers(), n(pc.total));
     if let Some(stated) = l.stated_count().and_then(Node::as_u128) {
         if stated == pc.total {
             line.push_str(" (= stated parameter_count)");
@@ -426,7 +426,7 @@ fn params_section(s: &mut String, pc: &ParamCount, l: &LayerView, count: u128) {
     }
     let _ = writeln!(s, "{line}");
     if count != 1 {
-        let _ = writeln!(s, "× {} layers = {}", n(count), n(pc.total * count));
+        let _ = writeln!(s, "- × {} layers = {}", n(count), n(pc.total * count));
     }
     s.push('\n');
 }
@@ -710,6 +710,8 @@ mod tests {
                 "total_params"
                 ---
                 ### total_params 90,000 (90.0K)
+
+                Exact parameter count of the model.
 
                 | layer | class | count | per layer | subtotal |
                 |---|---|--:|--:|--:|

@@ -1,1 +1,65 @@
-//! The language server (see issue 4). Built over the same engine as `check`.
+//! The language server: a thin protocol edge over `mantile-engine`.
+//!
+//! - [`sequencer`]: document edits applied in arrival order, synchronously.
+//! - [`session`]: documents (ropes in a `DashMap`), the workspace snapshot,
+//!   debounced checks off the runtime, publishing with document versions.
+//! - [`backend`]: the other protocol methods (initialize, hover, code
+//!   actions, pull diagnostics, watched files).
+//! - [`encoding`]: the one place byte offsets become protocol positions.
+//! - [`diagnostics`]: engine findings → protocol diagnostics with their fixes.
+//!
+//! Entry points: [`run_stdio`] for the binary, [`serve`] for any pair of
+//! streams (the tests drive it over an in-memory pipe).
+
+pub mod backend;
+pub mod diagnostics;
+pub mod encoding;
+pub mod sequencer;
+pub mod session;
+pub mod uri;
+
+/// The protocol types (tower-lsp-server re-exports `gen-lsp-types`).
+pub use tower_lsp_server::gen_lsp_types as lsp;
+
+use backend::Backend;
+use sequencer::Sequencer;
+use session::Session;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower_lsp_server::{LspService, Server};
+
+/// Serves the protocol on `input`/`output` until the client sends `exit`
+/// (or closes `input`). Returns whether `shutdown` came before the end, as
+/// the protocol's exit code needs.
+pub async fn serve<I, O>(input: I, output: O) -> bool
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite,
+{
+    let (service, socket) = LspService::new(|client| Backend {
+        session: Arc::new(Session::new(client)),
+    });
+    let session = service.inner().session.clone();
+    let service = Sequencer::new(service, session.clone());
+    Server::new(input, output, socket).serve(service).await;
+    session.was_shut_down()
+}
+
+/// Runs the server on standard input and output; returns the process exit
+/// code (0 after an orderly `shutdown` then `exit`, 1 otherwise).
+pub fn run_stdio() -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mantile-lsp: cannot start the async runtime: {e}");
+            return 2;
+        }
+    };
+    let clean = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Reading stdin blocks a thread; do not wait for it after `exit`.
+    runtime.shutdown_background();
+    if clean { 0 } else { 1 }
+}

@@ -1,0 +1,336 @@
+//! The protocol methods other than document sync (see [`super::sequencer`]).
+
+use super::diagnostics::fix_data;
+use super::encoding::{self, Text};
+use super::lsp;
+use super::session::{Config, Session};
+use super::uri;
+use crate::disk;
+use mantile_config::Catalog;
+use mantile_diag::TextRange;
+use mantile_engine::FileKind;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_lsp_server::LanguageServer;
+use tower_lsp_server::jsonrpc::Result;
+
+pub struct Backend {
+    pub session: Arc<Session>,
+}
+
+/// The workspace folder the client names: the first workspace folder, else
+/// `rootUri`, else `rootPath`; then the Mantile root at or above it.
+#[allow(deprecated)]
+fn root_of(p: &lsp::InitializeParams) -> Option<PathBuf> {
+    let folder = match &p.workspace_folders_initialize_params.workspace_folders {
+        Some(lsp::WorkspaceFolders::WorkspaceFolderList(list)) if !list.is_empty() => {
+            uri::to_path(&list[0].uri)
+        }
+        _ => None,
+    };
+    let folder = folder
+        .or_else(|| p.root_uri.as_ref().and_then(uri::to_path))
+        .or_else(|| match &p.root_path {
+            Some(lsp::RootPath::String(s)) => Some(PathBuf::from(s)),
+            _ => None,
+        })?;
+    Some(disk::find_root(&folder).unwrap_or(folder))
+}
+
+fn full_report(items: Vec<lsp::Diagnostic>) -> lsp::DocumentDiagnosticReport {
+    lsp::DocumentDiagnosticReport::RelatedFullDocumentDiagnosticReport(
+        lsp::RelatedFullDocumentDiagnosticReport {
+            related_documents: None,
+            full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport {
+                result_id: None,
+                items,
+            },
+        },
+    )
+}
+
+impl Backend {
+    fn text_of(&self, uri: &lsp::Uri) -> Option<(String, i32)> {
+        let d = self.session.docs.get(uri)?;
+        Some((d.rope.to_string(), d.version))
+    }
+
+    async fn register_watchers(&self) {
+        let globs = [
+            "**/backend/layers/*.py",
+            "**/backend/data/model_configs/*.json",
+            "**/model_builder/gaps/*",
+            "**/tests/*_tests.md",
+        ];
+        let options = lsp::DidChangeWatchedFilesRegistrationOptions {
+            watchers: globs
+                .iter()
+                .map(|g| lsp::FileSystemWatcher {
+                    glob_pattern: lsp::GlobPattern::Pattern(g.to_string()),
+                    kind: None,
+                })
+                .collect(),
+        };
+        let registration = lsp::Registration {
+            id: "mantile-watch".to_string(),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        if let Err(e) = self
+            .session
+            .client
+            .register_capability(vec![registration])
+            .await
+        {
+            self.session
+                .client
+                .log_message(
+                    lsp::MessageType::Warning,
+                    format!("mantile-lsp: could not register file watchers: {e}"),
+                )
+                .await;
+        }
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, p: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
+        let caps = &p.capabilities;
+        let encoding = encoding::negotiate(caps);
+        let workspace = caps.workspace.as_ref();
+        let config = Config {
+            encoding,
+            root: root_of(&p),
+            pull: caps
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.diagnostic.is_some()),
+            refresh: workspace
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+            watch_dynamic: workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false),
+        };
+        self.session.set_config(config);
+        self.session.mark_initialized();
+        let capabilities = lsp::ServerCapabilities {
+            position_encoding: Some(encoding::kind(encoding)),
+            text_document_sync: Some(lsp::TextDocumentSync::Options(
+                lsp::TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(lsp::TextDocumentSyncKind::Incremental),
+                    will_save: None,
+                    will_save_wait_until: None,
+                    save: Some(lsp::Save::SaveOptions(lsp::SaveOptions {
+                        include_text: Some(false),
+                    })),
+                },
+            )),
+            hover_provider: Some(lsp::HoverProvider::Bool(true)),
+            code_action_provider: Some(lsp::CodeActionProvider::CodeActionOptions(
+                lsp::CodeActionOptions {
+                    code_action_kinds: Some(vec![lsp::CodeActionKind::QuickFix]),
+                    documentation: None,
+                    resolve_provider: None,
+                    work_done_progress_options: Default::default(),
+                },
+            )),
+            diagnostic_provider: Some(lsp::DiagnosticProvider::DiagnosticOptions(
+                lsp::DiagnosticOptions {
+                    identifier: Some("mantile".to_string()),
+                    inter_file_dependencies: true,
+                    workspace_diagnostics: false,
+                    work_done_progress_options: Default::default(),
+                },
+            )),
+            ..Default::default()
+        };
+        Ok(lsp::InitializeResult {
+            capabilities,
+            server_info: Some(lsp::ServerInfo {
+                name: "mantile-lsp".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+        })
+    }
+
+    async fn initialized(&self, _: lsp::InitializedParams) {
+        let cfg = self.session.config();
+        let root = match &cfg.root {
+            Some(r) => format!("workspace {}", r.display()),
+            None => "no workspace folder (the first Mantile file opened will name one)".to_string(),
+        };
+        self.session
+            .client
+            .log_message(
+                lsp::MessageType::Info,
+                format!(
+                    "mantile-lsp {}: {root}; positions in {}; diagnostics {}",
+                    env!("CARGO_PKG_VERSION"),
+                    match cfg.encoding {
+                        mantile_diag::PositionEncoding::Utf8 => "UTF-8",
+                        mantile_diag::PositionEncoding::Utf16 => "UTF-16",
+                        mantile_diag::PositionEncoding::Utf32 => "UTF-32",
+                    },
+                    if cfg.pull { "pulled" } else { "pushed" }
+                ),
+            )
+            .await;
+        if cfg.watch_dynamic {
+            self.register_watchers().await;
+        }
+        let s = self.session.clone();
+        tokio::spawn(async move { s.scan().await });
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.session.mark_shut_down();
+        Ok(())
+    }
+
+    async fn did_save(&self, p: lsp::DidSaveTextDocumentParams) {
+        // The text is already current (didChange); a save may change what is
+        // on disk for other checks, so check again now, without debounce.
+        let uri = uri::normalize(&p.text_document.uri);
+        let revision = self.session.docs.get(&uri).map(|d| d.revision);
+        if let Some(revision) = revision {
+            self.session
+                .schedule(uri, revision, std::time::Duration::ZERO);
+        }
+    }
+
+    async fn did_change_watched_files(&self, p: lsp::DidChangeWatchedFilesParams) {
+        let relevant = p.changes.iter().any(|c| {
+            self.session
+                .relative(&c.uri)
+                .is_some_and(|rel| Session::affects_workspace(&rel))
+        });
+        if relevant {
+            self.session.scan().await;
+        }
+    }
+
+    async fn diagnostic(
+        &self,
+        p: lsp::DocumentDiagnosticParams,
+    ) -> Result<lsp::DocumentDiagnosticReport> {
+        let uri = uri::normalize(&p.text_document.uri);
+        let items = match self.session.diagnostics_of_open(&uri).await {
+            Some(d) => d.to_vec(),
+            None => self.session.diagnostics_on_disk(&uri).await,
+        };
+        Ok(full_report(items))
+    }
+
+    async fn hover(&self, p: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
+        let pos = p.text_document_position_params;
+        let uri = uri::normalize(&pos.text_document.uri);
+        if !matches!(self.session.target(&uri), Some((FileKind::Config, _))) {
+            return Ok(None);
+        }
+        let Some((text, _)) = self.text_of(&uri) else {
+            return Ok(None);
+        };
+        let encoding = self.session.encoding();
+        let snapshot = self.session.snapshot();
+        let card = self
+            .session
+            .run_blocking("computing a hover card", move || {
+                let t = Text::new(&text, encoding);
+                let offset = t.offset(pos.position);
+                let builtin;
+                let catalog = match &snapshot {
+                    Some(s) => &s.catalog,
+                    None => {
+                        builtin = Catalog::builtin();
+                        &builtin
+                    }
+                };
+                mantile_config::hover::hover(&text, offset, catalog)
+                    .map(|c| (t.range(c.range), c.markdown))
+            })
+            .await
+            .flatten();
+        Ok(card.map(|(range, markdown)| lsp::Hover {
+            contents: lsp::Contents::MarkupContent(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(range),
+        }))
+    }
+
+    async fn code_action(
+        &self,
+        p: lsp::CodeActionParams,
+    ) -> Result<Option<Vec<lsp::CodeActionResponse>>> {
+        if let Some(only) = &p.context.only
+            && !only.iter().any(|k| {
+                matches!(
+                    k,
+                    lsp::CodeActionKind::QuickFix | lsp::CodeActionKind::Empty
+                )
+            })
+        {
+            return Ok(None);
+        }
+        let uri = uri::normalize(&p.text_document.uri);
+        let Some((text, version)) = self.text_of(&uri) else {
+            return Ok(None);
+        };
+        // The client's diagnostics carry our fixes; if it sent none of ours,
+        // use the last ones computed for this text.
+        let mut candidates: Vec<lsp::Diagnostic> = p
+            .context
+            .diagnostics
+            .iter()
+            .filter(|d| fix_data(d).is_some())
+            .cloned()
+            .collect();
+        if candidates.is_empty()
+            && let Some(last) = self.session.diagnostics_of_open(&uri).await
+        {
+            candidates = last
+                .iter()
+                .filter(|d| fix_data(d).is_some())
+                .cloned()
+                .collect();
+        }
+        let t = Text::new(&text, self.session.encoding());
+        let wanted = t.text_range(p.range);
+        let overlaps = |r: TextRange| r.start <= wanted.end && wanted.start <= r.end;
+        let mut actions = Vec::new();
+        for d in candidates {
+            let Some(data) = fix_data(&d) else { continue };
+            if data.version != Some(version) || !overlaps(t.text_range(d.range)) {
+                continue; // computed for another text: the client will get new ones
+            }
+            let single = data.fixes.len() == 1;
+            for fix in &data.fixes {
+                let Some(edits) = fix.to_lsp(&t) else {
+                    continue;
+                };
+                actions.push(lsp::CodeActionResponse::CodeAction(lsp::CodeAction {
+                    title: fix.title.clone(),
+                    kind: Some(lsp::CodeActionKind::QuickFix),
+                    diagnostics: Some(vec![d.clone()]),
+                    is_preferred: Some(single),
+                    disabled: None,
+                    edit: Some(lsp::WorkspaceEdit {
+                        changes: Some(HashMap::from([(uri.clone(), edits)])),
+                        document_changes: None,
+                        change_annotations: None,
+                    }),
+                    command: None,
+                    data: None,
+                    tags: None,
+                }));
+            }
+        }
+        Ok(Some(actions))
+    }
+}

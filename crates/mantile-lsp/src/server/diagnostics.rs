@@ -1,0 +1,168 @@
+//! Engine findings → protocol diagnostics, and the fixes they carry.
+//!
+//! Each diagnostic's fixes travel in `Diagnostic.data` as byte ranges with
+//! the document version they were computed for ([`FixData`]); `codeAction`
+//! reads them back and converts them with the current text, and drops them
+//! if the document has changed since.
+
+use super::encoding::Text;
+use super::lsp;
+use super::uri;
+use mantile_diag::{Diagnostic, Fix, Severity, TextRange};
+use mantile_engine::{FileKind, Snapshot, check_text};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// What a diagnostic carries in `data`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixData {
+    /// The document version the byte ranges refer to (`None` for a file
+    /// checked from disk, which has no version).
+    pub version: Option<i32>,
+    pub fixes: Vec<FixJson>,
+}
+
+/// A [`Fix`] as it is serialized (mantile-diag's types are Serialize only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixJson {
+    pub title: String,
+    pub edits: Vec<EditJson>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditJson {
+    pub start: u32,
+    pub end: u32,
+    #[serde(rename = "newText")]
+    pub new_text: String,
+}
+
+impl FixJson {
+    fn from_fix(f: &Fix) -> FixJson {
+        FixJson {
+            title: f.title.clone(),
+            edits: f
+                .edits
+                .iter()
+                .map(|e| EditJson {
+                    start: e.range.start,
+                    end: e.range.end,
+                    new_text: e.new_text.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The edits as protocol edits against `text` (which must be the text
+    /// the fix was computed for).
+    pub fn to_lsp(&self, text: &Text) -> Option<Vec<lsp::TextEdit>> {
+        let len = text.text.len() as u32;
+        self.edits
+            .iter()
+            .map(|e| {
+                (e.start <= e.end && e.end <= len).then(|| lsp::TextEdit {
+                    range: text.range(TextRange::new(e.start as usize, e.end as usize)),
+                    new_text: e.new_text.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+pub fn severity(s: Severity) -> lsp::DiagnosticSeverity {
+    match s {
+        Severity::Error => lsp::DiagnosticSeverity::Error,
+        Severity::Warning => lsp::DiagnosticSeverity::Warning,
+        Severity::Info => lsp::DiagnosticSeverity::Information,
+        Severity::Hint => lsp::DiagnosticSeverity::Hint,
+    }
+}
+
+/// Where the document being converted lives.
+pub struct Origin<'a> {
+    pub uri: &'a lsp::Uri,
+    pub root: Option<&'a Path>,
+    pub version: Option<i32>,
+}
+
+/// Converts one finding.
+pub fn to_lsp(d: &Diagnostic, text: &Text, origin: &Origin) -> lsp::Diagnostic {
+    let related: Vec<lsp::DiagnosticRelatedInformation> = d
+        .related
+        .iter()
+        .filter_map(|r| {
+            let location = match &r.path {
+                None => lsp::Location {
+                    uri: origin.uri.clone(),
+                    range: text.range(r.range),
+                },
+                Some(rel) => {
+                    let path = origin.root?.join(rel);
+                    // Another file: its own text gives the positions.
+                    let other = std::fs::read_to_string(&path).unwrap_or_default();
+                    let other = Text::new(&other, text.encoding());
+                    lsp::Location {
+                        uri: uri::from_path(&path),
+                        range: other.range(r.range),
+                    }
+                }
+            };
+            Some(lsp::DiagnosticRelatedInformation {
+                location,
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    let data = (!d.fixes.is_empty()).then(|| {
+        serde_json::to_value(FixData {
+            version: origin.version,
+            fixes: d.fixes.iter().map(FixJson::from_fix).collect(),
+        })
+        .unwrap_or_default()
+    });
+    lsp::Diagnostic {
+        range: text.range(d.range),
+        severity: Some(severity(d.severity)),
+        code: Some(lsp::Code::String(d.rule.code.to_string())),
+        code_description: None,
+        source: Some("mantile".to_string()),
+        message: lsp::Message::String(d.message.clone()),
+        tags: None,
+        related_information: (!related.is_empty()).then_some(related),
+        data,
+    }
+}
+
+/// What one check needs besides the text.
+pub struct CheckInput<'a> {
+    pub kind: FileKind,
+    /// Path relative to the workspace root.
+    pub rel_path: &'a str,
+    pub snapshot: Option<&'a Snapshot>,
+    pub overrides: &'a mantile_diag::SeverityOverrides,
+}
+
+/// Runs the engine on `text` and converts the findings. Blocking: call it
+/// off the async runtime.
+pub fn check(input: &CheckInput, text: &Text, origin: &Origin) -> Vec<lsp::Diagnostic> {
+    let report = check_text(
+        input.kind,
+        input.rel_path,
+        text.text,
+        input.snapshot,
+        input.overrides,
+    );
+    report
+        .diagnostics
+        .iter()
+        .map(|d| to_lsp(d, text, origin))
+        .collect()
+}
+
+/// The fixes a protocol diagnostic carries, if it is one of ours.
+pub fn fix_data(d: &lsp::Diagnostic) -> Option<FixData> {
+    if d.source.as_deref() != Some("mantile") {
+        return None;
+    }
+    serde_json::from_value(d.data.clone()?).ok()
+}

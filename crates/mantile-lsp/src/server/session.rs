@@ -1,0 +1,601 @@
+//! The server's state: open documents, the workspace snapshot, what was
+//! negotiated; and the work that keeps diagnostics current.
+//!
+//! Document edits are applied synchronously, in the order the transport read
+//! them ([`Session::open`], [`Session::change`], [`Session::close`] are called
+//! from [`super::sequencer`], never across an `.await`). Each edit gives the
+//! document a new revision; checks run later, off the runtime, and their
+//! results are dropped if the revision moved on meanwhile.
+
+use super::diagnostics::{self, CheckInput, Origin};
+use super::encoding::{self, Text};
+use super::lsp;
+use super::uri;
+use crate::disk;
+use dashmap::DashMap;
+use mantile_diag::{PositionEncoding, SeverityOverrides};
+use mantile_engine::{CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, Snapshot, TESTS_DIR, classify};
+use ropey::Rope;
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tower_lsp_server::Client;
+
+/// How long a document must stay unchanged before it is checked, so that a
+/// burst of keystrokes is checked once.
+pub const DEBOUNCE: Duration = Duration::from_millis(20);
+
+/// An open document.
+pub struct Document {
+    pub rope: Rope,
+    /// The client's version.
+    pub version: i32,
+    /// The server's own counter, unique across documents and reopenings:
+    /// a check result is kept only if the revision it was computed for is
+    /// still current.
+    pub revision: u64,
+    /// The diagnostics computed for a revision (for pull requests and code
+    /// actions).
+    pub last: Option<(u64, Arc<Vec<lsp::Diagnostic>>)>,
+}
+
+/// What was negotiated at `initialize`.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub encoding: PositionEncoding,
+    /// The Mantile workspace root.
+    pub root: Option<PathBuf>,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): open
+    /// documents are not pushed to it.
+    pub pull: bool,
+    /// The client accepts `workspace/diagnostic/refresh`.
+    pub refresh: bool,
+    /// The client can register file watchers for us.
+    pub watch_dynamic: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            encoding: PositionEncoding::Utf16,
+            root: None,
+            pull: false,
+            refresh: false,
+            watch_dynamic: false,
+        }
+    }
+}
+
+pub struct Session {
+    pub client: Client,
+    pub docs: DashMap<lsp::Uri, Document>,
+    config: RwLock<Config>,
+    snapshot: RwLock<Option<Arc<Snapshot>>>,
+    pub overrides: SeverityOverrides,
+    revisions: AtomicU64,
+    initialized: AtomicBool,
+    shut_down: AtomicBool,
+    /// Held while deciding to publish and publishing, so that results for
+    /// one document reach the client in revision order.
+    publish_lock: tokio::sync::Mutex<()>,
+    /// Documents we pushed non-empty diagnostics for while they were closed
+    /// (the workspace scan), to clear them when that no longer holds.
+    pushed: DashMap<lsp::Uri, ()>,
+}
+
+fn read<T: Clone>(lock: &RwLock<T>) -> T {
+    lock.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_string()
+    }
+}
+
+impl Session {
+    pub fn new(client: Client) -> Session {
+        Session {
+            client,
+            docs: DashMap::new(),
+            config: RwLock::new(Config::default()),
+            snapshot: RwLock::new(None),
+            overrides: SeverityOverrides::default(),
+            revisions: AtomicU64::new(0),
+            initialized: AtomicBool::new(false),
+            shut_down: AtomicBool::new(false),
+            publish_lock: tokio::sync::Mutex::new(()),
+            pushed: DashMap::new(),
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        read(&self.config)
+    }
+
+    pub fn set_config(&self, config: Config) {
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = config;
+    }
+
+    pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
+        read(&self.snapshot)
+    }
+
+    fn set_snapshot(&self, snapshot: Arc<Snapshot>) {
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(snapshot);
+    }
+
+    pub fn mark_initialized(&self) {
+        self.initialized.store(true, Ordering::SeqCst);
+    }
+
+    pub fn mark_shut_down(&self) {
+        self.shut_down.store(true, Ordering::SeqCst);
+    }
+
+    pub fn was_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::SeqCst)
+    }
+
+    /// Between `initialize` and `shutdown`.
+    pub fn is_live(&self) -> bool {
+        self.initialized.load(Ordering::SeqCst) && !self.shut_down.load(Ordering::SeqCst)
+    }
+
+    fn next_revision(&self) -> u64 {
+        self.revisions.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Logs to the client (`window/logMessage`) from synchronous code.
+    pub fn log(self: &Arc<Self>, kind: lsp::MessageType, message: String) {
+        let s = self.clone();
+        tokio::spawn(async move { s.client.log_message(kind, message).await });
+    }
+
+    /// Runs `f` on the blocking pool with panics caught: a panic is logged
+    /// and gives `None`; the server goes on.
+    pub async fn run_blocking<T, F>(&self, what: &str, f: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let joined = tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(f))).await;
+        let message = match joined {
+            Ok(Ok(v)) => return Some(v),
+            Ok(Err(payload)) => panic_message(payload.as_ref()),
+            Err(e) => e.to_string(),
+        };
+        self.client
+            .log_message(
+                lsp::MessageType::Error,
+                format!("mantile-lsp: internal error while {what}: {message}"),
+            )
+            .await;
+        None
+    }
+
+    /// The kind of a document and its path relative to the workspace root,
+    /// if it is a Mantile file.
+    pub fn target(&self, uri: &lsp::Uri) -> Option<(FileKind, String)> {
+        let path = uri::to_path(uri)?;
+        let root = self.config().root?;
+        let rel = disk::relative(&root, &path)?;
+        Some((classify(&rel)?, rel))
+    }
+
+    // ----- document sync: synchronous, in transport order -----
+
+    pub fn open(self: &Arc<Self>, p: lsp::DidOpenTextDocumentParams) {
+        let uri = uri::normalize(&p.text_document.uri);
+        self.discover_root(&uri);
+        let revision = self.next_revision();
+        self.docs.insert(
+            uri.clone(),
+            Document {
+                rope: Rope::from_str(&p.text_document.text),
+                version: p.text_document.version,
+                revision,
+                last: None,
+            },
+        );
+        if self.config().pull && self.pushed.remove(&uri).is_some() {
+            // The client pulls open documents: drop what we pushed for it closed.
+            let s = self.clone();
+            let u = uri.clone();
+            tokio::spawn(async move {
+                let _g = s.publish_lock.lock().await;
+                s.client.publish_diagnostics(u, Vec::new(), None).await;
+            });
+        }
+        self.schedule(uri, revision, Duration::ZERO);
+    }
+
+    pub fn change(self: &Arc<Self>, p: lsp::DidChangeTextDocumentParams) {
+        let uri = uri::normalize(&p.text_document.text_document_identifier.uri);
+        let encoding = self.config().encoding;
+        let revision = self.next_revision();
+        let applied = {
+            let Some(mut doc) = self.docs.get_mut(&uri) else {
+                self.log(
+                    lsp::MessageType::Warning,
+                    "mantile-lsp: didChange for a document that is not open".into(),
+                );
+                return;
+            };
+            let doc = &mut *doc;
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                for change in &p.content_changes {
+                    apply_change(&mut doc.rope, change, encoding);
+                }
+            }));
+            doc.version = p.text_document.version;
+            doc.revision = revision;
+            result
+        };
+        if let Err(payload) = applied {
+            self.log(
+                lsp::MessageType::Error,
+                format!(
+                    "mantile-lsp: internal error applying an edit: {}",
+                    panic_message(payload.as_ref())
+                ),
+            );
+        }
+        self.schedule(uri, revision, DEBOUNCE);
+    }
+
+    pub fn close(self: &Arc<Self>, p: lsp::DidCloseTextDocumentParams) {
+        let uri = uri::normalize(&p.text_document.uri);
+        self.docs.remove(&uri);
+        // Closed files keep the diagnostics of their text on disk.
+        let s = self.clone();
+        tokio::spawn(async move { s.publish_from_disk(uri).await });
+    }
+
+    /// Without a root from `initialize`, the first document inside a Mantile
+    /// workspace names it.
+    fn discover_root(self: &Arc<Self>, uri: &lsp::Uri) {
+        let mut cfg = self.config();
+        if cfg.root.is_some() {
+            return;
+        }
+        let Some(root) = uri::to_path(uri).and_then(|p| disk::find_root(&p)) else {
+            return;
+        };
+        cfg.root = Some(root);
+        self.set_config(cfg);
+        let s = self.clone();
+        tokio::spawn(async move { s.scan().await });
+    }
+
+    // ----- checks -----
+
+    /// Checks a document after `delay`, if it is still at `revision` then.
+    pub fn schedule(self: &Arc<Self>, uri: lsp::Uri, revision: u64, delay: Duration) {
+        let s = self.clone();
+        tokio::spawn(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            s.check_and_publish(uri, revision).await;
+        });
+    }
+
+    fn current(&self, uri: &lsp::Uri) -> Option<(Rope, i32, u64)> {
+        let d = self.docs.get(uri)?;
+        Some((d.rope.clone(), d.version, d.revision))
+    }
+
+    /// Diagnostics for an open document at its current revision (computed
+    /// now, or remembered from the last check).
+    pub async fn diagnostics_of_open(&self, uri: &lsp::Uri) -> Option<Arc<Vec<lsp::Diagnostic>>> {
+        let (rope, version, revision) = self.current(uri)?;
+        if let Some(d) = self.docs.get(uri)
+            && let Some((rev, diags)) = &d.last
+            && *rev == revision
+        {
+            return Some(diags.clone());
+        }
+        let diags = Arc::new(self.compute(uri, rope, Some(version)).await?);
+        if let Some(mut d) = self.docs.get_mut(uri)
+            && d.revision == revision
+        {
+            d.last = Some((revision, diags.clone()));
+        }
+        Some(diags)
+    }
+
+    async fn check_and_publish(&self, uri: lsp::Uri, revision: u64) {
+        match self.current(&uri) {
+            Some((_, _, rev)) if rev == revision => {}
+            _ => return, // a newer edit has its own check scheduled
+        }
+        let Some(diags) = self.diagnostics_of_open(&uri).await else {
+            return;
+        };
+        let _g = self.publish_lock.lock().await;
+        let version = match self.docs.get(&uri) {
+            Some(d) if d.revision == revision => d.version,
+            _ => return, // stale: computed for an older text
+        };
+        if self.config().pull || !self.is_live() {
+            return;
+        }
+        self.client
+            .publish_diagnostics(uri, diags.to_vec(), Some(version))
+            .await;
+    }
+
+    /// Runs the engine on a document's text, off the runtime.
+    async fn compute(
+        &self,
+        uri: &lsp::Uri,
+        rope: Rope,
+        version: Option<i32>,
+    ) -> Option<Vec<lsp::Diagnostic>> {
+        let Some((kind, rel)) = self.target(uri) else {
+            return Some(Vec::new()); // not a Mantile file
+        };
+        let cfg = self.config();
+        let snapshot = self.snapshot();
+        let overrides = self.overrides.clone();
+        let uri = uri.clone();
+        self.run_blocking("checking a document", move || {
+            let text = rope.to_string();
+            let t = Text::new(&text, cfg.encoding);
+            let input = CheckInput {
+                kind,
+                rel_path: &rel,
+                snapshot: snapshot.as_deref(),
+                overrides: &overrides,
+            };
+            let origin = Origin {
+                uri: &uri,
+                root: cfg.root.as_deref(),
+                version,
+            };
+            diagnostics::check(&input, &t, &origin)
+        })
+        .await
+    }
+
+    /// Checks a file as it is on disk (no version).
+    pub async fn diagnostics_on_disk(&self, uri: &lsp::Uri) -> Vec<lsp::Diagnostic> {
+        let Some(path) = uri::to_path(uri) else {
+            return Vec::new();
+        };
+        let Some(text) = self
+            .run_blocking("reading a file", move || read_text(&path))
+            .await
+            .flatten()
+        else {
+            return Vec::new();
+        };
+        self.compute(uri, Rope::from_str(&text), None)
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn publish_from_disk(&self, uri: lsp::Uri) {
+        let diags = self.diagnostics_on_disk(&uri).await;
+        let _g = self.publish_lock.lock().await;
+        if self.docs.contains_key(&uri) || !self.is_live() {
+            return; // reopened meanwhile: the open document's check decides
+        }
+        if diags.is_empty() {
+            self.pushed.remove(&uri);
+        } else {
+            self.pushed.insert(uri.clone(), ());
+        }
+        self.client.publish_diagnostics(uri, diags, None).await;
+    }
+
+    // ----- the workspace -----
+
+    /// Rebuilds the snapshot from disk, rechecks open documents and
+    /// publishes diagnostics for every Mantile file that is not open.
+    pub async fn scan(self: &Arc<Self>) {
+        let cfg = self.config();
+        let Some(root) = cfg.root.clone() else {
+            return;
+        };
+        let r = root.clone();
+        let Some(snapshot) = self
+            .run_blocking("reading the workspace", move || disk::snapshot(&r))
+            .await
+        else {
+            return;
+        };
+        let snapshot = Arc::new(snapshot);
+        self.set_snapshot(snapshot.clone());
+        let open: Vec<(lsp::Uri, u64)> = self
+            .docs
+            .iter()
+            .map(|d| (d.key().clone(), d.revision))
+            .collect();
+        for (uri, revision) in open {
+            if let Some(mut d) = self.docs.get_mut(&uri) {
+                d.last = None; // the snapshot changed: recompute
+            }
+            self.schedule(uri, revision, Duration::ZERO);
+        }
+        let files: Vec<(lsp::Uri, PathBuf)> = snapshot
+            .files
+            .iter()
+            .filter(|rel| classify(rel).is_some())
+            .map(|rel| {
+                let path = root.join(rel);
+                (uri::from_path(&path), path)
+            })
+            .filter(|(u, _)| !self.docs.contains_key(u))
+            .collect();
+        let mut results = Vec::with_capacity(files.len());
+        for (u, _) in files {
+            let diags = self.diagnostics_on_disk(&u).await;
+            results.push((u, diags));
+        }
+        let seen: HashSet<lsp::Uri> = results.iter().map(|(u, _)| u.clone()).collect();
+        let stale: Vec<lsp::Uri> = self
+            .pushed
+            .iter()
+            .map(|e| e.key().clone())
+            .filter(|u| !seen.contains(u))
+            .collect();
+        let _g = self.publish_lock.lock().await;
+        for (u, diags) in results {
+            if self.docs.contains_key(&u) || !self.is_live() {
+                continue;
+            }
+            if diags.is_empty() {
+                // Nothing to say, and nothing said before: stay quiet.
+                if self.pushed.remove(&u).is_none() {
+                    continue;
+                }
+            } else {
+                self.pushed.insert(u.clone(), ());
+            }
+            self.client.publish_diagnostics(u, diags, None).await;
+        }
+        for u in stale {
+            if self.docs.contains_key(&u) || !self.is_live() {
+                continue;
+            }
+            self.pushed.remove(&u);
+            self.client.publish_diagnostics(u, Vec::new(), None).await;
+        }
+        drop(_g);
+        if cfg.pull && cfg.refresh && self.is_live() {
+            let _ = self.client.workspace_diagnostic_refresh().await;
+        }
+    }
+
+    /// Whether a changed file (relative path) changes what the checks see.
+    pub fn affects_workspace(rel: &str) -> bool {
+        let in_dir = |dir: &str| {
+            rel.strip_prefix(dir)
+                .and_then(|r| r.strip_prefix('/'))
+                .is_some_and(|r| !r.is_empty() && !r.contains('/'))
+        };
+        (in_dir(LAYERS_DIR) && rel.ends_with(".py"))
+            || in_dir(CONFIG_DIR)
+            || in_dir(GAPS_DIR)
+            || in_dir(TESTS_DIR)
+    }
+
+    pub fn relative(&self, uri: &lsp::Uri) -> Option<String> {
+        let root = self.config().root?;
+        disk::relative(&root, &uri::to_path(uri)?)
+    }
+
+    pub fn encoding(&self) -> PositionEncoding {
+        self.config().encoding
+    }
+
+    pub fn root(&self) -> Option<PathBuf> {
+        self.config().root
+    }
+}
+
+/// Reads a file as text for checking; bytes that are not UTF-8 are shown as
+/// U+FFFD (the CLI reports them as MC000; here the rest is still checked).
+fn read_text(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.len() > mantile_engine::MAX_FILE_SIZE {
+        return None;
+    }
+    Some(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// Applies one change to a rope. Positions are converted on the rope's line,
+/// in the negotiated encoding; out-of-range positions clamp.
+pub fn apply_change(
+    rope: &mut Rope,
+    change: &lsp::TextDocumentContentChangeEvent,
+    enc: PositionEncoding,
+) {
+    match change {
+        lsp::TextDocumentContentChangeEvent::TextDocumentContentChangePartial(c) => {
+            let a = encoding::rope_offset(rope, c.range.start, enc);
+            let b = encoding::rope_offset(rope, c.range.end, enc);
+            let (a, b) = (a.min(b), a.max(b));
+            let (ca, cb) = (rope.byte_to_char(a), rope.byte_to_char(b));
+            rope.remove(ca..cb);
+            rope.insert(ca, &c.text);
+        }
+        lsp::TextDocumentContentChangeEvent::TextDocumentContentChangeWholeDocument(c) => {
+            *rope = Rope::from_str(&c.text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partial(
+        l0: u32,
+        c0: u32,
+        l1: u32,
+        c1: u32,
+        text: &str,
+    ) -> lsp::TextDocumentContentChangeEvent {
+        lsp::TextDocumentContentChangeEvent::TextDocumentContentChangePartial(
+            lsp::TextDocumentContentChangePartial {
+                range: lsp::Range {
+                    start: lsp::Position {
+                        line: l0,
+                        character: c0,
+                    },
+                    end: lsp::Position {
+                        line: l1,
+                        character: c1,
+                    },
+                },
+                #[allow(deprecated)]
+                range_length: None,
+                text: text.to_string(),
+            },
+        )
+    }
+
+    #[test]
+    fn edits_after_non_ascii_land_in_the_right_place_in_each_encoding() {
+        // "ᵀ≈" is 6 bytes but 2 UTF-16 units; 😀 is 4 bytes, 2 units.
+        let text = "ᵀ≈ x\n😀 y\n";
+        let mut r8 = Rope::from_str(text);
+        apply_change(&mut r8, &partial(0, 7, 0, 8, "X"), PositionEncoding::Utf8);
+        apply_change(&mut r8, &partial(1, 5, 1, 6, "Y"), PositionEncoding::Utf8);
+        assert_eq!(r8.to_string(), "ᵀ≈ X\n😀 Y\n");
+        let mut r16 = Rope::from_str(text);
+        apply_change(&mut r16, &partial(0, 3, 0, 4, "X"), PositionEncoding::Utf16);
+        apply_change(&mut r16, &partial(1, 3, 1, 4, "Y"), PositionEncoding::Utf16);
+        assert_eq!(r16.to_string(), "ᵀ≈ X\n😀 Y\n");
+        // A multi-line replacement and an insertion past the end.
+        apply_change(&mut r16, &partial(0, 1, 1, 2, "-"), PositionEncoding::Utf16);
+        assert_eq!(r16.to_string(), "ᵀ- Y\n");
+        apply_change(&mut r16, &partial(7, 0, 7, 0, "!"), PositionEncoding::Utf16);
+        assert_eq!(r16.to_string(), "ᵀ- Y\n!");
+    }
+
+    #[test]
+    fn workspace_files_that_matter() {
+        assert!(Session::affects_workspace("backend/layers/attention.py"));
+        assert!(!Session::affects_workspace("backend/layers/README.md"));
+        assert!(Session::affects_workspace(
+            "backend/data/model_configs/a.json"
+        ));
+        assert!(Session::affects_workspace("model_builder/gaps/mamba.md"));
+        assert!(!Session::affects_workspace("backend/layers/sub/x.py"));
+        assert!(!Session::affects_workspace("src/main.py"));
+    }
+}
