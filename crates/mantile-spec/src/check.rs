@@ -35,6 +35,8 @@ struct StepResult {
     range: TextRange,
     literal: Option<(Rational, NumberStyle)>,
     grounded: bool,
+    /// The step's own claim already failed (reported there).
+    failed: bool,
     inputs: Vec<Rational>,
 }
 
@@ -728,6 +730,7 @@ impl<'a> Checker<'a> {
                 range: p.range,
                 literal,
                 grounded,
+                failed: status == ClaimStatus::Mismatch,
                 inputs: idx,
             });
         }
@@ -768,7 +771,12 @@ impl<'a> Checker<'a> {
                 good.1.display()
             )
         };
-        let mut d = Diagnostic::new(&CLAIM_MISMATCH, bp.range, msg)
+        let range = if single {
+            bp.toks.first().map(|t| t.range).unwrap_or(bp.range)
+        } else {
+            bp.range
+        };
+        let mut d = Diagnostic::new(&CLAIM_MISMATCH, range, msg)
             .with_related(gp.range, format!("this side evaluates to {}", good.1.display()));
         if let Some(fix) = replacement_fix(bp, good.1) {
             d = d.with_fix(fix);
@@ -803,7 +811,12 @@ impl<'a> Checker<'a> {
             formula.1.display(),
             names.join(", ")
         );
-        let mut d = Diagnostic::new(&FORMULA_MISMATCH, np.range, msg)
+        let range = if np.expr.as_ref().is_some_and(is_single_literal) {
+            np.toks.first().map(|t| t.range).unwrap_or(np.range)
+        } else {
+            np.range
+        };
+        let mut d = Diagnostic::new(&FORMULA_MISMATCH, range, msg)
             .with_related(fp.range, format!("the formula gives {}", formula.1.display()));
         if !trusted {
             d = d.with_severity(Severity::Warning);
@@ -843,12 +856,12 @@ impl<'a> Checker<'a> {
                     ClaimStatus::Mismatch
                 };
                 if status == ClaimStatus::Mismatch {
-                    let ltext = self.doc.slice(conv.left.range).trim().to_string();
                     let mut d = Diagnostic::new(
                         &CONVERSION_MISMATCH,
                         conv.right.range,
                         format!(
-                            "`{ltext}` elements × {} bytes is {} bytes, not {}",
+                            "{} elements × {} bytes is {} bytes, not {}",
+                            l.display(),
                             b.value.display(),
                             bytes.display(),
                             self.doc.slice(conv.right.range)
@@ -903,7 +916,7 @@ impl<'a> Checker<'a> {
                 if exps.iter().any(|(e, _)| e.value.overlaps(&step.value)) {
                     continue;
                 }
-                if found.iter().any(|(s, _, _)| s.name == name) {
+                if step.failed || found.iter().any(|(s, _, _)| s.name == name) {
                     continue;
                 }
                 found.push((step.clone(), exps[0].0.clone(), exps[0].1));
@@ -1024,9 +1037,15 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     let (v, vr) = values[0];
+                    let src = self.doc.slice(cell.range);
+                    let lead = src.len() - src.trim_start().len();
+                    let inner = TextRange::new(
+                        cell.range.start as usize + lead,
+                        cell.range.start as usize + lead + src.trim().len(),
+                    );
                     let mut d = Diagnostic::new(
                         &SUMMARY_MISMATCH,
-                        cell.range,
+                        inner,
                         format!(
                             "the summary gives Test {id} {} = {}, but the test has {name} = {}",
                             table.header[ci].text,
@@ -1036,12 +1055,6 @@ impl<'a> Checker<'a> {
                     )
                     .with_related(vr, format!("Test {id}'s value"));
                     if let (Some(style), Some(i)) = (cell_style, v.exact_value().and_then(|x| x.as_integer())) {
-                        let src = self.doc.slice(cell.range);
-                        let lead = src.len() - src.trim_start().len();
-                        let inner = TextRange::new(
-                            cell.range.start as usize + lead,
-                            cell.range.start as usize + lead + src.trim().len(),
-                        );
                         d = d.with_fix(Fix::replace(
                             format!("Set to {}", format_with_style(i, style)),
                             inner,

@@ -274,6 +274,13 @@ pub fn literal_interval(n: &crate::lex::NumLit, mode: LiteralMode) -> Option<Int
     }
     let ulp = Rational::pow10(-(n.decimals as i32))?;
     let half = ulp.checked_div(Rational::int(2))?;
+    if n.approx {
+        // `≈ 0.000656`: approximately, within one unit of the last digit.
+        return Some(Interval::new(
+            n.value.checked_sub(ulp)?,
+            n.value.checked_add(ulp)?,
+        ));
+    }
     if n.truncated {
         // `0.000168...` is written both for cut-off and for rounded digits.
         return Some(Interval::new(

@@ -28,3 +28,6 @@ pub use rules::*;
 pub fn check_spec(text: &str) -> SpecReport {
     check::Checker::new(text).run()
 }
+
+#[cfg(test)]
+mod tests;
