@@ -416,8 +416,8 @@ mod python {
             return inner.to_string();
         }
         // The summary is on the next non-empty line.
-        for i in first + 1..body.end {
-            let l = lines[i].1.trim();
+        for &(_, line) in &lines[first + 1..body.end] {
+            let l = line.trim();
             if l.contains(quote) {
                 return l.split(quote).next().unwrap_or("").trim().to_string();
             }

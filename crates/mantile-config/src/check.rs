@@ -550,14 +550,13 @@ fn check_dimensions(root: &Node, layers: &[LayerView], out: &mut Vec<Diagnostic>
         let class = l.class_str().unwrap_or_default();
         if let (Some(h), Some(kv_node)) = (s.heads(), specs.get("num_kv_heads"))
             && let Some(kv) = kv_node.as_u128()
+            && (kv == 0 || h % kv != 0)
         {
-            if kv == 0 || h % kv != 0 {
-                out.push(Diagnostic::new(
-                    &KV_HEADS,
-                    kv_node.range,
-                    format!("{h} query heads cannot be shared evenly by {kv} key/value heads (query heads must be a multiple of num_kv_heads)"),
-                ));
-            }
+            out.push(Diagnostic::new(
+                &KV_HEADS,
+                kv_node.range,
+                format!("{h} query heads cannot be shared evenly by {kv} key/value heads (query heads must be a multiple of num_kv_heads)"),
+            ));
         }
         if let (Some(k_node), Some(e)) = (specs.get("top_k"), s.int("num_experts"))
             && let Some(k) = k_node.as_u128()

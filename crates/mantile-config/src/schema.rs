@@ -32,10 +32,7 @@ fn validator() -> &'static Validator {
 pub fn description(path: &[&str]) -> Option<&'static str> {
     let mut node = schema_value();
     for key in path {
-        node = match node.get("properties").and_then(|p| p.get(*key)) {
-            Some(n) => n,
-            None => return None,
-        };
+        node = node.get("properties").and_then(|p| p.get(*key))?;
         if let Some(items) = node.get("items") {
             node = items;
         }

@@ -224,3 +224,20 @@ fn rules_lists_every_rule() {
         .collect();
     assert!(codes.contains(&"MC060") && codes.contains(&"MC001"));
 }
+
+#[test]
+fn readme_lists_every_rule_with_its_default_severity() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let r = run(&["rules", "--format", "json"], &repo());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    for rule in v.as_array().unwrap() {
+        let row = format!(
+            "| {} | `{}` | {} | {} |",
+            rule["code"].as_str().unwrap(),
+            rule["name"].as_str().unwrap(),
+            rule["severity"].as_str().unwrap(),
+            rule["summary"].as_str().unwrap()
+        );
+        assert!(readme.contains(&row), "README.md lacks the row\n{row}");
+    }
+}
