@@ -90,8 +90,12 @@ fn object_anchor(node: &Node) -> TextRange {
 /// Schema findings for a parsed document. Required specs are left to the
 /// catalog-aware rule (MC031), which knows the workspace's classes.
 pub fn validate(root: &Node, out: &mut Vec<Diagnostic>) {
+    validate_with(validator(), root, out);
+}
+
+fn validate_with(validator: &Validator, root: &Node, out: &mut Vec<Diagnostic>) {
     let instance = root.to_value();
-    for error in validator().iter_errors(&instance) {
+    for error in validator.iter_errors(&instance) {
         map_error(root, &error, out);
     }
 }
@@ -145,8 +149,22 @@ fn map_error(root: &Node, error: &ValidationError, out: &mut Vec<Diagnostic>) {
             }
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
-            // Report against the closest branch: the one with the fewest errors.
-            if let Some(best) = context.iter().min_by_key(|errs| errs.len()) {
+            // Report against the closest branch: one whose type matched (its
+            // errors are not a type error at this very value), then the one with
+            // the fewest errors, then the deepest ones.
+            let score = |errs: &Vec<ValidationError<'static>>| {
+                let type_mismatch = errs.iter().any(|e| {
+                    e.instance_path().to_string() == pointer
+                        && matches!(e.kind(), ValidationErrorKind::Type { .. })
+                });
+                let depth = errs
+                    .iter()
+                    .map(|e| e.instance_path().to_string().matches('/').count())
+                    .max()
+                    .unwrap_or(0);
+                (type_mismatch, errs.len(), usize::MAX - depth)
+            };
+            if let Some(best) = context.iter().min_by_key(|errs| score(errs)) {
                 for e in best {
                     map_error(root, e, out);
                 }
@@ -202,5 +220,81 @@ fn node_text(node: &Node) -> String {
     match &node.kind {
         mantile_json::NodeKind::Number(n) => n.clone(),
         _ => node.type_name().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(schema: serde_json::Value, text: &str) -> Vec<String> {
+        let v = jsonschema::draft202012::new(&schema).unwrap();
+        let root = mantile_json::parse(text).root.unwrap();
+        let mut out = Vec::new();
+        validate_with(&v, &root, &mut out);
+        out.iter()
+            .map(|d| {
+                format!(
+                    "{} {:?}: {}",
+                    d.rule.code,
+                    &text[d.range.as_range()],
+                    d.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn any_of_reports_the_closest_branch_only() {
+        // A source is a URL string or an object with a url; this object is
+        // close to the second branch (one error) and far from the first.
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {"source": {"anyOf": [
+                {"type": "string"},
+                {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}, "title": {"type": "string"}}}
+            ]}}
+        });
+        assert_eq!(
+            messages(
+                schema.clone(),
+                r#"{"source": {"title": "paper", "url": 3}}"#
+            ),
+            [r#"MC002 "3": `source.url` must be a string, found integer"#]
+        );
+        assert_eq!(
+            messages(schema, r#"{"source": {"title": "paper"}}"#),
+            [r#"MC002 "\"source\"": `source` is missing the required field `url`"#]
+        );
+    }
+
+    #[test]
+    fn every_property_of_the_shipped_schema_has_a_description() {
+        fn walk(v: &Value, path: &str, missing: &mut Vec<String>) {
+            if let Some(props) = v.get("properties").and_then(Value::as_object) {
+                for (k, p) in props {
+                    let here = format!("{path}/{k}");
+                    if p.get("description")
+                        .and_then(Value::as_str)
+                        .is_none_or(str::is_empty)
+                    {
+                        missing.push(here.clone());
+                    }
+                    walk(p, &here, missing);
+                    if let Some(items) = p.get("items") {
+                        walk(items, &here, missing);
+                    }
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(schema_value(), "", &mut missing);
+        assert!(missing.is_empty(), "{missing:?}");
+        assert_eq!(
+            description(&["layer_types", "specs", "head_dim"]),
+            Some(
+                "Width of one head `dh`. The query width is h·dh, which may differ from hidden_size."
+            )
+        );
     }
 }
