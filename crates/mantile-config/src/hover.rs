@@ -260,7 +260,7 @@ fn layer_card(l: &LayerView, all: &[LayerView], catalog: &Catalog) -> String {
     if let Some(sp) = specs {
         if Category::of_class(class) == Some(Category::Attention) {
             if let Some(a) = AttentionDims::from_specs(class, sp) {
-                attention_section(&mut s, &a, sp, l, all);
+                attention_section(&mut s, &a, sp);
             }
         } else if let Some(shapes) = ffn_shapes(class, sp) {
             let _ = writeln!(s, "**Projections** (out, in): {shapes}\n");
@@ -300,18 +300,18 @@ fn layer_card(l: &LayerView, all: &[LayerView], catalog: &Catalog) -> String {
                 }
             })
             .collect();
-        let _ = writeln!(s, "**Weights**: {}", parts.join(" · "));
+        let _ = writeln!(s, "**Weights**: {}\n", parts.join(" · "));
+    }
+    if let Some(sp) = specs
+        && Category::of_class(class) == Some(Category::Attention)
+        && let Some(a) = AttentionDims::from_specs(class, sp)
+    {
+        kv_section(&mut s, &a, l, all);
     }
     s.trim_end().to_string()
 }
 
-fn attention_section(
-    s: &mut String,
-    a: &AttentionDims,
-    sp: Specs,
-    l: &LayerView,
-    all: &[LayerView],
-) {
+fn attention_section(s: &mut String, a: &AttentionDims, sp: Specs) {
     let (d, h, kv, dh) = (a.d, a.heads, a.kv_heads, a.head_dim);
     let (q, kvw) = (a.q_width(), a.kv_width());
     s.push_str("**Dimensions**\n");
@@ -359,7 +359,11 @@ fn attention_section(
         let _ = writeln!(s, "- sliding window: {} tokens", n(w));
     }
     s.push('\n');
-    // KV cache: 2 (K and V) · kv · dh values per token per layer.
+}
+
+/// KV cache: 2 (K and V) · kv · dh values per token per layer.
+fn kv_section(s: &mut String, a: &AttentionDims, l: &LayerView, all: &[LayerView]) {
+    let kvw = a.kv_width();
     let per_layer_values = 2 * kvw;
     let attn: Vec<(u128, u128)> = all
         .iter()
@@ -415,8 +419,7 @@ fn ffn_shapes(class: &str, sp: Specs) -> Option<String> {
 }
 
 fn params_section(s: &mut String, pc: &ParamCount, l: &LayerView, count: u128) {
-    let _ = writeln!(s, "**Parameters** per layer\n- `{}`", pc.formula());
-    let mut line = format!("- = {} = **{}**", pc.numbers(), n(pc.total));
+    let mut line = format!("**Parameters** per layer = **{}**", n(pc.total));
     if let Some(stated) = l.stated_count().and_then(Node::as_u128) {
         if stated == pc.total {
             line.push_str(" (= stated parameter_count)");
@@ -425,6 +428,8 @@ fn params_section(s: &mut String, pc: &ParamCount, l: &LayerView, count: u128) {
         }
     }
     let _ = writeln!(s, "{line}");
+    let _ = writeln!(s, "- `{}`", pc.formula());
+    let _ = writeln!(s, "- {}", pc.numbers());
     if count != 1 {
         let _ = writeln!(s, "- × {} layers = {}", n(count), n(pc.total * count));
     }
@@ -619,15 +624,16 @@ mod tests {
                 - head_dim 16 = d/h = 64 / 4: h·dh = d, projections are square
                 - projections (out, in): q (64, 64) · k (32, 64) · v (32, 64) · o (64, 64)
 
+                **Parameters** per layer = **12,288** (= stated parameter_count)
+                - `q d×(h·dh) + k,v 2×d×(kv·dh) + o (h·dh)×d`
+                - q 64×64 + k,v 2×64×32 + o 64×64
+                - × 2 layers = 24,576
+
+                **Weights**: bf16 24.6 kB per layer, 49.2 kB for 2 · fp8 12.3 kB per layer, 24.6 kB for 2
+
                 **KV cache per token** (2·kv·dh·bytes)
                 - bf16: 2 × 32 × 2 = 128 B per layer, 256 B for these 2; model (2 attention layers) 256 B
-                - fp8: 2 × 32 × 1 = 64 B per layer, 128 B for these 2; model (2 attention layers) 128 B
-
-                **Parameters** per layer: `q d×(h·dh) + k,v 2×d×(kv·dh) + o (h·dh)×d`
-                = q 64×64 + k,v 2×64×32 + o 64×64 = **12,288** (= stated parameter_count)
-                × 2 layers = 24,576
-
-                **Weights**: bf16 24.6 kB per layer, 49.2 kB for 2 · fp8 12.3 kB per layer, 24.6 kB for 2"#]],
+                - fp8: 2 × 32 × 1 = 64 B per layer, 128 B for these 2; model (2 attention layers) 128 B"#]],
         );
     }
 
@@ -653,9 +659,10 @@ mod tests {
 
                 **Projections** (out, in): up (32, 64) · down (64, 32) per expert
 
-                **Parameters** per layer: `router d×E + experts (E+shared)×2×d×di`
-                = router 64×4 + experts 5×2×64×32 = **20,736**
-                × 2 layers = 41,472
+                **Parameters** per layer = **20,736**
+                - `router d×E + experts (E+shared)×2×d×di`
+                - router 64×4 + experts 5×2×64×32
+                - × 2 layers = 41,472
 
                 **Experts**
                 - 4 routed + 1 shared, top_k = 2: each token runs the router and 3 experts

@@ -116,6 +116,9 @@ impl LanguageServer for Backend {
                 .unwrap_or(false),
         };
         self.session.set_config(config);
+        // Before answering, so that the first checks already see the
+        // workspace's layer classes and files.
+        self.session.rebuild_snapshot().await;
         self.session.mark_initialized();
         let capabilities = lsp::ServerCapabilities {
             position_encoding: Some(encoding::kind(encoding)),
@@ -184,7 +187,7 @@ impl LanguageServer for Backend {
             self.register_watchers().await;
         }
         let s = self.session.clone();
-        tokio::spawn(async move { s.scan().await });
+        tokio::spawn(async move { s.publish_closed().await });
     }
 
     async fn shutdown(&self) -> Result<()> {

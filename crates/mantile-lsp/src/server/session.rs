@@ -399,22 +399,23 @@ impl Session {
 
     // ----- the workspace -----
 
-    /// Rebuilds the snapshot from disk, rechecks open documents and
-    /// publishes diagnostics for every Mantile file that is not open.
-    pub async fn scan(self: &Arc<Self>) {
-        let cfg = self.config();
-        let Some(root) = cfg.root.clone() else {
-            return;
-        };
-        let r = root.clone();
-        let Some(snapshot) = self
-            .run_blocking("reading the workspace", move || disk::snapshot(&r))
-            .await
-        else {
-            return;
-        };
+    /// Reads the workspace's snapshot (layer catalog, file list) from disk.
+    pub async fn rebuild_snapshot(&self) -> Option<Arc<Snapshot>> {
+        let root = self.config().root?;
+        let snapshot = self
+            .run_blocking("reading the workspace", move || disk::snapshot(&root))
+            .await?;
         let snapshot = Arc::new(snapshot);
         self.set_snapshot(snapshot.clone());
+        Some(snapshot)
+    }
+
+    /// After a change on disk: rebuilds the snapshot, rechecks the open
+    /// documents and republishes the files that are not open.
+    pub async fn scan(self: &Arc<Self>) {
+        if self.rebuild_snapshot().await.is_none() {
+            return;
+        }
         let open: Vec<(lsp::Uri, u64)> = self
             .docs
             .iter()
@@ -426,18 +427,30 @@ impl Session {
             }
             self.schedule(uri, revision, Duration::ZERO);
         }
-        let files: Vec<(lsp::Uri, PathBuf)> = snapshot
+        self.publish_closed().await;
+        let cfg = self.config();
+        if cfg.pull && cfg.refresh && self.is_live() {
+            // Pulling clients ask again for their open documents.
+            let _ = self.client.workspace_diagnostic_refresh().await;
+        }
+    }
+
+    /// Publishes diagnostics for every Mantile file of the snapshot that is
+    /// not open (and clears those published before that are gone).
+    pub async fn publish_closed(&self) {
+        let cfg = self.config();
+        let (Some(root), Some(snapshot)) = (cfg.root.clone(), self.snapshot()) else {
+            return;
+        };
+        let files: Vec<lsp::Uri> = snapshot
             .files
             .iter()
             .filter(|rel| classify(rel).is_some())
-            .map(|rel| {
-                let path = root.join(rel);
-                (uri::from_path(&path), path)
-            })
-            .filter(|(u, _)| !self.docs.contains_key(u))
+            .map(|rel| uri::from_path(&root.join(rel)))
+            .filter(|u| !self.docs.contains_key(u))
             .collect();
         let mut results = Vec::with_capacity(files.len());
-        for (u, _) in files {
+        for u in files {
             let diags = self.diagnostics_on_disk(&u).await;
             results.push((u, diags));
         }
@@ -469,10 +482,6 @@ impl Session {
             }
             self.pushed.remove(&u);
             self.client.publish_diagnostics(u, Vec::new(), None).await;
-        }
-        drop(_g);
-        if cfg.pull && cfg.refresh && self.is_live() {
-            let _ = self.client.workspace_diagnostic_refresh().await;
         }
     }
 
@@ -585,6 +594,18 @@ mod tests {
         assert_eq!(r16.to_string(), "ᵀ- Y\n");
         apply_change(&mut r16, &partial(7, 0, 7, 0, "!"), PositionEncoding::Utf16);
         assert_eq!(r16.to_string(), "ᵀ- Y\n!");
+    }
+
+    #[tokio::test]
+    async fn a_panic_off_the_runtime_is_caught_and_the_session_goes_on() {
+        let (service, _socket) =
+            tower_lsp_server::LspService::new(|client| super::super::backend::Backend {
+                session: Arc::new(Session::new(client)),
+            });
+        let s = service.inner().session.clone();
+        let r: Option<u32> = s.run_blocking("testing", || panic!("boom")).await;
+        assert_eq!(r, None);
+        assert_eq!(s.run_blocking("testing", || 7).await, Some(7));
     }
 
     #[test]
