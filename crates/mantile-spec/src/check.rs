@@ -6,7 +6,7 @@ use crate::expr::{
     self, Expr, LiteralMode, is_literal_only, is_single_literal, literals, parse_exact,
     parse_prefix, single_var,
 };
-use crate::lex::{Class, Tok, Token, lex};
+use crate::lex::{Class, Tok, Token};
 use crate::model::*;
 use crate::num::{Interval, Rational};
 use crate::rules::*;
@@ -324,8 +324,7 @@ impl<'a> Checker<'a> {
                 }
                 continue;
             }
-            let chars = self.doc.line_chars(line);
-            let toks = lex(&chars);
+            let toks = self.doc.line_tokens(line);
             if let Some(ti) = test {
                 self.line_facts(ti, region, raw, &toks);
             }

@@ -2,7 +2,7 @@
 //! headings, fenced code, tables, thematic breaks, and for every byte whether
 //! it is prose, code, bold, or markup.
 
-use crate::lex::{Class, LineChar};
+use crate::lex::{Class, Token, lex};
 use mantile_diag::TextRange;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
@@ -287,21 +287,15 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// The characters of a line, tagged for the lexer.
-    pub fn line_chars(&self, line: &Line) -> Vec<LineChar> {
+    /// The tokens of a line.
+    pub fn line_tokens(&self, line: &Line) -> Vec<Token> {
         let r = line.range.as_range();
-        let s = &self.text[r.clone()];
-        let mut out = Vec::with_capacity(s.len());
-        out.extend(s.char_indices().map(|(i, c)| {
-                let off = r.start + i;
-                let class = if line.kind == LineKind::Code {
-                    Class::Code
-                } else {
-                    self.class.get(off).copied().unwrap_or(Class::Plain)
-                };
-            (off, c, class)
-        }));
-        out
+        let src = self.text.get(r.clone()).unwrap_or("");
+        if line.kind == LineKind::Code {
+            lex(src, r.start, &[], Some(Class::Code))
+        } else {
+            lex(src, r.start, self.class.get(r).unwrap_or(&[]), None)
+        }
     }
 
     pub fn slice(&self, r: TextRange) -> &str {

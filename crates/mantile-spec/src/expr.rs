@@ -1,7 +1,7 @@
 //! Arithmetic expressions over tokens: `2 * M * d * d`, `(a + b) / 4`, `10^12`,
 //! `max(0.137, 0.178)`, `softmax_stat_bytes(4)`, `2,048 elems`.
 
-use crate::lex::{Tok, Token, code_chars, lex};
+use crate::lex::{Tok, Token, lex_code};
 use crate::num::{Interval, Rational};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -442,7 +442,7 @@ pub fn literals(e: &Expr, out: &mut Vec<usize>) {
 /// `(2,199,023,255,552 / 10^15) × 1000` or `max(3, 4) / 8`. Literals are exact;
 /// names are not allowed. `None` for anything else (never panics).
 pub fn eval_expr(src: &str) -> Option<Rational> {
-    let toks = lex(&code_chars(src, 0));
+    let toks = lex_code(src, 0);
     let e = parse_exact(&toks)?;
     eval(&e, &toks, LiteralMode::Exact, &mut |_, _| None)?.exact_value()
 }

@@ -123,168 +123,171 @@ impl Token {
     }
 }
 
-/// One character of a line: byte offset in the document, the char, its class.
-pub type LineChar = (usize, char, Class);
-
-fn is_ident_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
 }
 
-fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
+fn is_ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
 }
 
-/// Splits a line into tokens. Never panics; unknown characters become `Word`s.
-pub fn lex(chars: &[LineChar]) -> Vec<Token> {
-    let mut out: Vec<Token> = Vec::with_capacity(chars.len() / 4 + 4);
-    let mut i = 0;
-    let n = chars.len();
-    let mut pending_approx = false;
-    let end_of = |k: usize| -> usize {
-        if k < n {
-            chars[k].0
-        } else {
-            chars.last().map(|c| c.0 + c.1.len_utf8()).unwrap_or(0)
+/// Splits a line into tokens. `src` is the line, `base` its offset in the
+/// document, `class` the class of each of its bytes (`force` overrides all).
+/// Never panics; unknown characters become `Word`s.
+pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec<Token> {
+    let b = src.as_bytes();
+    let n = b.len();
+    let mut out: Vec<Token> = Vec::with_capacity(n / 4 + 4);
+    let cls = |i: usize| -> Class {
+        force.unwrap_or_else(|| class.get(i).copied().unwrap_or(Class::Plain))
+    };
+    // The char at byte `i` and its length.
+    let ch = |i: usize| -> (char, usize) {
+        match b.get(i) {
+            Some(&c) if c < 0x80 => (c as char, 1),
+            Some(_) => src
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .map(|c| (c, c.len_utf8()))
+                .unwrap_or((' ', 1)),
+            None => ('\0', 1),
         }
     };
-    // The next index (from k) that is neither white space nor markup.
+    let digit = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_digit());
+    // The next byte index (from k) that is neither white space nor markup.
     let next_sig = |mut k: usize| -> usize {
-        while k < n && (chars[k].1.is_whitespace() || chars[k].2 == Class::Markup) {
-            k += 1;
+        while k < n {
+            let (c, l) = ch(k);
+            if !(c.is_whitespace() || cls(k) == Class::Markup) {
+                break;
+            }
+            k += l;
         }
         k
     };
+    let range = |a: usize, z: usize| TextRange::new(base + a, base + z.max(a));
+    let mut i = 0;
+    let mut pending_approx = false;
     while i < n {
-        let (off, c, class) = chars[i];
-        if class == Class::Markup || c.is_whitespace() {
-            i += 1;
+        let class_i = cls(i);
+        let (c, len) = ch(i);
+        if class_i == Class::Markup || c.is_whitespace() {
+            i += len;
             continue;
         }
-        if class == Class::Skip {
+        if class_i == Class::Skip {
             let start = i;
-            while i < n && chars[i].2 == Class::Skip {
-                i += 1;
+            while i < n && cls(i) == Class::Skip {
+                i += ch(i).1;
             }
             out.push(Token {
                 tok: Tok::Word,
-                range: TextRange::new(off, end_of(i).max(chars[start].0)),
-                class,
+                range: range(start, i),
+                class: class_i,
             });
             pending_approx = false;
             continue;
         }
-        if c.is_ascii_digit() || (c == '.' && i + 1 < n && chars[i + 1].1.is_ascii_digit()) {
+        if c.is_ascii_digit() || (c == '.' && digit(i + 1)) {
             let start = i;
-            let mut digits = String::new();
-            let mut style = NumberStyle::Plain;
-            while i < n && chars[i].1.is_ascii_digit() {
-                digits.push(chars[i].1);
+            let int_start = i;
+            while digit(i) {
                 i += 1;
             }
+            let mut int_digits = String::from(&src[int_start..i]);
+            let mut style = NumberStyle::Plain;
             // Thousands groups: `,ddd` or `_ddd`, not followed by another digit.
             while i + 3 < n {
-                let sep = chars[i].1;
-                if (sep == ',' || sep == '_')
-                    && (1..=3).all(|k| chars[i + k].1.is_ascii_digit())
-                    && !(i + 4 < n && chars[i + 4].1.is_ascii_digit())
-                    && (style == NumberStyle::Plain
-                        || (style == NumberStyle::Commas) == (sep == ','))
-                    && !digits.is_empty()
+                let sep = b[i];
+                if (sep == b',' || sep == b'_')
+                    && digit(i + 1)
+                    && digit(i + 2)
+                    && digit(i + 3)
+                    && !digit(i + 4)
+                    && !int_digits.is_empty()
+                    && (style == NumberStyle::Plain || (style == NumberStyle::Commas) == (sep == b','))
                 {
-                    style = if sep == ',' {
+                    style = if sep == b',' {
                         NumberStyle::Commas
                     } else {
                         NumberStyle::Underscores
                     };
-                    for k in 1..=3 {
-                        digits.push(chars[i + k].1);
-                    }
+                    int_digits.push_str(&src[i + 1..i + 4]);
                     i += 4;
                 } else {
                     break;
                 }
             }
-            let mut decimals = 0u32;
-            let mut frac = String::new();
-            if i + 1 < n && chars[i].1 == '.' && chars[i + 1].1.is_ascii_digit() {
+            let mut frac = "";
+            if b.get(i) == Some(&b'.') && digit(i + 1) {
+                let f0 = i + 1;
                 i += 1;
-                while i < n && chars[i].1.is_ascii_digit() {
-                    frac.push(chars[i].1);
+                while digit(i) {
                     i += 1;
                 }
-                decimals = frac.len() as u32;
+                frac = &src[f0..i];
             }
+            let decimals = frac.len() as u32;
             let mut truncated = false;
-            if i + 2 < n && chars[i].1 == '.' && chars[i + 1].1 == '.' && chars[i + 2].1 == '.' {
+            if src[i..].starts_with("...") {
                 truncated = true;
                 i += 3;
-            } else if i < n && chars[i].1 == '…' {
+            } else if src[i..].starts_with('…') {
                 truncated = true;
-                i += 1;
+                i += '…'.len_utf8();
             }
-            let value = parse_decimal(&digits, &frac);
-            let range = TextRange::new(chars[start].0, end_of(i));
-            match value {
-                Some(value) => out.push(Token {
-                    tok: Tok::Num(NumLit {
-                        value,
-                        decimals,
-                        approx: pending_approx,
-                        truncated,
-                        style,
-                    }),
-                    range,
-                    class: chars[start].2,
+            let tok = match parse_decimal(&int_digits, frac) {
+                Some(value) => Tok::Num(NumLit {
+                    value,
+                    decimals,
+                    approx: pending_approx,
+                    truncated,
+                    style,
                 }),
-                None => out.push(Token {
-                    tok: Tok::Word,
-                    range,
-                    class: chars[start].2,
-                }),
-            }
+                None => Tok::Word,
+            };
+            out.push(Token {
+                tok,
+                range: range(start, i),
+                class: cls(start),
+            });
             pending_approx = false;
             // `2x1024`: an `x` glued between digits multiplies.
-            if i + 1 < n && chars[i].1 == 'x' && chars[i + 1].1.is_ascii_digit() {
+            if b.get(i) == Some(&b'x') && digit(i + 1) {
                 out.push(Token {
                     tok: Tok::Op('*'),
-                    range: TextRange::new(chars[i].0, end_of(i + 1)),
-                    class: chars[i].2,
+                    range: range(i, i + 1),
+                    class: cls(i),
                 });
                 i += 1;
             }
             continue;
         }
-        if is_ident_start(c) {
+        if c.is_ascii() && is_ident_start(c as u8) {
             let start = i;
-            let mut s = [0u8; Name::CAP + 1];
-            let mut len = 0usize;
-            while i < n && is_ident_char(chars[i].1) && chars[i].2 == class {
-                if len < s.len() {
-                    s[len] = chars[i].1 as u8;
-                }
-                len += 1;
+            while i < n && is_ident_char(b[i]) && cls(i) == class_i {
                 i += 1;
             }
-            let s = if len <= Name::CAP {
-                std::str::from_utf8(&s[..len]).unwrap_or("")
-            } else {
-                "\u{0}too long"
-            };
             // A word glued to non-ASCII letters (`QKᵀ`) is prose, not a name.
-            if i < n && chars[i].1.is_alphabetic() && !chars[i].1.is_ascii() {
-                while i < n && (chars[i].1.is_alphanumeric() || chars[i].1 == '_') {
-                    i += 1;
+            let (nc, _) = ch(i);
+            if i < n && nc.is_alphabetic() && !nc.is_ascii() {
+                while i < n {
+                    let (c2, l2) = ch(i);
+                    if !(c2.is_alphanumeric() || c2 == '_') {
+                        break;
+                    }
+                    i += l2;
                 }
                 out.push(Token {
                     tok: Tok::Word,
-                    range: TextRange::new(chars[start].0, end_of(i)),
-                    class,
+                    range: range(start, i),
+                    class: class_i,
                 });
             } else {
                 out.push(Token {
-                    tok: Name::new(&s).map(Tok::Ident).unwrap_or(Tok::Word),
-                    range: TextRange::new(chars[start].0, end_of(i)),
-                    class,
+                    tok: Name::new(&src[start..i]).map(Tok::Ident).unwrap_or(Tok::Word),
+                    range: range(start, i),
+                    class: class_i,
                 });
             }
             pending_approx = false;
@@ -292,16 +295,17 @@ pub fn lex(chars: &[LineChar]) -> Vec<Token> {
         }
         let single = |tok: Tok| Token {
             tok,
-            range: TextRange::new(off, off + c.len_utf8()),
-            class,
+            range: range(i, i + len),
+            class: class_i,
         };
         match c {
             '~' | '≈' => {
                 let prev_operand = out.last().is_some_and(|t| t.is_operand_end());
-                let k = next_sig(i + 1);
-                let next_num = k < n && (chars[k].1.is_ascii_digit() || chars[k].1 == '.');
+                let k = next_sig(i + len);
+                let next_num = k < n && (digit(k) || b[k] == b'.');
                 // `a ≈ b` compares; `~W` and `≈2.2` qualify what follows.
-                let spaced = i + 1 < n && (chars[i + 1].1.is_whitespace() || chars[i + 1].2 == Class::Markup);
+                let (after, _) = ch(i + len);
+                let spaced = i + len < n && (after.is_whitespace() || cls(i + len) == Class::Markup);
                 if prev_operand && spaced && k < n {
                     out.push(single(Tok::Eq { approx: true }));
                     pending_approx = next_num;
@@ -310,31 +314,31 @@ pub fn lex(chars: &[LineChar]) -> Vec<Token> {
                 } else {
                     out.push(single(Tok::Word));
                 }
-                i += 1;
+                i += len;
                 continue;
             }
-            'µ' | 'μ' if i + 1 < n && chars[i + 1].1 == 's' => {
+            'µ' | 'μ' if b.get(i + len) == Some(&b's') => {
                 out.push(Token {
                     tok: Name::new("µs").map(Tok::Ident).unwrap_or(Tok::Word),
-                    range: TextRange::new(off, end_of(i + 2)),
-                    class,
+                    range: range(i, i + len + 1),
+                    class: class_i,
                 });
-                i += 2;
+                i += len + 1;
                 continue;
             }
-            '-' if i + 1 < n && chars[i + 1].1 == '>' => {
+            '-' if b.get(i + 1) == Some(&b'>') => {
                 out.push(Token {
                     tok: Tok::Arrow,
-                    range: TextRange::new(off, end_of(i + 2)),
-                    class,
+                    range: range(i, i + 2),
+                    class: class_i,
                 });
                 i += 2;
                 continue;
             }
             '=' => {
-                let prev = if i > 0 { chars[i - 1].1 } else { ' ' };
-                let next = if i + 1 < n { chars[i + 1].1 } else { ' ' };
-                if matches!(prev, '<' | '>' | '!' | '=') || next == '=' || next == '>' {
+                let prev = if i > 0 { b[i - 1] } else { b' ' };
+                let next = b.get(i + 1).copied().unwrap_or(b' ');
+                if matches!(prev, b'<' | b'>' | b'!' | b'=') || next == b'=' || next == b'>' {
                     out.push(single(Tok::Word));
                 } else {
                     out.push(single(Tok::Eq { approx: false }));
@@ -352,9 +356,14 @@ pub fn lex(chars: &[LineChar]) -> Vec<Token> {
             _ => out.push(single(Tok::Word)),
         }
         pending_approx = false;
-        i += 1;
+        i += len;
     }
     out
+}
+
+/// Tokens of a string read as code (every `*` multiplies), offsets from `base`.
+pub fn lex_code(s: &str, base: usize) -> Vec<Token> {
+    lex(s, base, &[], Some(Class::Code))
 }
 
 fn parse_decimal(int_digits: &str, frac: &str) -> Option<Rational> {
@@ -369,19 +378,12 @@ fn parse_decimal(int_digits: &str, frac: &str) -> Option<Rational> {
     Rational::new(v, den)
 }
 
-/// Tags every character of `s` as code, starting at byte offset `base`.
-pub fn code_chars(s: &str, base: usize) -> Vec<LineChar> {
-    s.char_indices()
-        .map(|(i, c)| (base + i, c, Class::Code))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn kinds(s: &str) -> Vec<String> {
-        lex(&code_chars(s, 0))
+        lex_code(s, 0)
             .into_iter()
             .map(|t| match t.tok {
                 Tok::Num(n) => format!(
