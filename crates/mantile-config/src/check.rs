@@ -91,7 +91,7 @@ pub fn layers(root: &Node) -> Vec<LayerView<'_>> {
         .collect()
 }
 
-fn n(v: u128) -> String {
+pub(crate) fn n(v: u128) -> String {
     format_grouped(v as i128)
 }
 
@@ -707,6 +707,56 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
     pieces
 }
 
+/// The smallest combination of pieces that configs leave out of
+/// `layer_types` (untied lm_head, final norm, second norm per block, attention
+/// sinks) whose parameters add up to exactly `diff`, described.
+pub(crate) fn explain_difference(
+    root: &Node,
+    layers: &[LayerView],
+    diff: u128,
+    lm_head_possible: bool,
+) -> Option<Vec<String>> {
+    let mut pieces = known_pieces(root, layers);
+    if !lm_head_possible {
+        pieces.retain(|p| !p.what.contains("lm_head"));
+    }
+    let mut best: Option<Vec<usize>> = None;
+    for mask in 1u32..(1 << pieces.len()) {
+        let chosen: Vec<usize> = (0..pieces.len()).filter(|i| mask & (1 << i) != 0).collect();
+        if chosen.iter().map(|&i| pieces[i].value).sum::<u128>() == diff
+            && best.as_ref().is_none_or(|b| chosen.len() < b.len())
+        {
+            best = Some(chosen);
+        }
+    }
+    best.map(|chosen| chosen.into_iter().map(|i| pieces[i].what.clone()).collect())
+}
+
+/// Σ count × parameters per layer (recomputed where the class is known, else
+/// stated), with the terms; `None` when a layer's parameters are unknown.
+pub(crate) fn layer_sum(layers: &[LayerView]) -> Option<(u128, Vec<String>, bool)> {
+    let mut sum: u128 = 0;
+    let mut recomputed_used = false;
+    let mut parts = Vec::new();
+    for l in layers {
+        let count = l.count.filter(|&c| c > 0)?;
+        let stated = l.stated_count().and_then(Node::as_u128);
+        let per = match (l.recomputed(), stated) {
+            (Some(pc), s) => {
+                if s.is_some_and(|s| s != pc.total) {
+                    recomputed_used = true;
+                }
+                pc.total
+            }
+            (None, Some(s)) => s,
+            (None, None) => return None,
+        };
+        sum += count * per;
+        parts.push(format!("{}×{}", count, n(per)));
+    }
+    Some((sum, parts, recomputed_used))
+}
+
 fn check_totals(root: &Node, layers: &[LayerView], out: &mut Vec<Diagnostic>) {
     let total_node = root.get("total_params");
     let total = total_node.and_then(Node::as_u128);
@@ -738,27 +788,9 @@ fn check_totals(root: &Node, layers: &[LayerView], out: &mut Vec<Diagnostic>) {
     if layers.is_empty() {
         return;
     }
-    let mut sum: u128 = 0;
-    let mut recomputed_used = false;
-    let mut parts = Vec::new();
-    for l in layers {
-        let Some(count) = l.count.filter(|&c| c > 0) else {
-            return;
-        };
-        let stated = l.stated_count().and_then(Node::as_u128);
-        let per = match (l.recomputed(), stated) {
-            (Some(pc), s) => {
-                if s.is_some_and(|s| s != pc.total) {
-                    recomputed_used = true;
-                }
-                pc.total
-            }
-            (None, Some(s)) => s,
-            (None, None) => return, // cannot know this layer's parameters
-        };
-        sum += count * per;
-        parts.push(format!("{}×{}", count, n(per)));
-    }
+    let Some((sum, parts, recomputed_used)) = layer_sum(layers) else {
+        return;
+    };
     if sum == total {
         return;
     }
@@ -769,19 +801,7 @@ fn check_totals(root: &Node, layers: &[LayerView], out: &mut Vec<Diagnostic>) {
     };
     if total > sum {
         let diff = total - sum;
-        let pieces = known_pieces(root, layers);
-        // The smallest combination of known pieces that explains the difference exactly.
-        let mut best: Option<Vec<usize>> = None;
-        for mask in 1u32..(1 << pieces.len()) {
-            let chosen: Vec<usize> = (0..pieces.len()).filter(|i| mask & (1 << i) != 0).collect();
-            if chosen.iter().map(|&i| pieces[i].value).sum::<u128>() == diff
-                && best.as_ref().is_none_or(|b| chosen.len() < b.len())
-            {
-                best = Some(chosen);
-            }
-        }
-        if let Some(chosen) = best {
-            let what: Vec<&str> = chosen.iter().map(|&i| pieces[i].what.as_str()).collect();
+        if let Some(what) = explain_difference(root, layers, diff, true) {
             out.push(
                 Diagnostic::new(
                     &TOTAL_PARAMS,
@@ -792,7 +812,7 @@ fn check_totals(root: &Node, layers: &[LayerView], out: &mut Vec<Diagnostic>) {
                         n(sum),
                         n(diff),
                         what.join(" + "),
-                        if chosen.len() == 1 { "it" } else { "them" }
+                        if what.len() == 1 { "it" } else { "them" }
                     ),
                 )
                 .with_severity(Severity::Info),

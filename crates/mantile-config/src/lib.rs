@@ -9,6 +9,7 @@ pub mod catalog;
 mod check;
 pub mod edit;
 pub mod hover;
+pub mod hub;
 pub mod params;
 pub mod rules;
 pub mod schema;

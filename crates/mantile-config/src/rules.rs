@@ -42,4 +42,9 @@ rules! {
     TOTAL_PARAMS_FORMATTED = "MC062", "total-params-formatted", Warning, "`total_params_formatted` does not agree with `total_params`.";
     LAYER_COUNT = "MC063", "layer-count", Error, "Attention (or feed-forward) layer counts do not add up to `num_layers`.";
     NORM_COUNT = "MC064", "norm-count", Hint, "The norm count suggests one norm per block where most models have two.";
+    HUB_UNAVAILABLE = "MC070", "hub-unavailable", Warning, "The model's Hugging Face metadata could not be read (gated, unknown id, timeout, server error, malformed).";
+    HUB_MISMATCH = "MC071", "hub-mismatch", Error, "A dimension differs from the model's config.json on Hugging Face.";
+    HUB_TOTAL_PARAMS = "MC072", "hub-total-params", Error, "`total_params` differs from the exact parameter count on Hugging Face (warning within 1%).";
+    HUB_CACHE = "MC073", "hub-cache", Info, "Hugging Face checks used an expired cached copy of the metadata.";
+    HUB_SLIDING_WINDOW = "MC074", "hub-sliding-window", Warning, "The model uses sliding-window attention but no layer models it.";
 }

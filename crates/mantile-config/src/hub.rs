@@ -1,0 +1,1289 @@
+//! Cross-checks against a model's Hugging Face metadata, and configs generated from it.
+//!
+//! The metadata arrives as plain data ([`HubFacts`]); fetching and caching it
+//! is the edge's job (`mantile-hub`). Nothing here does I/O.
+
+use crate::check::{LayerView, explain_difference, layer_sum, layers, n};
+use crate::edit::json_string;
+use crate::params::{self, Specs, format_short};
+use crate::rules::*;
+use crate::{Catalog, Category};
+use mantile_diag::{Diagnostic, Fix, Severity, TextRange};
+use mantile_json::Node;
+use serde_json::Value;
+
+/// Exact parameter counts of a checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HubParameters {
+    /// Elements per safetensors dtype (`BF16`, `F32`, `U8`, …).
+    pub by_dtype: Vec<(String, u128)>,
+    pub total: u128,
+    /// Where the count comes from: `"model info"` or `"safetensors headers"`.
+    pub source: &'static str,
+}
+
+impl HubParameters {
+    /// Quantized checkpoints store packed elements (MXFP4 blocks as `U8`), so
+    /// their element count is not the logical parameter count.
+    pub fn quantized_dtypes(&self) -> Vec<&str> {
+        self.by_dtype
+            .iter()
+            .map(|(d, _)| d.as_str())
+            .filter(|d| {
+                matches!(
+                    *d,
+                    "U8" | "I8"
+                        | "U4"
+                        | "I4"
+                        | "F4"
+                        | "F8_E4M3"
+                        | "F8_E5M2"
+                        | "U16"
+                        | "I16"
+                        | "U32"
+                        | "I32"
+                )
+            })
+            .collect()
+    }
+}
+
+/// Where the facts came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// Fetched now.
+    Live,
+    /// From the disk cache; `expired` when past its expiry, `why` when the Hub
+    /// could not be asked (offline, or the request failed).
+    Cached {
+        age_secs: u64,
+        expired: bool,
+        why: Option<String>,
+    },
+}
+
+impl Provenance {
+    /// ` (Hugging Face metadata from cache, 3 days old)`, or empty when live.
+    pub fn suffix(&self) -> String {
+        match self {
+            Provenance::Live => String::new(),
+            Provenance::Cached { age_secs, .. } => {
+                format!(
+                    " (Hugging Face metadata from cache, {} old)",
+                    age(*age_secs)
+                )
+            }
+        }
+    }
+}
+
+/// `259200` → `3 days`.
+pub fn age(secs: u64) -> String {
+    let (v, unit) = match secs {
+        s if s < 120 => (s, "second"),
+        s if s < 2 * 3600 => (s / 60, "minute"),
+        s if s < 2 * 86400 => (s / 3600, "hour"),
+        s => (s / 86400, "day"),
+    };
+    format!("{v} {unit}{}", if v == 1 { "" } else { "s" })
+}
+
+/// A model's metadata on the Hub.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HubFacts {
+    pub repo_id: String,
+    /// The commit the facts were read at.
+    pub sha: Option<String>,
+    /// `config.json`.
+    pub config: Value,
+    pub parameters: Option<HubParameters>,
+    pub provenance: Provenance,
+}
+
+/// Why no facts could be had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HubProblem {
+    /// 401/403: gated or private.
+    Unauthorized {
+        status: u16,
+        gated: bool,
+    },
+    /// 404: no such repository (or a private one without a token).
+    NotFound,
+    Timeout {
+        secs: u64,
+    },
+    Server {
+        status: u16,
+    },
+    /// A response that is not what the Hub sends.
+    Malformed {
+        what: String,
+    },
+    /// Offline (`HF_HUB_OFFLINE=1` or `--offline`) and nothing cached.
+    OfflineNoCache,
+    /// The Hub could not be reached (DNS, refused connection, TLS).
+    Network {
+        message: String,
+    },
+}
+
+impl HubProblem {
+    pub fn message(&self, repo: &str) -> String {
+        match self {
+            HubProblem::Unauthorized { status, gated } => format!(
+                "Hugging Face refused access to `{repo}` ({status}{}): set HF_TOKEN (or log in so that $HF_HOME/token exists) with a token that has access{}",
+                if *gated { ", gated model" } else { "" },
+                if *gated {
+                    ", and accept the model's terms on its Hugging Face page"
+                } else {
+                    ""
+                }
+            ),
+            HubProblem::NotFound => format!(
+                "`{repo}` was not found on Hugging Face (404): check hf_model_id; a private repository also needs HF_TOKEN"
+            ),
+            HubProblem::Timeout { secs } => {
+                format!(
+                    "Hugging Face did not answer within {secs} s for `{repo}`; the Hub checks were skipped"
+                )
+            }
+            HubProblem::Server { status } => {
+                format!("Hugging Face answered {status} for `{repo}`; the Hub checks were skipped")
+            }
+            HubProblem::Malformed { what } => {
+                format!(
+                    "Hugging Face sent malformed metadata for `{repo}` ({what}); the Hub checks were skipped"
+                )
+            }
+            HubProblem::OfflineNoCache => format!(
+                "offline (HF_HUB_OFFLINE=1 or --offline) and no cached metadata for `{repo}`; the Hub checks were skipped"
+            ),
+            HubProblem::Network { message } => {
+                format!(
+                    "Hugging Face could not be reached for `{repo}` ({message}); the Hub checks were skipped"
+                )
+            }
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        match self {
+            HubProblem::Unauthorized { .. }
+            | HubProblem::NotFound
+            | HubProblem::Malformed { .. } => Severity::Warning,
+            HubProblem::OfflineNoCache => Severity::Hint,
+            _ => Severity::Info,
+        }
+    }
+}
+
+fn hf_model_id_range(root: &Node) -> TextRange {
+    root.get("hf_model_id")
+        .map(|n| n.range)
+        .unwrap_or(TextRange::new(
+            root.range.start as usize,
+            root.range.start as usize + 1,
+        ))
+}
+
+/// The diagnostic for a failed fetch, on `hf_model_id`.
+pub fn problem_diagnostic(root: &Node, repo: &str, problem: &HubProblem) -> Diagnostic {
+    Diagnostic::new(
+        &HUB_UNAVAILABLE,
+        hf_model_id_range(root),
+        problem.message(repo),
+    )
+    .with_severity(problem.severity())
+}
+
+fn int(v: &Value, keys: &[&str]) -> Option<u128> {
+    keys.iter()
+        .find_map(|k| v.get(*k)?.as_u64().map(u128::from))
+}
+
+/// The facts of config.json that Mantile configs state, with Hugging Face's defaults applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HubDims {
+    pub model_type: Option<String>,
+    pub architecture: Option<String>,
+    pub hidden_size: Option<u128>,
+    pub num_layers: Option<u128>,
+    pub vocab_size: Option<u128>,
+    pub heads: Option<u128>,
+    pub kv_heads: Option<u128>,
+    pub head_dim: Option<u128>,
+    pub intermediate_size: Option<u128>,
+    pub moe_intermediate_size: Option<u128>,
+    pub experts: Option<u128>,
+    pub experts_per_token: Option<u128>,
+    pub shared_experts: Option<u128>,
+    /// The window, when sliding-window attention is in use.
+    pub sliding_window: Option<u128>,
+    /// Layers by `layer_types` (`sliding_attention`, `full_attention`), when listed.
+    pub sliding_layers: Option<u128>,
+    pub full_layers: Option<u128>,
+    pub attention_bias: Option<bool>,
+    pub mlp_bias: Option<bool>,
+    pub tied_embeddings: Option<bool>,
+}
+
+impl HubDims {
+    pub fn from_config(c: &Value) -> HubDims {
+        let heads = int(c, &["num_attention_heads", "n_head"]);
+        let hidden = int(c, &["hidden_size", "n_embd", "d_model"]);
+        let layer_types: Option<Vec<&str>> = c
+            .get("layer_types")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect());
+        let uses_sw = c.get("use_sliding_window").and_then(Value::as_bool) != Some(false);
+        HubDims {
+            model_type: c
+                .get("model_type")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            architecture: c
+                .get("architectures")
+                .and_then(|a| a.get(0))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            hidden_size: hidden,
+            num_layers: int(c, &["num_hidden_layers", "n_layer", "num_layers"]),
+            vocab_size: int(c, &["vocab_size"]),
+            heads,
+            kv_heads: int(c, &["num_key_value_heads"]).or(heads),
+            head_dim: int(c, &["head_dim"]).or_else(|| Some(hidden? / heads.filter(|&h| h > 0)?)),
+            intermediate_size: int(c, &["intermediate_size", "ffn_dim"]),
+            moe_intermediate_size: int(c, &["moe_intermediate_size"]),
+            experts: int(c, &["num_local_experts", "num_experts", "n_routed_experts"]),
+            experts_per_token: int(
+                c,
+                &[
+                    "num_experts_per_tok",
+                    "experts_per_token",
+                    "num_experts_per_token",
+                ],
+            ),
+            shared_experts: int(c, &["n_shared_experts", "num_shared_experts"]),
+            sliding_window: if uses_sw {
+                int(c, &["sliding_window"])
+            } else {
+                None
+            },
+            sliding_layers: layer_types
+                .as_ref()
+                .map(|t| t.iter().filter(|x| **x == "sliding_attention").count() as u128),
+            full_layers: layer_types
+                .as_ref()
+                .map(|t| t.iter().filter(|x| **x == "full_attention").count() as u128),
+            attention_bias: c.get("attention_bias").and_then(Value::as_bool),
+            mlp_bias: c.get("mlp_bias").and_then(Value::as_bool),
+            tied_embeddings: c.get("tie_word_embeddings").and_then(Value::as_bool),
+        }
+    }
+}
+
+struct Compare<'a> {
+    repo: &'a str,
+    suffix: String,
+    out: Vec<Diagnostic>,
+}
+
+impl Compare<'_> {
+    fn value(&mut self, node: Option<&Node>, what: &str, hub_key: &str, hub: Option<u128>) {
+        let (Some(node), Some(hub)) = (node, hub) else {
+            return;
+        };
+        let Some(v) = node.as_u128() else { return };
+        if v != hub {
+            self.out.push(
+                Diagnostic::new(
+                    &HUB_MISMATCH,
+                    node.range,
+                    format!(
+                        "{what} {v} differs from {hub_key} {hub} in {}'s config.json{}",
+                        self.repo, self.suffix
+                    ),
+                )
+                .with_fix(Fix::replace(
+                    format!("Set to {hub} (Hugging Face)"),
+                    node.range,
+                    hub.to_string(),
+                )),
+            );
+        }
+    }
+}
+
+/// Compares a config with its model's Hub metadata.
+pub fn check_against_hub(root: &Node, facts: &HubFacts) -> Vec<Diagnostic> {
+    let dims = HubDims::from_config(&facts.config);
+    let layers = layers(root);
+    let mut c = Compare {
+        repo: &facts.repo_id,
+        suffix: facts.provenance.suffix(),
+        out: Vec::new(),
+    };
+    if let Provenance::Cached {
+        age_secs,
+        expired: true,
+        why,
+    } = &facts.provenance
+    {
+        c.out.push(Diagnostic::new(
+            &HUB_CACHE,
+            hf_model_id_range(root),
+            format!(
+                "Hugging Face metadata from cache, {} old{}",
+                age(*age_secs),
+                why.as_ref().map(|w| format!(": {w}")).unwrap_or_default()
+            ),
+        ));
+    }
+    c.value(
+        root.get("hidden_size"),
+        "hidden_size",
+        "hidden_size",
+        dims.hidden_size,
+    );
+    c.value(
+        root.get("num_layers"),
+        "num_layers",
+        "num_hidden_layers",
+        dims.num_layers,
+    );
+    c.value(
+        root.get("vocab_size"),
+        "vocab_size",
+        "vocab_size",
+        dims.vocab_size,
+    );
+    let mut has_sliding = false;
+    for l in &layers {
+        let (Some(specs), Some(class)) = (l.specs, l.class_str()) else {
+            continue;
+        };
+        match l.category() {
+            Some(Category::Attention) => {
+                let heads_key = if specs.get("num_query_heads").is_some() {
+                    "num_query_heads"
+                } else {
+                    "num_heads"
+                };
+                c.value(
+                    specs.get(heads_key),
+                    heads_key,
+                    "num_attention_heads",
+                    dims.heads,
+                );
+                c.value(
+                    specs.get("num_kv_heads"),
+                    "num_kv_heads",
+                    "num_key_value_heads",
+                    dims.kv_heads,
+                );
+                c.value(specs.get("head_dim"), "head_dim", "head_dim", dims.head_dim);
+                if let Some(sw) = specs.get("sliding_window") {
+                    has_sliding = true;
+                    match dims.sliding_window {
+                        Some(w) => c.value(Some(sw), "sliding_window", "sliding_window", Some(w)),
+                        None => c.out.push(Diagnostic::new(
+                            &HUB_MISMATCH,
+                            sw.range,
+                            format!(
+                                "{}'s config.json uses no sliding window{}",
+                                facts.repo_id, c.suffix
+                            ),
+                        )),
+                    }
+                    if let (Some(n_sw), Some(count)) = (dims.sliding_layers, l.node.get("count")) {
+                        c.value(
+                            Some(count),
+                            "count",
+                            "the number of sliding_attention layer_types",
+                            Some(n_sw),
+                        );
+                    }
+                }
+                if let Some(hub_bias) = dims.attention_bias {
+                    let bias_node = specs.get("has_bias");
+                    let ours = bias_node.and_then(Node::as_bool).unwrap_or(false);
+                    if ours != hub_bias {
+                        let anchor = bias_node
+                            .map(|b| b.range)
+                            .unwrap_or_else(|| l.class.map(|c| c.range).unwrap_or_default());
+                        c.out.push(Diagnostic::new(
+                            &HUB_MISMATCH,
+                            anchor,
+                            format!(
+                                "has_bias is {ours} for {} but {}'s config.json has attention_bias {hub_bias}{}",
+                                l.label(),
+                                facts.repo_id,
+                                c.suffix
+                            ),
+                        ));
+                    }
+                }
+            }
+            Some(Category::FeedForward) if class == "MoELayer" => {
+                c.value(
+                    specs.get("intermediate_size"),
+                    "intermediate_size",
+                    if dims.moe_intermediate_size.is_some() {
+                        "moe_intermediate_size"
+                    } else {
+                        "intermediate_size"
+                    },
+                    dims.moe_intermediate_size.or(dims.intermediate_size),
+                );
+                c.value(
+                    specs.get("num_experts"),
+                    "num_experts",
+                    "num_local_experts",
+                    dims.experts,
+                );
+                c.value(
+                    specs.get("top_k"),
+                    "top_k",
+                    "num_experts_per_tok",
+                    dims.experts_per_token,
+                );
+            }
+            Some(Category::FeedForward) if dims.experts.is_none() => {
+                c.value(
+                    specs.get("intermediate_size"),
+                    "intermediate_size",
+                    "intermediate_size",
+                    dims.intermediate_size,
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(w) = dims.sliding_window
+        && !has_sliding
+        && let Some(first) = layers
+            .iter()
+            .find(|l| l.category() == Some(Category::Attention))
+        && let Some(class) = first.class
+    {
+        c.out.push(Diagnostic::new(
+            &HUB_SLIDING_WINDOW,
+            class.range,
+            format!(
+                "{}'s config.json sets sliding_window {w}, but no layer is a SlidingWindowAttentionLayer: attention over contexts longer than {w} tokens, and its KV cache, are overestimated{}",
+                facts.repo_id, c.suffix
+            ),
+        ));
+    }
+    check_total(root, &layers, facts, &dims, &mut c);
+    c.out
+}
+
+fn check_total(
+    root: &Node,
+    layers: &[LayerView],
+    facts: &HubFacts,
+    dims: &HubDims,
+    c: &mut Compare,
+) {
+    let (Some(p), Some(total_node)) = (&facts.parameters, root.get("total_params")) else {
+        return;
+    };
+    let Some(total) = total_node.as_u128() else {
+        return;
+    };
+    let quantized = p.quantized_dtypes();
+    if !quantized.is_empty() {
+        if total != p.total {
+            c.out.push(
+                Diagnostic::new(
+                    &HUB_TOTAL_PARAMS,
+                    total_node.range,
+                    format!(
+                        "the Hub's count for {} ({} elements) includes quantized tensors stored as {}, which pack several parameters per element; it is not compared with total_params{}",
+                        facts.repo_id,
+                        n(p.total),
+                        quantized.join(", "),
+                        c.suffix
+                    ),
+                )
+                .with_severity(Severity::Info),
+            );
+        }
+        return;
+    }
+    if total == p.total {
+        return;
+    }
+    let diff = p.total as i128 - total as i128;
+    let rel = diff as f64 / p.total.max(1) as f64;
+    let mut msg = format!(
+        "total_params {} is not the model's parameter count: {} has exactly {} ({} from {}), {}{} ({:+.2}%)",
+        n(total),
+        facts.repo_id,
+        n(p.total),
+        p.by_dtype
+            .iter()
+            .map(|(d, v)| format!("{d} {}", n(*v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        p.source,
+        if diff > 0 { "+" } else { "" },
+        mantile_diag::format_grouped(diff),
+        rel * 100.0
+    );
+    // Explain the gap with pieces the layer list omits, relative to what it does list.
+    if diff > 0
+        && let Some((sum, _, _)) = layer_sum(layers)
+        && p.total > sum
+        && let Some(what) = explain_difference(
+            root,
+            layers,
+            p.total - sum,
+            dims.tied_embeddings != Some(true),
+        )
+    {
+        msg.push_str(&format!(
+            "; the layers sum to {}, and the difference {} is exactly {}, which layer_types does not list",
+            n(sum),
+            n(p.total - sum),
+            what.join(" + ")
+        ));
+    }
+    msg.push_str(&c.suffix);
+    let sev = if rel.abs() > 0.01 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    c.out.push(
+        Diagnostic::new(&HUB_TOTAL_PARAMS, total_node.range, msg)
+            .with_severity(sev)
+            .with_fix(Fix::replace(
+                format!("Set total_params to {} (Hugging Face)", n(p.total)),
+                total_node.range,
+                p.total.to_string(),
+            )),
+    );
+}
+
+/// A Markdown card comparing the Hub's facts with the config's values.
+pub fn hover_card(root: &Node, facts: &HubFacts) -> String {
+    let d = HubDims::from_config(&facts.config);
+    let layers = layers(root);
+    let spec = |cat: Category, key: &str| -> Option<u128> {
+        layers
+            .iter()
+            .filter(|l| l.category() == Some(cat))
+            .find_map(|l| l.specs?.get(key)?.as_u128())
+    };
+    let show = |v: Option<u128>| v.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
+    let mut rows: Vec<(String, String, String)> = vec![
+        (
+            "architecture".into(),
+            d.architecture.clone().unwrap_or_else(|| "—".into()),
+            "—".into(),
+        ),
+        (
+            "hidden_size".into(),
+            show(d.hidden_size),
+            show(root.get("hidden_size").and_then(Node::as_u128)),
+        ),
+        (
+            "layers".into(),
+            show(d.num_layers),
+            show(root.get("num_layers").and_then(Node::as_u128)),
+        ),
+        (
+            "vocab_size".into(),
+            show(d.vocab_size),
+            show(root.get("vocab_size").and_then(Node::as_u128)),
+        ),
+        (
+            "heads".into(),
+            show(d.heads),
+            show(
+                spec(Category::Attention, "num_heads")
+                    .or(spec(Category::Attention, "num_query_heads")),
+            ),
+        ),
+        (
+            "kv heads".into(),
+            show(d.kv_heads),
+            show(spec(Category::Attention, "num_kv_heads")),
+        ),
+        (
+            "head_dim".into(),
+            show(d.head_dim),
+            show(spec(Category::Attention, "head_dim")),
+        ),
+        (
+            "intermediate_size".into(),
+            show(d.moe_intermediate_size.or(d.intermediate_size)),
+            show(spec(Category::FeedForward, "intermediate_size")),
+        ),
+    ];
+    if d.experts.is_some() {
+        rows.push((
+            "experts / per token".into(),
+            format!("{} / {}", show(d.experts), show(d.experts_per_token)),
+            format!(
+                "{} / {}",
+                show(spec(Category::FeedForward, "num_experts")),
+                show(spec(Category::FeedForward, "top_k"))
+            ),
+        ));
+    }
+    if let Some(w) = d.sliding_window {
+        rows.push((
+            "sliding_window".into(),
+            w.to_string(),
+            show(spec(Category::Attention, "sliding_window")),
+        ));
+    }
+    rows.push((
+        "tied embeddings".into(),
+        d.tied_embeddings
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "—".into()),
+        "—".into(),
+    ));
+    if let Some(p) = &facts.parameters {
+        rows.push((
+            "parameters".into(),
+            n(p.total),
+            root.get("total_params")
+                .and_then(Node::as_u128)
+                .map(n)
+                .unwrap_or_else(|| "—".into()),
+        ));
+        for (dtype, v) in &p.by_dtype {
+            rows.push((format!("  {dtype}"), n(*v), String::new()));
+        }
+    }
+    let mut s = format!(
+        "**{}** on Hugging Face{}\n\n| | Hub | config |\n|---|---:|---:|\n",
+        facts.repo_id,
+        facts.provenance.suffix()
+    );
+    for (k, h, c) in rows {
+        let mark = if !c.is_empty() && c != "—" && h != "—" && h != c {
+            " ⚠"
+        } else {
+            ""
+        };
+        s.push_str(&format!("| {k} | {h} | {c}{mark} |\n"));
+    }
+    if let Some(sha) = &facts.sha {
+        s.push_str(&format!("\nRevision `{}`", &sha[..sha.len().min(12)]));
+    }
+    s
+}
+
+// ----- generating a config from the Hub -----
+
+/// A tiny ordered JSON value, to write configs in Mantile's key order.
+enum J {
+    Str(String),
+    Int(u128),
+    Bool(bool),
+    Obj(Vec<(&'static str, J)>),
+    Arr(Vec<J>),
+}
+
+impl J {
+    fn write(&self, out: &mut String, indent: usize) {
+        let pad = "  ".repeat(indent + 1);
+        let close = "  ".repeat(indent);
+        match self {
+            J::Str(s) => out.push_str(&json_string(s)),
+            J::Int(i) => out.push_str(&i.to_string()),
+            J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            J::Obj(members) => write_members(members, out, indent),
+            J::Arr(items) => {
+                out.push_str("[\n");
+                for (i, v) in items.iter().enumerate() {
+                    out.push_str(&pad);
+                    v.write(out, indent + 1);
+                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+                }
+                out.push_str(&close);
+                out.push(']');
+            }
+        }
+    }
+}
+
+fn write_members(members: &[(&'static str, J)], out: &mut String, indent: usize) {
+    let pad = "  ".repeat(indent + 1);
+    out.push_str("{\n");
+    for (i, (k, v)) in members.iter().enumerate() {
+        out.push_str(&format!("{pad}{}: ", json_string(k)));
+        v.write(out, indent + 1);
+        out.push_str(if i + 1 < members.len() { ",\n" } else { "\n" });
+    }
+    out.push_str(&"  ".repeat(indent));
+    out.push('}');
+}
+
+/// A generated config and what it could not model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generated {
+    pub model_id: String,
+    pub text: String,
+    /// Parts marked `supported: false` or left out, in words.
+    pub unsupported: Vec<String>,
+}
+
+fn layer(
+    name: &str,
+    class: &str,
+    count: u128,
+    supported: bool,
+    specs: Vec<(&'static str, J)>,
+) -> J {
+    let mut m = vec![
+        ("name", J::Str(name.into())),
+        ("class", J::Str(class.into())),
+        ("count", J::Int(count)),
+        ("supported", J::Bool(supported)),
+    ];
+    m.push(("specs", J::Obj(specs)));
+    J::Obj(m)
+}
+
+/// Adds `parameter_count`, computed from the specs by the same formulas as
+/// the checks, after `layer_idx` (or first).
+fn with_count(class: &str, mut specs: Vec<(&'static str, J)>) -> Vec<(&'static str, J)> {
+    let mut text = String::new();
+    write_members(&specs, &mut text, 0);
+    let count = mantile_json::parse(&text)
+        .root
+        .and_then(|r| params::count(class, Specs(&r)).map(|p| p.total));
+    if let Some(c) = count {
+        let at = specs
+            .iter()
+            .position(|(k, _)| *k == "layer_idx")
+            .map_or(0, |i| i + 1);
+        specs.insert(at, ("parameter_count", J::Int(c)));
+    }
+    specs
+}
+
+/// Generates a Mantile config from a model's Hub metadata. Supports the
+/// llama, mistral, qwen2, qwen3, mixtral, qwen2_moe/qwen3_moe and gpt_oss
+/// model types; parts Mantile cannot model are marked `supported: false`.
+pub fn generate(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String> {
+    let d = HubDims::from_config(&facts.config);
+    let model_type = d.model_type.clone().unwrap_or_default();
+    let known = [
+        "llama",
+        "mistral",
+        "qwen2",
+        "qwen3",
+        "mixtral",
+        "qwen2_moe",
+        "qwen3_moe",
+        "gpt_oss",
+    ];
+    if !known.contains(&model_type.as_str()) {
+        return Err(format!(
+            "model_type `{model_type}` is not one the generator maps to Mantile classes (it knows {})",
+            known.join(", ")
+        ));
+    }
+    let need =
+        |v: Option<u128>, key: &str| v.ok_or_else(|| format!("config.json has no usable `{key}`"));
+    let hidden = need(d.hidden_size, "hidden_size")?;
+    let nl = need(d.num_layers, "num_hidden_layers")?;
+    let vocab = need(d.vocab_size, "vocab_size")?;
+    let heads = need(d.heads, "num_attention_heads")?;
+    let kv = need(d.kv_heads, "num_key_value_heads")?;
+    let head_dim = need(d.head_dim, "head_dim")?;
+    let bias = d.attention_bias.unwrap_or(false);
+    let mut unsupported = Vec::new();
+    let mut layer_types = Vec::new();
+
+    let attn_specs = |heads_key: &'static str, sliding: Option<u128>, sinks: bool| {
+        let mut s = vec![
+            ("layer_idx", J::Int(0)),
+            ("input_dim", J::Int(hidden)),
+            ("output_dim", J::Int(hidden)),
+            ("hidden_size", J::Int(hidden)),
+            (heads_key, J::Int(heads)),
+            ("num_kv_heads", J::Int(kv)),
+            ("head_dim", J::Int(head_dim)),
+        ];
+        if let Some(w) = sliding {
+            s.push(("sliding_window", J::Int(w)));
+            if sinks {
+                s.push(("num_sinks", J::Int(heads)));
+            }
+        }
+        if bias {
+            s.push(("has_bias", J::Bool(true)));
+        }
+        s
+    };
+    let swa = "SlidingWindowAttentionLayer";
+    let gqa = "GroupedQueryAttentionLayer";
+    match (d.sliding_window, d.sliding_layers, d.full_layers) {
+        (Some(w), Some(s), Some(f)) if s > 0 && f > 0 => {
+            // Alternating sliding and full attention (gpt_oss).
+            let sinks = model_type == "gpt_oss";
+            layer_types.push(layer(
+                "attention",
+                swa,
+                s,
+                true,
+                with_count(swa, attn_specs("num_query_heads", Some(w), sinks)),
+            ));
+            layer_types.push(layer(
+                "attention_full",
+                gqa,
+                f,
+                true,
+                with_count(gqa, attn_specs("num_heads", None, false)),
+            ));
+            if sinks {
+                unsupported.push(format!(
+                    "learned attention sinks in the {f} full-attention layers ({heads} per layer) are not modelled by {gqa}"
+                ));
+            }
+        }
+        (Some(w), _, _) => {
+            layer_types.push(layer(
+                "attention",
+                swa,
+                nl,
+                true,
+                with_count(swa, attn_specs("num_query_heads", Some(w), false)),
+            ));
+        }
+        _ => {
+            layer_types.push(layer(
+                "attention",
+                gqa,
+                nl,
+                true,
+                with_count(gqa, attn_specs("num_heads", None, false)),
+            ));
+        }
+    }
+    if let Some(e) = d.experts {
+        let di = need(
+            d.moe_intermediate_size.or(d.intermediate_size),
+            "moe_intermediate_size",
+        )?;
+        let k = need(d.experts_per_token, "num_experts_per_tok")?;
+        let mut s = vec![
+            ("layer_idx", J::Int(0)),
+            ("hidden_size", J::Int(hidden)),
+            ("intermediate_size", J::Int(di)),
+            ("num_experts", J::Int(e)),
+            ("top_k", J::Int(k)),
+            ("num_projections", J::Int(3)),
+        ];
+        if let Some(sh) = d.shared_experts.filter(|&s| s > 0) {
+            s.push(("num_shared_experts", J::Int(sh)));
+        }
+        if model_type == "gpt_oss" {
+            s.push(("has_bias", J::Bool(true)));
+        }
+        if model_type == "qwen2_moe" {
+            unsupported
+                .push("the shared expert's sigmoid gate is not modelled by MoELayer".to_string());
+        }
+        layer_types.push(layer(
+            "feedforward",
+            "MoELayer",
+            nl,
+            true,
+            with_count("MoELayer", s),
+        ));
+    } else {
+        let di = need(d.intermediate_size, "intermediate_size")?;
+        let s = vec![
+            ("layer_idx", J::Int(0)),
+            ("input_dim", J::Int(hidden)),
+            ("output_dim", J::Int(hidden)),
+            ("hidden_size", J::Int(hidden)),
+            ("intermediate_size", J::Int(di)),
+        ];
+        layer_types.push(layer(
+            "feedforward",
+            "GatedMLPLayer",
+            nl,
+            true,
+            with_count("GatedMLPLayer", s),
+        ));
+    }
+    let norm_specs = vec![
+        ("layer_idx", J::Int(0)),
+        ("input_dim", J::Int(hidden)),
+        ("output_dim", J::Int(hidden)),
+        ("hidden_size", J::Int(hidden)),
+        ("has_bias", J::Bool(false)),
+    ];
+    layer_types.push(layer(
+        "norm",
+        "NormLayer",
+        2 * nl + 1,
+        true,
+        with_count("NormLayer", norm_specs),
+    ));
+    layer_types.push(layer(
+        "embedding",
+        "EmbeddingLayer",
+        1,
+        true,
+        with_count(
+            "EmbeddingLayer",
+            vec![
+                ("vocab_size", J::Int(vocab)),
+                ("hidden_size", J::Int(hidden)),
+            ],
+        ),
+    ));
+    if model_type == "qwen3" || model_type == "qwen3_moe" {
+        unsupported.push(
+            "per-head q_norm and k_norm (RMSNorm over head_dim) are not modelled".to_string(),
+        );
+    }
+    if d.tied_embeddings != Some(true) {
+        unsupported.push(format!("the untied lm_head ({vocab}×{hidden}) is not a Mantile layer; it is counted in total_params"));
+    }
+    for l in &layer_types {
+        if let J::Obj(m) = l
+            && let Some((_, J::Str(class))) = m.iter().find(|(k, _)| *k == "class")
+            && catalog.get(class).is_none()
+        {
+            return Err(format!("the workspace's backend/layers has no {class}"));
+        }
+    }
+    let model_id = facts.repo_id.replace('/', "_");
+    let total = facts
+        .parameters
+        .as_ref()
+        .filter(|p| p.quantized_dtypes().is_empty())
+        .map(|p| p.total);
+    let mut top = vec![
+        ("model_id", J::Str(model_id.clone())),
+        ("hf_model_id", J::Str(facts.repo_id.clone())),
+        (
+            "name",
+            J::Str(
+                facts
+                    .repo_id
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&facts.repo_id)
+                    .to_string(),
+            ),
+        ),
+        ("hidden_size", J::Int(hidden)),
+        ("num_layers", J::Int(nl)),
+        ("vocab_size", J::Int(vocab)),
+    ];
+    match total {
+        Some(t) => {
+            top.push(("total_params", J::Int(t)));
+            top.push(("total_params_formatted", J::Str(format_short(t))));
+        }
+        None => {
+            return Err(format!(
+                "the Hub gives no exact (unquantized) parameter count for {}",
+                facts.repo_id
+            ));
+        }
+    }
+    top.push(("layer_types", J::Arr(layer_types)));
+    top.push(("validated", J::Bool(false)));
+    let mut notes = format!(
+        "Generated by mantile-lsp from the Hugging Face metadata of {}{}: dimensions from config.json, total_params from the exact safetensors count.",
+        facts.repo_id,
+        facts
+            .sha
+            .as_ref()
+            .map(|s| format!(" at {}", &s[..s.len().min(12)]))
+            .unwrap_or_default()
+    );
+    if !unsupported.is_empty() {
+        notes.push_str(" Not modelled: ");
+        notes.push_str(&unsupported.join("; "));
+        notes.push('.');
+    }
+    top.push(("validation_notes", J::Str(notes)));
+    top.push((
+        "validation_sources",
+        J::Arr(vec![J::Str(format!(
+            "https://huggingface.co/{}",
+            facts.repo_id
+        ))]),
+    ));
+    let mut text = String::new();
+    J::Obj(top).write(&mut text, 0);
+    text.push('\n');
+    Ok(Generated {
+        model_id,
+        text,
+        unsupported,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ConfigContext, check_config};
+    use expect_test::{Expect, expect};
+    use serde_json::json;
+
+    /// d=64, h=4, kv=2, dh=16, di=128, V=100, 2 blocks, untied: the layers
+    /// (2 × attention 12,288, 2 × feedforward 24,576, 2 × norm 64 (one per
+    /// block), embedding 6,400) sum to 80,256; the real model adds an lm_head
+    /// 6,400, a second norm per block 2×64 and a final norm 64: 86,848.
+    const CONFIG: &str = r#"{"model_id": "org_Tiny", "hf_model_id": "org/Tiny", "name": "t", "hidden_size": 64,
+ "num_layers": 2, "vocab_size": 100, "total_params": 80256,
+ "layer_types": [
+  {"name": "attention", "class": "GroupedQueryAttentionLayer", "count": 2, "specs": {"hidden_size": 64, "num_heads": 4, "num_kv_heads": 2, "head_dim": 16}},
+  {"name": "feedforward", "class": "GatedMLPLayer", "count": 2, "specs": {"hidden_size": 64, "intermediate_size": 128}},
+  {"name": "norm", "class": "NormLayer", "count": 2, "specs": {"hidden_size": 64}},
+  {"name": "embedding", "class": "EmbeddingLayer", "count": 1, "specs": {"vocab_size": 100, "hidden_size": 64}}]}"#;
+
+    fn facts(config: Value, total: u128) -> HubFacts {
+        HubFacts {
+            repo_id: "org/Tiny".into(),
+            sha: Some("0123456789abcdef0123".into()),
+            config,
+            parameters: Some(HubParameters {
+                by_dtype: vec![("BF16".into(), total)],
+                total,
+                source: "model info",
+            }),
+            provenance: Provenance::Live,
+        }
+    }
+
+    fn llama_json() -> Value {
+        json!({"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2,
+               "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100,
+               "tie_word_embeddings": false, "attention_bias": false})
+    }
+
+    fn check(text: &str, facts: &HubFacts, expect: Expect) {
+        let root = mantile_json::parse(text).root.unwrap();
+        let mut out = String::new();
+        for d in check_against_hub(&root, facts) {
+            out.push_str(&format!(
+                "{} {} {:?}: {}\n",
+                d.rule.code,
+                d.severity,
+                &text[d.range.as_range()],
+                d.message
+            ));
+        }
+        expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn agreeing_metadata_gives_no_findings() {
+        check(
+            &CONFIG.replace("80256", "86848"),
+            &facts(llama_json(), 86_848),
+            expect![""],
+        );
+    }
+
+    #[test]
+    fn total_explained_by_omitted_pieces_is_an_error_beyond_one_percent() {
+        check(
+            CONFIG,
+            &facts(llama_json(), 86_848),
+            expect![[r#"
+                MC072 error "80256": total_params 80,256 is not the model's parameter count: org/Tiny has exactly 86,848 (BF16 86,848 from model info), +6,592 (+7.59%); the layers sum to 80,256, and the difference 6,592 is exactly an untied lm_head V×d = 100×64 = 6,400 + a final norm (64) + a second norm per block 2×64 = 128, which layer_types does not list
+            "#]],
+        );
+        // Tied embeddings: the lm_head cannot be the explanation.
+        let mut tied = llama_json();
+        tied["tie_word_embeddings"] = json!(true);
+        check(
+            CONFIG,
+            &facts(tied, 86_848),
+            expect![[r#"
+                MC072 error "80256": total_params 80,256 is not the model's parameter count: org/Tiny has exactly 86,848 (BF16 86,848 from model info), +6,592 (+7.59%)
+            "#]],
+        );
+        // Within 1%: a warning.
+        check(
+            &CONFIG.replace("80256", "86800"),
+            &facts(llama_json(), 86_848),
+            expect![[r#"
+                MC072 warning "86800": total_params 86,800 is not the model's parameter count: org/Tiny has exactly 86,848 (BF16 86,848 from model info), +48 (+0.06%); the layers sum to 80,256, and the difference 6,592 is exactly an untied lm_head V×d = 100×64 = 6,400 + a final norm (64) + a second norm per block 2×64 = 128, which layer_types does not list
+            "#]],
+        );
+    }
+
+    #[test]
+    fn dimension_mismatches_point_at_the_config_value() {
+        let mut c = llama_json();
+        c["num_key_value_heads"] = json!(4);
+        c["intermediate_size"] = json!(256);
+        c["num_hidden_layers"] = json!(3);
+        check(
+            &CONFIG.replace("80256", "86848"),
+            &facts(c, 86_848),
+            expect![[r#"
+                MC071 error "2": num_layers 2 differs from num_hidden_layers 3 in org/Tiny's config.json
+                MC071 error "2": num_kv_heads 2 differs from num_key_value_heads 4 in org/Tiny's config.json
+                MC071 error "128": intermediate_size 128 differs from intermediate_size 256 in org/Tiny's config.json
+            "#]],
+        );
+    }
+
+    #[test]
+    fn sliding_window_bias_and_stale_cache() {
+        let mut c = llama_json();
+        c["sliding_window"] = json!(4096);
+        c["attention_bias"] = json!(true);
+        let mut f = facts(c, 86_848);
+        f.provenance = Provenance::Cached {
+            age_secs: 3 * 86400 + 5,
+            expired: true,
+            why: Some("offline".into()),
+        };
+        check(
+            &CONFIG.replace("80256", "86848"),
+            &f,
+            expect![[r#"
+                MC073 info "\"org/Tiny\"": Hugging Face metadata from cache, 3 days old: offline
+                MC071 error "\"GroupedQueryAttentionLayer\"": has_bias is false for "attention" but org/Tiny's config.json has attention_bias true (Hugging Face metadata from cache, 3 days old)
+                MC074 warning "\"GroupedQueryAttentionLayer\"": org/Tiny's config.json sets sliding_window 4096, but no layer is a SlidingWindowAttentionLayer: attention over contexts longer than 4096 tokens, and its KV cache, are overestimated (Hugging Face metadata from cache, 3 days old)
+            "#]],
+        );
+        // Qwen2-style: a window that is switched off is no sliding window.
+        let mut c = llama_json();
+        c["sliding_window"] = json!(4096);
+        c["use_sliding_window"] = json!(false);
+        check(
+            &CONFIG.replace("80256", "86848"),
+            &facts(c, 86_848),
+            expect![""],
+        );
+    }
+
+    #[test]
+    fn quantized_counts_are_not_compared() {
+        let mut f = facts(llama_json(), 60_000);
+        f.parameters = Some(HubParameters {
+            by_dtype: vec![("BF16".into(), 20_000), ("U8".into(), 40_000)],
+            total: 60_000,
+            source: "model info",
+        });
+        check(
+            CONFIG,
+            &f,
+            expect![[r#"
+                MC072 info "80256": the Hub's count for org/Tiny (60,000 elements) includes quantized tensors stored as U8, which pack several parameters per element; it is not compared with total_params
+            "#]],
+        );
+    }
+
+    #[test]
+    fn problems_say_what_to_do_and_never_show_a_token() {
+        let p = HubProblem::Unauthorized {
+            status: 401,
+            gated: true,
+        };
+        assert_eq!(
+            p.message("meta-llama/Llama-3.3-70B-Instruct"),
+            "Hugging Face refused access to `meta-llama/Llama-3.3-70B-Instruct` (401, gated model): set HF_TOKEN (or log in so that $HF_HOME/token exists) with a token that has access, and accept the model's terms on its Hugging Face page"
+        );
+        assert_eq!(p.severity(), Severity::Warning);
+        assert_eq!(HubProblem::Timeout { secs: 10 }.severity(), Severity::Info);
+        assert_eq!(age(59), "59 seconds");
+        assert_eq!(age(3600), "60 minutes");
+        assert_eq!(age(86400), "24 hours");
+        assert_eq!(age(86400 * 3), "3 days");
+    }
+
+    #[test]
+    fn generated_llama_config_passes_check_without_errors() {
+        let g = generate(&facts(llama_json(), 86_848), &Catalog::builtin()).unwrap();
+        assert_eq!(g.model_id, "org_Tiny");
+        let catalog = Catalog::builtin();
+        let ctx = ConfigContext {
+            file_stem: Some("org_Tiny"),
+            catalog: &catalog,
+            files: None,
+        };
+        let report = check_config(&g.text, &ctx);
+        let findings: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {}", d.rule.code, d.severity))
+            .collect();
+        // The lm_head the layer list omits is explained, not an error.
+        assert_eq!(findings, ["MC061 info"], "{}", g.text);
+        let root = report.root.unwrap();
+        let attn = root.pointer("/layer_types/0/specs").unwrap();
+        assert_eq!(attn.get("parameter_count").unwrap().as_u128(), Some(12_288));
+        assert_eq!(
+            root.pointer("/layer_types/2/count").unwrap().as_u128(),
+            Some(5)
+        );
+        assert_eq!(
+            g.unsupported,
+            ["the untied lm_head (100×64) is not a Mantile layer; it is counted in total_params"]
+        );
+        // Cross-checking the generated config against the same facts agrees.
+        assert!(check_against_hub(&root, &facts(llama_json(), 86_848)).is_empty());
+    }
+
+    #[test]
+    fn generated_gpt_oss_style_config_has_both_attention_kinds() {
+        let c = json!({"architectures": ["GptOssForCausalLM"], "model_type": "gpt_oss", "hidden_size": 24, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "intermediate_size": 24, "vocab_size": 10,
+            "num_local_experts": 4, "experts_per_token": 2, "sliding_window": 128, "attention_bias": true,
+            "layer_types": ["sliding_attention", "full_attention"], "tie_word_embeddings": false});
+        let f = HubFacts {
+            parameters: Some(HubParameters {
+                by_dtype: vec![("BF16".into(), 1)],
+                total: 1,
+                source: "model info",
+            }),
+            ..facts(c, 1)
+        };
+        let g = generate(&f, &Catalog::builtin()).unwrap();
+        let root = mantile_json::parse(&g.text).root.unwrap();
+        let classes: Vec<(&str, u128)> = layers(&root)
+            .iter()
+            .map(|l| (l.class_str().unwrap(), l.count.unwrap()))
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                ("SlidingWindowAttentionLayer", 1),
+                ("GroupedQueryAttentionLayer", 1),
+                ("MoELayer", 2),
+                ("NormLayer", 5),
+                ("EmbeddingLayer", 1)
+            ]
+        );
+        assert!(
+            g.unsupported[0].starts_with("learned attention sinks in the 1 full-attention layers")
+        );
+        assert!(g.text.contains("\"num_sinks\": 4"));
+    }
+
+    #[test]
+    fn unknown_model_types_are_refused_with_the_list() {
+        let mut c = llama_json();
+        c["model_type"] = json!("mamba");
+        let e = generate(&facts(c, 1), &Catalog::builtin()).unwrap_err();
+        assert!(
+            e.starts_with("model_type `mamba` is not one the generator maps"),
+            "{e}"
+        );
+    }
+}
