@@ -95,6 +95,8 @@ pub(crate) struct Checker<'a> {
     /// First pass: only bind simple parameters, so that text above the
     /// parameter list (assumptions) can use them.
     prepass: bool,
+    /// Tokens the first pass already made, by line.
+    tok_cache: Vec<Option<Vec<Token>>>,
 }
 
 fn parse_test_heading(text: &str) -> Option<(String, String)> {
@@ -151,6 +153,7 @@ impl<'a> Checker<'a> {
             claims: Vec::new(),
             diags: Vec::new(),
             prepass: false,
+            tok_cache: Vec::new(),
         }
     }
 
@@ -292,7 +295,10 @@ impl<'a> Checker<'a> {
     fn walk(&mut self) {
         let lines: Vec<_> = self.doc.lines.clone();
         let mut open: Option<(Chain, Option<usize>)> = None;
-        for line in &lines {
+        if self.tok_cache.len() < lines.len() {
+            self.tok_cache.resize(lines.len(), None);
+        }
+        for (line_no, line) in lines.iter().enumerate() {
             match line.kind {
                 LineKind::Blank => continue,
                 LineKind::Text | LineKind::Code => {}
@@ -324,7 +330,13 @@ impl<'a> Checker<'a> {
                 }
                 continue;
             }
-            let toks = self.doc.line_tokens(line);
+            let toks = match self.tok_cache.get_mut(line_no).and_then(Option::take) {
+                Some(t) => t,
+                None => self.doc.line_tokens(line),
+            };
+            if self.prepass {
+                self.tok_cache[line_no] = Some(toks.clone());
+            }
             if let Some(ti) = test {
                 self.line_facts(ti, region, raw, &toks);
             }
@@ -1383,9 +1395,7 @@ fn domains(sides: &[Part]) -> Vec<Dom> {
             if is_literal_only(e) {
                 return Dom::Unknown;
             }
-            let mut names = Vec::new();
-            expr::var_names(e, &p.toks, &mut names);
-            if names.iter().any(|n| n.contains("bytes")) {
+            if expr::any_var(e, &p.toks, &|n| n.contains("bytes")) {
                 Dom::Bytes
             } else {
                 Dom::Lenient

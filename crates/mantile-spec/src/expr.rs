@@ -388,21 +388,14 @@ pub fn unit_word(e: &Expr, toks: &[Token]) -> Option<String> {
     }
 }
 
-/// Names the expression uses.
-pub fn var_names(e: &Expr, toks: &[Token], out: &mut Vec<String>) {
+/// True when some name the expression uses satisfies `pred`.
+pub fn any_var(e: &Expr, toks: &[Token], pred: &dyn Fn(&str) -> bool) -> bool {
     match e {
-        Expr::Num(_) => {}
-        Expr::Var(i) => {
-            if let Some(Tok::Ident(s)) = toks.get(*i).map(|t| &t.tok) {
-                out.push(s.to_string());
-            }
-        }
-        Expr::Neg(a) | Expr::Unit(a, _) => var_names(a, toks, out),
-        Expr::Bin(_, a, b) => {
-            var_names(a, toks, out);
-            var_names(b, toks, out);
-        }
-        Expr::Call(_, args) => args.iter().for_each(|a| var_names(a, toks, out)),
+        Expr::Num(_) => false,
+        Expr::Var(i) => matches!(toks.get(*i).map(|t| &t.tok), Some(Tok::Ident(s)) if pred(s)),
+        Expr::Neg(a) | Expr::Unit(a, _) => any_var(a, toks, pred),
+        Expr::Bin(_, a, b) => any_var(a, toks, pred) || any_var(b, toks, pred),
+        Expr::Call(_, args) => args.iter().any(|a| any_var(a, toks, pred)),
     }
 }
 
