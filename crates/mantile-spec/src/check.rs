@@ -45,7 +45,6 @@ struct TestSeg {
     id: String,
     title: String,
     heading: TextRange,
-    level: u8,
     start: usize,
     end: usize,
     params_heading: bool,
@@ -118,10 +117,10 @@ fn parse_test_heading(text: &str) -> Option<(String, String)> {
 fn valid_id(id: &str) -> bool {
     let (prefix, num) = split_id(id);
     !num.is_empty()
-        && prefix
-            .split('-')
-            .filter(|s| !s.is_empty())
-            .all(|seg| seg.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        && prefix.split('-').filter(|s| !s.is_empty()).all(|seg| {
+            seg.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
         && (prefix.is_empty() || prefix.ends_with('-'))
 }
 
@@ -175,7 +174,6 @@ impl<'a> Checker<'a> {
                 id: id.clone(),
                 title: title.clone(),
                 heading: h.range,
-                level: h.level,
                 start: h.range.start as usize,
                 end: hard_end,
                 params_heading: false,
@@ -320,8 +318,8 @@ impl<'a> Checker<'a> {
             let text: &'a str = self.doc.text;
             let raw: &'a str = text.get(line.range.as_range()).unwrap_or("");
             let may_claim = raw.contains(['=', '≈', '~', '→']) || raw.contains("->");
-            let facts = (region == Region::Expected && raw.contains(':'))
-                || (region == Region::Expected && raw.contains("metrics"))
+            let facts = (region == Region::Expected
+                && (raw.contains(':') || raw.contains("metrics")))
                 || raw.contains("Same as ");
             if !may_claim && !facts {
                 // Prose without any claim: it only ends an open chain.
@@ -349,7 +347,8 @@ impl<'a> Checker<'a> {
             {
                 if t == test {
                     let (_, parts) = rest.next().unwrap_or_default();
-                    c.parts.extend(parts.into_iter().skip(1).map(|p| make_part(&toks, p)));
+                    c.parts
+                        .extend(parts.into_iter().skip(1).map(|p| make_part(&toks, p)));
                     c.has_bold |= line_has_bold(&toks);
                     open = Some((c, t));
                 } else {
@@ -453,17 +452,20 @@ impl<'a> Checker<'a> {
                         .chars()
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
                         .collect();
-                    let found = self.tests[..ti].iter().position(|t| t.id == id).or_else(|| {
-                        // `Test A`, `Test B`: the first, second test of the file.
-                        let mut cs = id.chars();
-                        match (cs.next(), cs.next()) {
-                            (Some(c @ 'A'..='Z'), None) => {
-                                let k = (c as u8 - b'A') as usize;
-                                (k < ti).then_some(k)
+                    let found = self.tests[..ti]
+                        .iter()
+                        .position(|t| t.id == id)
+                        .or_else(|| {
+                            // `Test A`, `Test B`: the first, second test of the file.
+                            let mut cs = id.chars();
+                            match (cs.next(), cs.next()) {
+                                (Some(c @ 'A'..='Z'), None) => {
+                                    let k = (c as u8 - b'A') as usize;
+                                    (k < ti).then_some(k)
+                                }
+                                _ => None,
                             }
-                            _ => None,
-                        }
-                    });
+                        });
                     match found {
                         Some(k) if self.tests[ti].inherits.is_none() => {
                             self.tests[ti].inherits = Some(k)
@@ -471,9 +473,6 @@ impl<'a> Checker<'a> {
                         Some(_) => {}
                         None if self.prepass => {}
                         None => {
-                            if let Some(line_start) = toks.first().map(|t| t.range.start as usize) {
-                                let _ = line_start;
-                            }
                             let start = toks
                                 .iter()
                                 .find(|t| self.doc.slice(t.range) == "Same")
@@ -502,19 +501,18 @@ impl<'a> Checker<'a> {
                     && self.doc.slice(colon.range) == ":"
                     && let Tok::Num(lit) = &num.tok
                     && n.contains('_')
+                    && let Some(v) = expr::literal_interval(lit, LiteralMode::Stated)
                 {
-                    if let Some(v) = expr::literal_interval(lit, LiteralMode::Stated) {
-                        let style = (!lit.is_inexact()).then_some(lit.style);
-                        self.tests[ti].expected.push((
-                            ExpectedMetric {
-                                name: n.to_string(),
-                                value: v,
-                                display: v.display(),
-                                range: num.range,
-                            },
-                            style,
-                        ));
-                    }
+                    let style = (!lit.is_inexact()).then_some(lit.style);
+                    self.tests[ti].expected.push((
+                        ExpectedMetric {
+                            name: n.to_string(),
+                            value: v,
+                            display: v.display(),
+                            range: num.range,
+                        },
+                        style,
+                    ));
                 }
             }
             _ => {}
@@ -547,7 +545,11 @@ impl<'a> Checker<'a> {
     }
 
     fn finish(&mut self, chain: Chain, test: Option<usize>) {
-        let parts: Vec<Part> = chain.parts.into_iter().filter(|p| p.expr.is_some()).collect();
+        let parts: Vec<Part> = chain
+            .parts
+            .into_iter()
+            .filter(|p| p.expr.is_some())
+            .collect();
         if parts.is_empty() {
             return;
         }
@@ -556,7 +558,8 @@ impl<'a> Checker<'a> {
             match parts[0].expr.as_ref() {
                 // `hidden_size (`d`) = **16**`: the name and its symbol.
                 Some(Expr::Call(f, args))
-                    if args.len() == 1 && !matches!(parts[0].toks.get(*f).map(|t| &t.tok), Some(Tok::Ident(n)) if matches!(n.as_str(), "max" | "min" | "ceil" | "floor")) =>
+                    if args.len() == 1
+                        && !matches!(parts[0].toks.get(*f).map(|t| &t.tok), Some(Tok::Ident(n)) if matches!(n.as_str(), "max" | "min" | "ceil" | "floor")) =>
                 {
                     if let Some(Tok::Ident(n)) = parts[0].toks.get(*f).map(|t| &t.tok) {
                         extra_names.push(n.to_string());
@@ -573,7 +576,11 @@ impl<'a> Checker<'a> {
             Tok::Ident(s) => Some(s.to_string()),
             _ => None,
         });
-        let sides: &[Part] = if target.is_some() { &parts[1..] } else { &parts[..] };
+        let sides: &[Part] = if target.is_some() {
+            &parts[1..]
+        } else {
+            &parts[..]
+        };
         if self.prepass {
             if let (Some(name), Some(tt), Some(ti), [p]) = (&target, &target_tok, test, sides)
                 && chain.region == Region::Params
@@ -627,7 +634,8 @@ impl<'a> Checker<'a> {
                         return true;
                     }
                     let Some(bpe) = bpe else { return false };
-                    let conv = |e: Interval, by: Interval| e.mul(&bpe).is_some_and(|x| x.overlaps(&by));
+                    let conv =
+                        |e: Interval, by: Interval| e.mul(&bpe).is_some_and(|x| x.overlaps(&by));
                     match (doms[a.0], doms[b.0]) {
                         (Dom::Bytes, Dom::Elems | Dom::Lenient) => conv(b.1, a.1),
                         (Dom::Elems | Dom::Lenient, Dom::Bytes) => conv(a.1, b.1),
@@ -715,11 +723,12 @@ impl<'a> Checker<'a> {
             && let Some(p) = last
         {
             let literal = match (&p.expr, p.toks.first()) {
-                (Some(e), Some(Token { tok: Tok::Num(n), .. }))
-                    if is_single_literal(e) && !n.is_inexact() =>
-                {
-                    Some((n.value, n.style))
-                }
+                (
+                    Some(e),
+                    Some(Token {
+                        tok: Tok::Num(n), ..
+                    }),
+                ) if is_single_literal(e) && !n.is_inexact() => Some((n.value, n.style)),
                 _ => None,
             };
             let mut idx = Vec::new();
@@ -766,14 +775,23 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn report_literal_mismatch(&mut self, sides: &[Part], bad: (usize, Interval), good: (usize, Interval)) {
+    fn report_literal_mismatch(
+        &mut self,
+        sides: &[Part],
+        bad: (usize, Interval),
+        good: (usize, Interval),
+    ) {
         let bp = &sides[bad.0];
         let gp = &sides[good.0];
         let gtext = self.doc.slice(gp.range).trim().to_string();
         let btext = self.doc.slice(bp.range).trim().to_string();
         let single = bp.expr.as_ref().is_some_and(is_single_literal);
         let msg = if single {
-            let lit = bp.toks.first().map(|t| self.doc.slice(t.range)).unwrap_or("");
+            let lit = bp
+                .toks
+                .first()
+                .map(|t| self.doc.slice(t.range))
+                .unwrap_or("");
             format!("`{gtext}` is {}, not {lit}", good.1.display())
         } else {
             format!(
@@ -787,8 +805,10 @@ impl<'a> Checker<'a> {
         } else {
             bp.range
         };
-        let mut d = Diagnostic::new(&CLAIM_MISMATCH, range, msg)
-            .with_related(gp.range, format!("this side evaluates to {}", good.1.display()));
+        let mut d = Diagnostic::new(&CLAIM_MISMATCH, range, msg).with_related(
+            gp.range,
+            format!("this side evaluates to {}", good.1.display()),
+        );
         if let Some(fix) = replacement_fix(bp, good.1) {
             d = d.with_fix(fix);
         }
@@ -827,8 +847,10 @@ impl<'a> Checker<'a> {
         } else {
             np.range
         };
-        let mut d = Diagnostic::new(&FORMULA_MISMATCH, range, msg)
-            .with_related(fp.range, format!("the formula gives {}", formula.1.display()));
+        let mut d = Diagnostic::new(&FORMULA_MISMATCH, range, msg).with_related(
+            fp.range,
+            format!("the formula gives {}", formula.1.display()),
+        );
         if !trusted {
             d = d.with_severity(Severity::Warning);
         }
@@ -841,7 +863,9 @@ impl<'a> Checker<'a> {
     }
 
     fn conversion(&mut self, conv: Conversion, test: Option<usize>, _toks: &[Token]) {
-        let Tok::Num(lit) = &conv.right.tok else { return };
+        let Tok::Num(lit) = &conv.right.tok else {
+            return;
+        };
         let mut uses = Vec::new();
         let left = self.eval_part(&conv.left, test, LiteralMode::Stated, &mut uses);
         let bpe = self.lookup(test, "bytes_per_elem").cloned();
@@ -943,7 +967,11 @@ impl<'a> Checker<'a> {
                 step.grounded |= ok_values.contains(&step.value);
                 let approx = !step.value.is_exact() || !exp.value.is_exact();
                 let tainted = step.inputs.iter().any(|v| stale.contains(v));
-                let sev = if approx { Severity::Warning } else { Severity::Error };
+                let sev = if approx {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                };
                 let d = if step.grounded && !tainted {
                     let mut d = Diagnostic::new(
                         &EXPECTED_MISMATCH,
@@ -1003,7 +1031,9 @@ impl<'a> Checker<'a> {
             if self.locate(table.range.start as usize).0.is_some() {
                 continue;
             }
-            let Some(first) = table.header.first() else { continue };
+            let Some(first) = table.header.first() else {
+                continue;
+            };
             if !first.text.trim_matches('*').eq_ignore_ascii_case("test") {
                 continue;
             }
@@ -1022,8 +1052,12 @@ impl<'a> Checker<'a> {
                     continue;
                 };
                 for (ci, cell) in row.iter().enumerate().skip(1) {
-                    let Some(Some(col)) = cols.get(ci) else { continue };
-                    let Some((cv, cell_style)) = cell_value(&cell.text) else { continue };
+                    let Some(Some(col)) = cols.get(ci) else {
+                        continue;
+                    };
+                    let Some((cv, cell_style)) = cell_value(&cell.text) else {
+                        continue;
+                    };
                     let (name, values): (&str, Vec<(Interval, TextRange)>) = match col {
                         Column::Metric(m) => (
                             m,
@@ -1036,7 +1070,9 @@ impl<'a> Checker<'a> {
                         ),
                         Column::Param(names) => {
                             let found = names.iter().find_map(|n| {
-                                self.lookup(Some(ti), n).filter(|b| b.trusted).map(|b| (*n, b))
+                                self.lookup(Some(ti), n)
+                                    .filter(|b| b.trusted)
+                                    .map(|b| (*n, b))
                             });
                             match found {
                                 Some((n, b)) => (n, vec![(b.value, b.range)]),
@@ -1044,7 +1080,9 @@ impl<'a> Checker<'a> {
                             }
                         }
                     };
-                    if values.is_empty() || cv.iter().any(|c| values.iter().any(|(v, _)| v.overlaps(c))) {
+                    if values.is_empty()
+                        || cv.iter().any(|c| values.iter().any(|(v, _)| v.overlaps(c)))
+                    {
                         continue;
                     }
                     let (v, vr) = values[0];
@@ -1065,7 +1103,9 @@ impl<'a> Checker<'a> {
                         ),
                     )
                     .with_related(vr, format!("Test {id}'s value"));
-                    if let (Some(style), Some(i)) = (cell_style, v.exact_value().and_then(|x| x.as_integer())) {
+                    if let (Some(style), Some(i)) =
+                        (cell_style, v.exact_value().and_then(|x| x.as_integer()))
+                    {
                         d = d.with_fix(Fix::replace(
                             format!("Set to {}", format_with_style(i, style)),
                             inner,
@@ -1096,14 +1136,20 @@ impl<'a> Checker<'a> {
         for t in &self.tests {
             if let Some((_, r)) = seen.iter().find(|(id, _)| *id == t.id) {
                 self.diags.push(
-                    Diagnostic::new(&DUPLICATE_TEST_ID, t.heading, format!("Test {} appears twice", t.id))
-                        .with_related(*r, "first defined here"),
+                    Diagnostic::new(
+                        &DUPLICATE_TEST_ID,
+                        t.heading,
+                        format!("Test {} appears twice", t.id),
+                    )
+                    .with_related(*r, "first defined here"),
                 );
                 continue;
             }
             seen.push((t.id.clone(), t.heading));
             let (prefix, num) = split_id(&t.id);
-            let Some((n, sub)) = id_number(num) else { continue };
+            let Some((n, sub)) = id_number(num) else {
+                continue;
+            };
             if sub {
                 continue;
             }
@@ -1113,7 +1159,10 @@ impl<'a> Checker<'a> {
                 self.diags.push(Diagnostic::new(
                     &TEST_ID_SEQUENCE,
                     t.heading,
-                    format!("Test {} comes after {prefix}{prev}; IDs should increase", t.id),
+                    format!(
+                        "Test {} comes after {prefix}{prev}; IDs should increase",
+                        t.id
+                    ),
                 ));
             }
             match last.iter_mut().find(|(p, _)| p == prefix) {
@@ -1170,7 +1219,10 @@ impl<'a> Checker<'a> {
         for (want, what) in [
             ("overview", "an `## Overview` section"),
             ("test summary", "a `## Test Summary` table"),
-            ("conventions", "a `## Conventions Used in All Tests` section"),
+            (
+                "conventions",
+                "a `## Conventions Used in All Tests` section",
+            ),
         ] {
             if !file_heads.iter().any(|h| h.contains(want)) {
                 self.diags.push(Diagnostic::new(
@@ -1203,10 +1255,13 @@ impl<'a> Checker<'a> {
                 out.push(Diagnostic::new(
                     &MISSING_SECTION,
                     t.heading,
-                    format!("Test {} lacks {} (strict test format)", t.id, missing.join(", ")),
+                    format!(
+                        "Test {} lacks {} (strict test format)",
+                        t.id,
+                        missing.join(", ")
+                    ),
                 ));
             }
-            let _ = t.level;
         }
         self.diags.extend(out);
     }
@@ -1258,7 +1313,10 @@ fn cell_value(text: &str) -> Option<(Vec<Interval>, Option<NumberStyle>)> {
         return None;
     }
     let r = expr::eval_expr(num)?;
-    let decimals = num.split_once('.').map(|(_, f)| f.len() as i32).unwrap_or(0);
+    let decimals = num
+        .split_once('.')
+        .map(|(_, f)| f.len() as i32)
+        .unwrap_or(0);
     let suffix = suffix.trim();
     let scales: Vec<Rational> = match suffix {
         "" => vec![Rational::ONE],
@@ -1324,10 +1382,13 @@ fn replacement_fix(part: &Part, value: Interval) -> Option<Fix> {
         s
     };
     // Keep a trailing `...` or approximation sign out of the edit.
-    let digits_end = tok.range.start as usize
-        + new_text_len_of_literal(tok, n.truncated)?;
+    let digits_end = tok.range.start as usize + new_text_len_of_literal(tok, n.truncated)?;
     let range = TextRange::new(tok.range.start as usize, digits_end);
-    Some(Fix::replace(format!("Replace with {new_text}"), range, new_text))
+    Some(Fix::replace(
+        format!("Replace with {new_text}"),
+        range,
+        new_text,
+    ))
 }
 
 fn new_text_len_of_literal(tok: &Token, truncated: bool) -> Option<usize> {
@@ -1431,7 +1492,11 @@ fn make_part(toks: &[Token], (lo, hi, expr): Span) -> Part {
             .map(|t| TextRange::empty(t.range.start as usize))
             .unwrap_or_default(),
     };
-    Part { toks: slice, expr, range }
+    Part {
+        toks: slice,
+        expr,
+        range,
+    }
 }
 
 fn is_barrier(t: &Tok) -> bool {
@@ -1459,10 +1524,7 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<Span>)>, Vec<Conversion>) {
                 }];
                 let mut cur = k;
                 let mut end = k + 1;
-                loop {
-                    let Some((e, used)) = parse_prefix(&toks[cur + 1..]) else {
-                        break;
-                    };
+                while let Some((e, used)) = parse_prefix(&toks[cur + 1..]) {
                     let a = cur + 1;
                     let b = a + used;
                     parts.push((a, b, Some(e)));
@@ -1501,7 +1563,9 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<Span>)>, Vec<Conversion>) {
             }
             Tok::Arrow => {
                 let lo = barrier_floor(toks, consumed, k);
-                let mut left = (lo..k).find(|&s| parse_exact(&toks[s..k]).is_some()).map(|s| (s, k));
+                let mut left = (lo..k)
+                    .find(|&s| parse_exact(&toks[s..k]).is_some())
+                    .map(|s| (s, k));
                 // `(128 × 1024 = 131,072) elems → 262,144 B`: the count is the
                 // last side of the claim just before.
                 let unit_only = left.is_some_and(|(s, e)| {
@@ -1550,9 +1614,7 @@ fn barrier_floor(toks: &[Token], floor: usize, k: usize) -> usize {
 
 /// `… elems → 4,096 B` at arrow index `a`; `left` is the element count's tokens.
 fn conversion_at(toks: &[Token], a: usize, left: (usize, usize)) -> Option<Conversion> {
-    let is_bytes = |t: Option<&Token>| {
-        matches!(t.map(|t| &t.tok), Some(Tok::Ident(s)) if s == "B" || s == "bytes" || s == "byte")
-    };
+    let is_bytes = |t: Option<&Token>| matches!(t.map(|t| &t.tok), Some(Tok::Ident(s)) if s == "B" || s == "bytes" || s == "byte");
     let mut j = a + 1;
     let bytes_before = is_bytes(toks.get(j));
     if bytes_before {
@@ -1561,12 +1623,15 @@ fn conversion_at(toks: &[Token], a: usize, left: (usize, usize)) -> Option<Conve
     let right = toks.get(j)?;
     let Tok::Num(_) = right.tok else { return None };
     let after = toks.get(j + 1);
-    if matches!(after.map(|t| &t.tok), Some(Tok::Op(_) | Tok::Eq { .. } | Tok::LParen)) {
+    if matches!(
+        after.map(|t| &t.tok),
+        Some(Tok::Op(_) | Tok::Eq { .. } | Tok::LParen)
+    ) {
         return None;
     }
-    let elems_before = toks[..a].iter().any(|t| {
-        matches!(&t.tok, Tok::Ident(s) if s == "elems" || s == "elements" || s == "elem")
-    });
+    let elems_before = toks[..a]
+        .iter()
+        .any(|t| matches!(&t.tok, Tok::Ident(s) if s == "elems" || s == "elements" || s == "elem"));
     if !(bytes_before || is_bytes(after) || elems_before) {
         return None;
     }

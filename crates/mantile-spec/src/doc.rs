@@ -58,7 +58,6 @@ pub struct Doc<'a> {
     pub text: &'a str,
     class: Vec<Class>,
     pub headings: Vec<Heading>,
-    pub code_blocks: Vec<CodeBlock>,
     pub tables: Vec<Table>,
     pub rules: Vec<TextRange>,
     pub lines: Vec<Line>,
@@ -77,8 +76,8 @@ impl<'a> Doc<'a> {
         let mut in_head = false;
         let set = |class: &mut Vec<Class>, r: std::ops::Range<usize>, c: Class| {
             let end = r.end.min(class.len());
-            for b in r.start.min(end)..end {
-                class[b] = c;
+            for slot in &mut class[r.start.min(end)..end] {
+                *slot = c;
             }
         };
         let opts = Options::ENABLE_TABLES | Options::ENABLE_MATH;
@@ -147,13 +146,18 @@ impl<'a> Doc<'a> {
                     let src = &text[r.clone()];
                     let marker = src
                         .char_indices()
-                        .take_while(|(_, c)| c.is_ascii_digit() || matches!(c, '*' | '-' | '+' | '.' | ')'))
+                        .take_while(|(_, c)| {
+                            c.is_ascii_digit() || matches!(c, '*' | '-' | '+' | '.' | ')')
+                        })
                         .last()
                         .map(|(i, c)| i + c.len_utf8())
                         .unwrap_or(0);
                     set(&mut class, r.start..r.start + marker, Class::Markup);
                 }
-                Event::InlineMath(_) | Event::DisplayMath(_) | Event::Html(_) | Event::InlineHtml(_) => {
+                Event::InlineMath(_)
+                | Event::DisplayMath(_)
+                | Event::Html(_)
+                | Event::InlineHtml(_) => {
                     set(&mut class, r.clone(), Class::Skip);
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
@@ -232,7 +236,9 @@ impl<'a> Doc<'a> {
             let b = lines.partition_point(|l| l.range.start < end);
             a..b.max(a)
         };
-        let within = |r: TextRange, l: &Line| l.range.start >= r.start && l.range.start < r.end.max(r.start + 1);
+        let within = |r: TextRange, l: &Line| {
+            l.range.start >= r.start && l.range.start < r.end.max(r.start + 1)
+        };
         for l in lines.iter_mut() {
             let s = &text[l.range.as_range()];
             if s.trim().is_empty() {
@@ -258,17 +264,20 @@ impl<'a> Doc<'a> {
             }
         }
         for cb in &code_blocks {
-            let arithmetic = cb.info.is_empty() || matches!(cb.info.as_str(), "text" | "txt" | "math");
+            let arithmetic =
+                cb.info.is_empty() || matches!(cb.info.as_str(), "text" | "txt" | "math");
             let src = &text[cb.range.as_range()];
             let fenced = src.trim_start().starts_with("```") || src.trim_start().starts_with("~~~");
             let idx: Vec<usize> = span(&lines, cb.range)
                 .filter(|&i| within(cb.range, &lines[i]))
                 .collect();
             for (k, &i) in idx.iter().enumerate() {
-                let fence = fenced && (k == 0 || (k + 1 == idx.len() && {
-                    let t = text[lines[i].range.as_range()].trim();
-                    t.starts_with("```") || t.starts_with("~~~")
-                }));
+                let fence = fenced
+                    && (k == 0
+                        || (k + 1 == idx.len() && {
+                            let t = text[lines[i].range.as_range()].trim();
+                            t.starts_with("```") || t.starts_with("~~~")
+                        }));
                 lines[i].kind = if fence || !arithmetic {
                     LineKind::Skip
                 } else {
@@ -280,7 +289,6 @@ impl<'a> Doc<'a> {
             text,
             class,
             headings,
-            code_blocks,
             tables,
             rules,
             lines,
@@ -299,8 +307,6 @@ impl<'a> Doc<'a> {
     }
 
     pub fn slice(&self, r: TextRange) -> &str {
-        self.text
-            .get(r.as_range())
-            .unwrap_or("")
+        self.text.get(r.as_range()).unwrap_or("")
     }
 }

@@ -35,10 +35,8 @@ pub enum UnitKind {
 
 pub fn unit_kind(word: &str) -> Option<UnitKind> {
     Some(match word {
-        "elems" | "elem" | "elements" | "element" | "bytes" | "byte" | "B" | "tokens"
-        | "token" | "scalars" | "scalar" | "ms" | "FLOPs" | "FLOPS" | "flops" | "FLOP" => {
-            UnitKind::Same
-        }
+        "elems" | "elem" | "elements" | "element" | "bytes" | "byte" | "B" | "tokens" | "token"
+        | "scalars" | "scalar" | "ms" | "FLOPs" | "FLOPS" | "flops" | "FLOP" => UnitKind::Same,
         "KFLOPs" | "KFLOPS" => UnitKind::Pow10(3),
         "MFLOPs" | "MFLOPS" | "MFLOP" => UnitKind::Pow10(6),
         "GFLOPs" | "GFLOPS" | "GFLOP" => UnitKind::Pow10(9),
@@ -84,11 +82,8 @@ impl Parser<'_> {
 
     fn additive(&mut self) -> Option<Expr> {
         let mut lhs = self.term()?;
-        loop {
-            let op = match self.peek() {
-                Some(Tok::Op(c @ ('+' | '-'))) => *c,
-                _ => break,
-            };
+        while let Some(Tok::Op(op @ ('+' | '-'))) = self.peek() {
+            let op = *op;
             let save = self.pos;
             self.pos += 1;
             match self.term() {
@@ -109,8 +104,7 @@ impl Parser<'_> {
                 Some(Tok::Op(c @ ('*' | '/'))) => *c,
                 // `2 x 1024`: a lone `x` between two values multiplies.
                 Some(Tok::Ident(s))
-                    if s == "x"
-                        && matches!(self.peek_at(1), Some(Tok::Num(_) | Tok::LParen)) =>
+                    if s == "x" && matches!(self.peek_at(1), Some(Tok::Num(_) | Tok::LParen)) =>
                 {
                     '*'
                 }
@@ -332,14 +326,22 @@ pub fn eval(
                     let mut acc = eval(&args[0], toks, mode, lookup)?;
                     for a in &args[1..] {
                         let v = eval(a, toks, mode, lookup)?;
-                        acc = if name == "max" { acc.max(&v) } else { acc.min(&v) };
+                        acc = if name == "max" {
+                            acc.max(&v)
+                        } else {
+                            acc.min(&v)
+                        };
                     }
                     Some(acc)
                 }
                 "ceil" | "floor" if args.len() == 1 => {
                     let v = eval(&args[0], toks, mode, lookup)?.exact_value()?;
                     let q = v.numer().div_euclid(v.denom());
-                    let r = if name == "floor" || v.is_integer() { q } else { q + 1 };
+                    let r = if name == "floor" || v.is_integer() {
+                        q
+                    } else {
+                        q + 1
+                    };
                     Some(Interval::exact(Rational::int(r)))
                 }
                 // `softmax_stat_bytes(4)`: a name annotated with its value.
@@ -357,9 +359,9 @@ pub fn eval(
             match unit_kind(w)? {
                 UnitKind::Same => Some(v),
                 UnitKind::Pow10(p) => v.mul(&Interval::exact(Rational::pow10(p)?)),
-                UnitKind::BinBytes(p) => {
-                    v.mul(&Interval::exact(Rational::int(1024).checked_pow(p as i128)?))
-                }
+                UnitKind::BinBytes(p) => v.mul(&Interval::exact(
+                    Rational::int(1024).checked_pow(p as i128)?,
+                )),
                 UnitKind::Bytes(_) | UnitKind::Time => None,
             }
         }
@@ -456,8 +458,14 @@ mod tests {
         assert_eq!(ev("2^3^2").as_deref(), Some("512"));
         assert_eq!(ev("-4 + 10 / 4").as_deref(), Some("-1.5"));
         assert_eq!(ev("2 x 3").as_deref(), Some("6"));
-        assert_eq!(ev("(2,199,023,255,552 / 10^15) × 1000").as_deref(), Some("2.199023256"));
-        assert_eq!(ev("max(0.137, 0.178) + min(1, 2)").as_deref(), Some("1.178"));
+        assert_eq!(
+            ev("(2,199,023,255,552 / 10^15) × 1000").as_deref(),
+            Some("2.199023256")
+        );
+        assert_eq!(
+            ev("max(0.137, 0.178) + min(1, 2)").as_deref(),
+            Some("1.178")
+        );
         assert_eq!(ev("2,048 * softmax_stat_bytes(4)").as_deref(), Some("8192"));
         assert_eq!(ev("1.5 TFLOPs").as_deref(), Some("1500000000000"));
         assert_eq!(ev("2 MiB").as_deref(), Some("2097152"));

@@ -103,7 +103,9 @@ pub enum Tok {
     RParen,
     Comma,
     /// `=`, or `≈`/`~` between two values (`approx`).
-    Eq { approx: bool },
+    Eq {
+        approx: bool,
+    },
     /// `→` or `->`.
     Arrow,
     /// Anything else: words with non-ASCII letters, punctuation. Ends expressions.
@@ -205,7 +207,8 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
                     && digit(i + 3)
                     && !digit(i + 4)
                     && !int_digits.is_empty()
-                    && (style == NumberStyle::Plain || (style == NumberStyle::Commas) == (sep == b','))
+                    && (style == NumberStyle::Plain
+                        || (style == NumberStyle::Commas) == (sep == b','))
                 {
                     style = if sep == b',' {
                         NumberStyle::Commas
@@ -285,7 +288,9 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
                 });
             } else {
                 out.push(Token {
-                    tok: Name::new(&src[start..i]).map(Tok::Ident).unwrap_or(Tok::Word),
+                    tok: Name::new(&src[start..i])
+                        .map(Tok::Ident)
+                        .unwrap_or(Tok::Word),
                     range: range(start, i),
                     class: class_i,
                 });
@@ -305,7 +310,8 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
                 let next_num = k < n && (digit(k) || b[k] == b'.');
                 // `a ≈ b` compares; `~W` and `≈2.2` qualify what follows.
                 let (after, _) = ch(i + len);
-                let spaced = i + len < n && (after.is_whitespace() || cls(i + len) == Class::Markup);
+                let spaced =
+                    i + len < n && (after.is_whitespace() || cls(i + len) == Class::Markup);
                 if prev_operand && spaced && k < n {
                     out.push(single(Tok::Eq { approx: true }));
                     pending_approx = next_num;
@@ -407,10 +413,16 @@ mod tests {
     #[test]
     fn numbers_with_separators_and_precision() {
         assert_eq!(kinds("1,048,576 + 1_024"), ["N1048576", "+", "N1024"]);
-        assert_eq!(kinds("max(0.137, 0.178)"), ["Imax", "(", "N0.137", ",", "N0.178", ")"]);
+        assert_eq!(
+            kinds("max(0.137, 0.178)"),
+            ["Imax", "(", "N0.137", ",", "N0.178", ")"]
+        );
         assert_eq!(kinds("≈ 2.199..."), ["N2.199~..."]);
         assert_eq!(kinds("0.1 ≈ 0.10"), ["N0.1", "≈", "N0.1~"]);
-        assert_eq!(kinds("2x1024 × 3 · 4 − 1"), ["N2", "*", "N1024", "*", "N3", "*", "N4", "-", "N1"]);
+        assert_eq!(
+            kinds("2x1024 × 3 · 4 − 1"),
+            ["N2", "*", "N1024", "*", "N3", "*", "N4", "-", "N1"]
+        );
     }
 
     #[test]

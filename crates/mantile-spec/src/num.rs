@@ -136,8 +136,8 @@ impl Rational {
 
     /// Nearest integer (halves away from zero); `None` on overflow.
     pub fn round(self) -> Option<i128> {
-        let two = self.num.checked_mul(2)?;
-        let q = (two.abs().checked_add(self.den)?) / (2 * self.den);
+        let two = self.num.checked_mul(2)?.checked_abs()?;
+        let q = two.checked_add(self.den)? / self.den.checked_mul(2)?;
         Some(if self.num < 0 { -q } else { q })
     }
 
@@ -275,7 +275,10 @@ impl Interval {
     }
 
     pub fn neg(&self) -> Option<Interval> {
-        Some(Interval::new(self.hi.checked_neg()?, self.lo.checked_neg()?))
+        Some(Interval::new(
+            self.hi.checked_neg()?,
+            self.lo.checked_neg()?,
+        ))
     }
 
     pub fn mul(&self, o: &Interval) -> Option<Interval> {
@@ -314,7 +317,10 @@ impl Interval {
         if self.lo.is_negative() || e < 0 {
             return None;
         }
-        Some(Interval::new(self.lo.checked_pow(e)?, self.hi.checked_pow(e)?))
+        Some(Interval::new(
+            self.lo.checked_pow(e)?,
+            self.hi.checked_pow(e)?,
+        ))
     }
 
     pub fn min(&self, o: &Interval) -> Interval {
@@ -365,7 +371,19 @@ mod tests {
         assert_eq!(p.as_integer(), Some(2_199_023_270_945_162_788_864));
         assert_eq!(r(1, 3).checked_add(r(1, 6)), Some(r(1, 2)));
         assert_eq!(r(1, 3).checked_div(Rational::ZERO), None);
-        assert_eq!(Rational::int(i128::MAX / 2).checked_mul(Rational::int(4)), None);
+        assert_eq!(
+            Rational::int(i128::MAX / 2).checked_mul(Rational::int(4)),
+            None
+        );
+    }
+
+    #[test]
+    fn rounding_a_tiny_value_does_not_overflow() {
+        // Found by fuzzing (`max(2*2^-2 - 3x 3)^-31 x 5`): a huge denominator.
+        let tiny = Rational::new(5, i128::MAX - 1).unwrap();
+        assert_eq!(tiny.round(), None);
+        assert_eq!(tiny.to_decimal_string(6), "0");
+        assert!(crate::eval_expr("max(2*2^-2 - 3x 3)^-31 x 5").is_some());
     }
 
     #[test]
@@ -385,6 +403,9 @@ mod tests {
         assert!(!s.overlaps(&Interval::exact(r(179, 1000))));
         assert_eq!(b.div(&Interval::exact(Rational::ZERO)), None);
         let p = Interval::exact(Rational::int(10)).pow(&Interval::exact(Rational::int(12)));
-        assert_eq!(p.unwrap().exact_value(), Some(Rational::int(1_000_000_000_000)));
+        assert_eq!(
+            p.unwrap().exact_value(),
+            Some(Rational::int(1_000_000_000_000))
+        );
     }
 }

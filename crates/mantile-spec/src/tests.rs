@@ -343,11 +343,20 @@ fn claims_expose_range_value_and_bindings() {
     let names: Vec<(&str, String, &str)> = claim
         .bindings
         .iter()
-        .map(|b| (b.name.as_str(), b.value.display(), &text[b.bound_at.as_range()]))
+        .map(|b| {
+            (
+                b.name.as_str(),
+                b.value.display(),
+                &text[b.bound_at.as_range()],
+            )
+        })
         .collect();
     assert_eq!(
         names,
-        [("B", "2".to_string(), "B` = **2"), ("S", "128".to_string(), "S` = **128")]
+        [
+            ("B", "2".to_string(), "B` = **2"),
+            ("S", "128".to_string(), "S` = **128")
+        ]
     );
     assert_eq!(report.tests[0].id, "H-1");
     assert!(claim_at(&report, 0).is_none());
@@ -355,8 +364,14 @@ fn claims_expose_range_value_and_bindings() {
 
 #[test]
 fn eval_expr_is_a_small_public_helper() {
-    assert_eq!(eval_expr("2 * 4 * 512 * 128 * 2").and_then(|r| r.as_integer()), Some(1_048_576));
-    assert_eq!(eval_expr("(2,199,023,255,552 / 10^15) × 1000").map(|r| r.to_decimal_string(6)), Some("2.199023".to_string()));
+    assert_eq!(
+        eval_expr("2 * 4 * 512 * 128 * 2").and_then(|r| r.as_integer()),
+        Some(1_048_576)
+    );
+    assert_eq!(
+        eval_expr("(2,199,023,255,552 / 10^15) × 1000").map(|r| r.to_decimal_string(6)),
+        Some("2.199023".to_string())
+    );
     assert_eq!(eval_expr("2 * M"), None);
 }
 
@@ -444,7 +459,10 @@ fn stress_mutated_markdown_never_panics() {
         let doc: String = chars.into_iter().collect();
         let report = check_spec(&doc);
         for d in &report.diagnostics {
-            assert!(doc.get(d.range.as_range()).is_some(), "bad range in {doc:?}");
+            assert!(
+                doc.get(d.range.as_range()).is_some(),
+                "bad range in {doc:?}"
+            );
         }
     }
 }

@@ -30,7 +30,11 @@ fn reference_specs_have_exactly_the_known_errors() {
         let report = mantile_spec::check_spec(&text);
         evaluated += report.stats.claims_evaluated;
         let index = LineIndex::new(&text);
-        for d in report.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+        {
             let line = index.line_of(d.range.start as usize) + 1;
             found.push(format!("{name}:{line} {}", d.rule.code));
         }
