@@ -63,16 +63,21 @@ pub enum Provenance {
 }
 
 impl Provenance {
-    /// ` (Hugging Face metadata from cache, 3 days old)`, or empty when live.
+    /// ` (Hugging Face metadata from cache, 3 days old)` when the copy is
+    /// expired or the Hub could not be asked; empty when live or fresh.
     pub fn suffix(&self) -> String {
         match self {
-            Provenance::Live => String::new(),
-            Provenance::Cached { age_secs, .. } => {
+            Provenance::Cached {
+                age_secs,
+                expired,
+                why,
+            } if *expired || why.is_some() => {
                 format!(
                     " (Hugging Face metadata from cache, {} old)",
                     age(*age_secs)
                 )
             }
+            _ => String::new(),
         }
     }
 }

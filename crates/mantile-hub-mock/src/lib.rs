@@ -1,0 +1,359 @@
+//! A stand-in for the Hugging Face Hub, on 127.0.0.1 with an ephemeral port,
+//! in the Hub's URL layout, for tests. Nothing here reaches the internet.
+//!
+//! - `GET /api/models/{org}/{name}[/revision/{rev}]`: model info (`sha`,
+//!   `config`, `siblings`, `safetensors.parameters` when the model has them).
+//! - `GET /{org}/{name}/resolve/{rev}/{file}`: the file, with `X-Repo-Commit`,
+//!   `ETag` and `Range` support (206 + `Content-Range`).
+//!
+//! Each model can instead answer with an error status, stall, or send
+//! malformed JSON. Every request is recorded (with its `Authorization` header)
+//! so tests can assert what was sent.
+
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// How a model answers.
+#[derive(Clone, Debug)]
+pub enum Behaviour {
+    Normal,
+    /// Every request for the model gets this status (401, 403, 404, 500, …).
+    Status(u16),
+    /// Answers only after this long.
+    Stall(Duration),
+    /// The model info is not JSON.
+    Malformed,
+}
+
+#[derive(Clone, Debug)]
+pub struct MockModel {
+    pub repo: String,
+    pub sha: String,
+    pub config: Value,
+    /// Parameters per dtype reported by the model-info API; `None` leaves
+    /// `safetensors` out so clients must read the safetensors headers.
+    pub parameters: Option<Vec<(String, u64)>>,
+    /// Safetensors files: name → header JSON (the data bytes are not served).
+    pub safetensors: Vec<(String, Value)>,
+    pub behaviour: Behaviour,
+}
+
+impl MockModel {
+    /// A model from one of the fixtures in `fixtures/` (written from the models' public facts).
+    pub fn fixture(name: &str) -> MockModel {
+        let path = format!("{}/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        MockModel {
+            repo: v["repo"].as_str().unwrap().to_string(),
+            sha: v["sha"].as_str().unwrap().to_string(),
+            config: v["config"].clone(),
+            parameters: v["parameters"].as_object().map(|m| {
+                m.iter()
+                    .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
+                    .collect()
+            }),
+            safetensors: Vec::new(),
+            behaviour: Behaviour::Normal,
+        }
+    }
+
+    /// Every fixture.
+    pub fn all_fixtures() -> Vec<MockModel> {
+        let dir = format!("{}/fixtures", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .to_str()?
+                    .strip_suffix(".json")
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        names.iter().map(|n| MockModel::fixture(n)).collect()
+    }
+
+    pub fn with(mut self, behaviour: Behaviour) -> MockModel {
+        self.behaviour = behaviour;
+        self
+    }
+
+    fn siblings(&self) -> Vec<String> {
+        let mut s = vec!["config.json".to_string()];
+        s.extend(self.safetensors.iter().map(|(n, _)| n.clone()));
+        if self.safetensors.len() > 1 {
+            s.push("model.safetensors.index.json".to_string());
+        }
+        s
+    }
+
+    fn info(&self) -> Value {
+        let mut v = json!({
+            "id": self.repo,
+            "modelId": self.repo,
+            "sha": self.sha,
+            "config": {
+                "architectures": self.config.get("architectures").cloned().unwrap_or(Value::Null),
+                "model_type": self.config.get("model_type").cloned().unwrap_or(Value::Null),
+            },
+            "siblings": self.siblings().iter().map(|s| json!({"rfilename": s})).collect::<Vec<_>>(),
+        });
+        if let Some(p) = &self.parameters {
+            let total: u64 = p.iter().map(|(_, n)| n).sum();
+            let params: serde_json::Map<String, Value> =
+                p.iter().map(|(k, n)| (k.clone(), json!(n))).collect();
+            v["safetensors"] = json!({"parameters": params, "total": total});
+        }
+        v
+    }
+
+    fn file(&self, name: &str) -> Option<Vec<u8>> {
+        if name == "config.json" {
+            return Some(serde_json::to_vec_pretty(&self.config).unwrap());
+        }
+        if name == "model.safetensors.index.json" && self.safetensors.len() > 1 {
+            let mut map = serde_json::Map::new();
+            for (shard, header) in &self.safetensors {
+                for k in header
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .filter(|k| *k != "__metadata__")
+                {
+                    map.insert(k.clone(), json!(shard));
+                }
+            }
+            return Some(
+                serde_json::to_vec(&json!({"metadata": {"total_size": 0}, "weight_map": map}))
+                    .unwrap(),
+            );
+        }
+        let (_, header) = self.safetensors.iter().find(|(n, _)| n == name)?;
+        let h = serde_json::to_vec(header).unwrap();
+        let mut bytes = (h.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(h);
+        Some(bytes)
+    }
+}
+
+/// One request the mock received.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub authorization: Option<String>,
+    pub range: Option<String>,
+}
+
+pub struct MockHub {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MockHub {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MockHub {
+    /// Starts the mock on the current tokio runtime.
+    pub async fn start(models: Vec<MockModel>) -> MockHub {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let models: Arc<HashMap<String, MockModel>> =
+            Arc::new(models.into_iter().map(|m| (m.repo.clone(), m)).collect());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let models = models.clone();
+                let seen = seen2.clone();
+                tokio::spawn(async move {
+                    let _ = serve(stream, &models, &seen).await;
+                });
+            }
+        });
+        MockHub { url, seen, task }
+    }
+
+    /// Starts the mock on a runtime of its own thread, for synchronous tests
+    /// (for example ones that run the `mantile-lsp` binary).
+    pub fn start_in_background(models: Vec<MockModel>) -> (MockHub, tokio::runtime::Runtime) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let hub = rt.block_on(MockHub::start(models));
+        (hub, rt)
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    models: &HashMap<String, MockModel>,
+    seen: &Mutex<Vec<Seen>>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 || buf.len() > 64 * 1024 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut headers = HashMap::new();
+    for l in lines.take_while(|l| !l.is_empty()) {
+        if let Some((k, v)) = l.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    seen.lock().unwrap().push(Seen {
+        path: path.clone(),
+        authorization: headers.get("authorization").cloned(),
+        range: headers.get("range").cloned(),
+    });
+    let (status, extra, body) =
+        route(&path, headers.get("range").map(String::as_str), models).await;
+    let reason = match status {
+        200 => "OK",
+        206 => "Partial Content",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        416 => "Range Not Satisfiable",
+        _ => "Error",
+    };
+    let mut resp = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in extra {
+        resp.push_str(&format!("{k}: {v}\r\n"));
+    }
+    resp.push_str("\r\n");
+    stream.write_all(resp.as_bytes()).await?;
+    if method != "HEAD" {
+        stream.write_all(&body).await?;
+    }
+    stream.shutdown().await
+}
+
+type Response = (u16, Vec<(String, String)>, Vec<u8>);
+
+fn error(status: u16, code: &str) -> Response {
+    (
+        status,
+        vec![
+            ("X-Error-Code".into(), code.into()),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        format!("{{\"error\": \"{code}\"}}").into_bytes(),
+    )
+}
+
+async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockModel>) -> Response {
+    let path = path.split('?').next().unwrap_or(path);
+    let (repo, file) = if let Some(rest) = path.strip_prefix("/api/models/") {
+        let repo: Vec<&str> = rest.split('/').take(2).collect();
+        (repo.join("/"), None)
+    } else {
+        let segs: Vec<&str> = path.trim_start_matches('/').splitn(5, '/').collect();
+        if segs.len() < 5 || segs[2] != "resolve" {
+            return error(404, "EntryNotFound");
+        }
+        (
+            format!("{}/{}", segs[0], segs[1]),
+            Some(segs[4].to_string()),
+        )
+    };
+    let Some(model) = models.get(&repo) else {
+        return error(404, "RepoNotFound");
+    };
+    match &model.behaviour {
+        Behaviour::Status(s) => {
+            let code = match s {
+                401 | 403 => "GatedRepo",
+                404 => "RepoNotFound",
+                _ => "ServerError",
+            };
+            return error(*s, code);
+        }
+        Behaviour::Stall(d) => tokio::time::sleep(*d).await,
+        Behaviour::Malformed if file.is_none() => {
+            return (
+                200,
+                vec![("Content-Type".into(), "application/json".into())],
+                b"{\"id\": \"truncated".to_vec(),
+            );
+        }
+        _ => {}
+    }
+    let Some(file) = file else {
+        return (
+            200,
+            vec![("Content-Type".into(), "application/json".into())],
+            serde_json::to_vec(&model.info()).unwrap(),
+        );
+    };
+    let Some(bytes) = model.file(&file) else {
+        return error(404, "EntryNotFound");
+    };
+    let etag = format!("\"{:016x}\"", fnv(&bytes));
+    let mut headers = vec![
+        ("X-Repo-Commit".to_string(), model.sha.clone()),
+        ("ETag".to_string(), etag),
+        ("Accept-Ranges".to_string(), "bytes".to_string()),
+    ];
+    match range.and_then(|r| parse_range(r, bytes.len())) {
+        Some((a, b)) => {
+            headers.push((
+                "Content-Range".into(),
+                format!("bytes {a}-{b}/{}", bytes.len()),
+            ));
+            (206, headers, bytes[a..=b].to_vec())
+        }
+        None if range.is_some() => (416, headers, Vec::new()),
+        None => (200, headers, bytes),
+    }
+}
+
+fn parse_range(r: &str, len: usize) -> Option<(usize, usize)> {
+    let (a, b) = r.strip_prefix("bytes=")?.split_once('-')?;
+    let a: usize = a.parse().ok()?;
+    let b: usize = if b.is_empty() {
+        len.checked_sub(1)?
+    } else {
+        b.parse().ok()?
+    };
+    let b = b.min(len.checked_sub(1)?);
+    (a <= b).then_some((a, b))
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
+}
