@@ -403,6 +403,9 @@ impl<'a> Checker<'a> {
                 for conv in convs {
                     self.conversion(conv, test, &toks);
                 }
+                for r in restatements(&toks) {
+                    self.restatement(r);
+                }
             }
         }
         if let Some((c, t)) = open.take() {
@@ -933,6 +936,80 @@ impl<'a> Checker<'a> {
             display: value.map(|v| v.display()).unwrap_or_default(),
             status,
             bindings: uses.into_iter().map(|(u, _)| u).collect(),
+        });
+    }
+
+    fn restatement(&mut self, r: Restatement) {
+        let (Tok::Num(n), Tok::Num(m)) = (&r.value.tok, &r.restated.tok) else {
+            return;
+        };
+        let (Some(nv), Some(mv)) = (
+            expr::literal_interval(n, LiteralMode::Stated),
+            expr::literal_interval(m, LiteralMode::Stated),
+        ) else {
+            return;
+        };
+        let candidates: Vec<Interval> = r
+            .scales
+            .iter()
+            .filter_map(|s| mv.mul(&Interval::exact(*s)))
+            .collect();
+        let ok = candidates.iter().any(|c| c.overlaps(&nv));
+        // `peak_tflops = **1000** (1 PFLOP)`: off by a factor of 1000 or more,
+        // the value is in another unit than the text says, not miscomputed.
+        let far = candidates.iter().all(|c| {
+            let lim = Rational::int(1000);
+            match nv.mid().checked_div(c.mid()) {
+                Some(q) => q > lim || q.checked_mul(lim).is_some_and(|x| x < Rational::ONE),
+                None => true,
+            }
+        });
+        let status = if candidates.is_empty() || (!ok && far) {
+            ClaimStatus::Unevaluated
+        } else if ok {
+            ClaimStatus::Ok
+        } else {
+            ClaimStatus::Mismatch
+        };
+        let unit_text = self.doc.slice(r.unit).to_string();
+        if status == ClaimStatus::Mismatch {
+            let best = r
+                .scales
+                .last()
+                .and_then(|s| nv.mid().checked_div(*s))
+                .map(|q| Interval::exact(q).display_rounded(m.decimals))
+                .unwrap_or_default();
+            self.diags.push(
+                Diagnostic::new(
+                    &CONVERSION_MISMATCH,
+                    r.restated.range.cover(r.unit),
+                    format!(
+                        "{} is {best} {unit_text}, not {} {unit_text}",
+                        self.doc.slice(r.value.range),
+                        self.doc.slice(r.restated.range)
+                    ),
+                )
+                .with_related(r.value.range, "the value restated"),
+            );
+        }
+        self.claims.push(Claim {
+            range: r.value.range.cover(r.unit),
+            kind: ClaimKind::Restatement,
+            target: None,
+            sides: vec![
+                ClaimSide {
+                    range: r.value.range,
+                    value: Some(nv),
+                },
+                ClaimSide {
+                    range: r.restated.range.cover(r.unit),
+                    value: candidates.first().copied(),
+                },
+            ],
+            value: Some(nv.mid()),
+            display: nv.display(),
+            status,
+            bindings: Vec::new(),
         });
     }
 
@@ -1470,6 +1547,75 @@ fn domains(sides: &[Part]) -> Vec<Dom> {
             Dom::Unknown => *d = next,
             Dom::Lenient => {}
         }
+    }
+    out
+}
+
+/// `N [unit] ([≈]M UNIT)`: a value restated in a larger unit.
+struct Restatement {
+    value: Token,
+    restated: Token,
+    unit: TextRange,
+    /// What one `UNIT` is in the value's unit (two for `MB`: 10^6 and 2^20).
+    scales: Vec<Rational>,
+}
+
+fn restatements(toks: &[Token]) -> Vec<Restatement> {
+    let mut out = Vec::new();
+    for p in 1..toks.len() {
+        if toks[p].tok != Tok::LParen {
+            continue;
+        }
+        let (Some(m), Some(u)) = (toks.get(p + 1), toks.get(p + 2)) else {
+            continue;
+        };
+        let (Tok::Num(_), Tok::Ident(unit)) = (&m.tok, &u.tok) else {
+            continue;
+        };
+        let closes = match toks.get(p + 3).map(|t| &t.tok) {
+            Some(Tok::RParen) => true,
+            Some(Tok::Word) => matches!(toks.get(p + 4).map(|t| &t.tok), Some(Tok::RParen)),
+            _ => false,
+        };
+        if !closes {
+            continue;
+        }
+        // The value: a number right before, perhaps followed by its unit word.
+        let (value, value_unit) = match (&toks[p - 1].tok, p.checked_sub(2).map(|i| &toks[i].tok)) {
+            (Tok::Num(_), _) => (&toks[p - 1], None),
+            (Tok::Ident(w), Some(Tok::Num(_))) => (&toks[p - 2], Some(w.to_string())),
+            _ => continue,
+        };
+        let time = |s: i32| {
+            vec![Rational::pow10(s)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+        };
+        let scales: Vec<Rational> = match (expr::unit_kind(unit), value_unit.as_deref()) {
+            (Some(expr::UnitKind::Pow10(e)), None | Some("FLOPs" | "FLOPS")) => time(e),
+            (Some(expr::UnitKind::Bytes(k)), None | Some("bytes" | "B")) => {
+                let dec = Rational::pow10(3 * k as i32);
+                let bin = Rational::int(1024).checked_pow(k as i128);
+                dec.into_iter().chain(bin).collect()
+            }
+            (Some(expr::UnitKind::BinBytes(k)), None | Some("bytes" | "B")) => Rational::int(1024)
+                .checked_pow(k as i128)
+                .into_iter()
+                .collect(),
+            (Some(expr::UnitKind::Time), Some("ms")) => match &**unit {
+                "ns" | "nanoseconds" => time(-6),
+                "µs" | "us" | "microseconds" => time(-3),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        out.push(Restatement {
+            value: value.clone(),
+            restated: m.clone(),
+            unit: u.range,
+            scales,
+        });
     }
     out
 }

@@ -50,7 +50,9 @@ pub fn unit_kind(word: &str) -> Option<UnitKind> {
         "MiB" => UnitKind::BinBytes(2),
         "GiB" => UnitKind::BinBytes(3),
         "TiB" => UnitKind::BinBytes(4),
-        "µs" | "us" | "ns" | "nanoseconds" | "microseconds" | "s" | "seconds" => UnitKind::Time,
+        "µs" | "μs" | "us" | "ns" | "nanoseconds" | "microseconds" | "s" | "seconds" => {
+            UnitKind::Time
+        }
         _ => return None,
     })
 }

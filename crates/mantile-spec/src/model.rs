@@ -50,6 +50,9 @@ pub enum ClaimKind {
     Equation,
     /// `N elems → M bytes`: `M = N * bytes_per_elem`.
     Conversion,
+    /// A value restated in larger units: `268,435,456 bytes (256 MB)`,
+    /// `1,099,511,627,776 (≈1.1 TFLOPs)`, `0.000168 ms (168 ns)`.
+    Restatement,
 }
 
 /// One side of a claim.

@@ -331,6 +331,18 @@ impl Interval {
         Interval::new(self.lo.max(o.lo), self.hi.max(o.hi))
     }
 
+    /// The midpoint rounded to `decimals` (grouped when an integer).
+    pub fn display_rounded(&self, decimals: u32) -> String {
+        let m = self.mid();
+        if decimals == 0 {
+            return m
+                .round()
+                .map(mantile_diag::format_grouped)
+                .unwrap_or_else(|| m.to_decimal_string(0));
+        }
+        m.to_decimal_string(decimals)
+    }
+
     /// Human-readable text: `1,048,576`, `0.16777216`, or `≈0.1678` for ranges.
     pub fn display(&self) -> String {
         if let Some(v) = self.exact_value() {
@@ -339,11 +351,19 @@ impl Interval {
             }
             return v.to_decimal_string(10);
         }
+        // Show the midpoint to the precision the range allows.
         let m = self.mid();
-        if m.is_integer() {
-            format!("≈{m}")
+        let width = self.hi.checked_sub(self.lo).unwrap_or(Rational::ONE);
+        let decimals = (0..=15)
+            .find(|&d| Rational::pow10(-d).is_some_and(|u| u <= width))
+            .unwrap_or(15) as u32;
+        if decimals == 0 {
+            match m.round() {
+                Some(i) => format!("≈{}", mantile_diag::format_grouped(i)),
+                None => format!("≈{}", m.to_decimal_string(0)),
+            }
         } else {
-            format!("≈{}", m.to_decimal_string(6))
+            format!("≈{}", m.to_decimal_string(decimals))
         }
     }
 }

@@ -140,7 +140,7 @@ fn decimals_compare_at_the_stated_precision() {
         "* `16,777,216 / 10^11 × 1000 = 0.168`\n* `0.01 + 0.168 = 0.178`\n* `0.000067 + 0.101 ≈ 0.101`\n* `(65,536 / 10^11) × 1000 = 0.000655... ≈ 0.000656`\n* `65,536 / 10^8 = 0.000656`\n* `0.137 + 0.178 = 0.316`\n* `(2,199,023,255,552 / 10^15) × 1000 = 2.199... × 1000 = 2.199`\n* `1.5 × 2 = ~3`\n",
         expect![[r#"
             5:20 error MT001 `65,536 / 10^8` is 0.00065536, not 0.000656 `0.000656` [fix: Replace with 0.000655 → "0.000655"]
-            7:42 error MT001 `2.199... × 1000` is ≈2199.25, but `(2,199,023,255,552 / 10^15) × 1000` is 2.1990232556 `2.199... × 1000`
+            7:42 error MT001 `2.199... × 1000` is ≈2,199, but `(2,199,023,255,552 / 10^15) × 1000` is 2.1990232556 `2.199... × 1000`
             claims found 8, evaluated 8, failing 2
         "#]],
     );
@@ -465,4 +465,16 @@ fn stress_mutated_markdown_never_panics() {
             );
         }
     }
+}
+
+#[test]
+fn values_restated_in_larger_units() {
+    check(
+        "* Total bytes = `134,217,728 × 2 = 268,435,456` bytes (256 MB)\n* GEMM: **1,099,511,627,776** (≈1.1 TFLOPs)\n* `x = 0.000168 ms` (168 nanoseconds), `y = 0.000042 ms` (42 ns)\n* **kv = 536,870,912 bytes** (512 MB!)\n* **w = 33,554,432** (16 MB)\n* **f = 77,309,411,328** (≈7.73 GFLOPs)\n",
+        expect![[r#"
+            5:23 error MT003 33,554,432 is 32 MB, not 16 MB `16 MB`
+            6:30 error MT003 77,309,411,328 is 77.31 GFLOPs, not 7.73 GFLOPs `7.73 GFLOPs`
+            claims found 8, evaluated 8, failing 2
+        "#]],
+    );
 }
