@@ -10,6 +10,7 @@ use mantile_config::{Catalog, ConfigContext, WorkspaceFiles};
 use mantile_diag::{Diagnostic, Rule, SeverityOverrides, TextRange, sort_diagnostics};
 use std::collections::BTreeSet;
 
+pub use mantile_config::hub::{HubFacts, HubProblem};
 pub use mantile_config::rules::INVALID_FILE;
 
 /// Files larger than this are not checked (real configs are a few KB, specs under 100 KB).
@@ -151,6 +152,45 @@ pub fn check_file(
         }
     };
     check_text(kind, path, text, snapshot, overrides)
+}
+
+/// The Hugging Face id a config names (`hf_model_id`), if it is one.
+pub fn hf_model_id(text: &str) -> Option<String> {
+    let root = mantile_json::parse(text).root?;
+    let id = root.get("hf_model_id")?.as_str()?.trim();
+    let (org, name) = id.split_once('/')?;
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    (ok(org) && ok(name)).then(|| id.to_string())
+}
+
+/// The findings from comparing a config with its model's Hub metadata (or
+/// the problem that kept the metadata away).
+pub fn hub_diagnostics(
+    text: &str,
+    outcome: &Result<HubFacts, HubProblem>,
+    overrides: &SeverityOverrides,
+) -> Vec<Diagnostic> {
+    let Some(root) = mantile_json::parse(text).root else {
+        return Vec::new();
+    };
+    let mut diagnostics = match outcome {
+        Ok(facts) => mantile_config::hub::check_against_hub(&root, facts),
+        Err(problem) => {
+            let repo = root
+                .get("hf_model_id")
+                .and_then(|n| n.as_str())
+                .unwrap_or_default();
+            vec![mantile_config::hub::problem_diagnostic(
+                &root, repo, problem,
+            )]
+        }
+    };
+    overrides.apply(&mut diagnostics);
+    diagnostics
 }
 
 /// Checks one file's text (the language server's entry point).

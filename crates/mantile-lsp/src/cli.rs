@@ -3,7 +3,8 @@
 use crate::disk::{self, Target};
 use crate::render::{self, CheckedFile};
 use mantile_diag::{Severity, SeverityOverrides};
-use mantile_engine::{Snapshot, check_file, classify};
+use mantile_engine::{FileKind, HubFacts, HubProblem, Snapshot, check_file, classify};
+use mantile_hub::{HubClient, HubSettings};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,9 @@ mantile-lsp: checks Mantile workspaces (model configs, test specs), on the comma
 
 Usage:
   mantile-lsp check [PATH...] [OPTIONS]   check files or folders (default: the workspace around the current folder)
+  mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline]
+                                          write a config generated from the model's Hugging Face metadata
+                                          (default: backend/data/model_configs/<model_id>.json in this workspace)
   mantile-lsp rules [--format json]       list every rule with its code, default severity and summary
   mantile-lsp --version | --help
 
@@ -22,7 +26,10 @@ Options of check:
   --stats                 print per-file claim counts for test specs
   --rule CODE=LEVEL       change a rule's severity (error, warning, info, hint) or turn it off (off);
                           CODE is a code (MC060) or a name (parameter-count); repeatable
+  --offline               skip the Hugging Face cross-checks (also: HF_HUB_OFFLINE=1, which uses cached metadata)
   --color auto|always|never
+
+Hugging Face: HF_ENDPOINT, HF_TOKEN (or $HF_HOME/token), HF_HOME, HF_HUB_CACHE and HF_HUB_OFFLINE are honoured.
 
 Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 usage or I/O error.
 ";
@@ -39,6 +46,7 @@ struct CheckArgs {
     strict: bool,
     stats: bool,
     color: Option<bool>,
+    offline: bool,
     overrides: SeverityOverrides,
 }
 
@@ -66,6 +74,7 @@ pub fn main(args: Vec<String>) -> i32 {
             Ok(a) => check(a),
             Err(e) => usage_error(&e),
         },
+        "new" => new_config(&args[1..]),
         "rules" => rules(
             args.get(1).map(String::as_str) == Some("--format")
                 && args.get(2).map(String::as_str) == Some("json"),
@@ -81,6 +90,7 @@ fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
         strict: false,
         stats: false,
         color: None,
+        offline: false,
         overrides: SeverityOverrides::default(),
     };
     let mut it = args.iter();
@@ -104,6 +114,7 @@ fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
                 }
             }
             "--strict" => a.strict = true,
+            "--offline" => a.offline = true,
             "--stats" => a.stats = true,
             "--color" => {
                 a.color = match value("--color")?.as_str() {
@@ -225,6 +236,9 @@ fn check(a: CheckArgs) -> i32 {
             stats: None,
         });
     }
+    if !a.offline {
+        add_hub_findings(&mut files, &a.overrides);
+    }
     let color = a.color.unwrap_or_else(|| {
         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
     });
@@ -242,7 +256,194 @@ fn check(a: CheckArgs) -> i32 {
     }
 }
 
+/// A path as the user would type it: relative to the current folder when inside it.
 fn display_path(p: &Path) -> String {
-    let s = p.to_string_lossy();
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| p.to_path_buf());
+    let s = rel.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .ok()
+}
+
+/// Fetches the Hub metadata of every config's model (each model once, a few
+/// at a time) and adds the cross-check findings. When the Hub cannot be
+/// reached at all, says so once on stderr instead of once per file.
+fn add_hub_findings(files: &mut [CheckedFile], overrides: &SeverityOverrides) {
+    let mut repos: Vec<String> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::Config.as_str())
+        .filter_map(|f| mantile_engine::hf_model_id(&f.text))
+        .collect();
+    repos.sort();
+    repos.dedup();
+    if repos.is_empty() {
+        return;
+    }
+    let Some(rt) = runtime() else { return };
+    let client = std::sync::Arc::new(HubClient::new(HubSettings::from_env()));
+    let outcomes: HashMap<String, Result<HubFacts, HubProblem>> = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for repo in repos {
+            let c = client.clone();
+            set.spawn(async move {
+                let r = c.facts(&repo).await;
+                (repo, r)
+            });
+        }
+        let mut out = HashMap::new();
+        while let Some(Ok((repo, r))) = set.join_next().await {
+            out.insert(repo, r);
+        }
+        out
+    });
+    // Problems of the whole Hub rather than of one model: said once.
+    let global =
+        |p: &HubProblem| matches!(p, HubProblem::Network { .. } | HubProblem::OfflineNoCache);
+    let skipped: Vec<&HubProblem> = outcomes
+        .values()
+        .filter_map(|r| r.as_ref().err())
+        .filter(|p| global(p))
+        .collect();
+    let plural = if skipped.len() == 1 { "" } else { "s" };
+    match skipped.first() {
+        Some(HubProblem::Network { message }) => eprintln!(
+            "note: Hugging Face ({}) could not be reached ({message}); the Hub cross-checks were skipped for {} model{plural} (--offline skips them quietly)",
+            client.settings().endpoint,
+            skipped.len()
+        ),
+        Some(_) => eprintln!(
+            "note: offline (HF_HUB_OFFLINE) with no cached Hugging Face metadata for {} model{plural}; their Hub cross-checks were skipped",
+            skipped.len()
+        ),
+        None => {}
+    }
+    for f in files.iter_mut() {
+        let Some(repo) = mantile_engine::hf_model_id(&f.text) else {
+            continue;
+        };
+        let Some(outcome) = outcomes.get(&repo) else {
+            continue;
+        };
+        if outcome.as_ref().err().is_some_and(global) {
+            continue;
+        }
+        f.diagnostics
+            .extend(mantile_engine::hub_diagnostics(&f.text, outcome, overrides));
+        mantile_diag::sort_diagnostics(&mut f.diagnostics);
+    }
+}
+
+/// `mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline]`
+fn new_config(args: &[String]) -> i32 {
+    let mut repo = None;
+    let mut out: Option<String> = None;
+    let mut force = false;
+    let mut offline = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--force" => force = true,
+            "--offline" => offline = true,
+            "--out" | "-o" => match it.next() {
+                Some(p) => out = Some(p.clone()),
+                None => return usage_error("`--out` needs a path (or - for standard output)"),
+            },
+            s if s.starts_with("--out=") => out = Some(s["--out=".len()..].to_string()),
+            s if s.starts_with('-') && s != "-" => {
+                return usage_error(&format!("unknown option `{s}`"));
+            }
+            s if repo.is_none() => repo = Some(s.to_string()),
+            s => return usage_error(&format!("unexpected argument `{s}`")),
+        }
+    }
+    let Some(repo) = repo else {
+        return usage_error(
+            "`new` needs a Hugging Face model id, like meta-llama/Llama-3.3-70B-Instruct",
+        );
+    };
+    if !repo.contains('/') {
+        return usage_error(&format!("`{repo}` is not a Hugging Face id `org/name`"));
+    }
+    let root = disk::find_root(Path::new("."));
+    let target: Option<PathBuf> = match out.as_deref() {
+        Some("-") => None,
+        Some(p) => Some(PathBuf::from(p)),
+        None => match &root {
+            Some(r) => Some(
+                r.join(mantile_engine::CONFIG_DIR)
+                    .join(format!("{}.json", repo.replace('/', "_"))),
+            ),
+            None => {
+                eprintln!(
+                    "error: not inside a Mantile workspace (no folder from here up holds backend/data/model_configs or tests/); name the file with --out PATH, or --out - for standard output"
+                );
+                return 2;
+            }
+        },
+    };
+    if let Some(t) = &target
+        && t.exists()
+        && !force
+    {
+        eprintln!(
+            "error: `{}` already exists; pass --force to overwrite it",
+            t.display()
+        );
+        return 2;
+    }
+    let mut settings = HubSettings::from_env();
+    settings.offline |= offline;
+    let client = HubClient::new(settings);
+    let Some(rt) = runtime() else {
+        eprintln!("error: cannot start the async runtime");
+        return 2;
+    };
+    let facts = match rt.block_on(client.facts(&repo)) {
+        Ok(f) => f,
+        Err(p) => {
+            eprintln!("error: {}", p.message(&repo));
+            return 2;
+        }
+    };
+    let catalog = match &root {
+        Some(r) => disk::snapshot(r).catalog,
+        None => mantile_config::Catalog::builtin(),
+    };
+    let generated = match mantile_config::hub::generate(&facts, &catalog) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: cannot generate a config for `{repo}`: {e}");
+            return 2;
+        }
+    };
+    match target {
+        None => print!("{}", generated.text),
+        Some(t) => {
+            if let Some(dir) = t.parent()
+                && !dir.as_os_str().is_empty()
+                && let Err(e) = std::fs::create_dir_all(dir)
+            {
+                eprintln!("error: cannot create `{}`: {e}", dir.display());
+                return 2;
+            }
+            if let Err(e) = std::fs::write(&t, &generated.text) {
+                eprintln!("error: cannot write `{}`: {e}", t.display());
+                return 2;
+            }
+            eprintln!("wrote {}", t.display());
+        }
+    }
+    for u in &generated.unsupported {
+        eprintln!("note: not modelled: {u}");
+    }
+    0
 }

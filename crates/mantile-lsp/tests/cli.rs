@@ -18,10 +18,15 @@ struct Run {
 }
 
 fn run(args: &[&str], cwd: &Path) -> Run {
+    // Hermetic: no Hugging Face requests, no user cache.
+    let hf_home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-hf-home");
     let out = bin()
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HOME", &hf_home)
+        .env_remove("HF_HUB_CACHE")
         .output()
         .unwrap();
     Run {

@@ -15,7 +15,7 @@ fn findings_on_the_real_configs_are_exactly_the_reviewed_ones() {
         return;
     }
     let out = Command::new(env!("CARGO_BIN_EXE_mantile-lsp"))
-        .args(["check", "--format", "json"])
+        .args(["check", "--offline", "--format", "json"])
         .arg(&configs)
         .output()
         .unwrap();
