@@ -13,6 +13,7 @@ pub const USAGE: &str = "\
 mantile-lsp: checks Mantile workspaces (model configs, test specs), on the command line and in editors.
 
 Usage:
+  mantile-lsp [serve]                     run the language server on standard input and output
   mantile-lsp check [PATH...] [OPTIONS]   check files or folders (default: the workspace around the current folder)
   mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline]
                                           write a config generated from the model's Hugging Face metadata
@@ -58,10 +59,10 @@ fn usage_error(msg: &str) -> i32 {
 /// Runs the command line; returns the exit status.
 pub fn main(args: Vec<String>) -> i32 {
     let Some(cmd) = args.first() else {
-        eprint!("{USAGE}");
-        return 2;
+        return crate::server::run_stdio();
     };
     match cmd.as_str() {
+        "serve" | "server" | "lsp" => crate::server::run_stdio(),
         "--help" | "-h" | "help" => {
             print!("{USAGE}");
             0

@@ -204,6 +204,9 @@ fn usage_and_io_errors_exit_two() {
     let r = run(&["check", "."], &empty);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no model configs"), "{}", r.stderr);
+    let r = run(&["--help"], &repo());
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("mantile-lsp [serve]"));
     let r = run(&["frobnicate"], &repo());
     assert_eq!(r.code, 2);
     assert_eq!(run(&["check", "--rule", "MC999=off"], &repo()).code, 2);
