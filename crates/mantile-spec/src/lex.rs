@@ -196,7 +196,19 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
             while digit(i) {
                 i += 1;
             }
-            let mut int_digits = String::from(&src[int_start..i]);
+            // Digits are accumulated into an i128 as they are read.
+            let mut acc: Option<i128> = Some(0);
+            let mut ndigits = 0usize;
+            let mut push = |d: u8, acc: &mut Option<i128>| {
+                ndigits += 1;
+                *acc = acc
+                    .and_then(|a| a.checked_mul(10))
+                    .and_then(|a| a.checked_add((d - b'0') as i128));
+            };
+            for &d in &b[int_start..i] {
+                push(d, &mut acc);
+            }
+            let has_int = i > int_start;
             let mut style = NumberStyle::Plain;
             // Thousands groups: `,ddd` or `_ddd`, not followed by another digit.
             while i + 3 < n {
@@ -206,7 +218,7 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
                     && digit(i + 2)
                     && digit(i + 3)
                     && !digit(i + 4)
-                    && !int_digits.is_empty()
+                    && has_int
                     && (style == NumberStyle::Plain
                         || (style == NumberStyle::Commas) == (sep == b','))
                 {
@@ -215,22 +227,23 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
                     } else {
                         NumberStyle::Underscores
                     };
-                    int_digits.push_str(&src[i + 1..i + 4]);
+                    for &d in &b[i + 1..i + 4] {
+                        push(d, &mut acc);
+                    }
                     i += 4;
                 } else {
                     break;
                 }
             }
-            let mut frac = "";
+            let mut decimals = 0u32;
             if b.get(i) == Some(&b'.') && digit(i + 1) {
-                let f0 = i + 1;
                 i += 1;
                 while digit(i) {
+                    push(b[i], &mut acc);
+                    decimals += 1;
                     i += 1;
                 }
-                frac = &src[f0..i];
             }
-            let decimals = frac.len() as u32;
             let mut truncated = false;
             if src[i..].starts_with("...") {
                 truncated = true;
@@ -239,7 +252,10 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
                 truncated = true;
                 i += '…'.len_utf8();
             }
-            let tok = match parse_decimal(&int_digits, frac) {
+            let value = acc
+                .filter(|_| ndigits <= 36)
+                .and_then(|v| Rational::new(v, 10i128.checked_pow(decimals)?));
+            let tok = match value {
                 Some(value) => Tok::Num(NumLit {
                     value,
                     decimals,
@@ -370,18 +386,6 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
 /// Tokens of a string read as code (every `*` multiplies), offsets from `base`.
 pub fn lex_code(s: &str, base: usize) -> Vec<Token> {
     lex(s, base, &[], Some(Class::Code))
-}
-
-fn parse_decimal(int_digits: &str, frac: &str) -> Option<Rational> {
-    if int_digits.len() + frac.len() > 36 {
-        return None;
-    }
-    let mut all = String::with_capacity(int_digits.len() + frac.len());
-    all.push_str(int_digits);
-    all.push_str(frac);
-    let v: i128 = if all.is_empty() { 0 } else { all.parse().ok()? };
-    let den = 10i128.checked_pow(frac.len() as u32)?;
-    Rational::new(v, den)
 }
 
 #[cfg(test)]

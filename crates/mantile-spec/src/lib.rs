@@ -1,12 +1,36 @@
 //! Recomputes the calculations in Mantile's Markdown test specs
 //! (`tests/*_tests.md`).
 //!
-//! [`check_spec`] reads one document (no I/O) and returns every claim it found
-//! (`lhs = rhs [= ...]` chains in inline code, bold, plain text and formula
-//! blocks; `N elems → M bytes` conversions), each with its range, value and the
-//! names it used, plus diagnostics for claims whose sides disagree and for the
-//! document-level checks: Expected results vs the steps, the Test Summary table
-//! vs each test, test IDs, and the strict format's sections.
+//! [`check_spec`] reads one document (pure: no I/O, never panics) and returns a
+//! [`SpecReport`]: every claim it found, the tests, diagnostics and counts.
+//!
+//! **Claims.** `lhs = rhs [= ...]` chains in inline code, bold, plain text and
+//! unlabelled fenced blocks; a line or bullet that starts with `=` continues the
+//! claim above it; several claims may share a line. Operators `+ - * × · x / ^`
+//! and parentheses, `max`/`min`, thousands separators `,` `_`, decimals, `~`/`≈`
+//! and `...` (compared at the stated precision: every side is an interval of
+//! exact rationals), units (`elems`, `bytes`/`B`, `ms`, `FLOPs`, `TFLOPs`, `MiB`;
+//! `MB`/`GB` accept either base). `N elems → M bytes` checks `M = N ×
+//! bytes_per_elem`, and `268,435,456 bytes (256 MB)` checks the restatement.
+//! Names are bound from parameter bullets (``* hidden_size `d` = **1024**``),
+//! derived lines (`` `M = B*S = 256` ``), conventions and earlier results, per
+//! test; "Same as Test X" inherits X's names. A claim that cannot be evaluated
+//! (unknown names, prose) is counted, not reported.
+//!
+//! **Rules** (see [`RULES`]):
+//!
+//! | code | name | severity | finding |
+//! |------|------|----------|---------|
+//! | MT001 | claim-mismatch | error | the sides of a calculation disagree |
+//! | MT002 | formula-mismatch | error (warning when a name comes from a step) | numbers substituted into a formula disagree with the parameters |
+//! | MT003 | conversion-mismatch | error | `→` element-to-byte conversion or unit restatement is wrong |
+//! | MT004 | expected-mismatch | error (warning for `≈` values) | Expected results disagree with the steps |
+//! | MT005 | summary-mismatch | error | a Test Summary row disagrees with its test |
+//! | MT006 | summary-coverage | warning | a test is missing from the summary, or a row names no test |
+//! | MT007 | duplicate-test-id | error | two tests share an ID |
+//! | MT008 | test-id-sequence | warning | IDs out of order or skipping numbers |
+//! | MT009 | missing-section | warning | a section of the strict format (§4.8) is missing |
+//! | MT010 | unresolved-reference | info | "Same as Test X" names no earlier test |
 
 mod check;
 mod doc;
