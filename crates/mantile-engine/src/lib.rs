@@ -98,14 +98,17 @@ impl WorkspaceFiles for Snapshot {
 }
 
 /// The findings for one file.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
+    /// Claim counts, for test specs.
+    pub stats: Option<mantile_spec::SpecStats>,
 }
 
 /// Every rule of every checker, for `mantile-lsp rules` and settings.
 pub fn all_rules() -> Vec<&'static Rule> {
     let mut v: Vec<&'static Rule> = mantile_config::RULES.to_vec();
+    v.extend(mantile_spec::RULES.iter().copied());
     v.sort_by_key(|r| r.code);
     v
 }
@@ -133,7 +136,10 @@ pub fn check_file(
                 MAX_FILE_SIZE / (1024 * 1024)
             ),
         ));
-        return FileReport { diagnostics };
+        return FileReport {
+            diagnostics,
+            stats: None,
+        };
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -148,7 +154,10 @@ pub fn check_file(
                     bytes[at]
                 ),
             ));
-            return FileReport { diagnostics };
+            return FileReport {
+                diagnostics,
+                stats: None,
+            };
         }
     };
     check_text(kind, path, text, snapshot, overrides)
@@ -201,6 +210,7 @@ pub fn check_text(
     snapshot: Option<&Snapshot>,
     overrides: &SeverityOverrides,
 ) -> FileReport {
+    let mut stats = None;
     let builtin;
     let mut diagnostics = match kind {
         FileKind::Config => {
@@ -219,11 +229,15 @@ pub fn check_text(
             };
             mantile_config::check_config(text, &ctx).diagnostics
         }
-        FileKind::TestSpec => Vec::new(),
+        FileKind::TestSpec => {
+            let report = mantile_spec::check_spec(text);
+            stats = Some(report.stats);
+            report.diagnostics
+        }
     };
     overrides.apply(&mut diagnostics);
     sort_diagnostics(&mut diagnostics);
-    FileReport { diagnostics }
+    FileReport { diagnostics, stats }
 }
 
 #[cfg(test)]

@@ -234,7 +234,11 @@ fn check(a: CheckArgs) -> i32 {
             kind: t.kind.as_str(),
             text,
             diagnostics: report.diagnostics,
-            stats: None,
+            stats: report.stats.map(|s| render::Stats {
+                claims_found: s.claims_found,
+                claims_evaluated: s.claims_evaluated,
+                claims_failing: s.claims_failing,
+            }),
         });
     }
     if !a.offline {
