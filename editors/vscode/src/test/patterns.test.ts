@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CONFIG_GLOB, SPEC_GLOB, configPathFor, documentSelector, validModelId } from '../patterns';
+
+// The tests run from out-test/; package.json is one folder up.
+const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
+
+/** The subset of VS Code's glob syntax the patterns use: `**` (any folders) and `*` (within a name). */
+function globRegex(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (glob.startsWith('**/', i)) {
+      re += '(?:.*/)?';
+      i += 2;
+    } else if (c === '*') re += '[^/]*';
+    else re += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+const claimed = (p: string) => documentSelector.some((f) => f.scheme === 'file' && globRegex(f.pattern).test(p));
+
+test('the selector claims model configs and test specs', () => {
+  assert.ok(claimed('/ws/backend/data/model_configs/acme_Wide-MoE-2B.json'));
+  assert.ok(claimed('/home/u/mantile/tests/attention_tests.md'));
+});
+
+test('the selector does not claim other JSON or Markdown files', () => {
+  for (const p of [
+    '/ws/package.json',
+    '/ws/backend/data/model_configs/sub/x.json',
+    '/ws/backend/data/other/x.json',
+    '/ws/backend/data/model_configs/notes.md',
+    '/ws/README.md',
+    '/ws/tests/README.md',
+    '/ws/tests/sub/attention_tests.md',
+    '/ws/model_builder/gaps/x.md',
+  ]) {
+    assert.ok(!claimed(p), p);
+  }
+});
+
+test('package.json agrees: activation events and jsonValidation', () => {
+  assert.deepEqual(pkg.activationEvents, [
+    'workspaceContains:backend/data/model_configs',
+    'workspaceContains:backend/data/model_configs/*.json',
+    'workspaceContains:tests/*_tests.md',
+  ]);
+  assert.ok(!pkg.activationEvents.some((e: string) => e.startsWith('onLanguage:')), 'no activation on every JSON/Markdown file');
+  assert.deepEqual(pkg.contributes.jsonValidation, [{ fileMatch: CONFIG_GLOB, url: './schemas/model-config.schema.json' }]);
+  assert.equal(SPEC_GLOB, '**/tests/*_tests.md');
+});
+
+test('package.json contributes the commands and settings the extension uses', () => {
+  const commands = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
+  assert.deepEqual(commands, ['mantile.checkWorkspace', 'mantile.newConfig', 'mantile.restartServer', 'mantile.showOutput']);
+  const props = pkg.contributes.configuration.properties;
+  for (const key of ['mantile.server.path', 'mantile.hub.offline', 'mantile.hub.endpoint', 'mantile.rules', 'mantile.logLevel', 'mantile.trace.server']) {
+    assert.ok(props[key], key);
+    assert.ok((props[key].markdownDescription ?? props[key].description ?? '').length > 20, `${key} has a description`);
+  }
+  assert.deepEqual(props['mantile.rules'].additionalProperties.enum, ['error', 'warning', 'info', 'hint', 'off']);
+});
+
+test('model ids and the file new writes', () => {
+  assert.equal(validModelId('meta-llama/Llama-3.3-70B-Instruct'), undefined);
+  assert.match(validModelId('') ?? '', /Enter/);
+  assert.match(validModelId('llama') ?? '', /org\/name/);
+  assert.match(validModelId('a/b/c') ?? '', /org\/name/);
+  assert.equal(configPathFor(' meta-llama/Llama-3.3-70B-Instruct '), 'backend/data/model_configs/meta-llama_Llama-3.3-70B-Instruct.json');
+});
