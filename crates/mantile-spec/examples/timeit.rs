@@ -2,7 +2,10 @@
 fn main() {
     let path = std::env::args().nth(1).expect("file");
     let text = std::fs::read_to_string(path).expect("read");
-    let n = 200;
+    let n: u32 = std::env::var("TIMEIT_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let mut k = 0;
     let mut best = std::time::Duration::MAX;
     for _ in 0..n {
