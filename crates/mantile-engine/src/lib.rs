@@ -31,6 +31,8 @@ pub enum FileKind {
     Config,
     /// `tests/*_tests.md`
     TestSpec,
+    /// `model_builder/gaps/*.md` (not the folder's README)
+    GapReport,
 }
 
 impl FileKind {
@@ -38,6 +40,7 @@ impl FileKind {
         match self {
             FileKind::Config => "config",
             FileKind::TestSpec => "test-spec",
+            FileKind::GapReport => "gap-report",
         }
     }
 }
@@ -49,6 +52,8 @@ pub fn classify(rel_path: &str) -> Option<FileKind> {
         Some(FileKind::Config)
     } else if dir == TESTS_DIR && file.ends_with("_tests.md") {
         Some(FileKind::TestSpec)
+    } else if dir == GAPS_DIR && file.ends_with(".md") && !file.eq_ignore_ascii_case("README.md") {
+        Some(FileKind::GapReport)
     } else {
         None
     }
@@ -71,6 +76,8 @@ pub struct Snapshot {
     pub catalog: Catalog,
     /// Paths (relative to the root, `/`-separated) of the files that exist.
     pub files: BTreeSet<String>,
+    /// The layers that need gap reports, and the test suites (see [`Snapshot::with_texts`]).
+    pub gaps: mantile_gap::GapWorkspace,
 }
 
 impl Snapshot {
@@ -87,8 +94,98 @@ impl Snapshot {
         Snapshot {
             catalog,
             files: files.into_iter().collect(),
+            gaps: Default::default(),
         }
     }
+
+    /// Adds what the gap checks need from the configs' and test specs' texts
+    /// (`(relative path, text)`): which layers need gap reports, and each
+    /// suite's tests.
+    pub fn with_texts(
+        mut self,
+        configs: &[(String, String)],
+        specs: &[(String, String)],
+    ) -> Snapshot {
+        self.gaps.refs = configs
+            .iter()
+            .flat_map(|(path, text)| gap_refs(path, text, &self.catalog))
+            .collect();
+        self.gaps.suites = specs
+            .iter()
+            .map(|(path, text)| {
+                let report = mantile_spec::check_spec(text);
+                let tests = report.tests.into_iter().map(|t| (t.id, t.title)).collect();
+                (
+                    path.clone(),
+                    mantile_gap::Suite {
+                        path: path.clone(),
+                        tests,
+                    },
+                )
+            })
+            .collect();
+        self
+    }
+}
+
+/// The layers of one config that need a gap report.
+fn gap_refs(path: &str, text: &str, catalog: &Catalog) -> Vec<mantile_gap::GapRef> {
+    let Some(root) = mantile_json::parse(text).root else {
+        return Vec::new();
+    };
+    let layers = mantile_config::layers(&root);
+    let top = |k: &str| root.get(k).and_then(|n| n.as_u128());
+    let spec_of = |cat: mantile_config::Category, keys: &[&str]| {
+        layers
+            .iter()
+            .filter(|l| l.category() == Some(cat))
+            .find_map(|l| keys.iter().find_map(|k| l.specs?.get(k)?.as_u128()))
+    };
+    use mantile_config::Category::{Attention, FeedForward};
+    let base = mantile_gap::Dims {
+        hidden_size: top("hidden_size"),
+        vocab_size: top("vocab_size"),
+        heads: spec_of(Attention, &["num_heads", "num_query_heads"]),
+        kv_heads: spec_of(Attention, &["num_kv_heads"]),
+        head_dim: spec_of(Attention, &["head_dim"]),
+        intermediate_size: spec_of(FeedForward, &["intermediate_size"]),
+        num_experts: spec_of(FeedForward, &["num_experts"]),
+    };
+    layers
+        .iter()
+        .filter_map(|l| {
+            let class = l.class_str()?;
+            let unsupported = l.supported == Some(false);
+            if !unsupported && catalog.get(class).is_some() {
+                return None;
+            }
+            let own = |k: &str| l.specs.and_then(|s| s.get(k)?.as_u128());
+            let report = l
+                .node
+                .get("gap_report")
+                .filter(|g| g.as_str().is_some())
+                .and_then(|g| {
+                    mantile_config::gap_report_path(g, &text[g.range.as_range()]).map(|(p, _)| p)
+                });
+            Some(mantile_gap::GapRef {
+                config: path.to_string(),
+                layer: l.name_str().unwrap_or("?").to_string(),
+                class: class.to_string(),
+                count: l.count,
+                report,
+                marked_unsupported: unsupported,
+                dims: mantile_gap::Dims {
+                    hidden_size: own("hidden_size").or(base.hidden_size),
+                    heads: own("num_heads").or(own("num_query_heads")).or(base.heads),
+                    kv_heads: own("num_kv_heads").or(base.kv_heads),
+                    head_dim: own("head_dim").or(base.head_dim),
+                    intermediate_size: own("intermediate_size").or(base.intermediate_size),
+                    num_experts: own("num_experts").or(base.num_experts),
+                    vocab_size: own("vocab_size").or(base.vocab_size),
+                },
+            })
+        })
+        .collect()
 }
 
 impl WorkspaceFiles for Snapshot {
@@ -109,6 +206,7 @@ pub struct FileReport {
 pub fn all_rules() -> Vec<&'static Rule> {
     let mut v: Vec<&'static Rule> = mantile_config::RULES.to_vec();
     v.extend(mantile_spec::RULES.iter().copied());
+    v.extend(mantile_gap::RULES.iter().copied());
     v.sort_by_key(|r| r.code);
     v
 }
@@ -234,6 +332,13 @@ pub fn check_text(
             stats = Some(report.stats);
             report.diagnostics
         }
+        FileKind::GapReport => mantile_gap::check_gap_report(
+            text,
+            &mantile_gap::GapContext {
+                path,
+                workspace: snapshot.map(|s| &s.gaps),
+            },
+        ),
     };
     overrides.apply(&mut diagnostics);
     sort_diagnostics(&mut diagnostics);

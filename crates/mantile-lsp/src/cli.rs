@@ -18,6 +18,9 @@ Usage:
   mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline]
                                           write a config generated from the model's Hugging Face metadata
                                           (default: backend/data/model_configs/<model_id>.json in this workspace)
+  mantile-lsp report [--format markdown|json] [PATH]
+                                          the deliverables summary (guide §6): gap registry, test suite
+                                          registry, checklist; exits 1 when Unaccounted gaps is not 0
   mantile-lsp rules [--format json]       list every rule with its code, default severity and summary
   mantile-lsp --version | --help
 
@@ -76,6 +79,7 @@ pub fn main(args: Vec<String>) -> i32 {
             Err(e) => usage_error(&e),
         },
         "new" => new_config(&args[1..]),
+        "report" => report(&args[1..]),
         "rules" => rules(
             args.get(1).map(String::as_str) == Some("--format")
                 && args.get(2).map(String::as_str) == Some("json"),
@@ -451,4 +455,51 @@ fn new_config(args: &[String]) -> i32 {
         eprintln!("note: not modelled: {u}");
     }
     0
+}
+
+/// `mantile-lsp report [--format markdown|json] [PATH]`
+fn report(args: &[String]) -> i32 {
+    let mut json = false;
+    let mut path = PathBuf::from(".");
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--format" => match it.next().map(String::as_str) {
+                Some("json") => json = true,
+                Some("markdown" | "md") => json = false,
+                Some(v) => {
+                    return usage_error(&format!(
+                        "unknown format `{v}` (expected markdown or json)"
+                    ));
+                }
+                None => return usage_error("`--format` needs a value"),
+            },
+            "--format=json" => json = true,
+            "--format=markdown" => json = false,
+            s if s.starts_with('-') => return usage_error(&format!("unknown option `{s}`")),
+            s => path = PathBuf::from(s),
+        }
+    }
+    let Some(root) = disk::find_root(&path) else {
+        eprintln!(
+            "error: `{}` is not inside a Mantile workspace (no backend/data/model_configs or tests/ above it)",
+            path.display()
+        );
+        return 2;
+    };
+    let snap = disk::snapshot(&root);
+    let registry = mantile_gap::registry(&snap.gaps, &disk::gap_reports(&root));
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&registry).unwrap_or_default()
+        );
+    } else {
+        print!("{}", mantile_gap::registry_markdown(&registry));
+    }
+    if registry.checklist.unaccounted > 0 {
+        1
+    } else {
+        0
+    }
 }

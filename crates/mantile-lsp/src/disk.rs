@@ -68,7 +68,36 @@ pub fn snapshot(root: &Path) -> Snapshot {
             }
         }
     }
-    Snapshot::new(layer_sources.as_deref(), files)
+    let texts = |kind: FileKind| -> Vec<(String, String)> {
+        files
+            .iter()
+            .filter(|f| classify(f) == Some(kind))
+            .filter_map(|f| Some((f.clone(), read_text(&root.join(f))?)))
+            .collect()
+    };
+    let (configs, specs) = (texts(FileKind::Config), texts(FileKind::TestSpec));
+    Snapshot::new(layer_sources.as_deref(), files).with_texts(&configs, &specs)
+}
+
+/// The gap reports of a workspace: `(relative path, text)`.
+pub fn gap_reports(root: &Path) -> Vec<(String, String)> {
+    list(&root.join(GAPS_DIR))
+        .into_iter()
+        .filter_map(|p| {
+            let rel = relative(root, &p)?;
+            (classify(&rel) == Some(FileKind::GapReport)).then_some(())?;
+            Some((rel, read_text(&p)?))
+        })
+        .collect()
+}
+
+/// A file's text, if it is a readable UTF-8 file of sane size.
+fn read_text(p: &Path) -> Option<String> {
+    let meta = std::fs::metadata(p).ok()?;
+    if meta.len() > mantile_engine::MAX_FILE_SIZE as u64 {
+        return None;
+    }
+    std::fs::read_to_string(p).ok()
 }
 
 /// A file to check.

@@ -1,0 +1,325 @@
+//! Gap-report fixtures: one complete report, and one defect per test.
+
+use super::*;
+use expect_test::{Expect, expect};
+use mantile_diag::LineIndex;
+
+const REPORT: &str = "# Gap Report: Router Gate
+
+**Severity**: HIGH
+**Gap Type**: MoE
+
+## Example Tensors
+
+```
+model.layers.0.mlp.gate.weight: [8, 64]
+model.layers.0.self_attn.o_proj.weight: [64, 128]
+```
+
+## Tensor Analysis
+
+### Tensor: model.layers.0.mlp.gate.weight
+
+**What it is**: the router.
+**Why it's unusual**: no dense layer has it.
+**Architectural interpretation**: top-k routing.
+**Impact on implementation**:
+  - FLOPs: `2 * M * d * E`
+  - Memory: `d * E = 64 * 8 = 512` elements
+
+## Dimension Mismatch Analysis
+
+None: every tensor has the standard shape.
+
+## Implementation Guidance
+
+Recommended base class: `Layer`. Methods to override: `compute_flops()`. New constructor parameters: `num_experts`. Special handling: top-k.
+
+## Impact Summary
+
+| Component | FLOPs | Memory |
+|-----------|-------|--------|
+| Router | `2 * 128 * 64 * 8 = 131,072` | `64 * 8 * 2 = 1,024` bytes |
+
+## Documentation References
+
+- Switch Transformers: https://arxiv.org/abs/2101.03961
+
+## Parallelism Strategies
+
+Expert parallelism with an all-to-all before and after the experts.
+";
+
+const SUITE_PATH: &str = "tests/router_tests.md";
+
+fn workspace(tests: &[&str]) -> GapWorkspace {
+    GapWorkspace {
+        refs: vec![GapRef {
+            config: "backend/data/model_configs/o_m.json".into(),
+            layer: "router".into(),
+            class: "RouterGateLayer".into(),
+            count: Some(2),
+            report: Some("model_builder/gaps/router.md".into()),
+            marked_unsupported: true,
+            dims: Dims {
+                hidden_size: Some(64),
+                heads: Some(4),
+                kv_heads: Some(2),
+                head_dim: Some(32),
+                num_experts: Some(8),
+                ..Dims::default()
+            },
+        }],
+        suites: [(
+            SUITE_PATH.to_string(),
+            Suite {
+                path: SUITE_PATH.into(),
+                tests: tests
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (format!("RG-{}", i + 1), t.to_string()))
+                    .collect(),
+            },
+        )]
+        .into_iter()
+        .collect(),
+    }
+}
+
+const GOOD_TESTS: &[&str] = &[
+    "Router, single chip",
+    "Router, TP = 4",
+    "Router decode, single chip",
+];
+
+fn check(text: &str, ws: &GapWorkspace, expect: Expect) {
+    let diags = check_gap_report(
+        text,
+        &GapContext {
+            path: "model_builder/gaps/router.md",
+            workspace: Some(ws),
+        },
+    );
+    let idx = LineIndex::new(text);
+    let mut out = String::new();
+    for d in diags {
+        let lc = idx.line_col(
+            text,
+            d.range.start as usize,
+            mantile_diag::PositionEncoding::Utf32,
+        );
+        out.push_str(&format!(
+            "{} {} {}:{} {:?}: {}\n",
+            d.rule.code,
+            d.severity,
+            lc.line + 1,
+            lc.col + 1,
+            &text[d.range.as_range()],
+            d.message
+        ));
+    }
+    expect.assert_eq(&out);
+}
+
+#[test]
+fn complete_report_with_a_suite_has_no_findings() {
+    check(REPORT, &workspace(GOOD_TESTS), expect![""]);
+}
+
+#[test]
+fn missing_sections_point_at_the_title() {
+    let text = REPORT.replace("## Parallelism Strategies\n\nExpert parallelism with an all-to-all before and after the experts.\n", "");
+    check(
+        &text,
+        &workspace(GOOD_TESTS),
+        expect![[r####"
+            GR001 error 1:1 "# Gap Report: Router Gate": gap report lacks §4.7 Parallelism Strategies: how the layer is parallelized and its communication patterns
+        "####]],
+    );
+    let text = REPORT.replace(
+        "### Tensor: model.layers.0.mlp.gate.weight",
+        "### The router",
+    );
+    check(
+        &text,
+        &workspace(GOOD_TESTS),
+        expect![[r####"
+            GR001 error 1:1 "# Gap Report: Router Gate": gap report lacks §4.2 Tensor Analysis: add a `### Tensor: <name>` section for each unusual tensor (What it is, Why it's unusual, Architectural interpretation, Impact on FLOPs, memory and KV cache)
+        "####]],
+    );
+}
+
+#[test]
+fn incomplete_sections_are_warnings_on_their_heading() {
+    let text = REPORT
+        .replace("**Why it's unusual**: no dense layer has it.\n", "")
+        .replace(
+            "- Switch Transformers: https://arxiv.org/abs/2101.03961",
+            "- vLLM: fused_moe",
+        )
+        .replace(
+            "with an all-to-all before and after the experts",
+            "across chips",
+        );
+    check(
+        &text,
+        &workspace(GOOD_TESTS),
+        expect![[r####"
+            GR002 warning 15:1 "### Tensor: model.layers.0.mlp.gate.weight": tensor analysis "Tensor: model.layers.0.mlp.gate.weight" lacks: Why it's unusual (§4.2)
+            GR002 warning 37:1 "## Documentation References": §4.6 Documentation References lacks: at least one paper (an arXiv, DOI or proceedings link)
+            GR002 warning 41:1 "## Parallelism Strategies": §4.7 Parallelism Strategies lacks: a communication pattern (all-reduce, all-gather, all-to-all or reduce-scatter)
+        "####]],
+    );
+}
+
+#[test]
+fn wrong_numbers_are_recomputed() {
+    let text = REPORT.replace("`d * E = 64 * 8 = 512`", "`d * E = 64 * 8 = 1,024`");
+    check(
+        &text,
+        &workspace(GOOD_TESTS),
+        expect![[r#"
+        MT001 error 22:31 "1,024": `64 * 8` is 512, not 1,024
+    "#]],
+    );
+}
+
+#[test]
+fn tensor_shapes_are_compared_with_the_config() {
+    let text = REPORT
+        .replace("o_proj.weight: [64, 128]", "o_proj.weight: [64, 64]")
+        .replace("gate.weight: [8, 64]", "gate.weight: [16, 64]");
+    check(
+        &text,
+        &workspace(GOOD_TESTS),
+        expect![[r####"
+            GR004 error 9:33 "[16, 64]": `model.layers.0.mlp.gate.weight` is [16, 64] here, but o_m.json's specs give [E, d] = [8, 64]
+            GR004 error 10:41 "[64, 64]": `model.layers.0.self_attn.o_proj.weight` is [64, 64] here, but o_m.json's specs give [d, h·dh] = [64, 128]
+        "####]],
+    );
+}
+
+#[test]
+fn test_suite_must_exist_with_three_to_five_tests_and_coverage() {
+    let mut ws = workspace(GOOD_TESTS);
+    ws.suites.clear();
+    check(
+        REPORT,
+        &ws,
+        expect![[r####"
+            GR010 error 1:1 "# Gap Report: Router Gate": this gap has no test suite: `tests/router_tests.md` does not exist (the guide asks for 3–5 step-by-step tests per gap, §4.8)
+        "####]],
+    );
+    check(
+        REPORT,
+        &workspace(&["Router, single chip", "Router decode, single chip"]),
+        expect![[r####"
+            GR011 error 1:1 "# Gap Report: Router Gate": `tests/router_tests.md` has 2 tests; the guide asks for 3 to 5 per gap
+            GR012 error 1:1 "# Gap Report: Router Gate": `tests/router_tests.md` lacks a parallel (TP or EP) test (judged by the test titles)
+        "####]],
+    );
+    // A suite the report names explicitly is the one checked.
+    let text = REPORT.replace(
+        "**Gap Type**: MoE",
+        "**Gap Type**: MoE\n**Tests**: tests/gate_tests.md",
+    );
+    check(
+        &text,
+        &workspace(GOOD_TESTS),
+        expect![[r####"
+            GR010 error 5:12 "tests/gate_tests.md": this gap has no test suite: `tests/gate_tests.md` does not exist (the guide asks for 3–5 step-by-step tests per gap, §4.8)
+        "####]],
+    );
+}
+
+#[test]
+fn a_report_no_config_names_is_orphaned() {
+    let mut ws = workspace(GOOD_TESTS);
+    ws.refs.clear();
+    check(
+        REPORT,
+        &ws,
+        expect![[r####"
+            GR013 info 1:1 "# Gap Report: Router Gate": no config names this gap report: no layer has "gap_report": "model_builder/gaps/router.md"
+        "####]],
+    );
+}
+
+#[test]
+fn registry_counts_and_unaccounted_gaps() {
+    let reports = vec![(
+        "model_builder/gaps/router.md".to_string(),
+        REPORT.to_string(),
+    )];
+    let reg = registry(&workspace(GOOD_TESTS), &reports);
+    expect![[r####"
+        ## Gap Registry
+
+        | # | Gap Type | Feature | Affected Layer(s) | Severity | Gap Report File | Status |
+        |---|----------|---------|-------------------|----------|-----------------|--------|
+        | 1 | MoE | Router Gate | router (o_m) | HIGH | gaps/router.md | Created |
+
+        **Total gaps identified: 1**
+        **Gap reports created: 1**
+
+        ## Test Suite Registry
+
+        | Gap | Test File | # Tests | Test IDs | Status |
+        |-----|-----------|---------|----------|--------|
+        | Router Gate | tests/router_tests.md | 3 | RG-1, RG-2, RG-3 | Created |
+
+        **Total: 3 tests across 1 test files**
+
+        ### Gap Count Verification
+        - Gaps identified during analysis: **1**
+        - Gap reports created: **1**
+        - Test suites created: **1**
+        - Total tests written: **3**
+        - Gaps documented in existing reports: **0**
+        - Unaccounted gaps: **0** ✓
+    "####]]
+    .assert_eq(&registry_markdown(&reg));
+
+    // Without its suite, or with a section missing, the gap is unaccounted.
+    let mut ws = workspace(GOOD_TESTS);
+    ws.suites.clear();
+    let reg = registry(&ws, &reports);
+    assert_eq!(reg.checklist.unaccounted, 1);
+    assert_eq!(
+        reg.gaps[0].unaccounted.as_deref(),
+        Some("no test suite tests/router_tests.md")
+    );
+    let broken = REPORT.replace("## Impact Summary", "## Costs");
+    let reg = registry(
+        &workspace(GOOD_TESTS),
+        &[("model_builder/gaps/router.md".into(), broken)],
+    );
+    assert_eq!(reg.gaps[0].status, "Incomplete");
+    assert_eq!(
+        reg.gaps[0].unaccounted.as_deref(),
+        Some("report lacks §4.5 Impact Summary")
+    );
+    // A second class documented in the same report counts as documented, N − M − P = 0.
+    let mut ws = workspace(GOOD_TESTS);
+    let mut second = ws.refs[0].clone();
+    second.class = "RouterBiasLayer".into();
+    ws.refs.push(second);
+    let c = registry(&ws, &reports).checklist;
+    assert_eq!(
+        (
+            c.gaps_identified,
+            c.reports_created,
+            c.documented_in_existing_reports,
+            c.unaccounted
+        ),
+        (2, 1, 1, 0)
+    );
+    // A layer naming no report at all.
+    let mut ws = workspace(GOOD_TESTS);
+    ws.refs[0].report = None;
+    let reg = registry(&ws, &reports);
+    assert_eq!(
+        (reg.gaps[0].status.as_str(), reg.checklist.unaccounted),
+        ("Missing", 1)
+    );
+}
