@@ -128,6 +128,50 @@ impl Snapshot {
     }
 }
 
+/// What the gap scaffolds need to know about layer `layer` of a config.
+pub fn scaffold_input(
+    config_text: &str,
+    layer: &str,
+    catalog: &Catalog,
+) -> Option<mantile_gap::scaffold::ScaffoldInput> {
+    let root = mantile_json::parse(config_text).root?;
+    let layers = mantile_config::layers(&root);
+    let l = layers.iter().find(|l| l.name_str() == Some(layer))?;
+    let specs = l.specs?;
+    let class = l.class_str().unwrap_or("UnknownLayer");
+    let spec = |k: &str| specs.get(k).and_then(|n| n.as_u128());
+    let hidden_size = spec("hidden_size").or_else(|| root.get("hidden_size")?.as_u128())?;
+    let heads = spec("num_heads")
+        .or(spec("num_query_heads"))
+        .zip(spec("num_kv_heads").or(spec("num_heads")))
+        .zip(spec("head_dim"))
+        .map(|((h, kv), dh)| (h, kv, dh));
+    Some(mantile_gap::scaffold::ScaffoldInput {
+        model: root
+            .get("hf_model_id")
+            .and_then(|n| n.as_str())
+            .unwrap_or("?")
+            .to_string(),
+        layer: layer.to_string(),
+        class: class.to_string(),
+        count: l.count.unwrap_or(1),
+        specs: specs
+            .members()
+            .iter()
+            .map(|m| {
+                (
+                    m.key.clone(),
+                    config_text[m.value.range.as_range()].to_string(),
+                )
+            })
+            .collect(),
+        hidden_size,
+        parameters: spec("parameter_count").or_else(|| l.recomputed().map(|p| p.total)),
+        heads,
+        known_class: catalog.get(class).is_some(),
+    })
+}
+
 /// The layers of one config that need a gap report.
 fn gap_refs(path: &str, text: &str, catalog: &Catalog) -> Vec<mantile_gap::GapRef> {
     let Some(root) = mantile_json::parse(text).root else {
@@ -433,6 +477,31 @@ mod tests {
             &SeverityOverrides::default(),
         );
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    }
+
+    #[test]
+    fn scaffold_input_from_a_config_layer() {
+        let text = r#"{"hf_model_id": "o/m", "hidden_size": 8, "layer_types": [
+            {"name": "mtp_head", "class": "MtpLayer", "count": 1, "supported": false, "specs": {"hidden_size": 8, "parameter_count": 128}}]}"#;
+        let i = scaffold_input(text, "mtp_head", &Catalog::builtin()).unwrap();
+        assert_eq!(
+            (
+                i.model.as_str(),
+                i.class.as_str(),
+                i.hidden_size,
+                i.parameters,
+                i.known_class
+            ),
+            ("o/m", "MtpLayer", 8, Some(128), false)
+        );
+        assert_eq!(
+            i.specs,
+            [
+                ("hidden_size".to_string(), "8".to_string()),
+                ("parameter_count".to_string(), "128".to_string())
+            ]
+        );
+        assert!(scaffold_input(text, "nope", &Catalog::builtin()).is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod doc;
 mod rules;
+pub mod scaffold;
 
 pub use doc::{GapDoc, Section, TensorMention, parse};
 pub use rules::*;

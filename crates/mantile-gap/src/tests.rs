@@ -323,3 +323,116 @@ fn registry_counts_and_unaccounted_gaps() {
         ("Missing", 1)
     );
 }
+
+fn mtp_input(parameters: Option<u128>) -> scaffold::ScaffoldInput {
+    scaffold::ScaffoldInput {
+        model: "acme/Wide-MoE-2B".into(),
+        layer: "mtp_head".into(),
+        class: "MultiTokenPredictionLayer".into(),
+        count: 1,
+        specs: vec![
+            ("hidden_size".into(), "1536".into()),
+            ("parameter_count".into(), "4721664".into()),
+        ],
+        hidden_size: 1536,
+        parameters,
+        heads: None,
+        known_class: false,
+    }
+}
+
+#[test]
+fn scaffolded_report_and_suite_pass_our_own_checks() {
+    for parameters in [Some(4_721_664), None, Some(6)] {
+        let input = mtp_input(parameters);
+        let report = scaffold::gap_report(&input);
+        let suite_text = scaffold::test_suite(&input);
+        // The suite: no errors from the spec checker, three tests with the right coverage.
+        let spec = mantile_spec::check_spec(&suite_text);
+        let errors: Vec<String> = spec
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == mantile_diag::Severity::Error)
+            .map(|d| format!("{}: {}", d.rule.code, d.message))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{parameters:?}: {errors:#?}\n{suite_text}"
+        );
+        // "No errors" means something only if the claims were evaluated.
+        assert!(
+            spec.stats.claims_evaluated >= 20
+                && spec.stats.claims_evaluated * 10 >= spec.stats.claims_found * 9,
+            "{:?}",
+            spec.stats
+        );
+        let ids: Vec<String> = spec.tests.iter().map(|t| t.id.clone()).collect();
+        assert_eq!(ids, ["MH-1", "MH-2", "MH-3"]);
+        // The report: no errors in a workspace where the config names it and the suite exists.
+        let ws = GapWorkspace {
+            refs: vec![GapRef {
+                config: "backend/data/model_configs/acme_Wide-MoE-2B.json".into(),
+                layer: "mtp_head".into(),
+                class: "MultiTokenPredictionLayer".into(),
+                count: Some(1),
+                report: Some(input.report_path()),
+                marked_unsupported: true,
+                dims: Dims {
+                    hidden_size: Some(1536),
+                    ..Dims::default()
+                },
+            }],
+            suites: [(
+                input.suite_path(),
+                Suite {
+                    path: input.suite_path(),
+                    tests: spec
+                        .tests
+                        .iter()
+                        .map(|t| (t.id.clone(), t.title.clone()))
+                        .collect(),
+                },
+            )]
+            .into_iter()
+            .collect(),
+        };
+        let diags = check_gap_report(
+            &report,
+            &GapContext {
+                path: &input.report_path(),
+                workspace: Some(&ws),
+            },
+        );
+        let findings: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{} {}: {}", d.rule.code, d.severity, d.message))
+            .collect();
+        // Only the reminder a person must act on: the paper reference.
+        assert_eq!(
+            findings,
+            [
+                "GR002 warning: §4.6 Documentation References lacks: at least one paper (an arXiv, DOI or proceedings link)"
+            ],
+            "{report}"
+        );
+        // And the registry counts the scaffolded gap as accounted for.
+        let reg = registry(&ws, &[(input.report_path(), report.clone())]);
+        assert_eq!(reg.checklist.unaccounted, 0, "{reg:?}");
+    }
+}
+
+#[test]
+fn scaffold_names() {
+    let i = mtp_input(None);
+    assert_eq!(
+        (i.prefix(), i.feature()),
+        ("MH".to_string(), "Mtp Head".to_string())
+    );
+    assert_eq!(i.report_path(), "model_builder/gaps/mtp_head.md");
+    assert_eq!(i.suite_path(), "tests/mtp_head_tests.md");
+    let one = scaffold::ScaffoldInput {
+        layer: "router".into(),
+        ..i
+    };
+    assert_eq!(one.prefix(), "ROU");
+}
