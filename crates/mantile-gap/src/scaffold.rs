@@ -141,7 +141,6 @@ pub fn gap_report(i: &ScaffoldInput) -> String {
 }
 
 struct Case {
-    title: &'static str,
     b: u128,
     s: u128,
     tp: u128,
@@ -158,7 +157,7 @@ pub fn test_suite(i: &ScaffoldInput) -> String {
     // TP = 4 needs P divisible by 4; otherwise the TP test uses TP = 2 or 1.
     let tp = [4u128, 2]
         .into_iter()
-        .find(|t| p % t == 0 && d % t == 0)
+        .find(|t| p.is_multiple_of(*t) && d.is_multiple_of(*t))
         .unwrap_or(1);
     let cases = [
         Case {
