@@ -161,23 +161,12 @@ pub fn test_suite(i: &ScaffoldInput) -> String {
         .unwrap_or(1);
     let cases = [
         Case {
-            title: "single chip",
             b: 1,
             s: 128,
             tp: 1,
         },
-        Case {
-            title: "TP",
-            b: 1,
-            s: 128,
-            tp,
-        },
-        Case {
-            title: "decode, single chip",
-            b: 8,
-            s: 1,
-            tp: 1,
-        },
+        Case { b: 1, s: 128, tp },
+        Case { b: 8, s: 1, tp: 1 },
     ];
     let mut rows = String::new();
     let mut tests = String::new();
