@@ -151,8 +151,9 @@ async function startClient(): Promise<void> {
       setState('ready', info ? `${info.name} ${info.version ?? ''}`.trim() : undefined);
     } else if (e.newState === State.Starting) {
       setState('starting');
-    } else if (serverState !== 'error') {
-      setState('stopped');
+    } else {
+      // An intended stop (restart, deactivate) detaches the client first, so this one was not.
+      setState('error', 'the server stopped; see the Mantile output');
     }
   });
   try {

@@ -1,0 +1,137 @@
+// Drives code-server in Debian's headless Chromium (playwright-core, never a downloaded browser):
+// opens the defective example config, reads the Problems panel, hovers a spec, applies the
+// MC060 quick-fix and saves. Screenshots and results.json go to OUT.
+// Usage: node drive.js URL WORKSPACE_DIR OUT_DIR   (run by e2e/run.sh)
+const { chromium } = require('playwright-core');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const CONFIG = 'acme_Wide-MoE-2B.json';
+const FIX = 'Set parameter_count to 7,864,320';
+
+(async () => {
+  const [url, workspace, out] = process.argv.slice(2);
+  const configPath = path.join(workspace, 'backend', 'data', 'model_configs', CONFIG);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
+  const t0 = Date.now();
+  const log = (m) => console.log(`[drive ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '' };
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 760 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  const shot = async (name) => {
+    await page.screenshot({ path: path.join(out, name) });
+    log(`screenshot ${name}`);
+  };
+  const goto = async (line, col) => {
+    await page.keyboard.press('Control+G');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
+    await page.keyboard.type(`${line}:${col}`, { delay: 20 });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+  };
+  try {
+    page.on('pageerror', (e) => log('pageerror: ' + e.message));
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    log('workbench loaded');
+    await page.waitForTimeout(3000); // the extension host starts after the workbench
+
+    // Open the defective config.
+    await page.locator('.monaco-workbench').click({ position: { x: 640, y: 380 } });
+    const tab = page.locator('.tabs-container .tab', { hasText: CONFIG }).first();
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget input', { timeout: 15000 });
+      await page.keyboard.type(CONFIG, { delay: 20 });
+      // Wait for the file search to list it (slow on a busy machine), then open it.
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: CONFIG }).first().waitFor({ timeout: 20000 });
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+      const opened = await tab.waitFor({ timeout: 10000 }).then(() => true, () => false);
+      if (opened) break;
+      if (attempt === 3) throw new Error(`could not open ${CONFIG} with Ctrl+P`);
+      await page.keyboard.press('Escape');
+    }
+    log('opened ' + CONFIG);
+
+    // The status bar item turns to ready (check icon) once the server answered initialize.
+    const status = page.locator('.statusbar-item', { hasText: 'Mantile' }).first();
+    await status.locator('.codicon-check').waitFor({ timeout: 30000 })
+      .catch(() => log('status bar never showed ready'));
+    results.status = (await status.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+    log('status bar: ' + results.status);
+
+    // Problems panel: our diagnostics, MC060 among them.
+    await page.keyboard.press('Control+Shift+M');
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    await rows.filter({ hasText: 'MC060' }).first().waitFor({ timeout: 30000 })
+      .catch(() => log('no MC060 row in the Problems panel'));
+    results.problems = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    log(`problems (${results.problems.length}):\n  ` + results.problems.join('\n  '));
+    await goto(21, 30);
+    await page.waitForTimeout(500);
+    await shot('problems.png');
+
+    // Hover a spec: the num_kv_heads key of the attention layer.
+    await goto(1, 1);
+    const key = page.locator('.view-lines .view-line span span', { hasText: '"num_kv_heads"' }).first();
+    await key.hover();
+    const hover = page.locator('.monaco-hover:visible').first();
+    await hover.waitFor({ timeout: 15000 }).catch(() => log('no hover appeared'));
+    await page.waitForTimeout(700);
+    results.hover = (await hover.innerText().catch(() => '')).trim();
+    log('hover:\n  ' + results.hover.split('\n').join('\n  '));
+    await shot('hover.png');
+    await page.mouse.move(1200, 40);
+    await page.keyboard.press('Escape');
+
+    // Quick-fix on the MC060 finding (line 21): Ctrl+. lists the server's code actions.
+    await goto(21, 30);
+    await page.keyboard.press('Control+.');
+    const item = page.getByText(FIX, { exact: false }).first();
+    await item.waitFor({ timeout: 15000 }).catch(() => log('quick-fix not offered'));
+    results.quickFixes = (await page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row').allInnerTexts().catch(() => []))
+      .map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    log('quick fixes: ' + JSON.stringify(results.quickFixes));
+    await shot('quickfix.png');
+    await item.click();
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Control+S');
+    for (let i = 0; i < 40 && !results.fixedOnDisk; i++) {
+      await page.waitForTimeout(250);
+      results.fixedOnDisk = /"parameter_count": 7864320\b/.test(fs.readFileSync(configPath, 'utf8'));
+    }
+    log('fix saved to disk: ' + results.fixedOnDisk);
+    // The finding goes away once the server rechecks the edited text.
+    for (let i = 0; i < 40 && !results.mc060Cleared; i++) {
+      await page.waitForTimeout(250);
+      const texts = await rows.allInnerTexts();
+      results.mc060Cleared = texts.length > 0 && !texts.some((t) => t.includes('MC060'));
+    }
+    results.problemsAfter = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    log('MC060 gone from Problems: ' + results.mc060Cleared);
+    await shot('after-fix.png');
+  } catch (e) {
+    log('error: ' + (e && e.stack ? e.stack : e));
+    await page.screenshot({ path: path.join(out, 'failure.png') }).catch(() => {});
+    results.error = String(e && e.message ? e.message : e);
+  } finally {
+    fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    await ctx.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  const ok = results.problems.some((p) => p.includes('MC060')) && results.hover.length > 0 &&
+    results.quickFixes.some((q) => q.includes(FIX)) && results.fixedOnDisk && results.mc060Cleared && !results.error;
+  console.log(ok ? 'e2e: 1 passed, 0 failed' : 'e2e: 0 passed, 1 failed');
+  process.exitCode = ok ? 0 : 1;
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
