@@ -677,7 +677,13 @@ impl<'a> Checker<'a> {
                 sides[0].range.start as usize,
                 sides.last().map(|p| p.range.end as usize).unwrap_or(0),
             );
-            let range = match &target_tok {
+            // A prose label (`Per chip = ...`) is not a name the claim defines.
+            let named = target_tok.as_ref().filter(|t| {
+                t.class != Class::Plain
+                    || chain.code_block
+                    || matches!(chain.region, Region::Params | Region::File)
+            });
+            let range = match named {
                 Some(t) => t.range.cover(range),
                 None => range,
             };
@@ -685,7 +691,7 @@ impl<'a> Checker<'a> {
             self.claims.push(Claim {
                 range,
                 kind: ClaimKind::Equation,
-                target: target.clone(),
+                target: named.and(target.clone()),
                 sides: sides
                     .iter()
                     .zip(&vals)
