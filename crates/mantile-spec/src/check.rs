@@ -317,7 +317,7 @@ impl<'a> Checker<'a> {
             }
             let text: &'a str = self.doc.text;
             let raw: &'a str = text.get(line.range.as_range()).unwrap_or("");
-            let may_claim = raw.contains(['=', '≈', '~', '→']) || raw.contains("->");
+            let may_claim = may_claim(raw);
             let facts = (region == Region::Expected
                 && (raw.contains(':') || raw.contains("metrics")))
                 || raw.contains("Same as ");
@@ -1624,6 +1624,21 @@ fn restatements(toks: &[Token]) -> Vec<Restatement> {
         });
     }
     out
+}
+
+/// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
+pub(crate) fn may_claim(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'=' | b'~' => true,
+        b'-' => b.get(i + 1) == Some(&b'>'),
+        // `≈` is E2 89 88, `→` is E2 86 92.
+        0xE2 => matches!(
+            (b.get(i + 1), b.get(i + 2)),
+            (Some(0x89), Some(0x88)) | (Some(0x86), Some(0x92))
+        ),
+        _ => false,
+    })
 }
 
 fn line_has_bold(toks: &[Token]) -> bool {

@@ -478,3 +478,14 @@ fn values_restated_in_larger_units() {
         "#]],
     );
 }
+
+#[test]
+fn lines_that_may_hold_claims() {
+    use crate::check::may_claim;
+    for yes in ["a = b", "x ≈ 2", "~3", "4 → 8", "4 -> 8"] {
+        assert!(may_claim(yes), "{yes}");
+    }
+    for no in ["plain prose", "a - b > c", "QKᵀ", "⇒ and ≠", "…"] {
+        assert!(!may_claim(no), "{no}");
+    }
+}
