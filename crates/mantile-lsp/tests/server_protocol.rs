@@ -460,3 +460,97 @@ async fn half_typed_documents_never_crash_the_server() {
     .await;
     c.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_document_shows_the_file_on_disk_again() {
+    let root = workspace(
+        "close",
+        &[("backend/data/model_configs/org_Tiny-1.json", DEFECT)],
+    );
+    let mut c = Client::start();
+    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    let uri = config_uri(&root, NAME);
+    assert_eq!(codes(&c.publish(&uri, None).await), ["MC061", "MC060"]);
+    // Edited in the editor: the open text decides.
+    let fixed = DEFECT.replace("80000", "80448").replace("12000", "12288");
+    c.open(&uri, 1, &fixed).await;
+    assert_eq!(c.publish(&uri, Some(1)).await, Vec::<Value>::new());
+    // Closed without saving: the file on disk decides again.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    )
+    .await;
+    assert_eq!(codes(&c.publish(&uri, None).await), ["MC061", "MC060"]);
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_outside_the_workspace_layout_get_nothing() {
+    let root = workspace("outside", &[]);
+    let mut c = Client::start();
+    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    let other = server_support::file_uri(&root.join("package.json"));
+    c.open(&other, 1, "{ not json").await;
+    let report = c
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": other}}),
+        )
+        .await;
+    assert_eq!(report["items"], json!([]));
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": other}, "position": pos(0, 3)}),
+        )
+        .await;
+    assert_eq!(hover, Value::Null);
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": other}}),
+    )
+    .await;
+    // No publishDiagnostics for it at all: finish() checks.
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_watchers_are_registered_when_the_client_can() {
+    let root = workspace("register", &[]);
+    let mut c = Client::start();
+    let capabilities = json!({
+        "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
+    });
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": server_support::file_uri(&root), "capabilities": capabilities}),
+    )
+    .await;
+    c.notify("initialized", json!({})).await;
+    c.log("mantile-lsp").await;
+    let reg = c
+        .recv_where("client/registerCapability", |m| {
+            m["method"] == "client/registerCapability"
+        })
+        .await;
+    let r = &reg["params"]["registrations"][0];
+    assert_eq!(r["method"], "workspace/didChangeWatchedFiles");
+    let globs: Vec<&str> = r["registerOptions"]["watchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["globPattern"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        globs,
+        [
+            "**/backend/layers/*.py",
+            "**/backend/data/model_configs/*.json",
+            "**/model_builder/gaps/*",
+            "**/tests/*_tests.md"
+        ]
+    );
+    c.respond(&reg, Value::Null).await;
+    c.finish().await;
+}

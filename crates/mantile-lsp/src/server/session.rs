@@ -90,7 +90,7 @@ fn read<T: Clone>(lock: &RwLock<T>) -> T {
     lock.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -325,7 +325,9 @@ impl Session {
             Some(d) if d.revision == revision => d.version,
             _ => return, // stale: computed for an older text
         };
-        if self.config().pull || !self.is_live() {
+        // Pulling clients ask; other files (any JSON the editor attaches us
+        // to) are never published.
+        if self.config().pull || !self.is_live() || self.target(&uri).is_none() {
             return;
         }
         self.client
@@ -384,6 +386,9 @@ impl Session {
     }
 
     async fn publish_from_disk(&self, uri: lsp::Uri) {
+        if self.target(&uri).is_none() {
+            return;
+        }
         let diags = self.diagnostics_on_disk(&uri).await;
         let _g = self.publish_lock.lock().await;
         if self.docs.contains_key(&uri) || !self.is_live() {
@@ -598,13 +603,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_off_the_runtime_is_caught_and_the_session_goes_on() {
-        let (service, _socket) =
+        let (service, socket) =
             tower_lsp_server::LspService::new(|client| super::super::backend::Backend {
                 session: Arc::new(Session::new(client)),
             });
+        let (mut to_client, _) = socket.split();
         let s = service.inner().session.clone();
         let r: Option<u32> = s.run_blocking("testing", || panic!("boom")).await;
         assert_eq!(r, None);
+        let log = futures_util::StreamExt::next(&mut to_client).await.unwrap();
+        assert_eq!(
+            log.params().unwrap()["message"],
+            "mantile-lsp: internal error while testing: boom"
+        );
         assert_eq!(s.run_blocking("testing", || 7).await, Some(7));
     }
 

@@ -139,6 +139,12 @@ impl Client {
         msg["params"]["diagnostics"].as_array().unwrap().clone()
     }
 
+    /// Answers a request the server sent.
+    pub async fn respond(&mut self, request: &Value, result: Value) {
+        self.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": result}))
+            .await;
+    }
+
     /// A `window/logMessage` containing `needle`.
     pub async fn log(&mut self, needle: &str) -> String {
         let m = self
