@@ -395,6 +395,14 @@ fn kv_section(s: &mut String, a: &AttentionDims, l: &LayerView, all: &[LayerView
         }
         let _ = writeln!(s, "{line}");
     }
+    if let Some(w) = l.specs.and_then(|sp| Specs(sp).int("sliding_window")) {
+        let _ = writeln!(
+            s,
+            "- the window keeps at most {} tokens: {} per layer at bf16, whatever the context length",
+            n(w),
+            bytes(w * per_layer_values * 2)
+        );
+    }
     s.push('\n');
 }
 
@@ -635,6 +643,40 @@ mod tests {
                 - bf16: 2 × 32 × 2 = 128 B per layer, 256 B for these 2; model (2 attention layers) 256 B
                 - fp8: 2 × 32 × 1 = 64 B per layer, 128 B for these 2; model (2 attention layers) 128 B"#]],
         );
+    }
+
+    #[test]
+    fn attention_wider_than_hidden_size_with_a_sliding_window() {
+        // h·dh = 4·16 = 64 > d = 48: q and o are not square.
+        let text = r#"{"hidden_size": 48, "layer_types": [
+  {"name": "attention", "class": "SlidingWindowAttentionLayer", "count": 3,
+   "specs": {"hidden_size": 48, "num_query_heads": 4, "num_kv_heads": 1, "head_dim": 16, "sliding_window": 1000, "has_bias": true}}]}"#;
+        let at = text.find("\"specs\"").unwrap() + 1;
+        let c = hover(text, at, &Catalog::builtin()).unwrap();
+        expect![[r#"
+            ### `attention` · `SlidingWindowAttentionLayer` × 3
+
+            Grouped-query attention over a sliding window of recent tokens.
+
+            **Dimensions**
+            - q width h·dh = 4 × 16 = 64
+            - kv width kv·dh = 1 × 16 = 16
+            - GQA group h/kv = 4 / 1 = 4: 4 query heads share each key/value head
+            - head_dim 16 ≠ d/h = 48 / 4 = 12: h·dh = 64 ≠ d = 48, so q and o are not square
+            - projections (out, in): q (64, 48) · k (16, 48) · v (16, 48) · o (48, 64)
+            - sliding window: 1,000 tokens
+
+            **Parameters** per layer = **7,824**
+            - `q d×(h·dh) + k,v 2×d×(kv·dh) + o (h·dh)×d + bias (h·dh + 2·kv·dh + d)`
+            - q 48×64 + k,v 2×48×16 + o 64×48 + bias (64 + 2×16 + 48)
+            - × 3 layers = 23,472
+
+            **Weights**: bf16 15.6 kB per layer, 46.9 kB for 3 · fp8 7,824 B per layer, 23.5 kB for 3
+
+            **KV cache per token** (2·kv·dh·bytes)
+            - bf16: 2 × 16 × 2 = 64 B per layer, 192 B for these 3; model (3 attention layers) 192 B
+            - fp8: 2 × 16 × 1 = 32 B per layer, 96 B for these 3; model (3 attention layers) 96 B
+            - the window keeps at most 1,000 tokens: 64.0 kB per layer at bf16, whatever the context length"#]].assert_eq(&c.markdown);
     }
 
     #[test]
