@@ -223,7 +223,7 @@ impl LanguageServer for Backend {
     ) -> Result<lsp::DocumentDiagnosticReport> {
         let uri = uri::normalize(&p.text_document.uri);
         let items = match self.session.diagnostics_of_open(&uri).await {
-            Some(d) => d.to_vec(),
+            Some((_, d)) => d.to_vec(),
             None => self.session.diagnostics_on_disk(&uri).await,
         };
         Ok(full_report(items))
@@ -295,7 +295,7 @@ impl LanguageServer for Backend {
             .cloned()
             .collect();
         if candidates.is_empty()
-            && let Some(last) = self.session.diagnostics_of_open(&uri).await
+            && let Some((_, last)) = self.session.diagnostics_of_open(&uri).await
         {
             candidates = last
                 .iter()

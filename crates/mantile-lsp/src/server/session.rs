@@ -37,9 +37,16 @@ pub struct Document {
     /// a check result is kept only if the revision it was computed for is
     /// still current.
     pub revision: u64,
-    /// The diagnostics computed for a revision (for pull requests and code
-    /// actions).
-    pub last: Option<(u64, Arc<Vec<lsp::Diagnostic>>)>,
+    /// The last diagnostics computed (for pull requests and code actions).
+    pub last: Option<Checked>,
+}
+
+/// Diagnostics and what they were computed from.
+pub struct Checked {
+    pub revision: u64,
+    /// The snapshot generation (see [`Session::snapshot_generation`]).
+    pub generation: u64,
+    pub diagnostics: Arc<Vec<lsp::Diagnostic>>,
 }
 
 /// What was negotiated at `initialize`.
@@ -73,7 +80,8 @@ pub struct Session {
     pub client: Client,
     pub docs: DashMap<lsp::Uri, Document>,
     config: RwLock<Config>,
-    snapshot: RwLock<Option<Arc<Snapshot>>>,
+    /// The workspace snapshot and its generation, bumped at every rebuild.
+    snapshot: RwLock<(u64, Option<Arc<Snapshot>>)>,
     pub overrides: SeverityOverrides,
     revisions: AtomicU64,
     initialized: AtomicBool,
@@ -106,7 +114,7 @@ impl Session {
             client,
             docs: DashMap::new(),
             config: RwLock::new(Config::default()),
-            snapshot: RwLock::new(None),
+            snapshot: RwLock::new((0, None)),
             overrides: SeverityOverrides::default(),
             revisions: AtomicU64::new(0),
             initialized: AtomicBool::new(false),
@@ -125,11 +133,18 @@ impl Session {
     }
 
     pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
+        read(&self.snapshot).1
+    }
+
+    /// The snapshot with its generation: results computed with an older
+    /// generation are stale even for the same text.
+    pub fn snapshot_generation(&self) -> (u64, Option<Arc<Snapshot>>) {
         read(&self.snapshot)
     }
 
     fn set_snapshot(&self, snapshot: Arc<Snapshot>) {
-        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(snapshot);
+        let mut s = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        *s = (s.0 + 1, Some(snapshot));
     }
 
     pub fn mark_initialized(&self) {
@@ -295,21 +310,30 @@ impl Session {
 
     /// Diagnostics for an open document at its current revision (computed
     /// now, or remembered from the last check).
-    pub async fn diagnostics_of_open(&self, uri: &lsp::Uri) -> Option<Arc<Vec<lsp::Diagnostic>>> {
+    /// Returns the snapshot generation they were computed with.
+    pub async fn diagnostics_of_open(
+        &self,
+        uri: &lsp::Uri,
+    ) -> Option<(u64, Arc<Vec<lsp::Diagnostic>>)> {
         let (rope, version, revision) = self.current(uri)?;
+        let (generation, snapshot) = self.snapshot_generation();
         if let Some(d) = self.docs.get(uri)
-            && let Some((rev, diags)) = &d.last
-            && *rev == revision
+            && let Some(c) = &d.last
+            && (c.revision, c.generation) == (revision, generation)
         {
-            return Some(diags.clone());
+            return Some((generation, c.diagnostics.clone()));
         }
-        let diags = Arc::new(self.compute(uri, rope, Some(version)).await?);
+        let diags = Arc::new(self.compute(uri, rope, Some(version), snapshot).await?);
         if let Some(mut d) = self.docs.get_mut(uri)
             && d.revision == revision
         {
-            d.last = Some((revision, diags.clone()));
+            d.last = Some(Checked {
+                revision,
+                generation,
+                diagnostics: diags.clone(),
+            });
         }
-        Some(diags)
+        Some((generation, diags))
     }
 
     async fn check_and_publish(&self, uri: lsp::Uri, revision: u64) {
@@ -317,7 +341,7 @@ impl Session {
             Some((_, _, rev)) if rev == revision => {}
             _ => return, // a newer edit has its own check scheduled
         }
-        let Some(diags) = self.diagnostics_of_open(&uri).await else {
+        let Some((generation, diags)) = self.diagnostics_of_open(&uri).await else {
             return;
         };
         let _g = self.publish_lock.lock().await;
@@ -325,6 +349,9 @@ impl Session {
             Some(d) if d.revision == revision => d.version,
             _ => return, // stale: computed for an older text
         };
+        if self.snapshot_generation().0 != generation {
+            return; // stale: the workspace changed; its rescan rechecks
+        }
         // Pulling clients ask; other files (any JSON the editor attaches us
         // to) are never published.
         if self.config().pull || !self.is_live() || self.target(&uri).is_none() {
@@ -341,12 +368,12 @@ impl Session {
         uri: &lsp::Uri,
         rope: Rope,
         version: Option<i32>,
+        snapshot: Option<Arc<Snapshot>>,
     ) -> Option<Vec<lsp::Diagnostic>> {
         let Some((kind, rel)) = self.target(uri) else {
             return Some(Vec::new()); // not a Mantile file
         };
         let cfg = self.config();
-        let snapshot = self.snapshot();
         let overrides = self.overrides.clone();
         let uri = uri.clone();
         self.run_blocking("checking a document", move || {
@@ -380,7 +407,7 @@ impl Session {
         else {
             return Vec::new();
         };
-        self.compute(uri, Rope::from_str(&text), None)
+        self.compute(uri, Rope::from_str(&text), None, self.snapshot())
             .await
             .unwrap_or_default()
     }
@@ -427,9 +454,6 @@ impl Session {
             .map(|d| (d.key().clone(), d.revision))
             .collect();
         for (uri, revision) in open {
-            if let Some(mut d) = self.docs.get_mut(&uri) {
-                d.last = None; // the snapshot changed: recompute
-            }
             self.schedule(uri, revision, Duration::ZERO);
         }
         self.publish_closed().await;
