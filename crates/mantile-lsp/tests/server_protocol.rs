@@ -278,7 +278,20 @@ async fn workspace_configs_get_diagnostics_without_being_opened() {
         ],
     );
     let mut c = Client::start();
-    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    // The editor's folder is below the Mantile root: the server walks up.
+    let folder = server_support::file_uri(&root.join("backend/data"));
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {},
+               "workspaceFolders": [{"uri": folder, "name": "data"}]}),
+    )
+    .await;
+    c.notify("initialized", json!({})).await;
+    let started = c.log("mantile-lsp").await;
+    assert!(
+        started.contains(&format!("workspace {}", root.display())),
+        "{started}"
+    );
     // Only the defective one is published (a clean file has nothing to clear).
     let diags = c.publish(&config_uri(&root, NAME), None).await;
     assert_eq!(codes(&diags), ["MC061", "MC060"]);
