@@ -567,3 +567,56 @@ async fn file_watchers_are_registered_when_the_client_can() {
     c.respond(&reg, Value::Null).await;
     c.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_that_are_not_utf8_are_reported_not_garbled() {
+    let root = workspace("not_utf8", &[]);
+    std::fs::write(
+        root.join("backend/data/model_configs/org_Tiny-1.json"),
+        b"{\"model_id\": \"\xff\"}",
+    )
+    .unwrap();
+    let mut c = Client::start();
+    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    let diags = c.publish(&config_uri(&root, NAME), None).await;
+    assert_eq!(codes(&diags), ["MC000"]);
+    assert_eq!(
+        diags[0]["message"],
+        "file is not valid UTF-8: invalid byte 0xFF at offset 14"
+    );
+    assert_eq!(diags[0]["range"]["start"], pos(0, 14));
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_a_gap_report_rechecks_the_configs_that_name_it() {
+    let unsupported = DEFECT
+        .replace("80000", "80448")
+        .replace("12000", "12288")
+        .replace(
+            "{\"name\": \"norm\", \"class\": \"NormLayer\",",
+            "{\"name\": \"norm\", \"class\": \"NormLayer\", \"supported\": false, \"gap_report\": \"model_builder/gaps/norm.md\",",
+        );
+    let root = workspace("save_gap", &[]);
+    let mut c = Client::start();
+    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    let uri = config_uri(&root, NAME);
+    c.open(&uri, 1, &unsupported).await;
+    let before = c.publish(&uri, Some(1)).await;
+    assert!(codes(&before).contains(&"MC041"), "{before:#?}");
+    // The report is written and saved (no file watchers registered).
+    let gap = root.join("model_builder/gaps/norm.md");
+    std::fs::create_dir_all(gap.parent().unwrap()).unwrap();
+    std::fs::write(&gap, "# Gap Report: norm\n").unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": server_support::file_uri(&gap)}}),
+    )
+    .await;
+    let after = c.publish(&uri, Some(1)).await;
+    assert!(!codes(&after).contains(&"MC041"), "{after:#?}");
+    // The rescan also publishes the (closed, unfinished) report's own findings.
+    let report = c.publish(&server_support::file_uri(&gap), None).await;
+    assert!(!report.is_empty());
+    c.finish().await;
+}

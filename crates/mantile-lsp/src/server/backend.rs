@@ -199,6 +199,18 @@ impl LanguageServer for Backend {
         // The text is already current (didChange); a save may change what is
         // on disk for other checks, so check again now, without debounce.
         let uri = uri::normalize(&p.text_document.uri);
+        // Without file watchers, a saved workspace file (a config, a gap
+        // report, a layer class) may change what other files' checks see.
+        let cfg = self.session.config();
+        if !cfg.watch_dynamic
+            && self
+                .session
+                .relative(&uri)
+                .is_some_and(|rel| Session::affects_workspace(&rel))
+        {
+            self.session.scan().await; // rechecks this document too
+            return;
+        }
         let revision = self.session.docs.get(&uri).map(|d| d.revision);
         if let Some(revision) = revision {
             self.session

@@ -9,7 +9,7 @@ use super::encoding::Text;
 use super::lsp;
 use super::uri;
 use mantile_diag::{Diagnostic, Fix, Severity, TextRange};
-use mantile_engine::{FileKind, Snapshot, check_text};
+use mantile_engine::{FileKind, Snapshot, check_file};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -142,13 +142,21 @@ pub struct CheckInput<'a> {
     pub overrides: &'a mantile_diag::SeverityOverrides,
 }
 
-/// Runs the engine on `text` and converts the findings. Blocking: call it
-/// off the async runtime.
-pub fn check(input: &CheckInput, text: &Text, origin: &Origin) -> Vec<lsp::Diagnostic> {
-    let report = check_text(
+/// Runs the engine on a file's `bytes` and converts the findings against
+/// `text` (the same bytes, or their lossy decoding when they are not UTF-8).
+/// `check_file` is the CLI's entry point too (size limit, UTF-8, then
+/// `check_text`), so editor and command line agree. Blocking: call it off
+/// the async runtime.
+pub fn check(
+    input: &CheckInput,
+    bytes: &[u8],
+    text: &Text,
+    origin: &Origin,
+) -> Vec<lsp::Diagnostic> {
+    let report = check_file(
         input.kind,
         input.rel_path,
-        text.text,
+        bytes,
         input.snapshot,
         input.overrides,
     );

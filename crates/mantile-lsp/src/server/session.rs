@@ -323,7 +323,10 @@ impl Session {
         {
             return Some((generation, c.diagnostics.clone()));
         }
-        let diags = Arc::new(self.compute(uri, rope, Some(version), snapshot).await?);
+        let diags = Arc::new(
+            self.compute(uri, Source::Open(rope), Some(version), snapshot)
+                .await?,
+        );
         if let Some(mut d) = self.docs.get_mut(uri)
             && d.revision == revision
         {
@@ -366,7 +369,7 @@ impl Session {
     async fn compute(
         &self,
         uri: &lsp::Uri,
-        rope: Rope,
+        source: Source,
         version: Option<i32>,
         snapshot: Option<Arc<Snapshot>>,
     ) -> Option<Vec<lsp::Diagnostic>> {
@@ -377,7 +380,11 @@ impl Session {
         let overrides = self.overrides.clone();
         let uri = uri.clone();
         self.run_blocking("checking a document", move || {
-            let text = rope.to_string();
+            let (text, raw) = match source {
+                Source::Open(rope) => (rope.to_string(), None),
+                Source::Disk(bytes) => (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes)),
+            };
+            let bytes = raw.as_deref().unwrap_or(text.as_bytes());
             let t = Text::new(&text, cfg.encoding);
             let input = CheckInput {
                 kind,
@@ -390,7 +397,7 @@ impl Session {
                 root: cfg.root.as_deref(),
                 version,
             };
-            diagnostics::check(&input, &t, &origin)
+            diagnostics::check(&input, bytes, &t, &origin)
         })
         .await
     }
@@ -400,14 +407,14 @@ impl Session {
         let Some(path) = uri::to_path(uri) else {
             return Vec::new();
         };
-        let Some(text) = self
-            .run_blocking("reading a file", move || read_text(&path))
+        let Some(bytes) = self
+            .run_blocking("reading a file", move || read_bytes(&path))
             .await
             .flatten()
         else {
             return Vec::new();
         };
-        self.compute(uri, Rope::from_str(&text), None, self.snapshot())
+        self.compute(uri, Source::Disk(bytes), None, self.snapshot())
             .await
             .unwrap_or_default()
     }
@@ -541,17 +548,20 @@ impl Session {
     }
 }
 
-/// Reads a file as text for checking; bytes that are not UTF-8 are shown as
-/// U+FFFD (the CLI reports them as MC000; here the rest is still checked).
-fn read_text(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    if bytes.len() > mantile_engine::MAX_FILE_SIZE {
+/// What to check: an open document's text, or a file's bytes from disk.
+enum Source {
+    Open(Rope),
+    Disk(Vec<u8>),
+}
+
+/// Reads a file to check; files far over the engine's size limit are not
+/// read at all (an open document that large is reported by the engine).
+fn read_bytes(path: &Path) -> Option<Vec<u8>> {
+    let len = std::fs::metadata(path).ok()?.len();
+    if len > 2 * mantile_engine::MAX_FILE_SIZE as u64 {
         return None;
     }
-    Some(match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    std::fs::read(path).ok()
 }
 
 /// Applies one change to a rope. Positions are converted on the rope's line,
