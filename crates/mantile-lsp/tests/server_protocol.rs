@@ -620,3 +620,65 @@ async fn saving_a_gap_report_rechecks_the_configs_that_name_it() {
     assert!(!report.is_empty());
     c.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_severities_come_from_settings() {
+    let root = workspace("settings", &[]);
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": server_support::file_uri(&root), "capabilities": {},
+               "initializationOptions": {"mantile": {"rules": {"total-params": "off", "MC404": "error"}}}}),
+    )
+    .await;
+    c.log("unknown rule `MC404`").await;
+    c.notify("initialized", json!({})).await;
+    c.log("mantile-lsp 0").await;
+    let uri = config_uri(&root, NAME);
+    c.open(&uri, 1, DEFECT).await;
+    let diags = c.publish(&uri, Some(1)).await;
+    assert_eq!(codes(&diags), ["MC060"]);
+    assert_eq!(diags[0]["severity"], 1);
+    // New settings: the open document is checked again, same version.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"mantile": {"rules": {"MC060": "hint"}}}}),
+    )
+    .await;
+    let diags = c.publish(&uri, Some(1)).await;
+    assert_eq!(codes(&diags), ["MC061", "MC060"]);
+    assert_eq!(find(&diags, "MC060")["severity"], 4);
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_reports_unchanged_for_the_same_text() {
+    let (mut c, uri, _) = open_defect("pull_unchanged", &["utf-16"]).await;
+    let first = c
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let id = first["resultId"].as_str().unwrap().to_string();
+    let again = c
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri}, "previousResultId": id}),
+        )
+        .await;
+    assert_eq!(again, json!({"kind": "unchanged", "resultId": id}));
+    // After an edit, a full report with a new id.
+    c.change(&uri, 2, json!({"start": pos(0, 0), "end": pos(0, 0)}), " ")
+        .await;
+    c.publish(&uri, Some(2)).await;
+    let after = c
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri}, "previousResultId": id}),
+        )
+        .await;
+    assert_eq!(after["kind"], "full");
+    assert_ne!(after["resultId"], json!(id));
+    c.finish().await;
+}

@@ -4,6 +4,7 @@ use super::diagnostics::fix_data;
 use super::encoding::{self, Text};
 use super::lsp;
 use super::session::{Config, Session};
+use super::settings;
 use super::uri;
 use crate::disk;
 use mantile_config::Catalog;
@@ -38,14 +39,14 @@ fn root_of(p: &lsp::InitializeParams) -> Option<PathBuf> {
     Some(disk::find_root(&folder).unwrap_or(folder))
 }
 
-fn full_report(items: Vec<lsp::Diagnostic>) -> lsp::DocumentDiagnosticReport {
+fn full_report(
+    items: Vec<lsp::Diagnostic>,
+    result_id: Option<String>,
+) -> lsp::DocumentDiagnosticReport {
     lsp::DocumentDiagnosticReport::RelatedFullDocumentDiagnosticReport(
         lsp::RelatedFullDocumentDiagnosticReport {
             related_documents: None,
-            full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport {
-                result_id: None,
-                items,
-            },
+            full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport { result_id, items },
         },
     )
 }
@@ -94,6 +95,30 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Applies `{"rules": {...}}` (at the top or under `mantile`); returns
+    /// whether anything changed. Problems are logged, valid entries kept.
+    async fn apply_settings(&self, value: &serde_json::Value) -> bool {
+        let (overrides, problems) = settings::overrides(value);
+        for p in problems {
+            self.session
+                .client
+                .log_message(
+                    lsp::MessageType::Warning,
+                    format!("mantile-lsp settings: {p}"),
+                )
+                .await;
+        }
+        match overrides {
+            Some(o) => {
+                self.session.set_overrides(o);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, p: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
         let caps = &p.capabilities;
@@ -116,6 +141,9 @@ impl LanguageServer for Backend {
                 .unwrap_or(false),
         };
         self.session.set_config(config);
+        if let Some(options) = &p.initialization_options {
+            self.apply_settings(options).await;
+        }
         // Before answering, so that the first checks already see the
         // workspace's layer classes and files.
         self.session.rebuild_snapshot().await;
@@ -218,6 +246,15 @@ impl LanguageServer for Backend {
         }
     }
 
+    async fn did_change_configuration(&self, p: lsp::DidChangeConfigurationParams) {
+        if p.settings.is_null() {
+            return;
+        }
+        if self.apply_settings(&p.settings).await {
+            self.session.recheck_all().await;
+        }
+    }
+
     async fn did_change_watched_files(&self, p: lsp::DidChangeWatchedFilesParams) {
         let relevant = p.changes.iter().any(|c| {
             self.session
@@ -234,11 +271,28 @@ impl LanguageServer for Backend {
         p: lsp::DocumentDiagnosticParams,
     ) -> Result<lsp::DocumentDiagnosticReport> {
         let uri = uri::normalize(&p.text_document.uri);
-        let items = match self.session.diagnostics_of_open(&uri).await {
-            Some((_, d)) => d.to_vec(),
-            None => self.session.diagnostics_on_disk(&uri).await,
-        };
-        Ok(full_report(items))
+        match self.session.diagnostics_of_open(&uri).await {
+            Some((revision, generation, d)) => {
+                // Same text, same workspace and settings: same result.
+                let id = format!("{revision}.{generation}");
+                if p.previous_result_id.as_deref() == Some(id.as_str()) {
+                    return Ok(
+                        lsp::DocumentDiagnosticReport::RelatedUnchangedDocumentDiagnosticReport(
+                            lsp::RelatedUnchangedDocumentDiagnosticReport {
+                                related_documents: None,
+                                unchanged_document_diagnostic_report:
+                                    lsp::UnchangedDocumentDiagnosticReport { result_id: id },
+                            },
+                        ),
+                    );
+                }
+                Ok(full_report(d.to_vec(), Some(id)))
+            }
+            None => Ok(full_report(
+                self.session.diagnostics_on_disk(&uri).await,
+                None,
+            )),
+        }
     }
 
     async fn hover(&self, p: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
@@ -307,7 +361,7 @@ impl LanguageServer for Backend {
             .cloned()
             .collect();
         if candidates.is_empty()
-            && let Some((_, last)) = self.session.diagnostics_of_open(&uri).await
+            && let Some((_, _, last)) = self.session.diagnostics_of_open(&uri).await
         {
             candidates = last
                 .iter()

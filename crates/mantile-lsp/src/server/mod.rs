@@ -7,6 +7,7 @@
 //!   actions, pull diagnostics, watched files).
 //! - [`encoding`]: the one place byte offsets become protocol positions.
 //! - [`diagnostics`]: engine findings → protocol diagnostics with their fixes.
+//! - [`settings`]: per-rule severities from the client's settings.
 //!
 //! Entry points: [`run_stdio`] for the binary, [`serve`] for any pair of
 //! streams (the tests drive it over an in-memory pipe).
@@ -16,6 +17,7 @@ pub mod diagnostics;
 pub mod encoding;
 pub mod sequencer;
 pub mod session;
+pub mod settings;
 pub mod uri;
 
 /// The protocol types (tower-lsp-server re-exports `gen-lsp-types`).

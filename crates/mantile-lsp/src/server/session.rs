@@ -82,7 +82,8 @@ pub struct Session {
     config: RwLock<Config>,
     /// The workspace snapshot and its generation, bumped at every rebuild.
     snapshot: RwLock<(u64, Option<Arc<Snapshot>>)>,
-    pub overrides: SeverityOverrides,
+    /// Per-rule severities from the client's settings.
+    overrides: RwLock<SeverityOverrides>,
     revisions: AtomicU64,
     initialized: AtomicBool,
     shut_down: AtomicBool,
@@ -115,7 +116,7 @@ impl Session {
             docs: DashMap::new(),
             config: RwLock::new(Config::default()),
             snapshot: RwLock::new((0, None)),
-            overrides: SeverityOverrides::default(),
+            overrides: RwLock::new(SeverityOverrides::default()),
             revisions: AtomicU64::new(0),
             initialized: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
@@ -311,17 +312,19 @@ impl Session {
     /// Diagnostics for an open document at its current revision (computed
     /// now, or remembered from the last check).
     /// Returns the snapshot generation they were computed with.
+    /// Also returns the revision and snapshot generation they were computed
+    /// for.
     pub async fn diagnostics_of_open(
         &self,
         uri: &lsp::Uri,
-    ) -> Option<(u64, Arc<Vec<lsp::Diagnostic>>)> {
+    ) -> Option<(u64, u64, Arc<Vec<lsp::Diagnostic>>)> {
         let (rope, version, revision) = self.current(uri)?;
         let (generation, snapshot) = self.snapshot_generation();
         if let Some(d) = self.docs.get(uri)
             && let Some(c) = &d.last
             && (c.revision, c.generation) == (revision, generation)
         {
-            return Some((generation, c.diagnostics.clone()));
+            return Some((revision, generation, c.diagnostics.clone()));
         }
         let diags = Arc::new(
             self.compute(uri, Source::Open(rope), Some(version), snapshot)
@@ -336,7 +339,7 @@ impl Session {
                 diagnostics: diags.clone(),
             });
         }
-        Some((generation, diags))
+        Some((revision, generation, diags))
     }
 
     async fn check_and_publish(&self, uri: lsp::Uri, revision: u64) {
@@ -344,7 +347,7 @@ impl Session {
             Some((_, _, rev)) if rev == revision => {}
             _ => return, // a newer edit has its own check scheduled
         }
-        let Some((generation, diags)) = self.diagnostics_of_open(&uri).await else {
+        let Some((_, generation, diags)) = self.diagnostics_of_open(&uri).await else {
             return;
         };
         let _g = self.publish_lock.lock().await;
@@ -377,7 +380,7 @@ impl Session {
             return Some(Vec::new()); // not a Mantile file
         };
         let cfg = self.config();
-        let overrides = self.overrides.clone();
+        let overrides = self.overrides();
         let uri = uri.clone();
         self.run_blocking("checking a document", move || {
             let (text, raw) = match source {
@@ -455,6 +458,22 @@ impl Session {
         if self.rebuild_snapshot().await.is_none() {
             return;
         }
+        self.recheck_all().await;
+    }
+
+    pub fn overrides(&self) -> SeverityOverrides {
+        read(&self.overrides)
+    }
+
+    /// New rule severities: every result computed before is stale.
+    pub fn set_overrides(&self, overrides: SeverityOverrides) {
+        *self.overrides.write().unwrap_or_else(|e| e.into_inner()) = overrides;
+        let mut s = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        s.0 += 1;
+    }
+
+    /// Rechecks the open documents and republishes the closed files.
+    pub async fn recheck_all(self: &Arc<Self>) {
         let open: Vec<(lsp::Uri, u64)> = self
             .docs
             .iter()
