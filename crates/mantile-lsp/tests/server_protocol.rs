@@ -682,3 +682,32 @@ async fn pull_reports_unchanged_for_the_same_text() {
     assert_ne!(after["resultId"], json!(id));
     c.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn definition_of_a_class_is_its_python_source() {
+    let layers = "# Norms: x × γ ≈ y\nclass MyNormLayer(Layer):\n    \"\"\"RMS norm.\"\"\"\n    def __init__(self, layer_idx, hidden_size):\n        pass\n";
+    let text = DEFECT
+        .replace("80000", "80448")
+        .replace("12000", "12288")
+        .replace("\"NormLayer\"", "\"MyNormLayer\"");
+    let root = workspace("definition", &[("backend/layers/norm.py", layers)]);
+    let mut c = Client::start();
+    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    let uri = config_uri(&root, NAME);
+    c.open(&uri, 1, &text).await;
+    c.publish(&uri, Some(1)).await;
+    let at = text.find("MyNormLayer").unwrap();
+    let (l, col) = position(&text, at, true);
+    let def = c
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": pos(l, col)}),
+        )
+        .await;
+    assert_eq!(
+        def,
+        json!({"uri": server_support::file_uri(&root.join("backend/layers/norm.py")),
+               "range": {"start": pos(1, 6), "end": pos(1, 17)}})
+    );
+    c.finish().await;
+}

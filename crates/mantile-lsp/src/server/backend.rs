@@ -162,6 +162,7 @@ impl LanguageServer for Backend {
                 },
             )),
             hover_provider: Some(lsp::HoverProvider::Bool(true)),
+            definition_provider: Some(lsp::DefinitionProvider::Bool(true)),
             code_action_provider: Some(lsp::CodeActionProvider::CodeActionOptions(
                 lsp::CodeActionOptions {
                     code_action_kinds: Some(vec![lsp::CodeActionKind::QuickFix]),
@@ -331,6 +332,45 @@ impl LanguageServer for Backend {
             }),
             range: Some(range),
         }))
+    }
+
+    async fn goto_definition(
+        &self,
+        p: lsp::DefinitionParams,
+    ) -> Result<Option<lsp::DefinitionResponse>> {
+        let pos = p.text_document_position_params;
+        let uri = uri::normalize(&pos.text_document.uri);
+        if !matches!(self.session.target(&uri), Some((FileKind::Config, _))) {
+            return Ok(None);
+        }
+        let (Some((text, _)), Some(root)) = (self.text_of(&uri), self.session.root()) else {
+            return Ok(None);
+        };
+        let encoding = self.session.encoding();
+        let catalog = self.session.snapshot().map(|s| s.catalog.clone());
+        let location = self
+            .session
+            .run_blocking("finding a definition", move || {
+                let t = Text::new(&text, encoding);
+                let catalog = catalog.unwrap_or_else(Catalog::builtin);
+                let target = super::definition::target(&text, t.offset(pos.position), &catalog)?;
+                let path = root.join(&target.rel_path);
+                let range = match target.range {
+                    Some(r) => {
+                        let other = std::fs::read_to_string(&path).ok()?;
+                        Text::new(&other, encoding).range(r)
+                    }
+                    None if path.is_file() => lsp::Range::default(),
+                    None => return None,
+                };
+                Some(lsp::Location {
+                    uri: uri::from_path(&path),
+                    range,
+                })
+            })
+            .await
+            .flatten();
+        Ok(location.map(|l| lsp::DefinitionResponse::Definition(lsp::Definition::Location(l))))
     }
 
     async fn code_action(
