@@ -182,6 +182,18 @@ fn wrong_numbers_are_recomputed() {
         MT001 error 22:31 "1,024": `64 * 8` is 512, not 1,024
     "#]],
     );
+    // Also in the impact summary's table cells.
+    let text = REPORT.replace(
+        "`2 * 128 * 64 * 8 = 131,072`",
+        "`2 * 128 * 64 * 8 = 262,144`",
+    );
+    check(
+        &text,
+        &workspace(GOOD_TESTS),
+        expect![[r#"
+        MT001 error 36:32 "262,144": `2 * 128 * 64 * 8` is 131,072, not 262,144
+    "#]],
+    );
 }
 
 #[test]

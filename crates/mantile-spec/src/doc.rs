@@ -285,6 +285,38 @@ impl<'a> Doc<'a> {
                 };
             }
         }
+        // A table cell that holds a calculation in inline code (a gap report's
+        // impact table: `2 * M * d = ...`) is scanned as a line of its own.
+        // Plain cells (a summary row's `d=1024, M=256`) stay table text.
+        let cells: Vec<TextRange> = tables
+            .iter()
+            .flat_map(|t| t.header.iter().chain(t.rows.iter().flatten()))
+            .map(|c| c.range)
+            .filter(|r| {
+                let s = text.get(r.as_range()).unwrap_or("");
+                s.contains('`') && s.contains('=')
+            })
+            .collect();
+        if !cells.is_empty() {
+            let mut with_cells = Vec::with_capacity(lines.len() + cells.len());
+            for l in lines {
+                let kind = l.kind;
+                let range = l.range;
+                with_cells.push(l);
+                if kind == LineKind::Table {
+                    with_cells.extend(
+                        cells
+                            .iter()
+                            .filter(|c| c.start >= range.start && c.end <= range.end)
+                            .map(|&c| Line {
+                                range: c,
+                                kind: LineKind::Text,
+                            }),
+                    );
+                }
+            }
+            lines = with_cells;
+        }
         Doc {
             text,
             class,

@@ -489,3 +489,35 @@ fn lines_that_may_hold_claims() {
         assert!(!may_claim(no), "{no}");
     }
 }
+
+#[test]
+fn claims_in_table_cells_with_inline_code_are_checked() {
+    let text = "# T\n\n| Component | Formula | Example |\n|---|---|---|\n| Router | 2 * M * d * E | `2 * 128 * 64 * 8 = 262,144` |\n| Bias | M × d | `128 × 64 = 8,192` |\n\n| Test | Key Params |\n|---|---|\n| 1 | d=1024, M=256 |\n";
+    let r = check_spec(text);
+    // The second table's plain cells bind nothing and claim nothing.
+    let msgs: Vec<String> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code != "MT006")
+        .map(|d| {
+            format!(
+                "{} {:?}: {}",
+                d.rule.code,
+                &text[d.range.as_range()],
+                d.message
+            )
+        })
+        .collect();
+    assert_eq!(
+        msgs,
+        [r#"MT001 "262,144": `2 * 128 * 64 * 8` is 131,072, not 262,144"#]
+    );
+    assert_eq!(
+        (
+            r.stats.claims_found,
+            r.stats.claims_evaluated,
+            r.stats.claims_failing
+        ),
+        (2, 2, 1)
+    );
+}
