@@ -63,6 +63,7 @@ VSIX="$EXT/mantile.vsix"
 # --- a scratch copy of the example workspace (the quick-fix edits and saves it) ----------
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/mantile-e2e.XXXXXX")"
 cp -r "$REPO/examples/workspace" "$RUN/workspace"
+rm -rf "$OUT"
 mkdir -p "$RUN/ud/User" "$RUN/ext" "$RUN/home" "$RUN/tmp" "$OUT"
 cat > "$RUN/ud/User/settings.json" <<JSON
 { "workbench.startupEditor": "none", "security.workspace.trust.enabled": false,
@@ -70,6 +71,7 @@ cat > "$RUN/ud/User/settings.json" <<JSON
   "extensions.autoCheckUpdates": false, "extensions.autoUpdate": false,
   "workbench.tips.enabled": false, "editor.hover.delay": 200,
   "workbench.secondarySideBar.defaultVisibility": "hidden", "chat.disableAIFeatures": true,
+  "editor.stickyScroll.enabled": false, "editor.minimap.enabled": false,
   "mantile.hub.offline": true }
 JSON
 

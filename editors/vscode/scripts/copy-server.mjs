@@ -2,6 +2,7 @@
 // mantile.server.path, then this binary, then mantile-lsp on PATH). Looks in $MANTILE_LSP_BINARY,
 // $CARGO_TARGET_DIR/release, then the repository's target/release. Packaging without a binary
 // is allowed (the .vsix then relies on the setting or PATH) and says so.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,14 @@ if (!found) {
 } else {
   mkdirSync(serverDir, { recursive: true });
   copyFileSync(found, join(serverDir, exe));
-  chmodSync(join(serverDir, exe), 0o755);
-  const mb = (statSync(found).size / 1048576).toFixed(1);
-  console.log(`copy-server: ${found} -> server/${exe} (${mb} MiB)`);
+  const dest = join(serverDir, exe);
+  chmodSync(dest, 0o755);
+  // Release builds carry debug info (the workspace profile keeps it for profiling); the copy
+  // in the .vsix does not need it. Without a strip tool the binary ships as it is.
+  const stripped = process.platform !== 'win32' && spawnSync('strip', ['--strip-debug', dest]).status === 0;
+  const mb = (n) => (n / 1048576).toFixed(1) + ' MiB';
+  console.log(
+    `copy-server: ${found} (${mb(statSync(found).size)}) -> server/${exe}` +
+      (stripped ? ` (${mb(statSync(dest).size)} without debug info)` : ''),
+  );
 }
