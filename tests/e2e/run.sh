@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# End-to-end tests with real LSP clients: pytest-lsp and headless Neovim 0.11.
+# Builds the server, installs the clients in a venv under target/, runs pytest.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+cargo build --release -q -p mantile-lsp
+venv="$repo/target/e2e-venv"
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import pytest_lsp" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r tests/e2e/requirements.txt
+fi
+export MANTILE_LSP="$repo/target/release/mantile-lsp"
+export PATH="$venv/bin:$PATH"
+# Hermetic: no Hugging Face requests, no user cache.
+export HF_HUB_OFFLINE=1
+export HF_HOME="$repo/target/e2e-hf-home"
+cd tests/e2e
+exec "$venv/bin/pytest" -q -p no:cacheprovider "$@"
