@@ -40,6 +40,11 @@ pub fn description(path: &[&str]) -> Option<&'static str> {
     node.get("description")?.as_str()
 }
 
+/// The config's top-level fields, in the schema's order.
+pub fn top_level_properties() -> Vec<&'static str> {
+    known_properties("")
+}
+
 /// The property names the schema allows at an object of the instance.
 fn known_properties(instance_path: &str) -> Vec<&'static str> {
     let s = schema_value();
