@@ -89,6 +89,7 @@ async fn initialize_picks_utf8_when_offered() {
     assert_eq!(server["textDocumentSync"]["change"], 2, "incremental sync");
     assert_eq!(server["textDocumentSync"]["openClose"], true);
     assert_eq!(server["hoverProvider"], true);
+    assert_eq!(server["definitionProvider"], true);
     assert_eq!(
         server["codeActionProvider"]["codeActionKinds"],
         json!(["quickfix"])
