@@ -1,7 +1,9 @@
 // Drives code-server in Debian's headless Chromium (playwright-core, never a downloaded browser):
 // opens the defective example config, reads the Problems panel, hovers a spec, applies the
 // MC060 quick-fix and saves. Screenshots and results.json go to OUT.
-// Usage: node drive.js URL WORKSPACE_DIR OUT_DIR   (run by e2e/run.sh)
+// Then runs "Mantile: Check Workspace" from the command palette, and points mantile.server.path
+// at a missing file to see the error.
+// Usage: node drive.js URL WORKSPACE_DIR OUT_DIR MACHINE_SETTINGS_JSON   (run by e2e/run.sh)
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const os = require('os');
@@ -11,12 +13,12 @@ const CONFIG = 'acme_Wide-MoE-2B.json';
 const FIX = 'Set parameter_count to 7,864,320';
 
 (async () => {
-  const [url, workspace, out] = process.argv.slice(2);
+  const [url, workspace, out, machineSettings] = process.argv.slice(2);
   const configPath = path.join(workspace, 'backend', 'data', 'model_configs', CONFIG);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const t0 = Date.now();
   const log = (m) => console.log(`[drive ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '' };
+  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '', checkWorkspace: '', missingServer: '' };
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -118,6 +120,35 @@ const FIX = 'Set parameter_count to 7,864,320';
     results.problemsAfter = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     log('MC060 gone from Problems: ' + results.mc060Cleared);
     await shot('after-fix.png');
+
+    // Mantile: Check Workspace, from the command palette: a summary notification.
+    const toasts = page.locator('.notifications-toasts .notification-list-item-message');
+    await page.keyboard.press('Control+Shift+P');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
+    await page.keyboard.type('Mantile: Check Workspace', { delay: 20 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Check Workspace' }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+    const summary = toasts.filter({ hasText: 'checked' }).first();
+    await summary.waitFor({ timeout: 60000 }).catch(() => log('no check summary notification'));
+    results.checkWorkspace = (await summary.innerText().catch(() => '')).trim();
+    log('check workspace: ' + results.checkWorkspace);
+    await shot('check-workspace.png');
+
+    // A mantile.server.path that names no file: an error that says how to fix it.
+    if (machineSettings) {
+      // mantile.server.path is machine-scoped: in code-server it is read from the remote
+      // machine's settings (user-data-dir/Machine/settings.json), which the server watches.
+      const settings = JSON.parse(fs.readFileSync(machineSettings, 'utf8'));
+      settings['mantile.server.path'] = '/nonexistent/mantile-lsp';
+      fs.writeFileSync(machineSettings, JSON.stringify(settings, null, 2) + '\n');
+      const err = toasts.filter({ hasText: 'mantile.server.path is set to' }).first();
+      await err.waitFor({ timeout: 30000 }).catch(() => log('no error for a missing server'));
+      results.missingServer = (await err.innerText().catch(() => '')).trim();
+      results.statusAfterMissing = (await status.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+      results.statusErrorIcon = (await status.locator('.codicon-error').count()) > 0;
+      log('missing server: ' + results.missingServer + ' | status: ' + results.statusAfterMissing + (results.statusErrorIcon ? ' (error icon)' : ''));
+      await shot('missing-server.png');
+    }
   } catch (e) {
     log('error: ' + (e && e.stack ? e.stack : e));
     await page.screenshot({ path: path.join(out, 'failure.png') }).catch(() => {});
@@ -128,7 +159,8 @@ const FIX = 'Set parameter_count to 7,864,320';
     fs.rmSync(profile, { recursive: true, force: true });
   }
   const ok = results.problems.some((p) => p.includes('MC060')) && results.hover.length > 0 &&
-    results.quickFixes.some((q) => q.includes(FIX)) && results.fixedOnDisk && results.mc060Cleared && !results.error;
+    results.quickFixes.some((q) => q.includes(FIX)) && results.fixedOnDisk && results.mc060Cleared && !results.error &&
+    /files? checked/.test(results.checkWorkspace) && (!machineSettings || (results.missingServer !== '' && results.statusErrorIcon));
   console.log(ok ? 'e2e: 1 passed, 0 failed' : 'e2e: 0 passed, 1 failed');
   process.exitCode = ok ? 0 : 1;
 })().catch((e) => {

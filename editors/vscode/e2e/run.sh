@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the .vsix in a real VS Code: code-server + headless Debian Chromium.
 # Opens the example workspace's defective config, reads the Problems panel, hovers a spec,
-# applies the MC060 quick-fix, saves, and saves screenshots (e2e/out/, and screenshots/ with
+# applies the MC060 quick-fix, saves, runs Check Workspace, breaks mantile.server.path, and saves screenshots (e2e/out/, and screenshots/ with
 # E2E_UPDATE_SCREENSHOTS=1).
 #
 # Heavy (code-server is ~600 MB), so .ci/run only runs it with E2E_VSCODE=1. The tools are
@@ -64,7 +64,7 @@ VSIX="$EXT/mantile.vsix"
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/mantile-e2e.XXXXXX")"
 cp -r "$REPO/examples/workspace" "$RUN/workspace"
 rm -rf "$OUT"
-mkdir -p "$RUN/ud/User" "$RUN/ext" "$RUN/home" "$RUN/tmp" "$OUT"
+mkdir -p "$RUN/ud/User" "$RUN/ud/Machine" "$RUN/ext" "$RUN/home" "$RUN/tmp" "$OUT"
 cat > "$RUN/ud/User/settings.json" <<JSON
 { "workbench.startupEditor": "none", "security.workspace.trust.enabled": false,
   "telemetry.telemetryLevel": "off", "update.mode": "none",
@@ -74,6 +74,7 @@ cat > "$RUN/ud/User/settings.json" <<JSON
   "editor.stickyScroll.enabled": false, "editor.minimap.enabled": false,
   "mantile.hub.offline": true }
 JSON
+echo '{}' > "$RUN/ud/Machine/settings.json"
 
 CS_PID=
 descendants() { # PIDs of $1's process tree, children first
@@ -118,7 +119,7 @@ say "code-server up on $PORT"
 
 set +e
 NODE_PATH="$E2E_DIR/pw/node_modules" node "$HERE/drive.js" "http://127.0.0.1:$PORT/?folder=$RUN/workspace" \
-  "$RUN/workspace" "$OUT"
+  "$RUN/workspace" "$OUT" "$RUN/ud/Machine/settings.json"
 status=$?
 set -e
 if [ $status -ne 0 ]; then
