@@ -26,6 +26,7 @@ rules! {
     DUPLICATE_LAYER_NAME = "MC020", "duplicate-layer-name", Error, "Layer names must be unique within a config.";
     NONSTANDARD_LAYER_NAME = "MC021", "nonstandard-layer-name", Warning, "Layer names should be the standard attention, feedforward, norm, embedding.";
     LAYER_ORDER = "MC022", "layer-order", Warning, "Layers should be in the order attention, feedforward, norm, embedding.";
+    MISSING_LAYER = "MC023", "missing-layer", Warning, "A standard layer (attention, feedforward, norm, embedding) is missing from layer_types.";
     UNKNOWN_CLASS = "MC030", "unknown-class", Error, "The layer class is not defined in backend/layers (and the layer is not marked unsupported).";
     MISSING_SPEC = "MC031", "missing-spec", Error, "A spec the layer class requires is missing.";
     UNKNOWN_SPEC = "MC032", "unknown-spec", Warning, "A spec the layer class does not take.";

@@ -279,6 +279,72 @@ fn mc021_no_standard_name_for_a_layer_of_unknown_role() {
 }
 
 #[test]
+fn mc023_missing_embedding_and_norm_get_a_fix_that_makes_the_config_clean() {
+    let without = GOOD.replacen(
+        r#",
+    {
+      "name": "embedding",
+      "class": "EmbeddingLayer",
+      "count": 1,
+      "specs": {"vocab_size": 100, "hidden_size": 64, "parameter_count": 6400}
+    }"#,
+        "",
+        1,
+    );
+    check(
+        &without,
+        expect![[r#"
+            MC061 warning 8:19 "80448": total_params 80,448 differs from the layers' sum Σ count × parameters = 2×12,288 + 2×24,576 + 5×64 = 74,048 by 6,400 (+8.64%)
+              fix: Set total_params to 74,048
+            MC023 warning 10:3 "\"layer_types\"": layer_types has no embedding layer (standard: attention, feedforward, norm, embedding)
+              fix: Add an embedding layer
+        "#]],
+    );
+    let with_fix = fixed(
+        &without
+            .replacen("80448", "74048", 1)
+            .replacen("80.4K", "74.0K", 1),
+    );
+    let restored = with_fix
+        .replacen("74048", "80448", 1)
+        .replacen("74.0K", "80.4K", 1);
+    assert_eq!(run(&restored, Some("org_Tiny-1"), None), "", "{restored}");
+    // The norm goes before the embedding, with count 2·num_layers + 1.
+    let no_norm = GOOD.replacen(
+        r#"    {
+      "name": "norm",
+      "class": "NormLayer",
+      "count": 5,
+      "specs": {"hidden_size": 64, "has_bias": false, "parameter_count": 64}
+    },
+"#,
+        "",
+        1,
+    );
+    let f = fixed(
+        &no_norm
+            .replacen("80448", "80128", 1)
+            .replacen("80.4K", "80.1K", 1),
+    );
+    let norm_at = f.find("\"name\": \"norm\"").unwrap();
+    assert!(
+        f.find("\"name\": \"feedforward\"").unwrap() < norm_at
+            && norm_at < f.find("\"name\": \"embedding\"").unwrap(),
+        "{f}"
+    );
+    assert!(f.contains("\"count\": 5,"), "{f}");
+    // A mixer of unknown role: no attention or feed-forward is required.
+    let mamba = GOOD
+        .replacen("GroupedQueryAttentionLayer", "MambaMixerLayer", 1)
+        .replacen(
+            r#""class": "MambaMixerLayer","#,
+            r#""class": "MambaMixerLayer", "supported": false, "gap_report": "gaps/router.md","#,
+            1,
+        );
+    assert!(!run(&mamba, Some("org_Tiny-1"), None).contains("MC023"));
+}
+
+#[test]
 fn mc022_layer_order_with_reorder_fix() {
     // Swap the norm and feedforward entries.
     let ff = "    {\n      \"name\": \"feedforward\",\n      \"class\": \"GatedMLPLayer\",\n      \"count\": 2,\n      \"specs\": {\"hidden_size\": 64, \"intermediate_size\": 128, \"parameter_count\": 24576}\n    }";
@@ -519,6 +585,11 @@ fn mc060_wide_attention_with_bias_and_square_assumption() {
     check(
         text,
         expect![[r#"
+            MC023 warning 3:2 "\"layer_types\"": layer_types has no feedforward layer (standard: attention, feedforward, norm, embedding)
+            MC023 warning 3:2 "\"layer_types\"": layer_types has no norm layer (standard: attention, feedforward, norm, embedding)
+              fix: Add a norm layer
+            MC023 warning 3:2 "\"layer_types\"": layer_types has no embedding layer (standard: attention, feedforward, norm, embedding)
+              fix: Add an embedding layer
             MC055 info 4:68 "\"head_dim\"": dimension mismatch: query width h·dh = 4×8 = 32 differs from hidden_size 24, so q_proj is (32, 24) and o_proj is (24, 32), not square; GroupedQueryAttentionLayer assumes o_proj is 24×24, which undercounts its weights by 192 parameters per layer
             MC060 error 4:120 "2112": parameter_count 2,112 of layer "attention" does not match its specs: q 24×32 + k,v 2×24×16 + o 32×24 + bias (32 + 2×16 + 24) = 2,392 (the stated value assumes a square o_proj)
               fix: Set parameter_count to 2,392

@@ -48,9 +48,13 @@ fn scratch(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
     dir
 }
 
+/// A complete tiny model: d=8, h=2, kv=1, dh=4, di=16, V=4, one block:
+/// attention 8·8 + 2·8·4 + 8·8 = 192, feedforward 3·8·16 = 384, 3 norms of 8, embedding 32: 632.
 const CLEAN: &str = r#"{"model_id": "o_m", "hf_model_id": "o/m", "name": "m", "hidden_size": 8, "num_layers": 1,
-  "vocab_size": 4, "total_params": 40,
-  "layer_types": [{"name": "norm", "class": "NormLayer", "count": 1, "specs": {"hidden_size": 8}},
+  "vocab_size": 4, "total_params": 632,
+  "layer_types": [{"name": "attention", "class": "GroupedQueryAttentionLayer", "count": 1, "specs": {"hidden_size": 8, "num_heads": 2, "num_kv_heads": 1, "head_dim": 4}},
+                  {"name": "feedforward", "class": "GatedMLPLayer", "count": 1, "specs": {"hidden_size": 8, "intermediate_size": 16}},
+                  {"name": "norm", "class": "NormLayer", "count": 3, "specs": {"hidden_size": 8}},
                   {"name": "embedding", "class": "EmbeddingLayer", "count": 1, "specs": {"vocab_size": 4, "hidden_size": 8}}]}"#;
 
 #[test]
