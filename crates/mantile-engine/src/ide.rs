@@ -604,6 +604,115 @@ pub fn links(kind: FileKind, text: &str, snapshot: &Snapshot) -> Vec<Link> {
     }
 }
 
+// ----- scaffolds -----
+
+/// A file to create (never one that exists).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewFile {
+    /// Relative to the workspace root.
+    pub path: String,
+    pub content: String,
+}
+
+/// A code action that creates files and edits the current document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkspaceAction {
+    pub title: String,
+    pub create: Vec<NewFile>,
+    pub edits: Vec<mantile_diag::TextEdit>,
+}
+
+/// For the layer under the cursor, when its class is unknown or it is marked
+/// unsupported: scaffold its gap report (and mark it `supported: false` with a
+/// `gap_report`), and its test suite. Files that exist are never offered.
+pub fn scaffold_actions(text: &str, offset: usize, snapshot: &Snapshot) -> Vec<WorkspaceAction> {
+    let Some(root) = mantile_json::parse(text).root else {
+        return Vec::new();
+    };
+    let layers = mantile_config::layers(&root);
+    let Some(l) = layers
+        .iter()
+        .find(|l| l.node.range.contains_inclusive(offset))
+    else {
+        return Vec::new();
+    };
+    let (Some(name), Some(class)) = (l.name_str(), l.class_str()) else {
+        return Vec::new();
+    };
+    let unsupported = l.supported == Some(false);
+    if !unsupported && snapshot.catalog.get(class).is_some() {
+        return Vec::new();
+    }
+    let Some(input) = crate::scaffold_input(text, name, &snapshot.catalog) else {
+        return Vec::new();
+    };
+    let named = l
+        .node
+        .get("gap_report")
+        .filter(|g| g.as_str().is_some())
+        .and_then(|g| {
+            mantile_config::gap_report_path(g, &text[g.range.as_range()]).map(|(p, _)| p)
+        });
+    let report_path = named.clone().unwrap_or_else(|| input.report_path());
+    let mut out = Vec::new();
+    if !snapshot.files.contains(&report_path) {
+        // Mark the layer unsupported and point it at the report, in one insertion.
+        let mut edits = Vec::new();
+        match l.node.get("supported") {
+            Some(s) if s.as_bool() != Some(false) => edits.push(mantile_diag::TextEdit {
+                range: s.range,
+                new_text: "false".into(),
+            }),
+            _ => {}
+        }
+        let mut insert = String::new();
+        let mut at = None;
+        if l.node.get("supported").is_none()
+            && let Some(e) = mantile_config::edit::insert_member(text, l.node, "supported", "false")
+        {
+            at = Some(e.range);
+            insert.push_str(&e.new_text);
+        }
+        if named.is_none()
+            && let Some(e) = mantile_config::edit::insert_member(
+                text,
+                l.node,
+                "gap_report",
+                &mantile_config::edit::json_string(&report_path),
+            )
+        {
+            at = Some(e.range);
+            insert.push_str(&e.new_text);
+        }
+        if let Some(range) = at {
+            edits.push(mantile_diag::TextEdit {
+                range,
+                new_text: insert,
+            });
+        }
+        out.push(WorkspaceAction {
+            title: format!("Scaffold gap report {report_path}"),
+            create: vec![NewFile {
+                path: report_path.clone(),
+                content: mantile_gap::scaffold::gap_report(&input),
+            }],
+            edits,
+        });
+    }
+    let suite = input.suite_path();
+    if !snapshot.files.contains(&suite) {
+        out.push(WorkspaceAction {
+            title: format!("Scaffold test suite {suite} (3 tests: single chip, TP = 4, decode)"),
+            create: vec![NewFile {
+                path: suite,
+                content: mantile_gap::scaffold::test_suite(&input),
+            }],
+            edits: Vec::new(),
+        });
+    }
+    out
+}
+
 // ----- inlay hints -----
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -224,3 +224,59 @@ fn inlay_hints_show_recomputed_values_where_they_differ() {
         [" (recomputed 4,096)"]
     );
 }
+
+#[test]
+fn scaffold_actions_for_an_unknown_class_mark_it_and_create_files() {
+    let text = "{\n  \"hf_model_id\": \"o/m\",\n  \"hidden_size\": 64,\n  \"layer_types\": [\n    {\n      \"name\": \"router\",\n      \"class\": \"RouterLayer\",\n      \"count\": 2,\n      \"specs\": {\"hidden_size\": 64, \"parameter_count\": 512}\n    }\n  ]\n}";
+    let snap = Snapshot::new(None, Vec::<String>::new());
+    let actions = scaffold_actions(text, text.find("RouterLayer").unwrap(), &snap);
+    let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Scaffold gap report model_builder/gaps/router.md",
+            "Scaffold test suite tests/router_tests.md (3 tests: single chip, TP = 4, decode)"
+        ]
+    );
+    let edited = mantile_diag::apply_edits(text, &actions[0].edits);
+    assert!(edited.contains("\"specs\": {\"hidden_size\": 64, \"parameter_count\": 512},\n      \"supported\": false,\n      \"gap_report\": \"model_builder/gaps/router.md\"\n    }"), "{edited}");
+    assert!(
+        actions[0].create[0]
+            .content
+            .starts_with("# Gap Report: Router\n")
+    );
+    // The edited config is now valid about its gap (no MC030), and files that exist are not offered again.
+    let snap = Snapshot::new(
+        None,
+        [
+            "model_builder/gaps/router.md".to_string(),
+            "tests/router_tests.md".to_string(),
+        ],
+    );
+    assert!(scaffold_actions(&edited, edited.find("RouterLayer").unwrap(), &snap).is_empty());
+    let codes: Vec<&str> = crate::check_text(
+        FileKind::Config,
+        "backend/data/model_configs/x.json",
+        &edited,
+        Some(&snap),
+        &Default::default(),
+    )
+    .diagnostics
+    .iter()
+    .map(|d| d.rule.code)
+    .collect();
+    assert!(
+        !codes.contains(&"MC030") && !codes.contains(&"MC040") && !codes.contains(&"MC041"),
+        "{codes:?}"
+    );
+    // A supported layer of a known class gets nothing.
+    let known = text.replace("RouterLayer", "NormLayer");
+    assert!(
+        scaffold_actions(
+            &known,
+            known.find("NormLayer").unwrap(),
+            &Snapshot::new(None, Vec::<String>::new())
+        )
+        .is_empty()
+    );
+}
