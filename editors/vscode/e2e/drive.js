@@ -18,7 +18,7 @@ const FIX = 'Set parameter_count to 7,864,320';
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const t0 = Date.now();
   const log = (m) => console.log(`[drive ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '', checkWorkspace: '', missingServer: '' };
+  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '', checkWorkspace: '', newConfig: '', missingServer: '' };
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -134,6 +134,21 @@ const FIX = 'Set parameter_count to 7,864,320';
     log('check workspace: ' + results.checkWorkspace);
     await shot('check-workspace.png');
 
+    // New Config from Hugging Face…: the input box, then mantile-lsp new. Hub offline with an
+    // empty cache here (no network in tests), so the generator's own error must show.
+    await page.keyboard.press('Control+Shift+P');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
+    await page.keyboard.type('Mantile: New Config from Hugging Face', { delay: 20 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'New Config from Hugging Face' }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'Hugging Face model id' }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.type('acme/Not-Cached-1B', { delay: 20 });
+    await page.keyboard.press('Enter');
+    const newErr = toasts.filter({ hasText: 'no cached metadata' }).first();
+    await newErr.waitFor({ timeout: 30000 }).catch(() => log('no error from New Config'));
+    results.newConfig = (await newErr.innerText().catch(() => '')).trim();
+    log('new config: ' + results.newConfig);
+
     // A mantile.server.path that names no file: an error that says how to fix it.
     if (machineSettings) {
       // mantile.server.path is machine-scoped: in code-server it is read from the remote
@@ -160,7 +175,7 @@ const FIX = 'Set parameter_count to 7,864,320';
   }
   const ok = results.problems.some((p) => p.includes('MC060')) && results.hover.length > 0 &&
     results.quickFixes.some((q) => q.includes(FIX)) && results.fixedOnDisk && results.mc060Cleared && !results.error &&
-    /files? checked/.test(results.checkWorkspace) && (!machineSettings || (results.missingServer !== '' && results.statusErrorIcon));
+    /files? checked/.test(results.checkWorkspace) && /acme\/Not-Cached-1B/.test(results.newConfig) && (!machineSettings || (results.missingServer !== '' && results.statusErrorIcon));
   console.log(ok ? 'e2e: 1 passed, 0 failed' : 'e2e: 0 passed, 1 failed');
   process.exitCode = ok ? 0 : 1;
 })().catch((e) => {
