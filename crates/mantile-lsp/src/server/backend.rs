@@ -340,28 +340,37 @@ impl LanguageServer for Backend {
     ) -> Result<Option<lsp::DefinitionResponse>> {
         let pos = p.text_document_position_params;
         let uri = uri::normalize(&pos.text_document.uri);
-        if !matches!(self.session.target(&uri), Some((FileKind::Config, _))) {
+        let Some((kind, _)) = self.session.target(&uri) else {
             return Ok(None);
-        }
-        let (Some((text, _)), Some(root)) = (self.text_of(&uri), self.session.root()) else {
+        };
+        let (Some((text, _)), Some(root), Some(snapshot)) = (
+            self.text_of(&uri),
+            self.session.root(),
+            self.session.snapshot(),
+        ) else {
             return Ok(None);
         };
         let encoding = self.session.encoding();
-        let catalog = self.session.snapshot().map(|s| s.catalog.clone());
         let location = self
             .session
             .run_blocking("finding a definition", move || {
                 let t = Text::new(&text, encoding);
-                let catalog = catalog.unwrap_or_else(Catalog::builtin);
-                let target = super::definition::target(&text, t.offset(pos.position), &catalog)?;
-                let path = root.join(&target.rel_path);
-                let range = match target.range {
-                    Some(r) => {
+                let offset = t.offset(pos.position);
+                let target = mantile_engine::ide::definition(kind, &text, offset, &snapshot)?;
+                let path = root.join(&target.path);
+                let range = match (target.range, target.line) {
+                    // A byte range in the other file: its own text converts it.
+                    (Some(r), _) => {
                         let other = std::fs::read_to_string(&path).ok()?;
                         Text::new(&other, encoding).range(r)
                     }
-                    None if path.is_file() => lsp::Range::default(),
-                    None => return None,
+                    (None, line) => {
+                        let at = lsp::Position {
+                            line: line.unwrap_or(0),
+                            character: 0,
+                        };
+                        lsp::Range { start: at, end: at }
+                    }
                 };
                 Some(lsp::Location {
                     uri: uri::from_path(&path),

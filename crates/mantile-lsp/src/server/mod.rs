@@ -8,13 +8,11 @@
 //! - [`encoding`]: the one place byte offsets become protocol positions.
 //! - [`diagnostics`]: engine findings → protocol diagnostics with their fixes.
 //! - [`settings`]: per-rule severities from the client's settings.
-//! - [`definition`]: `class` → its Python class, `gap_report` → the report.
 //!
 //! Entry points: [`run_stdio`] for the binary, [`serve`] for any pair of
 //! streams (the tests drive it over an in-memory pipe).
 
 pub mod backend;
-pub mod definition;
 pub mod diagnostics;
 pub mod encoding;
 pub mod sequencer;
