@@ -604,6 +604,102 @@ pub fn links(kind: FileKind, text: &str, snapshot: &Snapshot) -> Vec<Link> {
     }
 }
 
+// ----- hover in Markdown (test specs, gap reports) -----
+
+/// A test ID (`MTP-1`, `GQA-3`) around `offset`.
+fn test_id_at(text: &str, offset: usize) -> Option<(String, TextRange)> {
+    let is_id = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    let start = text[..offset.min(text.len())]
+        .rfind(|c: char| !is_id(c))
+        .map_or(0, |i| i + 1);
+    let end = text[start..]
+        .find(|c: char| !is_id(c))
+        .map_or(text.len(), |i| start + i);
+    let word = &text[start..end];
+    let (prefix, num) = word.rsplit_once('-')?;
+    let ok = !prefix.is_empty()
+        && prefix.chars().next()?.is_ascii_uppercase()
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        && !num.is_empty()
+        && num.chars().all(|c| c.is_ascii_digit());
+    ok.then(|| (word.to_string(), TextRange::new(start, end)))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Hover in a test spec or gap report: a test ID shows that test's Expected
+/// results (from this file or any suite of the workspace); a calculation shows
+/// its value and the variables it used, with the line each was bound on.
+pub fn markdown_hover(
+    kind: FileKind,
+    text: &str,
+    offset: usize,
+    snapshot: Option<&Snapshot>,
+) -> Option<(TextRange, String)> {
+    if kind == FileKind::Config {
+        return None;
+    }
+    let report = mantile_spec::check_spec(text);
+    if let Some((id, range)) = test_id_at(text, offset) {
+        let here = report.tests.iter().find(|t| t.id == id).map(|t| {
+            let metrics: Vec<(String, String)> = t
+                .expected
+                .iter()
+                .map(|m| (m.name.clone(), m.display.clone()))
+                .collect();
+            (t.title.clone(), "this file".to_string(), metrics)
+        });
+        let elsewhere = || {
+            snapshot?.gaps.suites.values().find_map(|s| {
+                let title = s.tests.iter().find(|(i, _)| *i == id)?.1.clone();
+                Some((
+                    title,
+                    format!("`{}`", s.path),
+                    s.expected.get(&id).cloned().unwrap_or_default(),
+                ))
+            })
+        };
+        if let Some((title, file, metrics)) = here.or_else(elsewhere) {
+            let mut md = format!("**Test {id}** — {title} ({file})\n\n");
+            if metrics.is_empty() {
+                md.push_str("No Expected results found.");
+            } else {
+                md.push_str("| Expected | value |\n|---|--:|\n");
+                for (name, value) in metrics {
+                    md.push_str(&format!("| {name} | {value} |\n"));
+                }
+            }
+            return Some((range, md));
+        }
+    }
+    let claim = mantile_spec::claim_at(&report, offset)?;
+    let status = match claim.status {
+        mantile_spec::ClaimStatus::Ok => "agrees",
+        mantile_spec::ClaimStatus::Mismatch => "**does not agree**",
+        _ => "not evaluated",
+    };
+    let mut md = format!("**= {}** ({status})\n", claim.display);
+    if let Some(t) = &claim.target {
+        md.push_str(&format!("\nDefines `{t}`.\n"));
+    }
+    if !claim.bindings.is_empty() {
+        md.push_str("\n| name | value | bound at |\n|---|--:|---|\n");
+        for b in &claim.bindings {
+            md.push_str(&format!(
+                "| `{}` | {} | line {} |\n",
+                b.name,
+                b.value.display(),
+                line_of(text, b.bound_at.start as usize)
+            ));
+        }
+    }
+    Some((claim.range, md))
+}
+
 // ----- scaffolds -----
 
 /// A file to create (never one that exists).

@@ -116,12 +116,25 @@ impl Snapshot {
             .iter()
             .map(|(path, text)| {
                 let report = mantile_spec::check_spec(text);
+                let expected = report
+                    .tests
+                    .iter()
+                    .map(|t| {
+                        let metrics = t
+                            .expected
+                            .iter()
+                            .map(|m| (m.name.clone(), m.display.clone()))
+                            .collect();
+                        (t.id.clone(), metrics)
+                    })
+                    .collect();
                 let tests = report.tests.into_iter().map(|t| (t.id, t.title)).collect();
                 (
                     path.clone(),
                     mantile_gap::Suite {
                         path: path.clone(),
                         tests,
+                        expected,
                     },
                 )
             })

@@ -46,7 +46,10 @@ pub struct GapRef {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Suite {
     pub path: String,
+    /// Each test's id and title.
     pub tests: Vec<(String, String)>,
+    /// Each test's Expected results, `(metric, value as written)`, by test id.
+    pub expected: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl Suite {

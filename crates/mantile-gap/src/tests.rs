@@ -79,6 +79,7 @@ fn workspace(tests: &[&str]) -> GapWorkspace {
                     .enumerate()
                     .map(|(i, t)| (format!("RG-{}", i + 1), t.to_string()))
                     .collect(),
+                ..Suite::default()
             },
         )]
         .into_iter()
@@ -403,6 +404,7 @@ fn scaffolded_report_and_suite_pass_our_own_checks() {
                         .iter()
                         .map(|t| (t.id.clone(), t.title.clone()))
                         .collect(),
+                    ..Suite::default()
                 },
             )]
             .into_iter()

@@ -280,3 +280,44 @@ fn scaffold_actions_for_an_unknown_class_mark_it_and_create_files() {
         .is_empty()
     );
 }
+
+#[test]
+fn hover_on_a_claim_shows_its_value_and_bindings() {
+    let spec = "# Test AB-1 — x, single chip\n\n### Test case parameters\n\n* batch_size `B` = **2**\n* seq_len `S` = **128**\n\nDerived:\n\n* `M = B*S = 256`\n\n* FLOPs = `2 * M * 4 = 2,048`\n";
+    let at = spec.find("2 * M").unwrap() + 4;
+    let (range, md) = markdown_hover(FileKind::TestSpec, spec, at, None).unwrap();
+    assert_eq!(&spec[range.as_range()], "FLOPs = `2 * M * 4 = 2,048");
+    assert_eq!(
+        md,
+        "**= 2,048** (agrees)\n\nDefines `FLOPs`.\n\n| name | value | bound at |\n|---|--:|---|\n| `M` | 256 | line 10 |\n"
+    );
+}
+
+#[test]
+fn hover_on_a_test_id_shows_its_expected_results_from_the_workspace() {
+    let suite = "# Test AB-1 — x, single chip\n\n### Expected results\n\n**Per-chip metrics**\n* flops_per_chip: **1,024**\n";
+    let snap = Snapshot::new(None, Vec::<String>::new())
+        .with_texts(&[], &[("tests/ab_tests.md".to_string(), suite.to_string())]);
+    let report = "| Gap | Tests |\n|---|---|\n| ab | AB-1 |\n";
+    let (range, md) = markdown_hover(
+        FileKind::GapReport,
+        report,
+        report.find("AB-1").unwrap() + 2,
+        Some(&snap),
+    )
+    .unwrap();
+    assert_eq!(&report[range.as_range()], "AB-1");
+    assert_eq!(
+        md,
+        "**Test AB-1** — x, single chip (`tests/ab_tests.md`)\n\n| Expected | value |\n|---|--:|\n| flops_per_chip | 1,024 |\n"
+    );
+    assert!(
+        markdown_hover(
+            FileKind::GapReport,
+            report,
+            report.find("Gap").unwrap(),
+            Some(&snap)
+        )
+        .is_none()
+    );
+}
