@@ -17,7 +17,7 @@ export default tseslint.config(
   {
     files: ['scripts/**/*.mjs', 'e2e/**/*.js', 'eslint.config.mjs'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', setTimeout: 'readonly' },
+      globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', setTimeout: 'readonly', Buffer: 'readonly' },
     },
   },
   {

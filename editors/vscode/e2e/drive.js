@@ -3,7 +3,7 @@
 // MC060 quick-fix and saves. Screenshots and results.json go to OUT.
 // Then runs "Mantile: Check Workspace" from the command palette, and points mantile.server.path
 // at a missing file to see the error.
-// Usage: node drive.js URL WORKSPACE_DIR OUT_DIR MACHINE_SETTINGS_JSON   (run by e2e/run.sh)
+// Usage: node drive.js URL WORKSPACE_DIR OUT_DIR MACHINE_SETTINGS_JSON MOCK_HUB_URL   (run by e2e/run.sh)
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const os = require('os');
@@ -13,12 +13,12 @@ const CONFIG = 'acme_Wide-MoE-2B.json';
 const FIX = 'Set parameter_count to 7,864,320';
 
 (async () => {
-  const [url, workspace, out, machineSettings] = process.argv.slice(2);
+  const [url, workspace, out, machineSettings, hubEndpoint] = process.argv.slice(2);
   const configPath = path.join(workspace, 'backend', 'data', 'model_configs', CONFIG);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const t0 = Date.now();
   const log = (m) => console.log(`[drive ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '', checkWorkspace: '', newConfig: '', missingServer: '' };
+  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '', checkWorkspace: '', newConfig: '', newConfigWritten: false, newConfigOpened: false, missingServer: '' };
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -149,6 +149,34 @@ const FIX = 'Set parameter_count to 7,864,320';
     results.newConfig = (await newErr.innerText().catch(() => '')).trim();
     log('new config: ' + results.newConfig);
 
+    // Then with the Hub live (the mock Hub of e2e/mock-hub.js): the config is written and opened.
+    if (machineSettings && hubEndpoint) {
+      const settings = JSON.parse(fs.readFileSync(machineSettings, 'utf8'));
+      Object.assign(settings, { 'mantile.hub.offline': false, 'mantile.hub.endpoint': hubEndpoint });
+      fs.writeFileSync(machineSettings, JSON.stringify(settings, null, 2) + '\n');
+      await status.filter({ hasText: 'Hub live' }).locator('.codicon-check').waitFor({ timeout: 30000 })
+        .catch(() => log('status bar never showed ready with Hub live'));
+      results.statusLive = (await status.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+      const id = 'TinyLlama/TinyLlama-1.1B-Chat-v1.0';
+      const file = 'TinyLlama_TinyLlama-1.1B-Chat-v1.0.json';
+      await page.keyboard.press('Control+Shift+P');
+      await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
+      await page.keyboard.type('Mantile: New Config from Hugging Face', { delay: 20 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'New Config from Hugging Face' }).first().waitFor({ timeout: 10000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'Hugging Face model id' }).first().waitFor({ timeout: 10000 });
+      await page.keyboard.type(id, { delay: 20 });
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab', { hasText: file }).first().waitFor({ timeout: 30000 })
+        .catch(() => log('the generated config was not opened'));
+      const written = path.join(workspace, 'backend', 'data', 'model_configs', file);
+      results.newConfigWritten = fs.existsSync(written) && JSON.parse(fs.readFileSync(written, 'utf8')).hf_model_id === id;
+      results.newConfigOpened = (await page.locator('.tabs-container .tab.active', { hasText: file }).count()) > 0;
+      log(`new config (Hub live: ${results.statusLive}): written ${results.newConfigWritten}, opened ${results.newConfigOpened}`);
+      await page.waitForTimeout(1500);
+      await shot('new-config.png');
+    }
+
     // A mantile.server.path that names no file: an error that says how to fix it.
     if (machineSettings) {
       // mantile.server.path is machine-scoped: in code-server it is read from the remote
@@ -175,7 +203,8 @@ const FIX = 'Set parameter_count to 7,864,320';
   }
   const ok = results.problems.some((p) => p.includes('MC060')) && results.hover.length > 0 &&
     results.quickFixes.some((q) => q.includes(FIX)) && results.fixedOnDisk && results.mc060Cleared && !results.error &&
-    /files? checked/.test(results.checkWorkspace) && /acme\/Not-Cached-1B/.test(results.newConfig) && (!machineSettings || (results.missingServer !== '' && results.statusErrorIcon));
+    /files? checked/.test(results.checkWorkspace) && /acme\/Not-Cached-1B/.test(results.newConfig) &&
+    (!hubEndpoint || (results.newConfigWritten && results.newConfigOpened)) && (!machineSettings || (results.missingServer !== '' && results.statusErrorIcon));
   console.log(ok ? 'e2e: 1 passed, 0 failed' : 'e2e: 0 passed, 1 failed');
   process.exitCode = ok ? 0 : 1;
 })().catch((e) => {

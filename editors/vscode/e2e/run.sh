@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the .vsix in a real VS Code: code-server + headless Debian Chromium.
 # Opens the example workspace's defective config, reads the Problems panel, hovers a spec,
-# applies the MC060 quick-fix, saves, runs Check Workspace, breaks mantile.server.path, and saves screenshots (e2e/out/, and screenshots/ with
+# applies the MC060 quick-fix, saves, runs Check Workspace and New Config from Hugging Face… (against
+# a mock Hub on loopback), breaks mantile.server.path, and saves screenshots (e2e/out/, and screenshots/ with
 # E2E_UPDATE_SCREENSHOTS=1).
 #
 # Heavy (code-server is ~600 MB), so .ci/run only runs it with E2E_VSCODE=1. The tools are
@@ -99,6 +100,11 @@ trap cleanup EXIT
 
 export HOME="$RUN/home" XDG_CONFIG_HOME="$RUN/home/.config" XDG_DATA_HOME="$RUN/home/.local/share" \
   XDG_CACHE_HOME="$RUN/home/.cache" TMPDIR="$RUN/tmp" HF_HOME="$RUN/home/hf"
+# A stand-in Hugging Face Hub on loopback, serving crates/mantile-hub-mock's fixtures.
+node "$HERE/mock-hub.js" "$REPO/crates/mantile-hub-mock/fixtures" "$RUN/mock.port" > "$RUN/mock.log" 2>&1 &
+for _ in $(seq 1 50); do [ -s "$RUN/mock.port" ] && break; sleep 0.1; done
+HUB="http://127.0.0.1:$(cat "$RUN/mock.port")"
+say "mock Hub on $HUB"
 say "installing $(basename "$VSIX") into code-server (offline)"
 PATH="$NODE24_BIN:$PATH" "$CODE_SERVER" --user-data-dir "$RUN/ud" --extensions-dir "$RUN/ext" \
   --install-extension "$VSIX" > "$RUN/install.log" 2>&1 || { cat "$RUN/install.log"; exit 1; }
@@ -119,7 +125,7 @@ say "code-server up on $PORT"
 
 set +e
 NODE_PATH="$E2E_DIR/pw/node_modules" node "$HERE/drive.js" "http://127.0.0.1:$PORT/?folder=$RUN/workspace" \
-  "$RUN/workspace" "$OUT" "$RUN/ud/Machine/settings.json"
+  "$RUN/workspace" "$OUT" "$RUN/ud/Machine/settings.json" "$HUB"
 status=$?
 set -e
 if [ $status -ne 0 ]; then
