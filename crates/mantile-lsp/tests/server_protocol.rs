@@ -92,9 +92,13 @@ async fn initialize_picks_utf8_when_offered() {
     assert_eq!(server["definitionProvider"], true);
     assert_eq!(
         server["codeActionProvider"]["codeActionKinds"],
-        json!(["quickfix"])
+        json!(["quickfix", "refactor.rewrite"])
     );
     assert_eq!(server["diagnosticProvider"]["identifier"], "mantile");
+    assert_eq!(server["completionProvider"]["triggerCharacters"], json!(["\""]));
+    assert_eq!(server["documentSymbolProvider"], true);
+    assert_eq!(server["inlayHintProvider"], true);
+    assert!(server["documentLinkProvider"].is_object());
     c.finish().await;
 }
 

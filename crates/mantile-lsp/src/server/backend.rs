@@ -2,6 +2,7 @@
 
 use super::diagnostics::fix_data;
 use super::encoding::{self, Text};
+use super::features;
 use super::lsp;
 use super::session::{Config, Session};
 use super::settings;
@@ -163,9 +164,19 @@ impl LanguageServer for Backend {
             )),
             hover_provider: Some(lsp::HoverProvider::Bool(true)),
             definition_provider: Some(lsp::DefinitionProvider::Bool(true)),
+            completion_provider: Some(lsp::CompletionOptions {
+                trigger_characters: Some(vec!["\"".to_string()]),
+                ..Default::default()
+            }),
+            document_symbol_provider: Some(lsp::DocumentSymbolProvider::Bool(true)),
+            document_link_provider: Some(lsp::DocumentLinkOptions::default()),
+            inlay_hint_provider: Some(lsp::InlayHintProvider::Bool(true)),
             code_action_provider: Some(lsp::CodeActionProvider::CodeActionOptions(
                 lsp::CodeActionOptions {
-                    code_action_kinds: Some(vec![lsp::CodeActionKind::QuickFix]),
+                    code_action_kinds: Some(vec![
+                        lsp::CodeActionKind::QuickFix,
+                        lsp::CodeActionKind::RefactorRewrite,
+                    ]),
                     documentation: None,
                     resolve_provider: None,
                     work_done_progress_options: Default::default(),
@@ -299,14 +310,29 @@ impl LanguageServer for Backend {
     async fn hover(&self, p: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
         let pos = p.text_document_position_params;
         let uri = uri::normalize(&pos.text_document.uri);
-        if !matches!(self.session.target(&uri), Some((FileKind::Config, _))) {
+        let Some((kind, _)) = self.session.target(&uri) else {
             return Ok(None);
-        }
+        };
         let Some((text, _)) = self.text_of(&uri) else {
             return Ok(None);
         };
         let encoding = self.session.encoding();
         let snapshot = self.session.snapshot();
+        if kind != FileKind::Config {
+            return Ok(self
+                .session
+                .run_blocking("computing a hover card", move || {
+                    features::markdown_hover(
+                        kind,
+                        &text,
+                        pos.position,
+                        encoding,
+                        snapshot.as_deref(),
+                    )
+                })
+                .await
+                .flatten());
+        }
         let card = self
             .session
             .run_blocking("computing a hover card", move || {
@@ -386,14 +412,21 @@ impl LanguageServer for Backend {
         &self,
         p: lsp::CodeActionParams,
     ) -> Result<Option<Vec<lsp::CodeActionResponse>>> {
-        if let Some(only) = &p.context.only
-            && !only.iter().any(|k| {
-                matches!(
-                    k,
-                    lsp::CodeActionKind::QuickFix | lsp::CodeActionKind::Empty
-                )
+        let wants = |kind: &lsp::CodeActionKind| {
+            p.context.only.as_ref().is_none_or(|only| {
+                only.iter().any(|k| {
+                    k == kind
+                        || *k == lsp::CodeActionKind::Empty
+                        || (*k == lsp::CodeActionKind::Refactor
+                            && *kind == lsp::CodeActionKind::RefactorRewrite)
+                })
             })
-        {
+        };
+        let (want_fixes, want_scaffolds) = (
+            wants(&lsp::CodeActionKind::QuickFix),
+            wants(&lsp::CodeActionKind::RefactorRewrite),
+        );
+        if !want_fixes && !want_scaffolds {
             return Ok(None);
         }
         let uri = uri::normalize(&p.text_document.uri);
@@ -449,6 +482,117 @@ impl LanguageServer for Backend {
                 }));
             }
         }
+        if !want_fixes {
+            actions.clear();
+        }
+        if want_scaffolds
+            && matches!(self.session.target(&uri), Some((FileKind::Config, _)))
+            && let (Some(snapshot), Some(root)) = (self.session.snapshot(), self.session.root())
+        {
+            let (doc, range, encoding) = (uri.clone(), p.range, self.session.encoding());
+            let scaffolds = self
+                .session
+                .run_blocking("preparing scaffolds", move || {
+                    features::scaffold_actions(
+                        &doc, version, &text, range, encoding, &snapshot, &root,
+                    )
+                })
+                .await
+                .unwrap_or_default();
+            actions.extend(
+                scaffolds
+                    .into_iter()
+                    .map(lsp::CodeActionResponse::CodeAction),
+            );
+        }
         Ok(Some(actions))
+    }
+
+    async fn completion(
+        &self,
+        p: lsp::CompletionParams,
+    ) -> Result<Option<lsp::CompletionResponse>> {
+        let pos = p.text_document_position_params;
+        let uri = uri::normalize(&pos.text_document.uri);
+        if !matches!(self.session.target(&uri), Some((FileKind::Config, _))) {
+            return Ok(None);
+        }
+        let Some((text, _)) = self.text_of(&uri) else {
+            return Ok(None);
+        };
+        let (encoding, snapshot) = (self.session.encoding(), self.session.snapshot());
+        let items = self
+            .session
+            .run_blocking("completing", move || {
+                features::completions(&text, pos.position, encoding, snapshot.as_deref())
+            })
+            .await
+            .unwrap_or_default();
+        Ok(Some(lsp::CompletionResponse::CompletionItemList(items)))
+    }
+
+    async fn document_symbol(
+        &self,
+        p: lsp::DocumentSymbolParams,
+    ) -> Result<Option<lsp::DocumentSymbolResponse>> {
+        let uri = uri::normalize(&p.text_document.uri);
+        let Some((kind, _)) = self.session.target(&uri) else {
+            return Ok(None);
+        };
+        let Some((text, _)) = self.text_of(&uri) else {
+            return Ok(None);
+        };
+        let encoding = self.session.encoding();
+        let symbols = self
+            .session
+            .run_blocking("listing symbols", move || {
+                features::symbols(kind, &text, encoding)
+            })
+            .await
+            .unwrap_or_default();
+        Ok(Some(lsp::DocumentSymbolResponse::DocumentSymbolList(
+            symbols,
+        )))
+    }
+
+    async fn document_link(
+        &self,
+        p: lsp::DocumentLinkParams,
+    ) -> Result<Option<Vec<lsp::DocumentLink>>> {
+        let uri = uri::normalize(&p.text_document.uri);
+        let Some((kind, _)) = self.session.target(&uri) else {
+            return Ok(None);
+        };
+        let (Some((text, _)), Some(snapshot), Some(root)) = (
+            self.text_of(&uri),
+            self.session.snapshot(),
+            self.session.root(),
+        ) else {
+            return Ok(None);
+        };
+        let encoding = self.session.encoding();
+        Ok(self
+            .session
+            .run_blocking("finding links", move || {
+                features::links(kind, &text, encoding, &snapshot, &root)
+            })
+            .await)
+    }
+
+    async fn inlay_hint(&self, p: lsp::InlayHintParams) -> Result<Option<Vec<lsp::InlayHint>>> {
+        let uri = uri::normalize(&p.text_document.uri);
+        let Some((kind, _)) = self.session.target(&uri) else {
+            return Ok(None);
+        };
+        let Some((text, _)) = self.text_of(&uri) else {
+            return Ok(None);
+        };
+        let (encoding, range) = (self.session.encoding(), p.range);
+        Ok(self
+            .session
+            .run_blocking("computing inlay hints", move || {
+                features::inlay_hints(kind, &text, encoding, range)
+            })
+            .await)
     }
 }

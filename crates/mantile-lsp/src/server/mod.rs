@@ -15,6 +15,7 @@
 pub mod backend;
 pub mod diagnostics;
 pub mod encoding;
+pub mod features;
 pub mod sequencer;
 pub mod session;
 pub mod settings;

@@ -1,0 +1,218 @@
+//! Completion, document symbols, links, inlay hints, Markdown hover and the
+//! scaffold actions: `mantile_engine::ide` results mapped to protocol types.
+
+use super::encoding::Text;
+use super::lsp;
+use super::uri;
+use mantile_diag::PositionEncoding;
+use mantile_engine::ide::{self, CompletionKind, SymbolKind, WorkspaceAction};
+use mantile_engine::{FileKind, Snapshot};
+use std::path::Path;
+
+pub fn completions(
+    text: &str,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+    snapshot: Option<&Snapshot>,
+) -> Vec<lsp::CompletionItem> {
+    let t = Text::new(text, encoding);
+    let builtin;
+    let catalog = match snapshot {
+        Some(s) => &s.catalog,
+        None => {
+            builtin = mantile_config::Catalog::builtin();
+            &builtin
+        }
+    };
+    ide::completions(text, t.offset(pos), catalog)
+        .into_iter()
+        .map(|c| lsp::CompletionItem {
+            label: c.label,
+            kind: Some(match c.kind {
+                CompletionKind::Class => lsp::CompletionItemKind::Class,
+                CompletionKind::Field => lsp::CompletionItemKind::Field,
+                CompletionKind::Value => lsp::CompletionItemKind::Value,
+            }),
+            detail: c.detail,
+            documentation: c.documentation.map(|d| {
+                lsp::Documentation::MarkupContent(lsp::MarkupContent {
+                    kind: lsp::MarkupKind::Markdown,
+                    value: d,
+                })
+            }),
+            sort_text: Some(c.sort),
+            text_edit: Some(lsp::CompletionItemTextEdit::TextEdit(lsp::TextEdit {
+                range: t.range(c.range),
+                new_text: c.new_text,
+            })),
+            ..Default::default()
+        })
+        .collect()
+}
+
+#[allow(deprecated)]
+pub fn symbols(kind: FileKind, text: &str, encoding: PositionEncoding) -> Vec<lsp::DocumentSymbol> {
+    let t = Text::new(text, encoding);
+    ide::symbols(kind, text)
+        .into_iter()
+        .map(|s| lsp::DocumentSymbol {
+            name: s.name,
+            detail: s.detail,
+            kind: match s.kind {
+                SymbolKind::Layer => lsp::SymbolKind::Class,
+                SymbolKind::Test => lsp::SymbolKind::Function,
+                SymbolKind::Section => lsp::SymbolKind::Namespace,
+            },
+            tags: None,
+            deprecated: None,
+            range: t.range(s.range),
+            selection_range: t.range(s.selection),
+            children: None,
+        })
+        .collect()
+}
+
+pub fn links(
+    kind: FileKind,
+    text: &str,
+    encoding: PositionEncoding,
+    snapshot: &Snapshot,
+    root: &Path,
+) -> Vec<lsp::DocumentLink> {
+    let t = Text::new(text, encoding);
+    ide::links(kind, text, snapshot)
+        .into_iter()
+        .map(|l| lsp::DocumentLink {
+            range: t.range(l.range),
+            target: Some(uri::from_path(&root.join(&l.target))),
+            tooltip: Some(l.target),
+            data: None,
+        })
+        .collect()
+}
+
+pub fn inlay_hints(
+    kind: FileKind,
+    text: &str,
+    encoding: PositionEncoding,
+    range: lsp::Range,
+) -> Vec<lsp::InlayHint> {
+    let t = Text::new(text, encoding);
+    let wanted = t.text_range(range);
+    ide::inlay_hints(kind, text)
+        .into_iter()
+        .filter(|h| (wanted.start as usize) <= h.offset && h.offset <= wanted.end as usize)
+        .map(|h| lsp::InlayHint {
+            position: t.position(h.offset),
+            label: lsp::Label::String(h.label),
+            kind: None,
+            text_edits: None,
+            tooltip: h.tooltip.map(lsp::Tooltip::String),
+            padding_left: None,
+            padding_right: None,
+            data: None,
+        })
+        .collect()
+}
+
+pub fn markdown_hover(
+    kind: FileKind,
+    text: &str,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+    snapshot: Option<&Snapshot>,
+) -> Option<lsp::Hover> {
+    let t = Text::new(text, encoding);
+    let (range, md) = ide::markdown_hover(kind, text, t.offset(pos), snapshot)?;
+    Some(lsp::Hover {
+        contents: lsp::Contents::MarkupContent(lsp::MarkupContent {
+            kind: lsp::MarkupKind::Markdown,
+            value: md,
+        }),
+        range: Some(t.range(range)),
+    })
+}
+
+/// The scaffold actions, as workspace edits that create the files (never
+/// overwriting: `ignoreIfExists`) and edit the config.
+pub fn scaffold_actions(
+    doc_uri: &lsp::Uri,
+    version: i32,
+    text: &str,
+    range: lsp::Range,
+    encoding: PositionEncoding,
+    snapshot: &Snapshot,
+    root: &Path,
+) -> Vec<lsp::CodeAction> {
+    let t = Text::new(text, encoding);
+    let offset = t.text_range(range).start as usize;
+    ide::scaffold_actions(text, offset, snapshot)
+        .into_iter()
+        .map(|a| to_action(a, doc_uri, version, &t, root))
+        .collect()
+}
+
+fn to_action(
+    a: WorkspaceAction,
+    doc_uri: &lsp::Uri,
+    version: i32,
+    t: &Text,
+    root: &Path,
+) -> lsp::CodeAction {
+    let mut changes = Vec::new();
+    for f in &a.create {
+        let file_uri = uri::from_path(&root.join(&f.path));
+        changes.push(lsp::DocumentChange::CreateFile(lsp::CreateFile {
+            uri: file_uri.clone(),
+            options: Some(lsp::CreateFileOptions {
+                overwrite: Some(false),
+                ignore_if_exists: Some(true),
+            }),
+            annotation_id: None,
+        }));
+        changes.push(lsp::DocumentChange::TextDocumentEdit(
+            lsp::TextDocumentEdit {
+                text_document: lsp::OptionalVersionedTextDocumentIdentifier {
+                    version: None,
+                    text_document_identifier: lsp::TextDocumentIdentifier { uri: file_uri },
+                },
+                edits: vec![lsp::Edit::TextEdit(lsp::TextEdit {
+                    range: lsp::Range::default(),
+                    new_text: f.content.clone(),
+                })],
+            },
+        ));
+    }
+    if !a.edits.is_empty() {
+        changes.push(lsp::DocumentChange::TextDocumentEdit(
+            lsp::TextDocumentEdit {
+                text_document: lsp::OptionalVersionedTextDocumentIdentifier {
+                    version: Some(version),
+                    text_document_identifier: lsp::TextDocumentIdentifier {
+                        uri: doc_uri.clone(),
+                    },
+                },
+                edits: a
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        lsp::Edit::TextEdit(lsp::TextEdit {
+                            range: t.range(e.range),
+                            new_text: e.new_text.clone(),
+                        })
+                    })
+                    .collect(),
+            },
+        ));
+    }
+    lsp::CodeAction {
+        title: a.title,
+        kind: Some(lsp::CodeActionKind::RefactorRewrite),
+        edit: Some(lsp::WorkspaceEdit {
+            changes: None,
+            document_changes: Some(changes),
+            change_annotations: None,
+        }),
+        ..Default::default()
+    }
+}
