@@ -95,7 +95,10 @@ async fn initialize_picks_utf8_when_offered() {
         json!(["quickfix", "refactor.rewrite"])
     );
     assert_eq!(server["diagnosticProvider"]["identifier"], "mantile");
-    assert_eq!(server["completionProvider"]["triggerCharacters"], json!(["\""]));
+    assert_eq!(
+        server["completionProvider"]["triggerCharacters"],
+        json!(["\""])
+    );
     assert_eq!(server["documentSymbolProvider"], true);
     assert_eq!(server["inlayHintProvider"], true);
     assert!(server["documentLinkProvider"].is_object());
@@ -288,7 +291,8 @@ async fn workspace_configs_get_diagnostics_without_being_opened() {
     c.request(
         "initialize",
         json!({"processId": null, "rootUri": null, "capabilities": {},
-               "workspaceFolders": [{"uri": folder, "name": "data"}]}),
+               "workspaceFolders": [{"uri": folder, "name": "data"}],
+               "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
     )
     .await;
     c.notify("initialized", json!({})).await;
@@ -542,7 +546,8 @@ async fn file_watchers_are_registered_when_the_client_can() {
     });
     c.request(
         "initialize",
-        json!({"processId": null, "rootUri": server_support::file_uri(&root), "capabilities": capabilities}),
+        json!({"processId": null, "rootUri": server_support::file_uri(&root), "capabilities": capabilities,
+               "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
     )
     .await;
     c.notify("initialized", json!({})).await;
@@ -633,7 +638,7 @@ async fn rule_severities_come_from_settings() {
     c.request(
         "initialize",
         json!({"processId": null, "rootUri": server_support::file_uri(&root), "capabilities": {},
-               "initializationOptions": {"mantile": {"rules": {"total-params": "off", "MC404": "error"}}}}),
+               "initializationOptions": {"mantile": {"rules": {"total-params": "off", "MC404": "error"}, "hub": {"enabled": false}}}}),
     )
     .await;
     c.log("unknown rule `MC404`").await;

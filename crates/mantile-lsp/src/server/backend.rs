@@ -100,6 +100,7 @@ impl Backend {
     /// Applies `{"rules": {...}}` (at the top or under `mantile`); returns
     /// whether anything changed. Problems are logged, valid entries kept.
     async fn apply_settings(&self, value: &serde_json::Value) -> bool {
+        let hub_changed = self.session.hub.configure(value);
         let (overrides, problems) = settings::overrides(value);
         for p in problems {
             self.session
@@ -115,7 +116,7 @@ impl Backend {
                 self.session.set_overrides(o);
                 true
             }
-            None => false,
+            None => hub_changed,
         }
     }
 }
@@ -226,6 +227,7 @@ impl LanguageServer for Backend {
         if cfg.watch_dynamic {
             self.register_watchers().await;
         }
+        self.session.start_hub();
         let s = self.session.clone();
         tokio::spawn(async move { s.publish_closed().await });
     }
@@ -333,9 +335,15 @@ impl LanguageServer for Backend {
                 .await
                 .flatten());
         }
+        let hub = self.session.hub.enabled().then(|| self.session.hub.view());
         let card = self
             .session
             .run_blocking("computing a hover card", move || {
+                if let Some(hub) = &hub
+                    && let Some(h) = features::hub_hover(&text, pos.position, encoding, hub)
+                {
+                    return Some(h);
+                }
                 let t = Text::new(&text, encoding);
                 let offset = t.offset(pos.position);
                 let builtin;
@@ -346,18 +354,17 @@ impl LanguageServer for Backend {
                         &builtin
                     }
                 };
-                mantile_config::hover::hover(&text, offset, catalog)
-                    .map(|c| (t.range(c.range), c.markdown))
+                mantile_config::hover::hover(&text, offset, catalog).map(|c| lsp::Hover {
+                    contents: lsp::Contents::MarkupContent(lsp::MarkupContent {
+                        kind: lsp::MarkupKind::Markdown,
+                        value: c.markdown,
+                    }),
+                    range: Some(t.range(c.range)),
+                })
             })
             .await
             .flatten();
-        Ok(card.map(|(range, markdown)| lsp::Hover {
-            contents: lsp::Contents::MarkupContent(lsp::MarkupContent {
-                kind: lsp::MarkupKind::Markdown,
-                value: markdown,
-            }),
-            range: Some(range),
-        }))
+        Ok(card)
     }
 
     async fn goto_definition(
@@ -504,6 +511,28 @@ impl LanguageServer for Backend {
                     .into_iter()
                     .map(lsp::CodeActionResponse::CodeAction),
             );
+        }
+        if want_scaffolds
+            && matches!(self.session.target(&uri), Some((FileKind::Config, _)))
+            && self.session.hub.enabled()
+            && let Some((text, _)) = self.text_of(&uri)
+        {
+            let (hub, snapshot, encoding, doc) = (
+                self.session.hub.view(),
+                self.session.snapshot(),
+                self.session.encoding(),
+                uri.clone(),
+            );
+            if let Some(a) = self
+                .session
+                .run_blocking("generating a config", move || {
+                    features::generate_action(&doc, &text, encoding, &hub, snapshot.as_deref())
+                })
+                .await
+                .flatten()
+            {
+                actions.push(lsp::CodeActionResponse::CodeAction(a));
+            }
         }
         Ok(Some(actions))
     }

@@ -140,6 +140,8 @@ pub struct CheckInput<'a> {
     pub rel_path: &'a str,
     pub snapshot: Option<&'a Snapshot>,
     pub overrides: &'a mantile_diag::SeverityOverrides,
+    /// Hugging Face outcomes (configs only; `None`: no Hub checks).
+    pub hub: Option<&'a super::hub::HubView>,
 }
 
 /// Runs the engine on a file's `bytes` and converts the findings against
@@ -160,8 +162,26 @@ pub fn check(
         input.snapshot,
         input.overrides,
     );
-    report
-        .diagnostics
+    let mut diagnostics = report.diagnostics;
+    if input.kind == FileKind::Config
+        && let Some(hub) = input.hub
+        && let Ok(src) = std::str::from_utf8(bytes)
+        && let Some(repo) = mantile_engine::hf_model_id(src)
+        && let Some(outcome) = hub.outcome(&repo)
+        && !outcome
+            .as_ref()
+            .as_ref()
+            .err()
+            .is_some_and(super::hub::is_global)
+    {
+        diagnostics.extend(mantile_engine::hub_diagnostics(
+            src,
+            &outcome,
+            input.overrides,
+        ));
+        mantile_diag::sort_diagnostics(&mut diagnostics);
+    }
+    diagnostics
         .iter()
         .map(|d| to_lsp(d, text, origin))
         .collect()

@@ -216,3 +216,92 @@ fn to_action(
         ..Default::default()
     }
 }
+
+/// Hover on `hf_model_id`: the Hub's facts beside the config's values (or
+/// why there are none yet).
+pub fn hub_hover(
+    text: &str,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+    hub: &super::hub::HubView,
+) -> Option<lsp::Hover> {
+    let t = Text::new(text, encoding);
+    let offset = t.offset(pos);
+    let root = mantile_json::parse(text).root?;
+    let node = root.get("hf_model_id")?;
+    if !node.range.contains_inclusive(offset) {
+        return None;
+    }
+    let repo = mantile_engine::hf_model_id(text)?;
+    let md = match hub.outcome(&repo).as_deref() {
+        Some(Ok(facts)) => mantile_config::hub::hover_card(&root, facts),
+        Some(Err(p)) => p.message(&repo),
+        None => format!("Fetching the Hugging Face metadata of `{repo}`…"),
+    };
+    Some(lsp::Hover {
+        contents: lsp::Contents::MarkupContent(lsp::MarkupContent {
+            kind: lsp::MarkupKind::Markdown,
+            value: md,
+        }),
+        range: Some(t.range(node.range)),
+    })
+}
+
+/// For a config that names its model but lists no layers yet: replace it
+/// with the config generated from the Hub's metadata (`mantile-lsp new`).
+pub fn generate_action(
+    doc_uri: &lsp::Uri,
+    text: &str,
+    encoding: PositionEncoding,
+    hub: &super::hub::HubView,
+    snapshot: Option<&Snapshot>,
+) -> Option<lsp::CodeAction> {
+    let root = mantile_json::parse(text).root;
+    let partial = match &root {
+        Some(r) => r.get("layer_types").is_none_or(|l| l.elements().is_empty()),
+        None => true,
+    };
+    if !partial {
+        return None;
+    }
+    let repo = mantile_engine::hf_model_id(text).or_else(|| {
+        // A half-typed document: read the id textually.
+        let at = text.find("\"hf_model_id\"")?;
+        let rest = text[at + 13..]
+            .trim_start()
+            .strip_prefix(':')?
+            .trim_start()
+            .strip_prefix('"')?;
+        let id = &rest[..rest.find('"')?];
+        id.contains('/').then(|| id.to_string())
+    })?;
+    let outcome = hub.outcome(&repo)?;
+    let facts = outcome.as_ref().as_ref().ok()?;
+    let builtin;
+    let catalog = match snapshot {
+        Some(s) => &s.catalog,
+        None => {
+            builtin = mantile_config::Catalog::builtin();
+            &builtin
+        }
+    };
+    let generated = mantile_config::hub::generate(facts, catalog).ok()?;
+    let t = Text::new(text, encoding);
+    let whole = t.range(mantile_diag::TextRange::new(0, text.len()));
+    Some(lsp::CodeAction {
+        title: format!("Generate the config from Hugging Face metadata ({repo})"),
+        kind: Some(lsp::CodeActionKind::RefactorRewrite),
+        edit: Some(lsp::WorkspaceEdit {
+            changes: Some(std::collections::HashMap::from([(
+                doc_uri.clone(),
+                vec![lsp::TextEdit {
+                    range: whole,
+                    new_text: generated.text,
+                }],
+            )])),
+            document_changes: None,
+            change_annotations: None,
+        }),
+        ..Default::default()
+    })
+}

@@ -16,6 +16,7 @@ pub mod backend;
 pub mod diagnostics;
 pub mod encoding;
 pub mod features;
+pub mod hub;
 pub mod sequencer;
 pub mod session;
 pub mod settings;

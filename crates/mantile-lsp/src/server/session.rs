@@ -93,6 +93,8 @@ pub struct Session {
     /// Documents we pushed non-empty diagnostics for while they were closed
     /// (the workspace scan), to clear them when that no longer holds.
     pushed: DashMap<lsp::Uri, ()>,
+    /// Hugging Face metadata, fetched in the background.
+    pub hub: super::hub::Hub,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -122,6 +124,7 @@ impl Session {
             shut_down: AtomicBool::new(false),
             publish_lock: tokio::sync::Mutex::new(()),
             pushed: DashMap::new(),
+            hub: Default::default(),
         }
     }
 
@@ -382,6 +385,7 @@ impl Session {
         let cfg = self.config();
         let overrides = self.overrides();
         let uri = uri.clone();
+        let hub = self.hub.enabled().then(|| self.hub.view());
         self.run_blocking("checking a document", move || {
             let (text, raw) = match source {
                 Source::Open(rope) => (rope.to_string(), None),
@@ -394,6 +398,7 @@ impl Session {
                 rel_path: &rel,
                 snapshot: snapshot.as_deref(),
                 overrides: &overrides,
+                hub: hub.as_ref(),
             };
             let origin = Origin {
                 uri: &uri,
@@ -439,6 +444,38 @@ impl Session {
         self.client.publish_diagnostics(uri, diags, None).await;
     }
 
+    // ----- Hugging Face -----
+
+    /// Starts the task that fetches the Hub metadata checks ask for; each
+    /// answer rechecks the documents.
+    pub fn start_hub(self: &Arc<Self>) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        self.hub.set_request(tx);
+        let s = self.clone();
+        tokio::spawn(async move {
+            while let Some(repo) = rx.recv().await {
+                let Some(client) = s.hub.client() else {
+                    continue;
+                };
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let outcome = client.facts(&repo).await;
+                    // A problem of the whole Hub changes no diagnostic: it is logged once.
+                    let changes = !outcome.as_ref().err().is_some_and(super::hub::is_global);
+                    let note = s.hub.finish(repo, outcome);
+                    if let Some(note) = note {
+                        s.client.log_message(lsp::MessageType::Warning, note).await;
+                    }
+                    if changes && s.is_live() {
+                        // Checks computed without this answer are stale now.
+                        s.invalidate();
+                        s.recheck_all().await;
+                    }
+                });
+            }
+        });
+    }
+
     // ----- the workspace -----
 
     /// Reads the workspace's snapshot (layer catalog, file list) from disk.
@@ -468,6 +505,11 @@ impl Session {
     /// New rule severities: every result computed before is stale.
     pub fn set_overrides(&self, overrides: SeverityOverrides) {
         *self.overrides.write().unwrap_or_else(|e| e.into_inner()) = overrides;
+        self.invalidate();
+    }
+
+    /// Makes every result computed so far stale (a new generation).
+    pub fn invalidate(&self) {
         let mut s = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
         s.0 += 1;
     }

@@ -161,12 +161,29 @@ impl Client {
     /// `initialize` with the given client capabilities and root, then
     /// `initialized`; consumes the startup log. Returns the server's
     /// capabilities.
+    /// Initializes with the Hugging Face checks off (tests never reach the
+    /// internet); see [`Client::initialize_with`] for other options.
     pub async fn initialize(&mut self, root: Option<&Path>, capabilities: Value) -> Value {
+        self.initialize_with(
+            root,
+            capabilities,
+            json!({"mantile": {"hub": {"enabled": false}}}),
+        )
+        .await
+    }
+
+    pub async fn initialize_with(
+        &mut self,
+        root: Option<&Path>,
+        capabilities: Value,
+        options: Value,
+    ) -> Value {
         let root_uri = root.map(file_uri);
         let result = self
             .request(
                 "initialize",
-                json!({"processId": null, "rootUri": root_uri, "capabilities": capabilities}),
+                json!({"processId": null, "rootUri": root_uri, "capabilities": capabilities,
+                       "initializationOptions": options}),
             )
             .await;
         self.notify("initialized", json!({})).await;

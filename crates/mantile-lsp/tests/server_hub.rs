@@ -1,0 +1,178 @@
+//! Hugging Face metadata in the server, against the mock Hub on 127.0.0.1:
+//! fetched in the background, merged into diagnostics when it arrives,
+//! shown on hover, and used to generate a config.
+
+mod server_support;
+
+use mantile_hub_mock::{Behaviour, MockHub, MockModel};
+use serde_json::{Value, json};
+use server_support::*;
+use std::time::Duration;
+
+const REPO: &str = "TinyLlama/TinyLlama-1.1B-Chat-v1.0";
+
+/// TinyLlama's dimensions, one norm per block and no lm_head: the layers sum
+/// to 1,034,465,280 while the model has 1,100,048,384 parameters.
+const TINY: &str = r#"{"model_id": "TinyLlama_TinyLlama-1.1B-Chat-v1.0", "hf_model_id": "TinyLlama/TinyLlama-1.1B-Chat-v1.0",
+ "name": "TinyLlama", "hidden_size": 2048, "num_layers": 22, "vocab_size": 32000, "total_params": 1034465280,
+ "layer_types": [
+  {"name": "attention", "class": "GroupedQueryAttentionLayer", "count": 22, "specs": {"hidden_size": 2048, "num_heads": 32, "num_kv_heads": 4, "head_dim": 64}},
+  {"name": "feedforward", "class": "GatedMLPLayer", "count": 22, "specs": {"hidden_size": 2048, "intermediate_size": 5632}},
+  {"name": "norm", "class": "NormLayer", "count": 22, "specs": {"hidden_size": 2048}},
+  {"name": "embedding", "class": "EmbeddingLayer", "count": 1, "specs": {"vocab_size": 32000, "hidden_size": 2048}}]}"#;
+
+fn codes(diags: &[Value]) -> Vec<&str> {
+    diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
+}
+
+async fn start(test: &str, hub: &MockHub, extra: Value) -> (Client, std::path::PathBuf) {
+    let root = workspace(test, &[]);
+    let mut settings = json!({"endpoint": hub.url, "home": root.join(".hf").to_string_lossy()});
+    if let (Some(s), Some(e)) = (settings.as_object_mut(), extra.as_object()) {
+        s.extend(e.clone());
+    }
+    let mut c = Client::start();
+    c.initialize_with(
+        Some(&root),
+        caps(&["utf-16"]),
+        json!({"mantile": {"hub": settings}}),
+    )
+    .await;
+    (c, root)
+}
+
+/// Reads publishes for `uri` v1 until one has `code` (the first check runs
+/// before the metadata arrives; the recheck after it has the Hub findings).
+async fn until(c: &mut Client, uri: &str, code: &str) -> Vec<Value> {
+    loop {
+        let d = c.publish(uri, Some(1)).await;
+        if codes(&d).contains(&code) {
+            return d;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_findings_arrive_in_the_background_and_hover_shows_the_facts() {
+    // The mock answers after 200 ms: the first check is published without waiting for it.
+    let hub = MockHub::start(vec![
+        MockModel::fixture("TinyLlama--TinyLlama-1.1B-Chat-v1.0")
+            .with(Behaviour::Stall(Duration::from_millis(200))),
+    ])
+    .await;
+    let (mut c, root) = start("hub_background", &hub, json!({})).await;
+    let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
+    c.open(&uri, 1, TINY).await;
+    let first = c.publish(&uri, Some(1)).await;
+    assert!(
+        !codes(&first).contains(&"MC072"),
+        "the first check does not wait for the Hub"
+    );
+    let diags = until(&mut c, &uri, "MC072").await;
+    let total = diags.iter().find(|d| d["code"] == "MC072").unwrap();
+    assert_eq!(total["severity"], 1);
+    assert!(
+        total["message"].as_str().unwrap().contains("the difference 65,583,104 is exactly an untied lm_head V×d = 32000×2048 = 65,536,000 + a final norm (2,048) + a second norm per block 22×2048 = 45,056"),
+        "{total}"
+    );
+    // Hover on hf_model_id: the Hub's facts beside the config's values.
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(0, 80)}),
+        )
+        .await;
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        md.starts_with(&format!("**{REPO}** on Hugging Face")),
+        "{md}"
+    );
+    assert!(
+        md.contains("| parameters | 1,100,048,384 | 1,034,465,280 ⚠ |"),
+        "{md}"
+    );
+    assert!(md.contains("| kv heads | 4 | 4 |"), "{md}");
+    // The token-free requests reached the mock once for this model.
+    assert_eq!(
+        hub.requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/api/models/"))
+            .count(),
+        1
+    );
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_config_can_be_generated_from_the_hub() {
+    // A 200 ms answer: the first check is published before the metadata arrives.
+    let hub = MockHub::start(vec![
+        MockModel::fixture("TinyLlama--TinyLlama-1.1B-Chat-v1.0")
+            .with(Behaviour::Stall(Duration::from_millis(200))),
+    ])
+    .await;
+    let (mut c, root) = start("hub_generate", &hub, json!({})).await;
+    let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
+    let partial = format!("{{\"hf_model_id\": \"{REPO}\"}}\n");
+    c.open(&uri, 1, &partial).await;
+    c.publish(&uri, Some(1)).await;
+    // Wait until the metadata is there (the recheck after it republishes v1).
+    c.publish(&uri, Some(1)).await;
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": pos(0, 0), "end": pos(0, 0)}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == format!("Generate the config from Hugging Face metadata ({REPO})"))
+        .unwrap_or_else(|| panic!("{actions}"));
+    let edit = &action["edit"]["changes"][&uri][0];
+    assert_eq!(edit["range"], json!({"start": pos(0, 0), "end": pos(1, 0)}));
+    let generated: Value = serde_json::from_str(edit["newText"].as_str().unwrap()).unwrap();
+    assert_eq!(generated["total_params"], 1_100_048_384u64);
+    assert_eq!(generated["layer_types"].as_array().unwrap().len(), 4);
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gated_model_is_one_warning_on_hf_model_id_and_offline_makes_no_request() {
+    let base = MockModel::fixture("TinyLlama--TinyLlama-1.1B-Chat-v1.0");
+    let hub = MockHub::start(vec![base.with(Behaviour::Status(401))]).await;
+    let (mut c, root) = start("hub_gated", &hub, json!({})).await;
+    let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
+    c.open(&uri, 1, TINY).await;
+    let diags = until(&mut c, &uri, "MC070").await;
+    let gated = diags.iter().find(|d| d["code"] == "MC070").unwrap();
+    assert_eq!(gated["severity"], 2);
+    assert_eq!(gated["range"]["start"], pos(0, 66));
+    assert!(
+        gated["message"]
+            .as_str()
+            .unwrap()
+            .contains("(401, gated model): set HF_TOKEN"),
+        "{gated}"
+    );
+    c.finish().await;
+
+    let hub = MockHub::start(vec![MockModel::fixture(
+        "TinyLlama--TinyLlama-1.1B-Chat-v1.0",
+    )])
+    .await;
+    let (mut c, root) = start("hub_offline", &hub, json!({"offline": true})).await;
+    let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
+    c.open(&uri, 1, TINY).await;
+    let diags = c.publish(&uri, Some(1)).await;
+    // Offline with nothing cached: one warning in the log, no request, no Hub
+    // finding, and no recheck (nothing changed).
+    c.log("offline").await;
+    assert!(
+        codes(&diags).iter().all(|c| !c.starts_with("MC07")),
+        "{diags:?}"
+    );
+    assert!(hub.requests().is_empty());
+    c.finish().await;
+}
