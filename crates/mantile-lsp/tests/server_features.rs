@@ -276,3 +276,36 @@ async fn links_and_hover_in_gap_reports() {
     );
     c.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_are_pulled_with_workspace_configuration_and_set_the_log_level() {
+    let root = workspace("pull_settings", &[]);
+    let mut c = Client::start();
+    let mut capabilities = caps(&["utf-16"]);
+    capabilities["workspace"] = json!({"configuration": true});
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": file_uri(&root), "capabilities": capabilities,
+               "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
+    )
+    .await;
+    c.notify("initialized", json!({})).await;
+    c.log("mantile-lsp 0").await;
+    let request = c
+        .recv_where("workspace/configuration", |m| {
+            m["method"] == "workspace/configuration"
+        })
+        .await;
+    assert_eq!(request["params"]["items"], json!([{"section": "mantile"}]));
+    c.respond(
+        &request,
+        json!([{"rules": {"MC060": "off"}, "logLevel": "warning"}]),
+    )
+    .await;
+    let uri = config_uri(&root, "org_Tiny-1.json");
+    c.open(&uri, 1, CONFIG).await;
+    let diags = c.publish(&uri, Some(1)).await;
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(!codes.contains(&"MC060"), "{codes:?}");
+    c.finish().await;
+}

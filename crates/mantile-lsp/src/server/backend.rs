@@ -86,7 +86,6 @@ impl Backend {
             .await
         {
             self.session
-                .client
                 .log_message(
                     lsp::MessageType::Warning,
                     format!("mantile-lsp: could not register file watchers: {e}"),
@@ -99,12 +98,48 @@ impl Backend {
 impl Backend {
     /// Applies `{"rules": {...}}` (at the top or under `mantile`); returns
     /// whether anything changed. Problems are logged, valid entries kept.
+    /// Asks the client for the `mantile` settings section and applies it.
+    async fn pull_settings(&self) -> bool {
+        let item = lsp::ConfigurationItem {
+            scope_uri: None,
+            section: Some("mantile".to_string()),
+        };
+        match self.session.client.configuration(vec![item]).await {
+            Ok(values) => match values.into_iter().next() {
+                Some(v) if v.is_object() => {
+                    self.apply_settings(&serde_json::json!({ "mantile": v }))
+                        .await
+                }
+                _ => false,
+            },
+            Err(e) => {
+                self.session
+                    .log_message(
+                        lsp::MessageType::Warning,
+                        format!("mantile-lsp: workspace/configuration failed: {e}"),
+                    )
+                    .await;
+                false
+            }
+        }
+    }
+
     async fn apply_settings(&self, value: &serde_json::Value) -> bool {
         let hub_changed = self.session.hub.configure(value);
+        let mantile = value.get("mantile").unwrap_or(value);
+        if let Some(level) = mantile.get("logLevel").and_then(|l| l.as_str())
+            && !self.session.set_log_level(level)
+        {
+            self.session
+                .log_message(
+                    lsp::MessageType::Warning,
+                    format!("mantile-lsp settings: unknown logLevel `{level}` (error, warning, info or log)"),
+                )
+                .await;
+        }
         let (overrides, problems) = settings::overrides(value);
         for p in problems {
             self.session
-                .client
                 .log_message(
                     lsp::MessageType::Warning,
                     format!("mantile-lsp settings: {p}"),
@@ -141,6 +176,7 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false),
+            pull_settings: workspace.and_then(|w| w.configuration).unwrap_or(false),
         };
         self.session.set_config(config);
         if let Some(options) = &p.initialization_options {
@@ -209,7 +245,6 @@ impl LanguageServer for Backend {
             None => "no workspace folder (the first Mantile file opened will name one)".to_string(),
         };
         self.session
-            .client
             .log_message(
                 lsp::MessageType::Info,
                 format!(
@@ -228,6 +263,9 @@ impl LanguageServer for Backend {
             self.register_watchers().await;
         }
         self.session.start_hub();
+        if cfg.pull_settings && self.pull_settings().await {
+            self.session.recheck_all().await;
+        }
         let s = self.session.clone();
         tokio::spawn(async move { s.publish_closed().await });
     }
@@ -261,10 +299,15 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, p: lsp::DidChangeConfigurationParams) {
-        if p.settings.is_null() {
-            return;
-        }
-        if self.apply_settings(&p.settings).await {
+        let changed = if self.session.config().pull_settings {
+            // Clients that answer workspace/configuration often send no settings here.
+            self.pull_settings().await
+        } else if p.settings.is_null() {
+            false
+        } else {
+            self.apply_settings(&p.settings).await
+        };
+        if changed {
             self.session.recheck_all().await;
         }
     }

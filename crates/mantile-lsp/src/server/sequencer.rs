@@ -62,7 +62,6 @@ where
                     Ok(result) => result,
                     Err(message) => {
                         session
-                            .client
                             .log_message(
                                 super::lsp::MessageType::Error,
                                 format!("mantile-lsp: internal error in {what}: {message}"),

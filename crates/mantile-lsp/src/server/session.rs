@@ -62,6 +62,8 @@ pub struct Config {
     pub refresh: bool,
     /// The client can register file watchers for us.
     pub watch_dynamic: bool,
+    /// The client answers `workspace/configuration`.
+    pub pull_settings: bool,
 }
 
 impl Default for Config {
@@ -72,6 +74,7 @@ impl Default for Config {
             pull: false,
             refresh: false,
             watch_dynamic: false,
+            pull_settings: false,
         }
     }
 }
@@ -95,6 +98,8 @@ pub struct Session {
     pushed: DashMap<lsp::Uri, ()>,
     /// Hugging Face metadata, fetched in the background.
     pub hub: super::hub::Hub,
+    /// The most detailed log messages sent: 1 error … 4 log.
+    log_level: std::sync::atomic::AtomicU8,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -125,6 +130,7 @@ impl Session {
             publish_lock: tokio::sync::Mutex::new(()),
             pushed: DashMap::new(),
             hub: Default::default(),
+            log_level: std::sync::atomic::AtomicU8::new(3),
         }
     }
 
@@ -172,10 +178,37 @@ impl Session {
         self.revisions.fetch_add(1, Ordering::SeqCst) + 1
     }
 
+    /// Logs to the client (`window/logMessage`) if `kind` is within the
+    /// `mantile.logLevel` setting (error, warning, info or log; default info).
+    pub async fn log_message(&self, kind: lsp::MessageType, message: String) {
+        let rank = |k: lsp::MessageType| match k {
+            lsp::MessageType::Error => 1,
+            lsp::MessageType::Warning => 2,
+            lsp::MessageType::Info => 3,
+            _ => 4,
+        };
+        if rank(kind) <= self.log_level.load(Ordering::Relaxed) {
+            self.client.log_message(kind, message).await;
+        }
+    }
+
+    /// Sets the log level from a setting value; false for an unknown one.
+    pub fn set_log_level(&self, level: &str) -> bool {
+        let rank = match level.to_ascii_lowercase().as_str() {
+            "error" => 1,
+            "warning" | "warn" => 2,
+            "info" => 3,
+            "log" | "debug" | "trace" | "verbose" => 4,
+            _ => return false,
+        };
+        self.log_level.store(rank, Ordering::Relaxed);
+        true
+    }
+
     /// Logs to the client (`window/logMessage`) from synchronous code.
     pub fn log(self: &Arc<Self>, kind: lsp::MessageType, message: String) {
         let s = self.clone();
-        tokio::spawn(async move { s.client.log_message(kind, message).await });
+        tokio::spawn(async move { s.log_message(kind, message).await });
     }
 
     /// Runs `f` on the blocking pool with panics caught: a panic is logged
@@ -191,12 +224,11 @@ impl Session {
             Ok(Err(payload)) => panic_message(payload.as_ref()),
             Err(e) => e.to_string(),
         };
-        self.client
-            .log_message(
-                lsp::MessageType::Error,
-                format!("mantile-lsp: internal error while {what}: {message}"),
-            )
-            .await;
+        self.log_message(
+            lsp::MessageType::Error,
+            format!("mantile-lsp: internal error while {what}: {message}"),
+        )
+        .await;
         None
     }
 
@@ -464,7 +496,7 @@ impl Session {
                     let changes = !outcome.as_ref().err().is_some_and(super::hub::is_global);
                     let note = s.hub.finish(repo, outcome);
                     if let Some(note) = note {
-                        s.client.log_message(lsp::MessageType::Warning, note).await;
+                        s.log_message(lsp::MessageType::Warning, note).await;
                     }
                     if changes && s.is_live() {
                         // Checks computed without this answer are stale now.
