@@ -127,6 +127,11 @@ impl Backend {
     async fn apply_settings(&self, value: &serde_json::Value) -> bool {
         let hub_changed = self.session.hub.configure(value);
         let mantile = value.get("mantile").unwrap_or(value);
+        if let Some(ms) = mantile.get("debounceMs").and_then(|v| v.as_u64()) {
+            self.session
+                .debounce_ms
+                .store(ms.min(1000), std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some(level) = mantile.get("logLevel").and_then(|l| l.as_str())
             && !self.session.set_log_level(level)
         {

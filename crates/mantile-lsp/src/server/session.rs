@@ -100,6 +100,8 @@ pub struct Session {
     pub hub: super::hub::Hub,
     /// The most detailed log messages sent: 1 error … 4 log.
     log_level: std::sync::atomic::AtomicU8,
+    /// How long after an edit the check starts (`mantile.debounceMs`).
+    pub debounce_ms: AtomicU64,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -131,6 +133,7 @@ impl Session {
             pushed: DashMap::new(),
             hub: Default::default(),
             log_level: std::sync::atomic::AtomicU8::new(3),
+            debounce_ms: AtomicU64::new(DEBOUNCE.as_millis() as u64),
         }
     }
 
@@ -299,7 +302,8 @@ impl Session {
                 ),
             );
         }
-        self.schedule(uri, revision, DEBOUNCE);
+        let debounce = Duration::from_millis(self.debounce_ms.load(Ordering::Relaxed));
+        self.schedule(uri, revision, debounce);
     }
 
     pub fn close(self: &Arc<Self>, p: lsp::DidCloseTextDocumentParams) {
