@@ -791,6 +791,25 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
             });
         }
     }
+    // q/k/v biases (Qwen2-style) in attention layers that state no has_bias.
+    let qkv_bias: u128 = layers
+        .iter()
+        .filter(|l| l.category() == Some(Category::Attention))
+        .filter(|l| l.specs.and_then(|s| s.get("has_bias")?.as_bool()) != Some(true))
+        .filter_map(|l| {
+            let a = AttentionDims::from_specs(l.class_str()?, Specs(l.specs?))?;
+            Some(l.count? * (a.q_width() + 2 * a.kv_width()))
+        })
+        .sum();
+    if qkv_bias > 0 {
+        pieces.push(Piece {
+            what: format!(
+                "q/k/v projection biases in the attention layers ({})",
+                n(qkv_bias)
+            ),
+            value: qkv_bias,
+        });
+    }
     let sinks = layers.iter().any(|l| {
         l.specs
             .and_then(|s| s.get("num_sinks")?.as_u128())

@@ -1178,6 +1178,20 @@ mod tests {
     }
 
     #[test]
+    fn qkv_biases_the_config_omits_explain_the_difference() {
+        // Qwen2-style: q/k/v carry biases, has_bias is not stated: 2 × (64 + 2×32) = 256.
+        let mut c = llama_json();
+        c["tie_word_embeddings"] = json!(true);
+        check(
+            CONFIG,
+            &facts(c, 80_256 + 256),
+            expect![[r#"
+                MC072 warning "80256": total_params 80,256 is not the model's parameter count: org/Tiny has exactly 80,512 (BF16 80,512 from model info), +256 (+0.32%); the layers sum to 80,256, and the difference 256 is exactly q/k/v projection biases in the attention layers (256), which layer_types does not list
+            "#]],
+        );
+    }
+
+    #[test]
     fn quantized_counts_are_not_compared() {
         let mut f = facts(llama_json(), 60_000);
         f.parameters = Some(HubParameters {
