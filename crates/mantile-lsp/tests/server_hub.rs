@@ -176,3 +176,47 @@ async fn a_gated_model_is_one_warning_on_hf_model_id_and_offline_makes_no_reques
     assert!(hub.requests().is_empty());
     c.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_attention_layer_is_added_from_the_hub() {
+    let hub = MockHub::start(vec![
+        MockModel::fixture("TinyLlama--TinyLlama-1.1B-Chat-v1.0")
+            .with(Behaviour::Stall(Duration::from_millis(200))),
+    ])
+    .await;
+    let (mut c, root) = start("hub_add_layer", &hub, json!({})).await;
+    let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
+    let without = TINY.replace(
+        "\n  {\"name\": \"attention\", \"class\": \"GroupedQueryAttentionLayer\", \"count\": 22, \"specs\": {\"hidden_size\": 2048, \"num_heads\": 32, \"num_kv_heads\": 4, \"head_dim\": 64}},",
+        "",
+    );
+    assert_ne!(without, TINY);
+    c.open(&uri, 1, &without).await;
+    let first = c.publish(&uri, Some(1)).await;
+    assert!(codes(&first).contains(&"MC023"));
+    c.publish(&uri, Some(1)).await; // after the metadata arrived
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": pos(0, 0), "end": pos(0, 0)}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let add = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["title"] == format!("Add the attention layer from Hugging Face metadata ({REPO})")
+        })
+        .unwrap_or_else(|| panic!("{actions}"));
+    let edit = &add["edit"]["changes"][&uri][0];
+    let new_text = edit["newText"].as_str().unwrap();
+    assert!(
+        new_text.contains("\"class\": \"GroupedQueryAttentionLayer\"")
+            && new_text.contains("\"num_kv_heads\": 4"),
+        "{new_text}"
+    );
+    // Inserted before the first layer (feedforward), as the standard order wants.
+    assert_eq!(edit["range"]["start"], pos(3, 2));
+    c.finish().await;
+}

@@ -582,6 +582,32 @@ impl LanguageServer for Backend {
                 actions.push(lsp::CodeActionResponse::CodeAction(a));
             }
         }
+        if want_fixes
+            && matches!(self.session.target(&uri), Some((FileKind::Config, _)))
+            && self.session.hub.enabled()
+            && let Some((text, _)) = self.text_of(&uri)
+        {
+            let (hub, snapshot, encoding, doc) = (
+                self.session.hub.view(),
+                self.session.snapshot(),
+                self.session.encoding(),
+                uri.clone(),
+            );
+            let added = self
+                .session
+                .run_blocking("adding a layer", move || {
+                    features::missing_layer_actions(
+                        &doc,
+                        &text,
+                        encoding,
+                        &hub,
+                        snapshot.as_deref(),
+                    )
+                })
+                .await
+                .unwrap_or_default();
+            actions.extend(added.into_iter().map(lsp::CodeActionResponse::CodeAction));
+        }
         Ok(Some(actions))
     }
 

@@ -305,3 +305,120 @@ pub fn generate_action(
         ..Default::default()
     })
 }
+
+/// For a config whose `layer_types` lacks its attention or feed-forward
+/// layer: add it, with the specs the generator derives from the model's
+/// Hugging Face metadata (the config alone does not know heads or widths).
+pub fn missing_layer_actions(
+    doc_uri: &lsp::Uri,
+    text: &str,
+    encoding: PositionEncoding,
+    hub: &super::hub::HubView,
+    snapshot: Option<&Snapshot>,
+) -> Vec<lsp::CodeAction> {
+    use mantile_config::Category;
+    let Some(root) = mantile_json::parse(text).root else {
+        return Vec::new();
+    };
+    let layers = mantile_config::layers(&root);
+    let Some(lt) = root.get("layer_types") else {
+        return Vec::new();
+    };
+    if layers.is_empty()
+        || layers.len() != lt.elements().len()
+        || layers.iter().any(|l| l.category().is_none())
+    {
+        return Vec::new();
+    }
+    let missing: Vec<Category> = [Category::Attention, Category::FeedForward]
+        .into_iter()
+        .filter(|c| !layers.iter().any(|l| l.category() == Some(*c)))
+        .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let Some(repo) = mantile_engine::hf_model_id(text) else {
+        return Vec::new();
+    };
+    let Some(outcome) = hub.outcome(&repo) else {
+        return Vec::new();
+    };
+    let Ok(facts) = outcome.as_ref() else {
+        return Vec::new();
+    };
+    let builtin;
+    let catalog = match snapshot {
+        Some(s) => &s.catalog,
+        None => {
+            builtin = mantile_config::Catalog::builtin();
+            &builtin
+        }
+    };
+    let Ok(generated) = mantile_config::hub::generate(facts, catalog) else {
+        return Vec::new();
+    };
+    let Some(groot) = mantile_json::parse(&generated.text).root else {
+        return Vec::new();
+    };
+    let glayers = mantile_config::layers(&groot);
+    let first = &lt.elements()[0];
+    let indent = mantile_config::edit::indent_at(text, first.range.start as usize).to_string();
+    let t = Text::new(text, encoding);
+    let mut out = Vec::new();
+    for cat in missing {
+        // The generated layers of this role, re-indented to the document's layout.
+        let parts: Vec<String> = glayers
+            .iter()
+            .filter(|l| l.category() == Some(cat))
+            .map(|l| {
+                let src = &generated.text[l.node.range.as_range()];
+                src.lines()
+                    .enumerate()
+                    .map(|(i, line)| {
+                        if i == 0 {
+                            line.to_string()
+                        } else {
+                            format!("{indent}{}", line.strip_prefix("    ").unwrap_or(line))
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let joined = parts.join(&format!(",\n{indent}"));
+        let after = layers
+            .iter()
+            .rev()
+            .find(|l| l.category().is_some_and(|c| c < cat));
+        let edit = match after {
+            Some(l) => lsp::TextEdit {
+                range: t.range(mantile_diag::TextRange::empty(l.node.range.end as usize)),
+                new_text: format!(",\n{indent}{joined}"),
+            },
+            None => lsp::TextEdit {
+                range: t.range(mantile_diag::TextRange::empty(first.range.start as usize)),
+                new_text: format!("{joined},\n{indent}"),
+            },
+        };
+        out.push(lsp::CodeAction {
+            title: format!(
+                "Add the {} layer from Hugging Face metadata ({repo})",
+                cat.standard_name()
+            ),
+            kind: Some(lsp::CodeActionKind::QuickFix),
+            edit: Some(lsp::WorkspaceEdit {
+                changes: Some(std::collections::HashMap::from([(
+                    doc_uri.clone(),
+                    vec![edit],
+                )])),
+                document_changes: None,
+                change_annotations: None,
+            }),
+            ..Default::default()
+        });
+    }
+    out
+}
