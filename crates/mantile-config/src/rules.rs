@@ -1,21 +1,8 @@
 //! The rules for model configs.
 
-use mantile_diag::{Rule, Severity};
-
-macro_rules! rules {
-    ($($id:ident = $code:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
-        $(pub static $id: Rule = Rule {
-            code: $code,
-            name: $name,
-            summary: $summary,
-            default_severity: Severity::$sev,
-        };)*
-        /// Every model-config rule, in code order.
-        pub static RULES: &[&Rule] = &[$(&$id),*];
-    };
-}
-
-rules! {
+mantile_diag::declare_rules! {
+    /// Every model-config rule, in code order.
+    RULES;
     INVALID_FILE = "MC000", "invalid-file", Error, "The file cannot be checked: not UTF-8 or too large.";
     JSON_SYNTAX = "MC001", "json-syntax", Error, "The file is not valid JSON.";
     SCHEMA = "MC002", "schema", Error, "A field is missing or has the wrong type or form (schemas/model-config.schema.json).";

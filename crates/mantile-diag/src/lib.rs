@@ -122,6 +122,30 @@ pub struct Rule {
     pub default_severity: Severity,
 }
 
+/// Declares rules as statics and a `RULES` slice of them, in order:
+///
+/// ```
+/// mantile_diag::declare_rules! {
+///     /// Every rule of this checker.
+///     ALL;
+///     MY_RULE = "XX001", "my-rule", Warning, "What it checks.";
+/// }
+/// assert_eq!(ALL[0].code, "XX001");
+/// ```
+#[macro_export]
+macro_rules! declare_rules {
+    ($(#[$doc:meta])* $all:ident; $($id:ident = $code:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
+        $(pub static $id: $crate::Rule = $crate::Rule {
+            code: $code,
+            name: $name,
+            summary: $summary,
+            default_severity: $crate::Severity::$sev,
+        };)*
+        $(#[$doc])*
+        pub static $all: &[&$crate::Rule] = &[$(&$id),*];
+    };
+}
+
 /// One edit: replace the bytes of `range` with `new_text`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TextEdit {

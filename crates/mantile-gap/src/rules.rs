@@ -1,21 +1,8 @@
 //! The rules for gap reports and the workspace's gap bookkeeping.
 
-use mantile_diag::{Rule, Severity};
-
-macro_rules! rules {
-    ($($id:ident = $code:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
-        $(pub static $id: Rule = Rule {
-            code: $code,
-            name: $name,
-            summary: $summary,
-            default_severity: Severity::$sev,
-        };)*
-        /// Every gap-report rule, in code order.
-        pub static RULES: &[&Rule] = &[$(&$id),*];
-    };
-}
-
-rules! {
+mantile_diag::declare_rules! {
+    /// Every gap-report rule, in code order.
+    RULES;
     MISSING_SECTION = "GR001", "missing-section", Error, "A section the guide requires (§4.1–4.7) is missing from the gap report.";
     INCOMPLETE_SECTION = "GR002", "incomplete-section", Warning, "A required section lacks a part the guide asks for.";
     TENSOR_SHAPE = "GR004", "tensor-shape", Error, "A tensor's shape in the report contradicts the config's specs.";

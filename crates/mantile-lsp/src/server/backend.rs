@@ -8,7 +8,6 @@ use super::session::{Config, Session};
 use super::settings;
 use super::uri;
 use crate::disk;
-use mantile_config::Catalog;
 use mantile_diag::TextRange;
 use mantile_engine::FileKind;
 use std::collections::HashMap;
@@ -394,15 +393,8 @@ impl LanguageServer for Backend {
                 }
                 let t = Text::new(&text, encoding);
                 let offset = t.offset(pos.position);
-                let builtin;
-                let catalog = match &snapshot {
-                    Some(s) => &s.catalog,
-                    None => {
-                        builtin = Catalog::builtin();
-                        &builtin
-                    }
-                };
-                mantile_config::hover::hover(&text, offset, catalog).map(|c| lsp::Hover {
+                let catalog = features::catalog_of(snapshot.as_deref());
+                mantile_config::hover::hover(&text, offset, &catalog).map(|c| lsp::Hover {
                     contents: lsp::Contents::MarkupContent(lsp::MarkupContent {
                         kind: lsp::MarkupKind::Markdown,
                         value: c.markdown,

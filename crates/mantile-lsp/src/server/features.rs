@@ -9,6 +9,14 @@ use mantile_engine::ide::{self, CompletionKind, SymbolKind, WorkspaceAction};
 use mantile_engine::{FileKind, Snapshot};
 use std::path::Path;
 
+/// The workspace's layer catalog, or the built-in one outside a workspace.
+pub fn catalog_of(snapshot: Option<&Snapshot>) -> std::borrow::Cow<'_, mantile_config::Catalog> {
+    match snapshot {
+        Some(s) => std::borrow::Cow::Borrowed(&s.catalog),
+        None => std::borrow::Cow::Owned(mantile_config::Catalog::builtin()),
+    }
+}
+
 pub fn completions(
     text: &str,
     pos: lsp::Position,
@@ -16,14 +24,8 @@ pub fn completions(
     snapshot: Option<&Snapshot>,
 ) -> Vec<lsp::CompletionItem> {
     let t = Text::new(text, encoding);
-    let builtin;
-    let catalog = match snapshot {
-        Some(s) => &s.catalog,
-        None => {
-            builtin = mantile_config::Catalog::builtin();
-            &builtin
-        }
-    };
+    let catalog = catalog_of(snapshot);
+    let catalog = catalog.as_ref();
     ide::completions(text, t.offset(pos), catalog)
         .into_iter()
         .map(|c| lsp::CompletionItem {
@@ -277,14 +279,8 @@ pub fn generate_action(
     })?;
     let outcome = hub.outcome(&repo)?;
     let facts = outcome.as_ref().as_ref().ok()?;
-    let builtin;
-    let catalog = match snapshot {
-        Some(s) => &s.catalog,
-        None => {
-            builtin = mantile_config::Catalog::builtin();
-            &builtin
-        }
-    };
+    let catalog = catalog_of(snapshot);
+    let catalog = catalog.as_ref();
     let generated = mantile_config::hub::generate(facts, catalog).ok()?;
     let t = Text::new(text, encoding);
     let whole = t.range(mantile_diag::TextRange::new(0, text.len()));
@@ -346,14 +342,8 @@ pub fn missing_layer_actions(
     let Ok(facts) = outcome.as_ref() else {
         return Vec::new();
     };
-    let builtin;
-    let catalog = match snapshot {
-        Some(s) => &s.catalog,
-        None => {
-            builtin = mantile_config::Catalog::builtin();
-            &builtin
-        }
-    };
+    let catalog = catalog_of(snapshot);
+    let catalog = catalog.as_ref();
     let Ok(generated) = mantile_config::hub::generate(facts, catalog) else {
         return Vec::new();
     };
