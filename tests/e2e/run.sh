@@ -10,7 +10,8 @@ if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import pytest_lsp" 2>
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q -r tests/e2e/requirements.txt
 fi
-export MANTILE_LSP="$repo/target/release/mantile-lsp"
+target_dir="${CARGO_TARGET_DIR:-$repo/target}"
+export MANTILE_LSP="$target_dir/release/mantile-lsp"
 export PATH="$venv/bin:$PATH"
 # Hermetic: no Hugging Face requests, no user cache.
 export HF_HUB_OFFLINE=1
