@@ -12,6 +12,7 @@ use mantile_config::{Catalog, ConfigContext, WorkspaceFiles};
 use mantile_diag::{Diagnostic, Rule, SeverityOverrides, TextRange, sort_diagnostics};
 use std::collections::BTreeSet;
 
+pub use mantile_config::hub::Provenance as HubProvenance;
 pub use mantile_config::hub::{HubFacts, HubProblem};
 pub use mantile_config::rules::INVALID_FILE;
 

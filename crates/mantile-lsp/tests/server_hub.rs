@@ -41,6 +41,13 @@ async fn start(test: &str, hub: &MockHub, extra: Value) -> (Client, std::path::P
     (c, root)
 }
 
+/// Reads the `mantile/hubStatus` notification sent after a Hub answer.
+async fn hub_status(c: &mut Client) -> Value {
+    c.recv_where("mantile/hubStatus", |m| m["method"] == "mantile/hubStatus")
+        .await["params"]
+        .clone()
+}
+
 /// Reads publishes for `uri` v1 until one has `code` (the first check runs
 /// before the metadata arrives; the recheck after it has the Hub findings).
 async fn until(c: &mut Client, uri: &str, code: &str) -> Vec<Value> {
@@ -69,6 +76,10 @@ async fn hub_findings_arrive_in_the_background_and_hover_shows_the_facts() {
         "the first check does not wait for the Hub"
     );
     let diags = until(&mut c, &uri, "MC072").await;
+    assert_eq!(
+        hub_status(&mut c).await,
+        json!({"mode": "live", "repo": REPO})
+    );
     let total = diags.iter().find(|d| d["code"] == "MC072").unwrap();
     assert_eq!(total["severity"], 1);
     assert!(
@@ -118,6 +129,7 @@ async fn a_partial_config_can_be_generated_from_the_hub() {
     c.publish(&uri, Some(1)).await;
     // Wait until the metadata is there (the recheck after it republishes v1).
     c.publish(&uri, Some(1)).await;
+    assert_eq!(hub_status(&mut c).await["mode"], "live");
     let actions = c
         .request(
             "textDocument/codeAction",
@@ -146,6 +158,7 @@ async fn a_gated_model_is_one_warning_on_hf_model_id_and_offline_makes_no_reques
     let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
     c.open(&uri, 1, TINY).await;
     let diags = until(&mut c, &uri, "MC070").await;
+    assert_eq!(hub_status(&mut c).await["mode"], "error");
     let gated = diags.iter().find(|d| d["code"] == "MC070").unwrap();
     assert_eq!(gated["severity"], 2);
     assert_eq!(gated["range"]["start"], pos(0, 66));
@@ -169,6 +182,7 @@ async fn a_gated_model_is_one_warning_on_hf_model_id_and_offline_makes_no_reques
     // Offline with nothing cached: one warning in the log, no request, no Hub
     // finding, and no recheck (nothing changed).
     c.log("offline").await;
+    assert_eq!(hub_status(&mut c).await["mode"], "offline");
     assert!(
         codes(&diags).iter().all(|c| !c.starts_with("MC07")),
         "{diags:?}"
@@ -195,6 +209,7 @@ async fn a_missing_attention_layer_is_added_from_the_hub() {
     let first = c.publish(&uri, Some(1)).await;
     assert!(codes(&first).contains(&"MC023"));
     c.publish(&uri, Some(1)).await; // after the metadata arrived
+    assert_eq!(hub_status(&mut c).await["mode"], "live");
     let actions = c
         .request(
             "textDocument/codeAction",

@@ -24,12 +24,14 @@ import {
   ruleArgs,
   serverEnv,
 } from './settings';
-import { type ServerState, statusView } from './status';
+import { type HubMode, type ServerState, statusView } from './status';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
 let trace: vscode.OutputChannel;
 let statusItem: vscode.StatusBarItem;
+/** The Hub mode the server last reported (`mantile/hubStatus`), if any. */
+let serverHub: HubMode | undefined;
 let extensionPath = '';
 let serverState: ServerState = 'stopped';
 let stateDetail: string | undefined;
@@ -99,7 +101,7 @@ function setState(state: ServerState, detail?: string): void {
 }
 
 function refreshStatus(): void {
-  const view = statusView(serverState, hubMode(settings(), process.env), stateDetail);
+  const view = statusView(serverState, serverHub ?? hubMode(settings(), process.env), stateDetail);
   statusItem.text = view.text;
   statusItem.tooltip = view.tooltip;
   statusItem.backgroundColor = view.isError ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
@@ -144,6 +146,12 @@ async function startClient(): Promise<void> {
   };
   const c = new LanguageClient('mantile', 'Mantile', serverOptions, clientOptions);
   client = c;
+  serverHub = undefined;
+  c.onNotification('mantile/hubStatus', (p: { mode?: HubMode }) => {
+    if (client !== c || !p?.mode) return;
+    serverHub = p.mode;
+    refreshStatus();
+  });
   c.onDidChangeState((e) => {
     if (client !== c) return;
     if (e.newState === State.Running) {

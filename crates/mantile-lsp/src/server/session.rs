@@ -498,7 +498,12 @@ impl Session {
                     let outcome = client.facts(&repo).await;
                     // A problem of the whole Hub changes no diagnostic: it is logged once.
                     let changes = !outcome.as_ref().err().is_some_and(super::hub::is_global);
+                    let status =
+                        serde_json::json!({"mode": super::hub::mode(&outcome), "repo": repo});
                     let note = s.hub.finish(repo, outcome);
+                    s.client
+                        .send_notification::<super::hub::HubStatus>(status)
+                        .await;
                     if let Some(note) = note {
                         s.log_message(lsp::MessageType::Warning, note).await;
                     }
