@@ -36,37 +36,18 @@ fn snapshot() -> Snapshot {
     Snapshot::new(Some(&layers), files)
 }
 
-/// A typical config: the example workspace's defective one (ten findings).
-#[divan::bench]
-fn one_config(bencher: divan::Bencher) {
+/// One config: the example workspace's defective one (ten findings) and its
+/// clean one (none).
+#[divan::bench(args = ["acme_Wide-MoE-2B.json", "acme_Tiny-Llama-100M.json"])]
+fn one_config(bencher: divan::Bencher, name: &str) {
     let snap = snapshot();
-    let path = "backend/data/model_configs/acme_Wide-MoE-2B.json";
-    let text = std::fs::read_to_string(workspace().join(path)).unwrap();
+    let path = format!("backend/data/model_configs/{name}");
+    let text = std::fs::read_to_string(workspace().join(&path)).unwrap();
     let overrides = SeverityOverrides::default();
     bencher.bench(|| {
         check_text(
             FileKind::Config,
-            path,
-            divan::black_box(&text),
-            Some(&snap),
-            &overrides,
-        )
-        .diagnostics
-        .len()
-    });
-}
-
-/// A clean config (no findings).
-#[divan::bench]
-fn one_clean_config(bencher: divan::Bencher) {
-    let snap = snapshot();
-    let path = "backend/data/model_configs/acme_Tiny-Llama-100M.json";
-    let text = std::fs::read_to_string(workspace().join(path)).unwrap();
-    let overrides = SeverityOverrides::default();
-    bencher.bench(|| {
-        check_text(
-            FileKind::Config,
-            path,
+            &path,
             divan::black_box(&text),
             Some(&snap),
             &overrides,
