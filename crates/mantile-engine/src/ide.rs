@@ -682,7 +682,7 @@ pub fn markdown_hover(
         mantile_spec::ClaimStatus::Mismatch => "**does not agree**",
         _ => "not evaluated",
     };
-    let mut md = format!("**= {}** ({status})\n", claim.display);
+    let mut md = format!("**= {}** ({status})\n", claim.display());
     if let Some(t) = &claim.target {
         md.push_str(&format!("\nDefines `{t}`.\n"));
     }
@@ -850,7 +850,7 @@ pub fn inlay_hints(kind: FileKind, text: &str) -> Vec<InlayHint> {
             .filter(|c| c.status == mantile_spec::ClaimStatus::Mismatch)
             .map(|c| InlayHint {
                 offset: c.range.end as usize,
-                label: format!(" (recomputed {})", c.display),
+                label: format!(" (recomputed {})", c.display()),
                 tooltip: Some("the value mantile-lsp computes for this calculation".into()),
             })
             .collect(),

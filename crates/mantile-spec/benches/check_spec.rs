@@ -6,6 +6,10 @@
 
 use std::path::PathBuf;
 
+/// Counts allocations per iteration (shown beside the timings).
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     divan::main();
 }

@@ -36,7 +36,7 @@ fn main() {
                     c.status,
                     c.kind,
                     &text[c.range.as_range()],
-                    c.display
+                    c.display()
                 );
             }
         }

@@ -2,19 +2,23 @@
 //! evaluates, then runs the consistency checks.
 
 use crate::doc::{Doc, LineKind};
-use crate::expr::{
-    self, Expr, LiteralMode, is_literal_only, is_single_literal, literals, parse_exact,
-    parse_prefix, single_var,
-};
+use crate::expr::{self, Arena, ExprId, LiteralMode, Node, parse_exact, parse_prefix};
 use crate::lex::{Class, Tok, Token};
 use crate::model::*;
 use crate::num::{Interval, Rational};
 use crate::rules::*;
 use mantile_diag::{Diagnostic, Fix, NumberStyle, Severity, TextRange, format_with_style};
+use smallvec::SmallVec;
+
+/// The names a claim used (and whether each came from a parameter), kept
+/// inline: most claims use a handful.
+type Uses = SmallVec<[(BindingUse, bool); 4]>;
+/// Values of a claim's sides, by side index.
+type SideVals = SmallVec<[(usize, Interval); 4]>;
 
 #[derive(Clone, Debug)]
-struct Bind {
-    name: String,
+struct Bind<'a> {
+    name: &'a str,
     value: Interval,
     range: TextRange,
     trusted: bool,
@@ -29,8 +33,8 @@ enum Region {
 }
 
 #[derive(Clone, Debug)]
-struct StepResult {
-    name: String,
+struct StepResult<'a> {
+    name: &'a str,
     value: Interval,
     range: TextRange,
     literal: Option<(Rational, NumberStyle)>,
@@ -41,7 +45,7 @@ struct StepResult {
 }
 
 #[derive(Clone, Debug)]
-struct TestSeg {
+struct TestSeg<'a> {
     id: String,
     title: String,
     heading: TextRange,
@@ -52,50 +56,98 @@ struct TestSeg {
     exp_start: Option<usize>,
     exp_end: usize,
     inherits: Option<usize>,
-    binds: Vec<Bind>,
+    binds: Vec<Bind<'a>>,
     expected: Vec<(ExpectedMetric, Option<NumberStyle>)>,
-    steps: Vec<StepResult>,
+    steps: Vec<StepResult<'a>>,
     per_chip_label: bool,
     aggregate_label: bool,
     /// Values of claims in the steps that evaluated without a mismatch.
     ok_values: Vec<Interval>,
 }
 
-/// One side of a chain under construction: its own tokens and parse.
-#[derive(Clone, Debug)]
+/// One side of a chain under construction: its tokens (a range of the
+/// document's token store) and its parse (token indices relative to `lo`).
+#[derive(Clone, Copy, Debug)]
 struct Part {
-    toks: Vec<Token>,
-    expr: Option<Expr>,
+    lo: u32,
+    hi: u32,
+    expr: Option<ExprId>,
     range: TextRange,
 }
 
+impl Part {
+    fn toks<'t, 'a>(&self, all: &'t [Token<'a>]) -> &'t [Token<'a>] {
+        all.get(self.lo as usize..self.hi as usize).unwrap_or(&[])
+    }
+}
+
+/// The tokens of every line that may hold a claim, lexed once for both walks.
+struct Lexed<'a> {
+    toks: Vec<Token<'a>>,
+    /// Per line of the document: its tokens' range in `toks`, `None` for a
+    /// line that cannot hold a claim or fact.
+    lines: Vec<Option<(u32, u32)>>,
+    /// Per line: the test it belongs to and where in the test it is.
+    places: Vec<(Option<usize>, Region)>,
+}
+
+/// `scan`'s results for the lines the parameter pre-pass scanned, so that the
+/// main walk does not scan them again. Chains index `out.spans`.
+#[derive(Default)]
+struct ScanCache {
+    out: ScanOut,
+    /// Per line: its range of `out.chains` and of `out.convs`.
+    lines: Vec<Option<(usize, usize, usize, usize)>>,
+}
+
+impl ScanCache {
+    fn store(&mut self, line_no: usize, sc: &ScanOut) {
+        if self.lines.len() <= line_no {
+            self.lines.resize(line_no + 1, None);
+        }
+        let base = self.out.spans.len();
+        let (c0, v0) = (self.out.chains.len(), self.out.convs.len());
+        self.out.spans.extend_from_slice(&sc.spans);
+        self.out
+            .chains
+            .extend(sc.chains.iter().map(|&(c, a, b)| (c, a + base, b + base)));
+        self.out.convs.extend_from_slice(&sc.convs);
+        self.lines[line_no] = Some((c0, self.out.chains.len(), v0, self.out.convs.len()));
+    }
+}
+
 #[derive(Clone, Debug)]
-struct Chain {
+struct Chain<'a> {
     parts: Vec<Part>,
     region: Region,
     has_bold: bool,
     code_block: bool,
     /// Names before the target on a parameter line (`hidden_size` in
     /// ``hidden_size `d` = **1024**``).
-    extra_names: Vec<String>,
+    extra_names: Vec<&'a str>,
 }
 
 struct Conversion {
     left: Part,
-    right: Token,
+    /// The byte count's token (an index into the token store).
+    right: u32,
 }
 
 pub(crate) struct Checker<'a> {
     doc: Doc<'a>,
-    tests: Vec<TestSeg>,
-    file_binds: Vec<Bind>,
+    tests: Vec<TestSeg<'a>>,
+    file_binds: Vec<Bind<'a>>,
     claims: Vec<Claim>,
     diags: Vec<Diagnostic>,
     /// First pass: only bind simple parameters, so that text above the
     /// parameter list (assumptions) can use them.
     prepass: bool,
-    /// Tokens the first pass already made, by line.
-    tok_cache: Vec<Option<Vec<Token>>>,
+    /// Every expression of the document.
+    arena: Arena,
+    /// `scan`'s output, reused from line to line.
+    scan_buf: ScanOut,
+    /// What the pre-pass scanned.
+    scan_cache: ScanCache,
 }
 
 fn parse_test_heading(text: &str) -> Option<(String, String)> {
@@ -152,7 +204,9 @@ impl<'a> Checker<'a> {
             claims: Vec::new(),
             diags: Vec::new(),
             prepass: false,
-            tok_cache: Vec::new(),
+            arena: Arena::with_capacity(text.len() / 16),
+            scan_buf: ScanOut::default(),
+            scan_cache: ScanCache::default(),
         }
     }
 
@@ -236,7 +290,21 @@ impl<'a> Checker<'a> {
         // Tests are in document order: the candidate is the last one starting
         // at or before `off`.
         let k = self.tests.partition_point(|t| t.start <= off);
-        if let Some(i) = k.checked_sub(1) {
+        self.place_in(k.checked_sub(1), off)
+    }
+
+    /// [`Checker::locate`] for offsets that only increase: `hint` is the
+    /// number of tests starting at or before the previous offset.
+    fn locate_from(&self, hint: &mut usize, off: usize) -> (Option<usize>, Region) {
+        while *hint < self.tests.len() && self.tests[*hint].start <= off {
+            *hint += 1;
+        }
+        self.place_in(hint.checked_sub(1), off)
+    }
+
+    /// Where `off` lies, given the last test starting at or before it.
+    fn place_in(&self, candidate: Option<usize>, off: usize) -> (Option<usize>, Region) {
+        if let Some(i) = candidate {
             let t = &self.tests[i];
             if off >= t.start && off < t.end {
                 let calc = t.calc_start.or(t.exp_start).unwrap_or(t.end);
@@ -253,7 +321,7 @@ impl<'a> Checker<'a> {
         (None, Region::File)
     }
 
-    fn lookup(&self, test: Option<usize>, name: &str) -> Option<&Bind> {
+    fn lookup(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
         let mut t = test;
         let mut depth = 0;
         while let Some(i) = t {
@@ -269,7 +337,7 @@ impl<'a> Checker<'a> {
         self.file_binds.iter().rev().find(|b| b.name == name)
     }
 
-    fn lookup_alias(&self, test: Option<usize>, name: &str) -> Option<&Bind> {
+    fn lookup_alias(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
         self.lookup(test, name).or_else(|| match name {
             "bytes" | "bytes_per_element" => self.lookup(test, "bytes_per_elem"),
             _ => None,
@@ -278,11 +346,12 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn run(mut self) -> SpecReport {
         self.segment_tests();
+        let lx = self.lex_lines();
         self.prepass = true;
-        self.walk();
+        self.walk(&lx);
         self.prepass = false;
         self.file_binds.clear();
-        self.walk();
+        self.walk(&lx);
         self.check_expected();
         self.check_summaries();
         self.check_ids();
@@ -290,79 +359,119 @@ impl<'a> Checker<'a> {
         self.report()
     }
 
-    fn walk(&mut self) {
-        let lines: Vec<_> = self.doc.lines.clone();
-        let mut open: Option<(Chain, Option<usize>)> = None;
-        if self.tok_cache.len() < lines.len() {
-            self.tok_cache.resize(lines.len(), None);
-        }
+    /// Whether a line in `region` carries facts (inheritance, expected
+    /// metrics, section labels) even without a claim.
+    fn has_facts(region: Region, raw: &str) -> bool {
+        (region == Region::Expected && (raw.contains(':') || raw.contains("metrics")))
+            || raw.contains("Same as ")
+    }
+
+    /// Lexes every line that may hold a claim or a fact, once.
+    fn lex_lines(&self) -> Lexed<'a> {
+        let lines = &self.doc.lines;
+        let mut lx = Lexed {
+            toks: Vec::with_capacity(self.doc.text.len() / 8),
+            lines: vec![None; lines.len()],
+            places: Vec::with_capacity(lines.len()),
+        };
+        let mut hint = 0;
         for (line_no, line) in lines.iter().enumerate() {
+            let place = self.locate_from(&mut hint, line.range.start as usize);
+            lx.places.push(place);
+            if !matches!(line.kind, LineKind::Text | LineKind::Code) {
+                continue;
+            }
+            let raw = self.doc.slice(line.range);
+            if !may_claim(raw) && !Self::has_facts(place.1, raw) {
+                continue;
+            }
+            let lo = lx.toks.len() as u32;
+            self.doc.line_tokens(line, &mut lx.toks);
+            lx.lines[line_no] = Some((lo, lx.toks.len() as u32));
+        }
+        lx
+    }
+
+    fn walk(&mut self, lx: &Lexed<'a>) {
+        let mut open: Option<(Chain<'a>, Option<usize>)> = None;
+        let mut sc = std::mem::take(&mut self.scan_buf);
+        let mut cache = std::mem::take(&mut self.scan_cache);
+        for line_no in 0..self.doc.lines.len() {
+            let line = self.doc.lines[line_no];
             match line.kind {
                 LineKind::Blank => continue,
                 LineKind::Text | LineKind::Code => {}
                 _ => {
                     if let Some((c, t)) = open.take() {
-                        self.finish(c, t);
+                        self.finish(lx, c, t);
                     }
                     continue;
                 }
             }
-            let off = line.range.start as usize;
-            let (test, region) = self.locate(off);
+            let (test, region) = lx
+                .places
+                .get(line_no)
+                .copied()
+                .unwrap_or((None, Region::File));
             if self.prepass && region != Region::Params {
                 if let Some((c, t)) = open.take() {
-                    self.finish(c, t);
+                    self.finish(lx, c, t);
                 }
                 continue;
             }
             let text: &'a str = self.doc.text;
             let raw: &'a str = text.get(line.range.as_range()).unwrap_or("");
-            let may_claim = may_claim(raw);
-            let facts = (region == Region::Expected
-                && (raw.contains(':') || raw.contains("metrics")))
-                || raw.contains("Same as ");
-            if !may_claim && !facts {
+            let Some((tlo, thi)) = lx.lines.get(line_no).copied().flatten() else {
                 // Prose without any claim: it only ends an open chain.
                 if let Some((c, t)) = open.take() {
-                    self.finish(c, t);
+                    self.finish(lx, c, t);
                 }
                 continue;
-            }
-            let toks = match self.tok_cache.get_mut(line_no).and_then(Option::take) {
-                Some(t) => t,
-                None => self.doc.line_tokens(line),
             };
-            if self.prepass {
-                self.tok_cache[line_no] = Some(toks.clone());
-            }
+            let toks = lx.toks.get(tlo as usize..thi as usize).unwrap_or(&[]);
             if let Some(ti) = test {
-                self.line_facts(ti, region, raw, &toks);
+                self.line_facts(ti, region, raw, toks);
             }
-            let (chains, convs) = scan(&toks);
-            let mut rest = chains.into_iter().peekable();
+            let cached = match (self.prepass, cache.lines.get(line_no)) {
+                (false, Some(&Some(c))) => Some(c),
+                _ => None,
+            };
+            let (spans, chains, convs) = match cached {
+                Some((c0, c1, v0, v1)) => (
+                    &cache.out.spans[..],
+                    cache.out.chains.get(c0..c1).unwrap_or(&[]),
+                    cache.out.convs.get(v0..v1).unwrap_or(&[]),
+                ),
+                None => {
+                    scan(toks, &mut self.arena, &mut sc);
+                    (&sc.spans[..], &sc.chains[..], &sc.convs[..])
+                }
+            };
+            let mut first_chain = 0;
             // A line that starts with `=` continues the open chain.
-            if let Some(first) = rest.peek()
-                && first.0
+            if let Some(&(true, a, b)) = chains.first()
                 && let Some((mut c, t)) = open.take()
             {
                 if t == test {
-                    let (_, parts) = rest.next().unwrap_or_default();
-                    c.parts
-                        .extend(parts.into_iter().skip(1).map(|p| make_part(&toks, p)));
-                    c.has_bold |= line_has_bold(&toks);
+                    first_chain = 1;
+                    for &p in spans.get(a + 1..b).unwrap_or(&[]) {
+                        c.parts.push(make_part(toks, tlo, p, &mut self.arena));
+                    }
+                    c.has_bold |= line_has_bold(toks);
                     open = Some((c, t));
                 } else {
-                    self.finish(c, t);
+                    self.finish(lx, c, t);
                 }
             } else if let Some((c, t)) = open.take() {
-                self.finish(c, t);
+                self.finish(lx, c, t);
             }
             let mut prev_end = 0usize;
             let mut count = 0usize;
-            for (cont, spec) in rest {
+            for &(cont, a, b) in chains.get(first_chain..).unwrap_or(&[]) {
+                let spec = spans.get(a..b).unwrap_or(&[]);
                 count += 1;
                 if let Some((c, t)) = open.take() {
-                    self.finish(c, t);
+                    self.finish(lx, c, t);
                 }
                 let first_lo = spec.first().map(|p| p.0).unwrap_or(0);
                 let last_hi = spec.last().map(|p| p.1).unwrap_or(0);
@@ -370,8 +479,8 @@ impl<'a> Checker<'a> {
                     toks.get(prev_end..first_lo)
                         .unwrap_or(&[])
                         .iter()
-                        .filter_map(|t| match &t.tok {
-                            Tok::Ident(s) if s.contains('_') => Some(s.to_string()),
+                        .filter_map(|t| match t.tok {
+                            Tok::Ident(s) if s.contains('_') => Some(s),
                             _ => None,
                         })
                         .collect()
@@ -379,14 +488,17 @@ impl<'a> Checker<'a> {
                     Vec::new()
                 };
                 prev_end = last_hi;
-                let mut parts: Vec<Part> = spec.into_iter().map(|p| make_part(&toks, p)).collect();
-                if cont && parts.first().is_some_and(|p| p.toks.is_empty()) {
+                let mut parts: Vec<Part> = Vec::with_capacity(spec.len() + 2);
+                for &p in spec {
+                    parts.push(make_part(toks, tlo, p, &mut self.arena));
+                }
+                if cont && parts.first().is_some_and(|p| p.lo == p.hi) {
                     parts.remove(0);
                 }
                 let chain = Chain {
                     parts,
                     region,
-                    has_bold: line_has_bold(&toks),
+                    has_bold: line_has_bold(toks),
                     code_block: line.kind == LineKind::Code,
                     extra_names,
                 };
@@ -397,20 +509,28 @@ impl<'a> Checker<'a> {
             {
                 // Several claims on one line: a `= ...` line below continues
                 // none of them.
-                self.finish(c, t);
+                self.finish(lx, c, t);
             }
-            if !self.prepass {
-                for conv in convs {
-                    self.conversion(conv, test, &toks);
+            if self.prepass {
+                cache.store(line_no, &sc);
+            } else {
+                for &(left, right) in convs {
+                    let conv = Conversion {
+                        left: make_part(toks, tlo, left, &mut self.arena),
+                        right: tlo + right as u32,
+                    };
+                    self.conversion(lx, conv, test);
                 }
-                for r in restatements(&toks) {
+                for r in restatements(toks) {
                     self.restatement(r);
                 }
             }
         }
         if let Some((c, t)) = open.take() {
-            self.finish(c, t);
+            self.finish(lx, c, t);
         }
+        self.scan_buf = sc;
+        self.scan_cache = cache;
     }
 
     fn report(mut self) -> SpecReport {
@@ -492,11 +612,10 @@ impl<'a> Checker<'a> {
                 }
             }
             Region::Expected if !self.prepass => {
-                let lower = line.to_lowercase();
-                if lower.contains("per-chip metrics") {
+                if contains_ignore_ascii_case(line, "per-chip metrics") {
                     self.tests[ti].per_chip_label = true;
                 }
-                if lower.contains("aggregate metrics") {
+                if contains_ignore_ascii_case(line, "aggregate metrics") {
                     self.tests[ti].aggregate_label = true;
                 }
                 if let [name, colon, num, ..] = toks
@@ -524,15 +643,17 @@ impl<'a> Checker<'a> {
 
     fn eval_part(
         &self,
+        lx: &Lexed,
         part: &Part,
         test: Option<usize>,
         mode: LiteralMode,
-        uses: &mut Vec<(BindingUse, bool)>,
+        uses: &mut Uses,
     ) -> Option<Interval> {
-        let e = part.expr.as_ref()?;
+        let e = part.expr?;
+        let toks = part.toks(&lx.toks);
         let mut lookup = |name: &str, idx: usize| -> Option<Interval> {
             let b = self.lookup_alias(test, name)?;
-            let used_at = part.toks.get(idx).map(|t| t.range).unwrap_or_default();
+            let used_at = toks.get(idx).map(|t| t.range).unwrap_or_default();
             uses.push((
                 BindingUse {
                     name: name.to_string(),
@@ -544,39 +665,38 @@ impl<'a> Checker<'a> {
             ));
             Some(b.value)
         };
-        expr::eval(e, &part.toks, mode, &mut lookup)
+        expr::eval(&self.arena, e, toks, mode, &mut lookup)
     }
 
-    fn finish(&mut self, chain: Chain, test: Option<usize>) {
-        let parts: Vec<Part> = chain
-            .parts
-            .into_iter()
-            .filter(|p| p.expr.is_some())
-            .collect();
+    fn finish(&mut self, lx: &Lexed<'a>, chain: Chain<'a>, test: Option<usize>) {
+        let mut parts = chain.parts;
+        parts.retain(|p| p.expr.is_some());
         if parts.is_empty() {
             return;
         }
+        let arena = &self.arena;
         let mut extra_names = chain.extra_names;
-        let target_tok = if parts.len() >= 2 {
-            match parts[0].expr.as_ref() {
-                // `hidden_size (`d`) = **16**`: the name and its symbol.
-                Some(Expr::Call(f, args))
-                    if args.len() == 1
-                        && !matches!(parts[0].toks.get(*f).map(|t| &t.tok), Some(Tok::Ident(n)) if matches!(n.as_str(), "max" | "min" | "ceil" | "floor")) =>
-                {
-                    if let Some(Tok::Ident(n)) = parts[0].toks.get(*f).map(|t| &t.tok) {
-                        extra_names.push(n.to_string());
+        let target_tok = match (parts.len() >= 2, parts[0].expr) {
+            (true, Some(e)) => {
+                let first = parts[0].toks(&lx.toks);
+                match arena.node(e) {
+                    // `hidden_size (`d`) = **16**`: the name and its symbol.
+                    Node::Call(f, s, 1) if !matches!(first.get(f as usize).map(|t| &t.tok), Some(Tok::Ident(n)) if matches!(*n, "max" | "min" | "ceil" | "floor")) =>
+                    {
+                        if let Some(Tok::Ident(n)) = first.get(f as usize).map(|t| &t.tok) {
+                            extra_names.push(n);
+                        }
+                        let arg = arena.call_args(s, 1).first().copied();
+                        arg.and_then(|a| arena.single_var(a))
+                            .and_then(|i| first.get(i).cloned())
                     }
-                    single_var(&args[0]).and_then(|i| parts[0].toks.get(i).cloned())
+                    _ => arena.single_var(e).and_then(|i| first.get(i).cloned()),
                 }
-                Some(e) => single_var(e).and_then(|i| parts[0].toks.get(i).cloned()),
-                None => None,
             }
-        } else {
-            None
+            _ => None,
         };
-        let target = target_tok.as_ref().and_then(|t| match &t.tok {
-            Tok::Ident(s) => Some(s.to_string()),
+        let target: Option<&'a str> = target_tok.as_ref().and_then(|t| match t.tok {
+            Tok::Ident(s) => Some(s),
             _ => None,
         });
         let sides: &[Part] = if target.is_some() {
@@ -585,15 +705,14 @@ impl<'a> Checker<'a> {
             &parts[..]
         };
         if self.prepass {
-            if let (Some(name), Some(tt), Some(ti), [p]) = (&target, &target_tok, test, sides)
+            if let (Some(name), Some(tt), Some(ti), [p]) = (target, &target_tok, test, sides)
                 && chain.region == Region::Params
-                && p.expr.as_ref().is_some_and(is_single_literal)
-                && let Some(value) = self.eval_part(p, test, LiteralMode::Exact, &mut Vec::new())
+                && p.expr.is_some_and(|e| self.arena.is_single_literal(e))
+                && let Some(value) =
+                    self.eval_part(lx, p, test, LiteralMode::Exact, &mut Uses::new())
             {
                 let range = tt.range.cover(p.range);
-                let mut names = vec![name.clone()];
-                names.extend(extra_names);
-                for n in names {
+                for n in std::iter::once(name).chain(extra_names) {
                     self.tests[ti].binds.push(Bind {
                         name: n,
                         value,
@@ -604,34 +723,28 @@ impl<'a> Checker<'a> {
             }
             return;
         }
-        let mut uses = Vec::new();
-        let mut vals: Vec<Option<Interval>> = Vec::new();
+        let mut uses = Uses::new();
+        let mut vals: SmallVec<[Option<Interval>; 4]> = SmallVec::new();
         for p in sides {
-            vals.push(self.eval_part(p, test, LiteralMode::Stated, &mut uses));
+            vals.push(self.eval_part(lx, p, test, LiteralMode::Stated, &mut uses));
         }
         let mut status = ClaimStatus::Unevaluated;
         let mut reference: Option<Interval> = None;
         if sides.len() >= 2 {
-            let evald: Vec<(usize, Interval)> = vals
+            let evald: SideVals = vals
                 .iter()
                 .enumerate()
                 .filter_map(|(i, v)| v.map(|v| (i, v)))
                 .collect();
             if evald.len() >= 2 {
                 status = ClaimStatus::Ok;
-                let lit: Vec<(usize, Interval)> = evald
-                    .iter()
-                    .copied()
-                    .filter(|(i, _)| sides[*i].expr.as_ref().is_some_and(is_literal_only))
-                    .collect();
-                let sym: Vec<(usize, Interval)> = evald
-                    .iter()
-                    .copied()
-                    .filter(|(i, _)| !sides[*i].expr.as_ref().is_some_and(is_literal_only))
-                    .collect();
+                let literal_only =
+                    |i: usize| sides[i].expr.is_some_and(|e| self.arena.is_literal_only(e));
+                let (lit, sym): (SideVals, SideVals) =
+                    evald.iter().copied().partition(|(i, _)| literal_only(*i));
                 reference = Some(evald[0].1);
                 let bpe = self.lookup(test, "bytes_per_elem").map(|b| b.value);
-                let doms = domains(sides);
+                let doms = domains(&lx.toks, &self.arena, sides);
                 let agree = |a: (usize, Interval), b: (usize, Interval)| -> bool {
                     if a.1.overlaps(&b.1) {
                         return true;
@@ -648,19 +761,19 @@ impl<'a> Checker<'a> {
                 if let Some((bad, good)) = find_culprit(&lit, &agree) {
                     status = ClaimStatus::Mismatch;
                     reference = Some(good.1);
-                    self.report_literal_mismatch(sides, bad, good);
+                    self.report_literal_mismatch(lx, sides, bad, good);
                 } else if let Some(&(li, lv)) = lit.first() {
                     reference = Some(lv);
                     if let Some(&(si, sv)) = sym.iter().find(|&&x| !agree(x, (li, lv))) {
                         status = ClaimStatus::Mismatch;
                         reference = Some(sv);
                         let trusted = uses.iter().all(|(_, t)| *t);
-                        self.report_formula_mismatch(sides, (si, sv), (li, lv), &uses, trusted);
+                        self.report_formula_mismatch(lx, sides, (si, sv), (li, lv), &uses, trusted);
                     }
                 } else if let Some((bad, good)) = find_culprit(&sym, &agree) {
                     status = ClaimStatus::Mismatch;
                     reference = Some(good.1);
-                    self.report_formula_mismatch(sides, bad, good, &uses, false);
+                    self.report_formula_mismatch(lx, sides, bad, good, &uses, false);
                 }
             }
         }
@@ -691,7 +804,7 @@ impl<'a> Checker<'a> {
             self.claims.push(Claim {
                 range,
                 kind: ClaimKind::Equation,
-                target: named.and(target.clone()),
+                target: named.and(target).map(str::to_string),
                 sides: sides
                     .iter()
                     .zip(&vals)
@@ -700,8 +813,7 @@ impl<'a> Checker<'a> {
                         value: *v,
                     })
                     .collect(),
-                value: value.map(|v| v.mid()),
-                display: value.map(|v| v.display()).unwrap_or_default(),
+                interval: value,
                 status,
                 bindings: uses.into_iter().map(|(u, _)| u).collect(),
             });
@@ -714,9 +826,9 @@ impl<'a> Checker<'a> {
         let mut value = stated;
         if matches!(chain.region, Region::Params | Region::File)
             && let Some(p) = last
-            && p.expr.as_ref().is_some_and(is_single_literal)
+            && p.expr.is_some_and(|e| self.arena.is_single_literal(e))
         {
-            value = self.eval_part(p, test, LiteralMode::Exact, &mut Vec::new());
+            value = self.eval_part(lx, p, test, LiteralMode::Exact, &mut Uses::new());
         }
         let Some(value) = value else { return };
         let range = tt.range.cover(last.map(|p| p.range).unwrap_or(tt.range));
@@ -731,30 +843,31 @@ impl<'a> Checker<'a> {
             && let Some(ti) = test
             && let Some(p) = last
         {
-            let literal = match (&p.expr, p.toks.first()) {
+            let literal = match (p.expr, p.toks(&lx.toks).first()) {
                 (
                     Some(e),
                     Some(Token {
                         tok: Tok::Num(n), ..
                     }),
-                ) if is_single_literal(e) && !n.is_inexact() => Some((n.value, n.style)),
+                ) if self.arena.is_single_literal(e) && !n.is_inexact() => {
+                    Some((n.value(), n.style))
+                }
                 _ => None,
             };
             let mut idx = Vec::new();
             for s in &sides[..sides.len() - 1] {
-                if let Some(e) = &s.expr {
-                    let mut li = Vec::new();
-                    literals(e, &mut li);
-                    for i in li {
-                        if let Some(Tok::Num(n)) = s.toks.get(i).map(|t| &t.tok) {
-                            idx.push(n.value);
+                if let Some(e) = s.expr {
+                    let st = s.toks(&lx.toks);
+                    self.arena.literals(e, &mut |i| {
+                        if let Some(Tok::Num(n)) = st.get(i).map(|t| &t.tok) {
+                            idx.push(n.value());
                         }
-                    }
+                    });
                 }
             }
             let grounded = status == ClaimStatus::Ok;
             self.tests[ti].steps.push(StepResult {
-                name: name.clone(),
+                name,
                 value,
                 range: p.range,
                 literal,
@@ -766,11 +879,12 @@ impl<'a> Checker<'a> {
         if !bindable {
             return;
         }
-        let mut names = vec![name];
-        if sides.len() == 1 {
-            names.extend(extra_names);
-        }
-        for n in names {
+        let extra = if sides.len() == 1 {
+            &extra_names[..]
+        } else {
+            &[]
+        };
+        for &n in std::iter::once(&name).chain(extra) {
             let b = Bind {
                 name: n,
                 value,
@@ -786,6 +900,7 @@ impl<'a> Checker<'a> {
 
     fn report_literal_mismatch(
         &mut self,
+        lx: &Lexed,
         sides: &[Part],
         bad: (usize, Interval),
         good: (usize, Interval),
@@ -794,13 +909,10 @@ impl<'a> Checker<'a> {
         let gp = &sides[good.0];
         let gtext = self.doc.slice(gp.range).trim().to_string();
         let btext = self.doc.slice(bp.range).trim().to_string();
-        let single = bp.expr.as_ref().is_some_and(is_single_literal);
+        let single = bp.expr.is_some_and(|e| self.arena.is_single_literal(e));
+        let btoks = bp.toks(&lx.toks);
         let msg = if single {
-            let lit = bp
-                .toks
-                .first()
-                .map(|t| self.doc.slice(t.range))
-                .unwrap_or("");
+            let lit = btoks.first().map(|t| self.doc.slice(t.range)).unwrap_or("");
             format!("`{gtext}` is {}, not {lit}", good.1.display())
         } else {
             format!(
@@ -810,7 +922,7 @@ impl<'a> Checker<'a> {
             )
         };
         let range = if single {
-            bp.toks.first().map(|t| t.range).unwrap_or(bp.range)
+            btoks.first().map(|t| t.range).unwrap_or(bp.range)
         } else {
             bp.range
         };
@@ -818,7 +930,7 @@ impl<'a> Checker<'a> {
             gp.range,
             format!("this side evaluates to {}", good.1.display()),
         );
-        if let Some(fix) = replacement_fix(bp, good.1) {
+        if let Some(fix) = replacement_fix(&lx.toks, &self.arena, bp, good.1) {
             d = d.with_fix(fix);
         }
         self.diags.push(d);
@@ -826,6 +938,7 @@ impl<'a> Checker<'a> {
 
     fn report_formula_mismatch(
         &mut self,
+        lx: &Lexed,
         sides: &[Part],
         formula: (usize, Interval),
         numbers: (usize, Interval),
@@ -851,8 +964,12 @@ impl<'a> Checker<'a> {
             formula.1.display(),
             names.join(", ")
         );
-        let range = if np.expr.as_ref().is_some_and(is_single_literal) {
-            np.toks.first().map(|t| t.range).unwrap_or(np.range)
+        let np_single = np.expr.is_some_and(|e| self.arena.is_single_literal(e));
+        let range = if np_single {
+            np.toks(&lx.toks)
+                .first()
+                .map(|t| t.range)
+                .unwrap_or(np.range)
         } else {
             np.range
         };
@@ -863,23 +980,25 @@ impl<'a> Checker<'a> {
         if !trusted {
             d = d.with_severity(Severity::Warning);
         }
-        if np.expr.as_ref().is_some_and(is_single_literal)
-            && let Some(fix) = replacement_fix(np, formula.1)
-        {
+        if np_single && let Some(fix) = replacement_fix(&lx.toks, &self.arena, np, formula.1) {
             d = d.with_fix(fix);
         }
         self.diags.push(d);
     }
 
-    fn conversion(&mut self, conv: Conversion, test: Option<usize>, _toks: &[Token]) {
-        let Tok::Num(lit) = &conv.right.tok else {
+    fn conversion(&mut self, lx: &Lexed, conv: Conversion, test: Option<usize>) {
+        let Some(right_tok) = lx.toks.get(conv.right as usize) else {
             return;
         };
-        let mut uses = Vec::new();
-        let left = self.eval_part(&conv.left, test, LiteralMode::Stated, &mut uses);
+        let Tok::Num(lit) = &right_tok.tok else {
+            return;
+        };
+        let right_range = right_tok.range;
+        let mut uses = Uses::new();
+        let left = self.eval_part(lx, &conv.left, test, LiteralMode::Stated, &mut uses);
         let bpe = self.lookup(test, "bytes_per_elem").cloned();
         let right = expr::literal_interval(lit, LiteralMode::Stated);
-        let range = conv.left.range.cover(conv.right.range);
+        let range = conv.left.range.cover(right_range);
         let mut status = ClaimStatus::Unevaluated;
         let mut value = None;
         if let (Some(l), Some(b), Some(r)) = (left, bpe.as_ref(), right) {
@@ -888,7 +1007,7 @@ impl<'a> Checker<'a> {
                     name: "bytes_per_elem".into(),
                     value: b.value,
                     bound_at: b.range,
-                    used_at: conv.right.range,
+                    used_at: right_range,
                 },
                 b.trusted,
             ));
@@ -902,22 +1021,23 @@ impl<'a> Checker<'a> {
                 if status == ClaimStatus::Mismatch {
                     let mut d = Diagnostic::new(
                         &CONVERSION_MISMATCH,
-                        conv.right.range,
+                        right_range,
                         format!(
                             "{} elements × {} bytes is {} bytes, not {}",
                             l.display(),
                             b.value.display(),
                             bytes.display(),
-                            self.doc.slice(conv.right.range)
+                            self.doc.slice(right_range)
                         ),
                     )
                     .with_related(b.range, "bytes_per_elem is bound here");
                     let part = Part {
-                        toks: vec![conv.right.clone()],
-                        expr: Some(Expr::Num(0)),
-                        range: conv.right.range,
+                        lo: conv.right,
+                        hi: conv.right + 1,
+                        expr: Some(self.arena.literal(0)),
+                        range: right_range,
                     };
-                    if let Some(fix) = replacement_fix(&part, bytes) {
+                    if let Some(fix) = replacement_fix(&lx.toks, &self.arena, &part, bytes) {
                         d = d.with_fix(fix);
                     }
                     self.diags.push(d);
@@ -934,12 +1054,11 @@ impl<'a> Checker<'a> {
                     value: left,
                 },
                 ClaimSide {
-                    range: conv.right.range,
+                    range: right_range,
                     value: right,
                 },
             ],
-            value: value.map(|v| v.mid()),
-            display: value.map(|v| v.display()).unwrap_or_default(),
+            interval: value,
             status,
             bindings: uses.into_iter().map(|(u, _)| u).collect(),
         });
@@ -1012,8 +1131,7 @@ impl<'a> Checker<'a> {
                     value: candidates.first().copied(),
                 },
             ],
-            value: Some(nv.mid()),
-            display: nv.display(),
+            interval: Some(nv),
             status,
             bindings: Vec::new(),
         });
@@ -1431,17 +1549,14 @@ fn cell_value(text: &str) -> Option<(Vec<Interval>, Option<NumberStyle>)> {
 }
 
 /// A fix replacing a single-literal side with `value`, in the text's style.
-fn replacement_fix(part: &Part, value: Interval) -> Option<Fix> {
-    let e = part.expr.as_ref()?;
-    let idx = {
-        let mut v = Vec::new();
-        literals(e, &mut v);
-        if v.len() != 1 || !is_single_literal(e) {
-            return None;
-        }
-        v[0]
-    };
-    let tok = part.toks.get(idx)?;
+fn replacement_fix(all: &[Token], arena: &Arena, part: &Part, value: Interval) -> Option<Fix> {
+    let e = part.expr?;
+    if !arena.is_single_literal(e) {
+        return None;
+    }
+    let mut idx = None;
+    arena.literals(e, &mut |i| idx = Some(i));
+    let tok = part.toks(all).get(idx?)?;
     let Tok::Num(n) = &tok.tok else { return None };
     let new_text = if let Some(v) = value.exact_value().and_then(|v| v.as_integer()) {
         if n.decimals > 0 {
@@ -1524,22 +1639,23 @@ enum Dom {
     Unknown,
 }
 
-fn domains(sides: &[Part]) -> Vec<Dom> {
-    let mut out: Vec<Dom> = sides
+fn domains(all: &[Token], arena: &Arena, sides: &[Part]) -> SmallVec<[Dom; 8]> {
+    let mut out: SmallVec<[Dom; 8]> = sides
         .iter()
         .map(|p| {
-            let Some(e) = p.expr.as_ref() else {
+            let Some(e) = p.expr else {
                 return Dom::Unknown;
             };
-            match expr::unit_word(e, &p.toks).as_deref() {
+            let toks = p.toks(all);
+            match arena.unit_word(e, toks) {
                 Some("B" | "bytes" | "byte") => return Dom::Bytes,
                 Some("elems" | "elements" | "elem" | "element") => return Dom::Elems,
                 _ => {}
             }
-            if is_literal_only(e) {
+            if arena.is_literal_only(e) {
                 return Dom::Unknown;
             }
-            if expr::any_var(e, &p.toks, &|n| n.contains("bytes")) {
+            if arena.any_var(e, toks, &|n| n.contains("bytes")) {
                 Dom::Bytes
             } else {
                 Dom::Lenient
@@ -1558,15 +1674,15 @@ fn domains(sides: &[Part]) -> Vec<Dom> {
 }
 
 /// `N [unit] ([≈]M UNIT)`: a value restated in a larger unit.
-struct Restatement {
-    value: Token,
-    restated: Token,
+struct Restatement<'a> {
+    value: Token<'a>,
+    restated: Token<'a>,
     unit: TextRange,
     /// What one `UNIT` is in the value's unit (two for `MB`: 10^6 and 2^20).
     scales: Vec<Rational>,
 }
 
-fn restatements(toks: &[Token]) -> Vec<Restatement> {
+fn restatements<'a>(toks: &[Token<'a>]) -> Vec<Restatement<'a>> {
     let mut out = Vec::new();
     for p in 1..toks.len() {
         if toks[p].tok != Tok::LParen {
@@ -1617,13 +1733,24 @@ fn restatements(toks: &[Token]) -> Vec<Restatement> {
             _ => continue,
         };
         out.push(Restatement {
-            value: value.clone(),
-            restated: m.clone(),
+            value: *value,
+            restated: *m,
             unit: u.range,
             scales,
         });
     }
     out
+}
+
+/// `hay.to_lowercase().contains(needle)` for an ASCII lower-case `needle`,
+/// without allocating.
+fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    !n.is_empty()
+        && hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
@@ -1645,12 +1772,13 @@ fn line_has_bold(toks: &[Token]) -> bool {
     toks.iter().any(|t| t.class == Class::Bold)
 }
 
-/// A side found by `scan`: token range and its parse (relative to `lo`).
-type Span = (usize, usize, Option<Expr>);
+/// A side found by `scan`: token range (in the line) and its parse.
+type Span = (usize, usize, Option<ExprId>);
 
-fn make_part(toks: &[Token], (lo, hi, expr): Span) -> Part {
-    let slice: Vec<Token> = toks.get(lo..hi).map(|s| s.to_vec()).unwrap_or_default();
-    let expr = expr.or_else(|| parse_exact(&slice));
+/// A [`Part`] from a span of a line whose tokens start at `base` in the store.
+fn make_part(toks: &[Token], base: u32, (lo, hi, expr): Span, arena: &mut Arena) -> Part {
+    let slice = toks.get(lo..hi).unwrap_or(&[]);
+    let expr = expr.or_else(|| parse_exact(arena, slice));
     let range = match (slice.first(), slice.last()) {
         (Some(a), Some(b)) => a.range.cover(b.range),
         _ => toks
@@ -1659,8 +1787,10 @@ fn make_part(toks: &[Token], (lo, hi, expr): Span) -> Part {
             .map(|t| TextRange::empty(t.range.start as usize))
             .unwrap_or_default(),
     };
+    let (lo, hi) = if slice.is_empty() { (0, 0) } else { (lo, hi) };
     Part {
-        toks: slice,
+        lo: base + lo as u32,
+        hi: base + hi as u32,
         expr,
         range,
     }
@@ -1670,12 +1800,22 @@ fn is_barrier(t: &Tok) -> bool {
     matches!(t, Tok::Word | Tok::Eq { .. } | Tok::Arrow | Tok::Comma)
 }
 
+/// What `scan` found on a line.
+#[derive(Default)]
+struct ScanOut {
+    /// The sides of every chain.
+    spans: Vec<Span>,
+    /// Chains: (starts with `=`, range of `spans`).
+    chains: Vec<(bool, usize, usize)>,
+    /// Conversions: the element count's span, the byte count's token.
+    convs: Vec<(Span, usize)>,
+}
+
 /// Finds chains (`a = b = c`) and `→` conversions in a line's tokens.
-/// Each chain is (starts with `=`, token ranges of its sides).
-#[allow(clippy::type_complexity)]
-fn scan(toks: &[Token]) -> (Vec<(bool, Vec<Span>)>, Vec<Conversion>) {
-    let mut chains = Vec::new();
-    let mut convs = Vec::new();
+fn scan(toks: &[Token], arena: &mut Arena, out: &mut ScanOut) {
+    out.spans.clear();
+    out.chains.clear();
+    out.convs.clear();
     let mut consumed = 0usize;
     let mut k = 0usize;
     let n = toks.len();
@@ -1684,17 +1824,18 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<Span>)>, Vec<Conversion>) {
             Tok::Eq { .. } => {
                 let cont = k == 0;
                 let lo = barrier_floor(toks, consumed, k);
-                let left = (lo..k).find_map(|s| parse_exact(&toks[s..k]).map(|e| (s, e)));
-                let mut parts: Vec<Span> = vec![match left {
+                let left = (lo..k).find_map(|s| parse_exact(arena, &toks[s..k]).map(|e| (s, e)));
+                let start = out.spans.len();
+                out.spans.push(match left {
                     Some((s, e)) => (s, k, Some(e)),
                     None => (k, k, None),
-                }];
+                });
                 let mut cur = k;
                 let mut end = k + 1;
-                while let Some((e, used)) = parse_prefix(&toks[cur + 1..]) {
+                while let Some((e, used)) = parse_prefix(arena, &toks[cur + 1..]) {
                     let a = cur + 1;
                     let b = a + used;
-                    parts.push((a, b, Some(e)));
+                    out.spans.push((a, b, Some(e)));
                     end = b;
                     if b < n && matches!(toks[b].tok, Tok::Eq { .. }) {
                         cur = b;
@@ -1702,6 +1843,7 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<Span>)>, Vec<Conversion>) {
                     }
                     break;
                 }
+                let parts = &out.spans[start..];
                 // `EP=4 = `x / 4 = y``: a plain-text value does not run into code.
                 let mut split_at = None;
                 for i in 1..parts.len().saturating_sub(1) {
@@ -1711,43 +1853,43 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<Span>)>, Vec<Conversion>) {
                         && toks[a..b].iter().all(|t| t.class == Class::Plain)
                         && toks.get(c).is_some_and(|t| t.class == Class::Code)
                     {
-                        split_at = Some(i + 1);
+                        split_at = Some(start + i + 1);
                         break;
                     }
                 }
+                let stop = out.spans.len();
+                let mut from = start;
                 if let Some(at) = split_at {
-                    let tail = parts.split_off(at);
-                    if parts.len() >= 2 {
-                        chains.push((cont, parts));
+                    if at - start >= 2 {
+                        out.chains.push((cont, start, at));
                     }
-                    parts = tail;
+                    from = at;
                 }
-                if parts.len() >= 2 {
-                    chains.push((cont, parts));
+                if stop - from >= 2 {
+                    out.chains.push((cont, from, stop));
                 }
                 consumed = end.max(k + 1);
                 k = consumed;
             }
             Tok::Arrow => {
                 let lo = barrier_floor(toks, consumed, k);
-                let mut left = (lo..k)
-                    .find(|&s| parse_exact(&toks[s..k]).is_some())
-                    .map(|s| (s, k));
+                let mut left =
+                    (lo..k).find_map(|s| parse_exact(arena, &toks[s..k]).map(|e| (s, k, Some(e))));
                 // `(128 × 1024 = 131,072) elems → 262,144 B`: the count is the
                 // last side of the claim just before.
-                let unit_only = left.is_some_and(|(s, e)| {
+                let unit_only = left.is_some_and(|(s, e, _)| {
                     e == s + 1
                         && matches!(&toks[s].tok, Tok::Ident(w) if expr::unit_kind(w).is_some())
                 });
                 if (left.is_none() || unit_only)
-                    && let Some((_, parts)) = chains.last()
+                    && let Some(&(_, _, b)) = out.chains.last()
                 {
-                    left = parts.last().map(|p| (p.0, p.1));
+                    left = out.spans.get(b.wrapping_sub(1)).copied();
                 }
                 if let Some(l) = left
-                    && let Some(c) = conversion_at(toks, k, l)
+                    && let Some(c) = conversion_at(toks, k, l, arena)
                 {
-                    convs.push(c);
+                    out.convs.push(c);
                 }
                 consumed = k + 1;
                 k += 1;
@@ -1755,7 +1897,6 @@ fn scan(toks: &[Token]) -> (Vec<(bool, Vec<Span>)>, Vec<Conversion>) {
             _ => k += 1,
         }
     }
-    (chains, convs)
 }
 
 /// The first token after the last barrier before `k` (and not before `floor`).
@@ -1779,9 +1920,10 @@ fn barrier_floor(toks: &[Token], floor: usize, k: usize) -> usize {
     floor
 }
 
-/// `… elems → 4,096 B` at arrow index `a`; `left` is the element count's tokens.
-fn conversion_at(toks: &[Token], a: usize, left: (usize, usize)) -> Option<Conversion> {
-    let is_bytes = |t: Option<&Token>| matches!(t.map(|t| &t.tok), Some(Tok::Ident(s)) if s == "B" || s == "bytes" || s == "byte");
+/// `… elems → 4,096 B` at arrow index `a`; `left` is the element count's span.
+fn conversion_at(toks: &[Token], a: usize, left: Span, arena: &mut Arena) -> Option<(Span, usize)> {
+    let is_bytes =
+        |t: Option<&Token>| matches!(t.map(|t| t.tok), Some(Tok::Ident("B" | "bytes" | "byte")));
     let mut j = a + 1;
     let bytes_before = is_bytes(toks.get(j));
     if bytes_before {
@@ -1798,14 +1940,11 @@ fn conversion_at(toks: &[Token], a: usize, left: (usize, usize)) -> Option<Conve
     }
     let elems_before = toks[..a]
         .iter()
-        .any(|t| matches!(&t.tok, Tok::Ident(s) if s == "elems" || s == "elements" || s == "elem"));
+        .any(|t| matches!(t.tok, Tok::Ident("elems" | "elements" | "elem")));
     if !(bytes_before || is_bytes(after) || elems_before) {
         return None;
     }
-    let left = make_part(toks, (left.0, left.1, None));
-    left.expr.as_ref()?;
-    Some(Conversion {
-        left,
-        right: right.clone(),
-    })
+    let (lo, hi, e) = left;
+    let e = e.or_else(|| parse_exact(arena, toks.get(lo..hi)?))?;
+    Some(((lo, hi, Some(e)), j))
 }

@@ -2,7 +2,7 @@
 //! headings, fenced code, tables, thematic breaks, and for every byte whether
 //! it is prose, code, bold, or markup.
 
-use crate::lex::{Class, Token, lex};
+use crate::lex::{Class, Token, lex_into};
 use mantile_diag::TextRange;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
@@ -48,7 +48,7 @@ pub enum LineKind {
     Blank,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Line {
     pub range: TextRange,
     pub kind: LineKind,
@@ -216,11 +216,9 @@ impl<'a> Doc<'a> {
         // Lines, each with a kind.
         let mut lines = Vec::new();
         let mut start = 0;
-        let bytes = text.as_bytes();
         while start < text.len() {
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b'\n')
+            let end = text[start..]
+                .find('\n')
                 .map(|p| start + p)
                 .unwrap_or(text.len());
             lines.push(Line {
@@ -327,14 +325,15 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// The tokens of a line.
-    pub fn line_tokens(&self, line: &Line) -> Vec<Token> {
+    /// Appends the tokens of a line to `out`.
+    pub fn line_tokens(&self, line: &Line, out: &mut Vec<Token<'a>>) {
         let r = line.range.as_range();
-        let src = self.text.get(r.clone()).unwrap_or("");
+        let text: &'a str = self.text;
+        let src = text.get(r.clone()).unwrap_or("");
         if line.kind == LineKind::Code {
-            lex(src, r.start, &[], Some(Class::Code))
+            lex_into(out, src, r.start, &[], Some(Class::Code))
         } else {
-            lex(src, r.start, self.class.get(r).unwrap_or(&[]), None)
+            lex_into(out, src, r.start, self.class.get(r).unwrap_or(&[]), None)
         }
     }
 

@@ -1,21 +1,85 @@
 //! Arithmetic expressions over tokens: `2 * M * d * d`, `(a + b) / 4`, `10^12`,
 //! `max(0.137, 0.178)`, `softmax_stat_bytes(4)`, `2,048 elems`.
+//!
+//! Expression trees live in an [`Arena`] (one per document): a node is a
+//! small `Copy` value and a tree is the index of its root, so the checker's
+//! many trial parses allocate nothing and a failed one is rolled back.
 
 use crate::lex::{Tok, Token, lex_code};
 use crate::num::{Interval, Rational};
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum Expr {
+/// The index of a node in its [`Arena`].
+pub type ExprId = u32;
+
+/// One node of an expression. Token indices are relative to the token slice
+/// the expression was parsed from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Node {
     /// A number literal: index of its token.
-    Num(usize),
+    Num(u32),
     /// A name: index of its token.
-    Var(usize),
-    Neg(Box<Expr>),
-    Bin(char, Box<Expr>, Box<Expr>),
-    /// A call: index of the name token, arguments.
-    Call(usize, Vec<Expr>),
+    Var(u32),
+    Neg(ExprId),
+    Bin(char, ExprId, ExprId),
+    /// A call: index of the name token, then its arguments as a range of
+    /// [`Arena::args`] (start, count).
+    Call(u32, u32, u32),
     /// A value followed by a unit word: index of the unit token.
-    Unit(Box<Expr>, usize),
+    Unit(ExprId, u32),
+}
+
+/// Storage for the expressions of one document.
+#[derive(Clone, Debug, Default)]
+pub struct Arena {
+    nodes: Vec<Node>,
+    args: Vec<ExprId>,
+}
+
+/// A point to roll an [`Arena`] back to.
+#[derive(Clone, Copy)]
+struct Mark(usize, usize);
+
+impl Arena {
+    pub fn with_capacity(nodes: usize) -> Arena {
+        Arena {
+            nodes: Vec::with_capacity(nodes),
+            args: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, n: Node) -> ExprId {
+        self.nodes.push(n);
+        (self.nodes.len() - 1) as ExprId
+    }
+
+    fn mark(&self) -> Mark {
+        Mark(self.nodes.len(), self.args.len())
+    }
+
+    fn reset(&mut self, m: Mark) {
+        self.nodes.truncate(m.0);
+        self.args.truncate(m.1);
+    }
+
+    /// The node `id` (a literal of no token when `id` is not from this arena,
+    /// which evaluates to nothing rather than panicking).
+    pub fn node(&self, id: ExprId) -> Node {
+        self.nodes
+            .get(id as usize)
+            .copied()
+            .unwrap_or(Node::Num(u32::MAX))
+    }
+
+    /// The arguments of a call node.
+    pub fn call_args(&self, start: u32, count: u32) -> &[ExprId] {
+        let a = start as usize;
+        self.args.get(a..a + count as usize).unwrap_or(&[])
+    }
+
+    /// A one-literal expression over token `tok`.
+    pub fn literal(&mut self, tok: u32) -> ExprId {
+        self.push(Node::Num(tok))
+    }
 }
 
 /// What a unit word does to the number before it.
@@ -57,22 +121,23 @@ pub fn unit_kind(word: &str) -> Option<UnitKind> {
     })
 }
 
-struct Parser<'t> {
-    toks: &'t [Token],
+struct Parser<'t, 'a> {
+    toks: &'t [Token<'t>],
     pos: usize,
     depth: u32,
+    arena: &'a mut Arena,
 }
 
-impl Parser<'_> {
-    fn peek(&self) -> Option<&Tok> {
+impl Parser<'_, '_> {
+    fn peek(&self) -> Option<&Tok<'_>> {
         self.toks.get(self.pos).map(|t| &t.tok)
     }
 
-    fn peek_at(&self, k: usize) -> Option<&Tok> {
+    fn peek_at(&self, k: usize) -> Option<&Tok<'_>> {
         self.toks.get(self.pos + k).map(|t| &t.tok)
     }
 
-    fn expr(&mut self) -> Option<Expr> {
+    fn expr(&mut self) -> Option<ExprId> {
         if self.depth > 64 {
             return None;
         }
@@ -82,14 +147,14 @@ impl Parser<'_> {
         r
     }
 
-    fn additive(&mut self) -> Option<Expr> {
+    fn additive(&mut self) -> Option<ExprId> {
         let mut lhs = self.term()?;
         while let Some(Tok::Op(op @ ('+' | '-'))) = self.peek() {
             let op = *op;
             let save = self.pos;
             self.pos += 1;
             match self.term() {
-                Some(rhs) => lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs)),
+                Some(rhs) => lhs = self.arena.push(Node::Bin(op, lhs, rhs)),
                 None => {
                     self.pos = save;
                     break;
@@ -99,14 +164,14 @@ impl Parser<'_> {
         Some(lhs)
     }
 
-    fn term(&mut self) -> Option<Expr> {
+    fn term(&mut self) -> Option<ExprId> {
         let mut lhs = self.unary()?;
         loop {
             let op = match self.peek() {
                 Some(Tok::Op(c @ ('*' | '/'))) => *c,
                 // `2 x 1024`: a lone `x` between two values multiplies.
                 Some(Tok::Ident(s))
-                    if s == "x" && matches!(self.peek_at(1), Some(Tok::Num(_) | Tok::LParen)) =>
+                    if *s == "x" && matches!(self.peek_at(1), Some(Tok::Num(_) | Tok::LParen)) =>
                 {
                     '*'
                 }
@@ -115,7 +180,7 @@ impl Parser<'_> {
             let save = self.pos;
             self.pos += 1;
             match self.unary() {
-                Some(rhs) => lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs)),
+                Some(rhs) => lhs = self.arena.push(Node::Bin(op, lhs, rhs)),
                 None => {
                     self.pos = save;
                     break;
@@ -125,7 +190,7 @@ impl Parser<'_> {
         Some(lhs)
     }
 
-    fn unary(&mut self) -> Option<Expr> {
+    fn unary(&mut self) -> Option<ExprId> {
         if let Some(Tok::Op('-')) = self.peek() {
             let save = self.pos;
             self.pos += 1;
@@ -136,7 +201,7 @@ impl Parser<'_> {
             let r = self.unary();
             self.depth -= 1;
             match r {
-                Some(e) => return Some(Expr::Neg(Box::new(e))),
+                Some(e) => return Some(self.arena.push(Node::Neg(e))),
                 None => {
                     self.pos = save;
                     return None;
@@ -146,7 +211,7 @@ impl Parser<'_> {
         self.power()
     }
 
-    fn power(&mut self) -> Option<Expr> {
+    fn power(&mut self) -> Option<ExprId> {
         let base = self.postfix()?;
         if let Some(Tok::Op('^')) = self.peek() {
             let save = self.pos;
@@ -158,26 +223,27 @@ impl Parser<'_> {
             let r = self.unary();
             self.depth -= 1;
             match r {
-                Some(e) => return Some(Expr::Bin('^', Box::new(base), Box::new(e))),
+                Some(e) => return Some(self.arena.push(Node::Bin('^', base, e))),
                 None => self.pos = save,
             }
         }
         Some(base)
     }
 
-    fn postfix(&mut self) -> Option<Expr> {
+    fn postfix(&mut self) -> Option<ExprId> {
         let mut e = self.primary()?;
         while let Some(Tok::Ident(w)) = self.peek() {
             // `B` after a name is the name's symbol, not bytes.
-            if unit_kind(w).is_none() || (w == "B" && !matches!(e, Expr::Num(_))) {
+            if unit_kind(w).is_none() || (*w == "B" && !matches!(self.arena.node(e), Node::Num(_)))
+            {
                 break;
             }
             // `2 bytes * 3` is fine; `M*d*bytes` never reaches here (operand).
-            e = Expr::Unit(Box::new(e), self.pos);
+            e = self.arena.push(Node::Unit(e, self.pos as u32));
             self.pos += 1;
             // `FLOPs/byte`, `GB/s`: a compound unit is still a label.
             if let (Some(Tok::Op('/')), Some(Tok::Ident(w2))) = (self.peek(), self.peek_at(1))
-                && matches!(w2.as_str(), "byte" | "bytes" | "s" | "chip" | "token")
+                && matches!(*w2, "byte" | "bytes" | "s" | "chip" | "token")
             {
                 self.pos += 2;
             }
@@ -185,19 +251,19 @@ impl Parser<'_> {
         Some(e)
     }
 
-    fn primary(&mut self) -> Option<Expr> {
+    fn primary(&mut self) -> Option<ExprId> {
         match self.peek()? {
             Tok::Num(_) => {
                 self.pos += 1;
-                Some(Expr::Num(self.pos - 1))
+                Some(self.arena.push(Node::Num(self.pos as u32 - 1)))
             }
             Tok::Ident(_) => {
-                let name_pos = self.pos;
+                let name_pos = self.pos as u32;
                 self.pos += 1;
                 if let Some(Tok::LParen) = self.peek() {
                     let save = self.pos;
                     self.pos += 1;
-                    let mut args = Vec::new();
+                    let mut args: Vec<ExprId> = Vec::new();
                     let ok = loop {
                         match self.expr() {
                             Some(a) => args.push(a),
@@ -213,11 +279,14 @@ impl Parser<'_> {
                         }
                     };
                     if ok {
-                        return Some(Expr::Call(name_pos, args));
+                        let start = self.arena.args.len() as u32;
+                        let count = args.len() as u32;
+                        self.arena.args.extend(args);
+                        return Some(self.arena.push(Node::Call(name_pos, start, count)));
                     }
                     self.pos = save;
                 }
-                Some(Expr::Var(name_pos))
+                Some(self.arena.push(Node::Var(name_pos)))
             }
             Tok::LParen => {
                 let save = self.pos;
@@ -237,21 +306,35 @@ impl Parser<'_> {
 }
 
 /// Parses the longest expression at the start of `toks`; returns it and the
-/// number of tokens it uses.
-pub fn parse_prefix(toks: &[Token]) -> Option<(Expr, usize)> {
+/// number of tokens it uses. Nothing is left in the arena when it fails.
+pub fn parse_prefix(arena: &mut Arena, toks: &[Token]) -> Option<(ExprId, usize)> {
+    let mark = arena.mark();
     let mut p = Parser {
         toks,
         pos: 0,
         depth: 0,
+        arena,
     };
-    let e = p.expr()?;
-    Some((e, p.pos))
+    match p.expr() {
+        Some(e) => Some((e, p.pos)),
+        None => {
+            arena.reset(mark);
+            None
+        }
+    }
 }
 
-/// Parses `toks` as exactly one expression.
-pub fn parse_exact(toks: &[Token]) -> Option<Expr> {
-    let (e, used) = parse_prefix(toks)?;
-    (used == toks.len()).then_some(e)
+/// Parses `toks` as exactly one expression. Nothing is left in the arena
+/// when it fails.
+pub fn parse_exact(arena: &mut Arena, toks: &[Token]) -> Option<ExprId> {
+    let mark = arena.mark();
+    let (e, used) = parse_prefix(arena, toks)?;
+    if used == toks.len() {
+        Some(e)
+    } else {
+        arena.reset(mark);
+        None
+    }
 }
 
 /// How literals are read.
@@ -266,50 +349,58 @@ pub enum LiteralMode {
 /// The interval a literal stands for.
 pub fn literal_interval(n: &crate::lex::NumLit, mode: LiteralMode) -> Option<Interval> {
     if mode == LiteralMode::Exact || !n.is_inexact() {
-        return Some(Interval::exact(n.value));
+        return Some(Interval::exact(n.value()));
     }
     let ulp = Rational::pow10(-(n.decimals as i32))?;
     let half = ulp.checked_div(Rational::int(2))?;
     if n.approx {
         // `≈ 0.000656`: approximately, within one unit of the last digit.
         return Some(Interval::new(
-            n.value.checked_sub(ulp)?,
-            n.value.checked_add(ulp)?,
+            n.value().checked_sub(ulp)?,
+            n.value().checked_add(ulp)?,
         ));
     }
     if n.truncated {
         // `0.000168...` is written both for cut-off and for rounded digits.
         return Some(Interval::new(
-            n.value.checked_sub(half)?,
-            n.value.checked_add(ulp)?,
+            n.value().checked_sub(half)?,
+            n.value().checked_add(ulp)?,
         ));
     }
     Some(Interval::new(
-        n.value.checked_sub(half)?,
-        n.value.checked_add(half)?,
+        n.value().checked_sub(half)?,
+        n.value().checked_add(half)?,
     ))
+}
+
+fn tok<'t>(toks: &'t [Token<'t>], i: u32) -> Option<&'t Tok<'t>> {
+    toks.get(i as usize).map(|t| &t.tok)
 }
 
 /// Evaluates `e`; `lookup` resolves names (and may record that it was asked).
 pub fn eval(
-    e: &Expr,
+    arena: &Arena,
+    e: ExprId,
     toks: &[Token],
     mode: LiteralMode,
     lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>,
 ) -> Option<Interval> {
-    match e {
-        Expr::Num(i) => match &toks.get(*i)?.tok {
+    let ev = |e: ExprId, lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>| {
+        eval(arena, e, toks, mode, lookup)
+    };
+    match arena.node(e) {
+        Node::Num(i) => match tok(toks, i)? {
             Tok::Num(n) => literal_interval(n, mode),
             _ => None,
         },
-        Expr::Var(i) => match &toks.get(*i)?.tok {
-            Tok::Ident(name) => lookup(name, *i),
+        Node::Var(i) => match tok(toks, i)? {
+            Tok::Ident(name) => lookup(name, i as usize),
             _ => None,
         },
-        Expr::Neg(a) => eval(a, toks, mode, lookup)?.neg(),
-        Expr::Bin(op, a, b) => {
-            let x = eval(a, toks, mode, lookup)?;
-            let y = eval(b, toks, mode, lookup)?;
+        Node::Neg(a) => ev(a, lookup)?.neg(),
+        Node::Bin(op, a, b) => {
+            let x = ev(a, lookup)?;
+            let y = ev(b, lookup)?;
             match op {
                 '+' => x.add(&y),
                 '-' => x.sub(&y),
@@ -319,16 +410,17 @@ pub fn eval(
                 _ => None,
             }
         }
-        Expr::Call(i, args) => {
-            let Tok::Ident(name) = &toks.get(*i)?.tok else {
+        Node::Call(i, start, count) => {
+            let Tok::Ident(name) = tok(toks, i)? else {
                 return None;
             };
-            match name.as_str() {
+            let args = arena.call_args(start, count);
+            match *name {
                 "max" | "min" if !args.is_empty() => {
-                    let mut acc = eval(&args[0], toks, mode, lookup)?;
-                    for a in &args[1..] {
-                        let v = eval(a, toks, mode, lookup)?;
-                        acc = if name == "max" {
+                    let mut acc = ev(args[0], lookup)?;
+                    for &a in &args[1..] {
+                        let v = ev(a, lookup)?;
+                        acc = if *name == "max" {
                             acc.max(&v)
                         } else {
                             acc.min(&v)
@@ -337,9 +429,9 @@ pub fn eval(
                     Some(acc)
                 }
                 "ceil" | "floor" if args.len() == 1 => {
-                    let v = eval(&args[0], toks, mode, lookup)?.exact_value()?;
+                    let v = ev(args[0], lookup)?.exact_value()?;
                     let q = v.numer().div_euclid(v.denom());
-                    let r = if name == "floor" || v.is_integer() {
+                    let r = if *name == "floor" || v.is_integer() {
                         q
                     } else {
                         q + 1
@@ -347,15 +439,15 @@ pub fn eval(
                     Some(Interval::exact(Rational::int(r)))
                 }
                 // `softmax_stat_bytes(4)`: a name annotated with its value.
-                _ if args.len() == 1 && matches!(args[0], Expr::Num(_)) => {
-                    eval(&args[0], toks, mode, lookup)
+                _ if args.len() == 1 && matches!(arena.node(args[0]), Node::Num(_)) => {
+                    ev(args[0], lookup)
                 }
                 _ => None,
             }
         }
-        Expr::Unit(a, u) => {
-            let v = eval(a, toks, mode, lookup)?;
-            let Tok::Ident(w) = &toks.get(*u)?.tok else {
+        Node::Unit(a, u) => {
+            let v = ev(a, lookup)?;
+            let Tok::Ident(w) = tok(toks, u)? else {
                 return None;
             };
             match unit_kind(w)? {
@@ -370,68 +462,81 @@ pub fn eval(
     }
 }
 
-/// True when the expression names no variable.
-pub fn is_literal_only(e: &Expr) -> bool {
-    match e {
-        Expr::Num(_) => true,
-        Expr::Var(_) => false,
-        Expr::Neg(a) | Expr::Unit(a, _) => is_literal_only(a),
-        Expr::Bin(_, a, b) => is_literal_only(a) && is_literal_only(b),
-        Expr::Call(_, args) => args.iter().all(is_literal_only),
-    }
-}
-
-/// The unit word at the end of the expression, if any.
-pub fn unit_word(e: &Expr, toks: &[Token]) -> Option<String> {
-    match e {
-        Expr::Unit(_, u) => match &toks.get(*u)?.tok {
-            Tok::Ident(w) => Some(w.to_string()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// True when some name the expression uses satisfies `pred`.
-pub fn any_var(e: &Expr, toks: &[Token], pred: &dyn Fn(&str) -> bool) -> bool {
-    match e {
-        Expr::Num(_) => false,
-        Expr::Var(i) => matches!(toks.get(*i).map(|t| &t.tok), Some(Tok::Ident(s)) if pred(s)),
-        Expr::Neg(a) | Expr::Unit(a, _) => any_var(a, toks, pred),
-        Expr::Bin(_, a, b) => any_var(a, toks, pred) || any_var(b, toks, pred),
-        Expr::Call(_, args) => args.iter().any(|a| any_var(a, toks, pred)),
-    }
-}
-
-/// True when the expression is one literal (possibly with a unit).
-pub fn is_single_literal(e: &Expr) -> bool {
-    match e {
-        Expr::Num(_) => true,
-        Expr::Unit(a, _) => is_single_literal(a),
-        _ => false,
-    }
-}
-
-/// The name, when the expression is a single variable (possibly with a unit).
-pub fn single_var(e: &Expr) -> Option<usize> {
-    match e {
-        Expr::Var(i) => Some(*i),
-        Expr::Unit(a, _) => single_var(a),
-        _ => None,
-    }
-}
-
-/// Token indices of every literal in the expression.
-pub fn literals(e: &Expr, out: &mut Vec<usize>) {
-    match e {
-        Expr::Num(i) => out.push(*i),
-        Expr::Var(_) => {}
-        Expr::Neg(a) | Expr::Unit(a, _) => literals(a, out),
-        Expr::Bin(_, a, b) => {
-            literals(a, out);
-            literals(b, out);
+impl Arena {
+    /// True when the expression names no variable.
+    pub fn is_literal_only(&self, e: ExprId) -> bool {
+        match self.node(e) {
+            Node::Num(_) => true,
+            Node::Var(_) => false,
+            Node::Neg(a) | Node::Unit(a, _) => self.is_literal_only(a),
+            Node::Bin(_, a, b) => self.is_literal_only(a) && self.is_literal_only(b),
+            Node::Call(_, s, n) => self
+                .call_args(s, n)
+                .iter()
+                .all(|&a| self.is_literal_only(a)),
         }
-        Expr::Call(_, args) => args.iter().for_each(|a| literals(a, out)),
+    }
+
+    /// The unit word at the end of the expression, if any.
+    pub fn unit_word<'t>(&self, e: ExprId, toks: &'t [Token]) -> Option<&'t str> {
+        match self.node(e) {
+            Node::Unit(_, u) => match tok(toks, u)? {
+                Tok::Ident(w) => Some(*w),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// True when some name the expression uses satisfies `pred`.
+    pub fn any_var(&self, e: ExprId, toks: &[Token], pred: &dyn Fn(&str) -> bool) -> bool {
+        match self.node(e) {
+            Node::Num(_) => false,
+            Node::Var(i) => matches!(tok(toks, i), Some(Tok::Ident(s)) if pred(s)),
+            Node::Neg(a) | Node::Unit(a, _) => self.any_var(a, toks, pred),
+            Node::Bin(_, a, b) => self.any_var(a, toks, pred) || self.any_var(b, toks, pred),
+            Node::Call(_, s, n) => self
+                .call_args(s, n)
+                .iter()
+                .any(|&a| self.any_var(a, toks, pred)),
+        }
+    }
+
+    /// True when the expression is one literal (possibly with a unit).
+    pub fn is_single_literal(&self, e: ExprId) -> bool {
+        match self.node(e) {
+            Node::Num(_) => true,
+            Node::Unit(a, _) => self.is_single_literal(a),
+            _ => false,
+        }
+    }
+
+    /// The name's token, when the expression is a single variable (possibly
+    /// with a unit).
+    pub fn single_var(&self, e: ExprId) -> Option<usize> {
+        match self.node(e) {
+            Node::Var(i) => Some(i as usize),
+            Node::Unit(a, _) => self.single_var(a),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` with the token index of every literal in the expression.
+    pub fn literals(&self, e: ExprId, f: &mut dyn FnMut(usize)) {
+        match self.node(e) {
+            Node::Num(i) => f(i as usize),
+            Node::Var(_) => {}
+            Node::Neg(a) | Node::Unit(a, _) => self.literals(a, f),
+            Node::Bin(_, a, b) => {
+                self.literals(a, f);
+                self.literals(b, f);
+            }
+            Node::Call(_, s, n) => {
+                for &a in self.call_args(s, n) {
+                    self.literals(a, f);
+                }
+            }
+        }
     }
 }
 
@@ -440,8 +545,9 @@ pub fn literals(e: &Expr, out: &mut Vec<usize>) {
 /// names are not allowed. `None` for anything else (never panics).
 pub fn eval_expr(src: &str) -> Option<Rational> {
     let toks = lex_code(src, 0);
-    let e = parse_exact(&toks)?;
-    eval(&e, &toks, LiteralMode::Exact, &mut |_, _| None)?.exact_value()
+    let mut arena = Arena::default();
+    let e = parse_exact(&mut arena, &toks)?;
+    eval(&arena, e, &toks, LiteralMode::Exact, &mut |_, _| None)?.exact_value()
 }
 
 #[cfg(test)]
@@ -482,5 +588,25 @@ mod tests {
         assert_eq!(ev("4 MB"), None);
         assert_eq!(ev(""), None);
         assert_eq!(ev("10^40 * 10^40"), None);
+    }
+
+    #[test]
+    fn failed_parses_leave_the_arena_as_it_was() {
+        let mut arena = Arena::default();
+        let toks = lex_code("max(2 * M, 3) + (1", 0);
+        // `max(2 * M, 3)` parses; the trailing `+ (1` does not.
+        assert!(parse_exact(&mut arena, &toks).is_none());
+        assert_eq!((arena.nodes.len(), arena.args.len()), (0, 0));
+        let (e, used) = parse_prefix(&mut arena, &toks).expect("prefix");
+        assert_eq!(used, 8);
+        assert!(matches!(arena.node(e), Node::Call(0, 0, 2)));
+        let kept = arena.nodes.len();
+        assert!(parse_exact(&mut arena, &toks[1..]).is_none());
+        assert_eq!(arena.nodes.len(), kept);
+        // An id from elsewhere evaluates to nothing instead of panicking.
+        assert_eq!(
+            eval(&arena, 999, &toks, LiteralMode::Exact, &mut |_, _| None),
+            None
+        );
     }
 }

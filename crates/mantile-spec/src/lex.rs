@@ -22,9 +22,12 @@ pub enum Class {
 }
 
 /// A number as written: its exact value and how precisely it was stated.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The value is kept as its digits (`mant / 10^decimals`) in two `u64`
+/// halves, so that a token stays small (8-byte aligned) in the token store.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NumLit {
-    pub value: Rational,
+    mant: [u64; 2],
     /// Digits after the decimal point.
     pub decimals: u32,
     /// Preceded by `~` or `≈`.
@@ -39,64 +42,26 @@ impl NumLit {
     pub fn is_inexact(&self) -> bool {
         self.decimals > 0 || self.approx || self.truncated
     }
-}
 
-/// A short name stored inline (no allocation per identifier).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Name {
-    len: u8,
-    buf: [u8; Name::CAP],
-}
-
-impl Name {
-    pub const CAP: usize = 46;
-
-    pub fn new(s: &str) -> Option<Name> {
-        if s.len() > Name::CAP {
-            return None;
-        }
-        let mut buf = [0u8; Name::CAP];
-        buf[..s.len()].copy_from_slice(s.as_bytes());
-        Some(Name {
-            len: s.len() as u8,
-            buf,
-        })
+    /// The digits as written, without the decimal point.
+    fn mantissa(&self) -> i128 {
+        ((u128::from(self.mant[1]) << 64) | u128::from(self.mant[0])) as i128
     }
 
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+    /// The exact value written.
+    pub fn value(&self) -> Rational {
+        10i128
+            .checked_pow(self.decimals)
+            .and_then(|d| Rational::new(self.mantissa(), d))
+            .unwrap_or(Rational::ZERO)
     }
 }
 
-impl std::ops::Deref for Name {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::fmt::Debug for Name {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.as_str())
-    }
-}
-
-impl PartialEq<str> for Name {
-    fn eq(&self, o: &str) -> bool {
-        self.as_str() == o
-    }
-}
-
-impl PartialEq<&str> for Name {
-    fn eq(&self, o: &&str) -> bool {
-        self.as_str() == *o
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Tok {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tok<'a> {
     Num(NumLit),
-    Ident(Name),
+    /// A name (ASCII letters, digits, `_`), or `µs`.
+    Ident(&'a str),
     /// `+ - * / ^` (with `×`, `·`, `−`, `÷` folded in).
     Op(char),
     LParen,
@@ -112,14 +77,14 @@ pub enum Tok {
     Word,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Token {
-    pub tok: Tok,
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Token<'a> {
+    pub tok: Tok<'a>,
     pub range: TextRange,
     pub class: Class,
 }
 
-impl Token {
+impl Token<'_> {
     pub fn is_operand_end(&self) -> bool {
         matches!(self.tok, Tok::Num(_) | Tok::Ident(_) | Tok::RParen)
     }
@@ -136,10 +101,23 @@ fn is_ident_char(c: u8) -> bool {
 /// Splits a line into tokens. `src` is the line, `base` its offset in the
 /// document, `class` the class of each of its bytes (`force` overrides all).
 /// Never panics; unknown characters become `Word`s.
-pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec<Token> {
+pub fn lex<'a>(src: &'a str, base: usize, class: &[Class], force: Option<Class>) -> Vec<Token<'a>> {
+    let mut out = Vec::with_capacity(src.len() / 4 + 4);
+    lex_into(&mut out, src, base, class, force);
+    out
+}
+
+/// [`lex`], appending the tokens to `out` (what was there stays untouched).
+pub fn lex_into<'a>(
+    out: &mut Vec<Token<'a>>,
+    src: &'a str,
+    base: usize,
+    class: &[Class],
+    force: Option<Class>,
+) {
     let b = src.as_bytes();
     let n = b.len();
-    let mut out: Vec<Token> = Vec::with_capacity(n / 4 + 4);
+    let first = out.len();
     let cls = |i: usize| -> Class {
         force.unwrap_or_else(|| class.get(i).copied().unwrap_or(Class::Plain))
     };
@@ -254,10 +232,10 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
             }
             let value = acc
                 .filter(|_| ndigits <= 36)
-                .and_then(|v| Rational::new(v, 10i128.checked_pow(decimals)?));
+                .filter(|&v| 10i128.checked_pow(decimals).is_some() && v != i128::MIN);
             let tok = match value {
-                Some(value) => Tok::Num(NumLit {
-                    value,
+                Some(v) => Tok::Num(NumLit {
+                    mant: [v as u128 as u64, ((v as u128) >> 64) as u64],
                     decimals,
                     approx: pending_approx,
                     truncated,
@@ -284,8 +262,16 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
         }
         if c.is_ascii() && is_ident_start(c as u8) {
             let start = i;
-            while i < n && is_ident_char(b[i]) && cls(i) == class_i {
-                i += 1;
+            i += b[i..]
+                .iter()
+                .position(|&c| !is_ident_char(c))
+                .unwrap_or(n - i);
+            // A name ends where its Markdown context changes (`d`**16**).
+            if force.is_none()
+                && let Some(cs) = class.get(start..i)
+                && let Some(p) = cs.iter().position(|&c| c != class_i)
+            {
+                i = start + p;
             }
             // A word glued to non-ASCII letters (`QKᵀ`) is prose, not a name.
             let (nc, _) = ch(i);
@@ -304,9 +290,7 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
                 });
             } else {
                 out.push(Token {
-                    tok: Name::new(&src[start..i])
-                        .map(Tok::Ident)
-                        .unwrap_or(Tok::Word),
+                    tok: Tok::Ident(&src[start..i]),
                     range: range(start, i),
                     class: class_i,
                 });
@@ -314,14 +298,15 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
             pending_approx = false;
             continue;
         }
-        let single = |tok: Tok| Token {
+        let single = |tok: Tok<'a>| Token {
             tok,
             range: range(i, i + len),
             class: class_i,
         };
         match c {
             '~' | '≈' => {
-                let prev_operand = out.last().is_some_and(|t| t.is_operand_end());
+                let prev_operand =
+                    out.len() > first && out.last().is_some_and(|t| t.is_operand_end());
                 let k = next_sig(i + len);
                 let next_num = k < n && (digit(k) || b[k] == b'.');
                 // `a ≈ b` compares; `~W` and `≈2.2` qualify what follows.
@@ -341,7 +326,7 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
             }
             'µ' | 'μ' if b.get(i + len) == Some(&b's') => {
                 out.push(Token {
-                    tok: Name::new("µs").map(Tok::Ident).unwrap_or(Tok::Word),
+                    tok: Tok::Ident("µs"),
                     range: range(i, i + len + 1),
                     class: class_i,
                 });
@@ -380,11 +365,10 @@ pub fn lex(src: &str, base: usize, class: &[Class], force: Option<Class>) -> Vec
         pending_approx = false;
         i += len;
     }
-    out
 }
 
 /// Tokens of a string read as code (every `*` multiplies), offsets from `base`.
-pub fn lex_code(s: &str, base: usize) -> Vec<Token> {
+pub fn lex_code(s: &str, base: usize) -> Vec<Token<'_>> {
     lex(s, base, &[], Some(Class::Code))
 }
 
@@ -398,11 +382,11 @@ mod tests {
             .map(|t| match t.tok {
                 Tok::Num(n) => format!(
                     "N{}{}{}",
-                    n.value.to_decimal_string(9),
+                    n.value().to_decimal_string(9),
                     if n.approx { "~" } else { "" },
                     if n.truncated { "..." } else { "" }
                 ),
-                Tok::Ident(s) => format!("I{}", s.as_str()),
+                Tok::Ident(s) => format!("I{s}"),
                 Tok::Op(c) => c.to_string(),
                 Tok::LParen => "(".into(),
                 Tok::RParen => ")".into(),

@@ -83,12 +83,24 @@ pub struct Claim {
     /// The name the claim defines (`M` in `M = B*S = 256`), if any.
     pub target: Option<String>,
     pub sides: Vec<ClaimSide>,
-    /// The claim's value: the side the others are compared against.
-    pub value: Option<Rational>,
-    /// The value as text (`1,048,576`, `0.16777216`, `≈0.168`).
-    pub display: String,
+    /// The claim's value: the side the others are compared against (a range
+    /// when the text rounds). See [`Claim::value`] and [`Claim::display`].
+    pub interval: Option<Interval>,
     pub status: ClaimStatus,
     pub bindings: Vec<BindingUse>,
+}
+
+impl Claim {
+    /// The claim's value (the midpoint when the text rounds).
+    pub fn value(&self) -> Option<Rational> {
+        self.interval.map(|v| v.mid())
+    }
+
+    /// The value as text (`1,048,576`, `0.16777216`, `≈0.168`); empty when
+    /// the claim has no value.
+    pub fn display(&self) -> String {
+        self.interval.map(|v| v.display()).unwrap_or_default()
+    }
 }
 
 /// A metric from a test's Expected results.

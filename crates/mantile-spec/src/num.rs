@@ -33,6 +33,9 @@ impl Rational {
         if den == 0 || num == i128::MIN || den == i128::MIN {
             return None;
         }
+        if den == 1 {
+            return Some(Rational { num, den });
+        }
         let g = gcd(num, den).max(1);
         let (mut n, mut d) = (num / g, den / g);
         if d < 0 {
@@ -76,6 +79,9 @@ impl Rational {
     }
 
     pub fn checked_add(self, o: Rational) -> Option<Rational> {
+        if self.den == 1 && o.den == 1 {
+            return Rational::new(self.num.checked_add(o.num)?, 1);
+        }
         let g = gcd(self.den, o.den).max(1);
         let l = self.den / g;
         let den = l.checked_mul(o.den)?;
@@ -93,6 +99,9 @@ impl Rational {
     }
 
     pub fn checked_mul(self, o: Rational) -> Option<Rational> {
+        if self.den == 1 && o.den == 1 {
+            return Rational::new(self.num.checked_mul(o.num)?, 1);
+        }
         let g1 = gcd(self.num, o.den).max(1);
         let g2 = gcd(o.num, self.den).max(1);
         let n = (self.num / g1).checked_mul(o.num / g2)?;
@@ -191,6 +200,9 @@ impl PartialOrd for Rational {
 
 impl Ord for Rational {
     fn cmp(&self, other: &Rational) -> Ordering {
+        if self.den == other.den {
+            return self.num.cmp(&other.num);
+        }
         // Compare a/b with c/d without overflow where possible.
         match (
             self.num.checked_mul(other.den),

@@ -338,7 +338,7 @@ fn claims_expose_range_value_and_bindings() {
     let claim = claim_at(&report, at).expect("a claim at the cursor");
     assert_eq!(&text[claim.range.as_range()], "M = B*S = 256");
     assert_eq!(claim.status, ClaimStatus::Ok);
-    assert_eq!(claim.display, "256");
+    assert_eq!(claim.display(), "256");
     assert_eq!(claim.target.as_deref(), Some("M"));
     let names: Vec<(&str, String, &str)> = claim
         .bindings
