@@ -41,7 +41,7 @@ struct StepResult<'a> {
     grounded: bool,
     /// The step's own claim already failed (reported there).
     failed: bool,
-    inputs: Vec<Rational>,
+    inputs: SmallVec<[Rational; 4]>,
 }
 
 #[derive(Clone, Debug)]
@@ -118,13 +118,13 @@ impl ScanCache {
 
 #[derive(Clone, Debug)]
 struct Chain<'a> {
-    parts: Vec<Part>,
+    parts: SmallVec<[Part; 4]>,
     region: Region,
     has_bold: bool,
     code_block: bool,
     /// Names before the target on a parameter line (`hidden_size` in
     /// ``hidden_size `d` = **1024**``).
-    extra_names: Vec<&'a str>,
+    extra_names: SmallVec<[&'a str; 2]>,
 }
 
 struct Conversion {
@@ -201,7 +201,7 @@ impl<'a> Checker<'a> {
             doc: Doc::parse(text),
             tests: Vec::new(),
             file_binds: Vec::new(),
-            claims: Vec::new(),
+            claims: Vec::with_capacity(text.len() / 128),
             diags: Vec::new(),
             prepass: false,
             arena: Arena::with_capacity(text.len() / 16),
@@ -325,7 +325,12 @@ impl<'a> Checker<'a> {
         let mut t = test;
         let mut depth = 0;
         while let Some(i) = t {
-            if let Some(b) = self.tests[i].binds.iter().rev().find(|b| b.name == name) {
+            if let Some(b) = self.tests[i]
+                .binds
+                .iter()
+                .rev()
+                .find(|b| same(b.name, name))
+            {
                 return Some(b);
             }
             t = self.tests[i].inherits;
@@ -334,7 +339,7 @@ impl<'a> Checker<'a> {
                 break;
             }
         }
-        self.file_binds.iter().rev().find(|b| b.name == name)
+        self.file_binds.iter().rev().find(|b| same(b.name, name))
     }
 
     fn lookup_alias(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
@@ -362,8 +367,8 @@ impl<'a> Checker<'a> {
     /// Whether a line in `region` carries facts (inheritance, expected
     /// metrics, section labels) even without a claim.
     fn has_facts(region: Region, raw: &str) -> bool {
-        (region == Region::Expected && (raw.contains(':') || raw.contains("metrics")))
-            || raw.contains("Same as ")
+        (region == Region::Expected && (raw.contains(':') || find_str(raw, "metrics").is_some()))
+            || find_str(raw, "Same as ").is_some()
     }
 
     /// Lexes every line that may hold a claim or a fact, once.
@@ -485,10 +490,10 @@ impl<'a> Checker<'a> {
                         })
                         .collect()
                 } else {
-                    Vec::new()
+                    SmallVec::new()
                 };
                 prev_end = last_hi;
-                let mut parts: Vec<Part> = Vec::with_capacity(spec.len() + 2);
+                let mut parts: SmallVec<[Part; 4]> = SmallVec::new();
                 for &p in spec {
                     parts.push(make_part(toks, tlo, p, &mut self.arena));
                 }
@@ -568,7 +573,7 @@ impl<'a> Checker<'a> {
     fn line_facts(&mut self, ti: usize, region: Region, line: &str, toks: &[Token]) {
         match region {
             Region::Params => {
-                if let Some(pos) = line.find("Same as ") {
+                if let Some(pos) = find_str(line, "Same as ") {
                     let rest = &line[pos + 8..];
                     let rest = rest.strip_prefix("Test ").unwrap_or(rest);
                     let id: String = rest
@@ -743,15 +748,19 @@ impl<'a> Checker<'a> {
                 let (lit, sym): (SideVals, SideVals) =
                     evald.iter().copied().partition(|(i, _)| literal_only(*i));
                 reference = Some(evald[0].1);
-                let bpe = self.lookup(test, "bytes_per_elem").map(|b| b.value);
-                let doms = domains(&lx.toks, &self.arena, sides);
+                // Only sides that disagree need the element/byte reading.
+                let bpe = std::cell::OnceCell::new();
+                let doms = std::cell::OnceCell::new();
                 let agree = |a: (usize, Interval), b: (usize, Interval)| -> bool {
                     if a.1.overlaps(&b.1) {
                         return true;
                     }
+                    let bpe =
+                        bpe.get_or_init(|| self.lookup(test, "bytes_per_elem").map(|b| b.value));
                     let Some(bpe) = bpe else { return false };
+                    let doms = doms.get_or_init(|| domains(&lx.toks, &self.arena, sides));
                     let conv =
-                        |e: Interval, by: Interval| e.mul(&bpe).is_some_and(|x| x.overlaps(&by));
+                        |e: Interval, by: Interval| e.mul(bpe).is_some_and(|x| x.overlaps(&by));
                     match (doms[a.0], doms[b.0]) {
                         (Dom::Bytes, Dom::Elems | Dom::Lenient) => conv(b.1, a.1),
                         (Dom::Elems | Dom::Lenient, Dom::Bytes) => conv(a.1, b.1),
@@ -854,7 +863,7 @@ impl<'a> Checker<'a> {
                 }
                 _ => None,
             };
-            let mut idx = Vec::new();
+            let mut idx = SmallVec::new();
             for s in &sides[..sides.len() - 1] {
                 if let Some(e) = s.expr {
                     let st = s.toks(&lx.toks);
@@ -1756,16 +1765,48 @@ fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
 /// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
 pub(crate) fn may_claim(raw: &str) -> bool {
     let b = raw.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| match c {
-        b'=' | b'~' => true,
-        b'-' => b.get(i + 1) == Some(&b'>'),
-        // `≈` is E2 89 88, `→` is E2 86 92.
-        0xE2 => matches!(
-            (b.get(i + 1), b.get(i + 2)),
-            (Some(0x89), Some(0x88)) | (Some(0x86), Some(0x92))
-        ),
-        _ => false,
-    })
+    let mut i = 0;
+    while let Some(p) = b.get(i..).and_then(|t| {
+        t.iter()
+            .position(|&c| matches!(c, b'=' | b'~' | b'-' | 0xE2))
+    }) {
+        let k = i + p;
+        let found = match b[k] {
+            b'=' | b'~' => true,
+            b'-' => b.get(k + 1) == Some(&b'>'),
+            // `≈` is E2 89 88, `→` is E2 86 92.
+            _ => matches!(
+                (b.get(k + 1), b.get(k + 2)),
+                (Some(0x89), Some(0x88)) | (Some(0x86), Some(0x92))
+            ),
+        };
+        if found {
+            return true;
+        }
+        i = k + 1;
+    }
+    false
+}
+
+/// `a == b`, rejecting most unequal names before calling `memcmp`.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
+/// `hay.find(needle)` without a string searcher's set-up, which costs more
+/// than the search itself on a line of text.
+pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let first = *n.first()?;
+    let mut i = 0;
+    while let Some(p) = h.get(i..)?.iter().position(|&b| b == first) {
+        let at = i + p;
+        if h[at..].starts_with(n) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
 }
 
 fn line_has_bold(toks: &[Token]) -> bool {

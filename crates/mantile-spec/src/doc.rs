@@ -214,7 +214,7 @@ impl<'a> Doc<'a> {
         }
 
         // Lines, each with a kind.
-        let mut lines = Vec::new();
+        let mut lines = Vec::with_capacity(text.len() / 24);
         let mut start = 0;
         while start < text.len() {
             let end = text[start..]
@@ -223,7 +223,11 @@ impl<'a> Doc<'a> {
                 .unwrap_or(text.len());
             lines.push(Line {
                 range: TextRange::new(start, end),
-                kind: LineKind::Text,
+                kind: if text[start..end].trim().is_empty() {
+                    LineKind::Blank
+                } else {
+                    LineKind::Text
+                },
             });
             start = end + 1;
         }
@@ -237,12 +241,6 @@ impl<'a> Doc<'a> {
         let within = |r: TextRange, l: &Line| {
             l.range.start >= r.start && l.range.start < r.end.max(r.start + 1)
         };
-        for l in lines.iter_mut() {
-            let s = &text[l.range.as_range()];
-            if s.trim().is_empty() {
-                l.kind = LineKind::Blank;
-            }
-        }
         for h in &headings {
             let sp = span(&lines, h.range);
             for l in &mut lines[sp] {
@@ -339,5 +337,40 @@ impl<'a> Doc<'a> {
 
     pub fn slice(&self, r: TextRange) -> &str {
         self.text.get(r.as_range()).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<(&str, LineKind)> {
+        Doc::parse(text)
+            .lines
+            .iter()
+            .map(|l| (&text[l.range.as_range()], l.kind))
+            .collect()
+    }
+
+    #[test]
+    fn lines_and_blank_lines() {
+        use LineKind::{Blank, Text};
+        assert_eq!(lines(""), []);
+        assert_eq!(lines("a"), [("a", Text)]);
+        assert_eq!(lines("a\n"), [("a", Text)]);
+        assert_eq!(
+            lines("a\n\n \t\r\nb = 1\r\n"),
+            [
+                ("a", Text),
+                ("", Blank),
+                (" \t\r", Blank),
+                ("b = 1\r", Text)
+            ]
+        );
+        // A no-break space is white space; `×` is not.
+        assert_eq!(
+            lines("\u{a0}\n×\n\u{a0}x"),
+            [("\u{a0}", Blank), ("×", Text), ("\u{a0}x", Text)]
+        );
     }
 }

@@ -485,8 +485,38 @@ fn lines_that_may_hold_claims() {
     for yes in ["a = b", "x ≈ 2", "~3", "4 → 8", "4 -> 8"] {
         assert!(may_claim(yes), "{yes}");
     }
-    for no in ["plain prose", "a - b > c", "QKᵀ", "⇒ and ≠", "…"] {
+    for no in [
+        "plain prose",
+        "a - b > c",
+        "QKᵀ",
+        "⇒ and ≠",
+        "…",
+        "-",
+        "x -",
+        "—",
+    ] {
         assert!(!may_claim(no), "{no}");
+    }
+    assert!(may_claim("a-b - c -> d"));
+}
+
+#[test]
+fn find_str_agrees_with_str_find() {
+    use crate::check::find_str;
+    for (hay, needle) in [
+        ("Same as Test A", "Same as "),
+        ("SameSame as B", "Same as "),
+        ("× Same as ×", "Same as "),
+        ("Sam", "Same as "),
+        ("", "x"),
+        ("metrics", "metrics"),
+        ("abc", ""),
+    ] {
+        assert_eq!(
+            find_str(hay, needle),
+            hay.find(needle).filter(|_| !needle.is_empty()),
+            "{hay:?} {needle:?}"
+        );
     }
 }
 
