@@ -649,7 +649,7 @@ pub fn markdown_hover(
             let metrics: Vec<(String, String)> = t
                 .expected
                 .iter()
-                .map(|m| (m.name.clone(), m.display.clone()))
+                .map(|m| (m.name.clone(), m.display()))
                 .collect();
             (t.title.clone(), "this file".to_string(), metrics)
         });
@@ -691,7 +691,7 @@ pub fn markdown_hover(
         for b in &claim.bindings {
             md.push_str(&format!(
                 "| `{}` | {} | line {} |\n",
-                b.name,
+                b.name(text),
                 b.value.display(),
                 line_of(text, b.bound_at.start as usize)
             ));

@@ -124,7 +124,7 @@ impl Snapshot {
                         let metrics = t
                             .expected
                             .iter()
-                            .map(|m| (m.name.clone(), m.display.clone()))
+                            .map(|m| (m.name.clone(), m.display()))
                             .collect();
                         (t.id.clone(), metrics)
                     })

@@ -19,6 +19,8 @@ type SideVals = SmallVec<[(usize, Interval); 4]>;
 #[derive(Clone, Debug)]
 struct Bind<'a> {
     name: &'a str,
+    /// Where the name is written.
+    name_at: TextRange,
     value: Interval,
     range: TextRange,
     trusted: bool,
@@ -124,7 +126,7 @@ struct Chain<'a> {
     code_block: bool,
     /// Names before the target on a parameter line (`hidden_size` in
     /// ``hidden_size `d` = **1024**``).
-    extra_names: SmallVec<[&'a str; 2]>,
+    extra_names: SmallVec<[(&'a str, TextRange); 2]>,
 }
 
 struct Conversion {
@@ -235,9 +237,9 @@ impl<'a> Checker<'a> {
                 exp_start: None,
                 exp_end: hard_end,
                 inherits: None,
-                binds: Vec::new(),
-                expected: Vec::new(),
-                steps: Vec::new(),
+                binds: Vec::with_capacity(16),
+                expected: Vec::with_capacity(8),
+                steps: Vec::with_capacity(8),
                 per_chip_label: false,
                 aggregate_label: false,
                 ok_values: Vec::new(),
@@ -256,12 +258,12 @@ impl<'a> Checker<'a> {
                     }
                     continue;
                 }
-                let t = h2.text.to_lowercase();
-                if t.contains("test case parameters") {
+                let t = &h2.text;
+                if contains_ignore_ascii_case(t, "test case parameters") {
                     seg.params_heading = true;
-                } else if t.contains("expected calculations") {
+                } else if contains_ignore_ascii_case(t, "expected calculations") {
                     seg.calc_start.get_or_insert(s);
-                } else if t.contains("expected results") {
+                } else if contains_ignore_ascii_case(t, "expected results") {
                     seg.exp_start = Some(s);
                     exp_level = Some(h2.level);
                 } else if h2.level <= h.level {
@@ -485,7 +487,7 @@ impl<'a> Checker<'a> {
                         .unwrap_or(&[])
                         .iter()
                         .filter_map(|t| match t.tok {
-                            Tok::Ident(s) if s.contains('_') => Some(s),
+                            Tok::Ident(s) if s.contains('_') => Some((s, t.range)),
                             _ => None,
                         })
                         .collect()
@@ -539,15 +541,14 @@ impl<'a> Checker<'a> {
     }
 
     fn report(mut self) -> SpecReport {
-        let tests = self
-            .tests
-            .iter()
+        let tests = std::mem::take(&mut self.tests)
+            .into_iter()
             .map(|t| TestInfo {
-                id: t.id.clone(),
-                title: t.title.clone(),
+                id: t.id,
+                title: t.title,
                 heading_range: t.heading,
                 range: TextRange::new(t.start, t.end),
-                expected: t.expected.iter().map(|(e, _)| e.clone()).collect(),
+                expected: t.expected.into_iter().map(|(e, _)| e).collect(),
             })
             .collect();
         let mut stats = SpecStats::default();
@@ -635,7 +636,6 @@ impl<'a> Checker<'a> {
                         ExpectedMetric {
                             name: n.to_string(),
                             value: v,
-                            display: v.display(),
                             range: num.range,
                         },
                         style,
@@ -661,7 +661,7 @@ impl<'a> Checker<'a> {
             let used_at = toks.get(idx).map(|t| t.range).unwrap_or_default();
             uses.push((
                 BindingUse {
-                    name: name.to_string(),
+                    name_at: b.name_at,
                     value: b.value,
                     bound_at: b.range,
                     used_at,
@@ -688,8 +688,10 @@ impl<'a> Checker<'a> {
                     // `hidden_size (`d`) = **16**`: the name and its symbol.
                     Node::Call(f, s, 1) if !matches!(first.get(f as usize).map(|t| &t.tok), Some(Tok::Ident(n)) if matches!(*n, "max" | "min" | "ceil" | "floor")) =>
                     {
-                        if let Some(Tok::Ident(n)) = first.get(f as usize).map(|t| &t.tok) {
-                            extra_names.push(n);
+                        if let Some(t) = first.get(f as usize)
+                            && let Tok::Ident(n) = t.tok
+                        {
+                            extra_names.push((n, t.range));
                         }
                         let arg = arena.call_args(s, 1).first().copied();
                         arg.and_then(|a| arena.single_var(a))
@@ -717,9 +719,10 @@ impl<'a> Checker<'a> {
                     self.eval_part(lx, p, test, LiteralMode::Exact, &mut Uses::new())
             {
                 let range = tt.range.cover(p.range);
-                for n in std::iter::once(name).chain(extra_names) {
+                for (n, name_at) in std::iter::once((name, tt.range)).chain(extra_names) {
                     self.tests[ti].binds.push(Bind {
                         name: n,
+                        name_at,
                         value,
                         range,
                         trusted: true,
@@ -893,9 +896,10 @@ impl<'a> Checker<'a> {
         } else {
             &[]
         };
-        for &n in std::iter::once(&name).chain(extra) {
+        for &(n, name_at) in std::iter::once(&(name, tt.range)).chain(extra) {
             let b = Bind {
                 name: n,
+                name_at,
                 value,
                 range,
                 trusted,
@@ -961,7 +965,7 @@ impl<'a> Checker<'a> {
         let mut names: Vec<String> = Vec::new();
         for (u, _) in uses {
             if fp.range.contains_inclusive(u.used_at.start as usize) {
-                let s = format!("{} = {}", u.name, u.value.display());
+                let s = format!("{} = {}", self.doc.slice(u.used_at), u.value.display());
                 if !names.contains(&s) {
                     names.push(s);
                 }
@@ -1013,7 +1017,7 @@ impl<'a> Checker<'a> {
         if let (Some(l), Some(b), Some(r)) = (left, bpe.as_ref(), right) {
             uses.push((
                 BindingUse {
-                    name: "bytes_per_elem".into(),
+                    name_at: b.name_at,
                     value: b.value,
                     bound_at: b.range,
                     used_at: right_range,
@@ -1234,7 +1238,7 @@ impl<'a> Checker<'a> {
     }
 
     fn check_summaries(&mut self) {
-        let tables = self.doc.tables.clone();
+        let tables = std::mem::take(&mut self.doc.tables);
         let mut any_summary = false;
         let mut listed: Vec<String> = Vec::new();
         for table in &tables {
@@ -1248,7 +1252,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             any_summary = true;
-            let cols: Vec<Option<Column>> = table.header.iter().map(|c| column(&c.text)).collect();
+            let cols: Vec<Option<Column>> = table.header.iter().map(|c| column(c.text)).collect();
             for row in &table.rows {
                 let Some(idcell) = row.first() else { continue };
                 let id = idcell.text.trim_matches('*').trim().to_string();
@@ -1265,7 +1269,7 @@ impl<'a> Checker<'a> {
                     let Some(Some(col)) = cols.get(ci) else {
                         continue;
                     };
-                    let Some((cv, cell_style)) = cell_value(&cell.text) else {
+                    let Some((cv, cell_style)) = cell_value(cell.text) else {
                         continue;
                     };
                     let (name, values): (&str, Vec<(Interval, TextRange)>) = match col {
@@ -1337,6 +1341,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        self.doc.tables = tables;
     }
 
     fn check_ids(&mut self) {

@@ -22,16 +22,17 @@ pub struct CodeBlock {
 }
 
 #[derive(Clone, Debug)]
-pub struct Cell {
+pub struct Cell<'a> {
     pub range: TextRange,
-    pub text: String,
+    /// The cell's source, trimmed.
+    pub text: &'a str,
 }
 
 #[derive(Clone, Debug)]
-pub struct Table {
+pub struct Table<'a> {
     pub range: TextRange,
-    pub header: Vec<Cell>,
-    pub rows: Vec<Vec<Cell>>,
+    pub header: Vec<Cell<'a>>,
+    pub rows: Vec<Vec<Cell<'a>>>,
 }
 
 /// What kind of line this is, for the claim scanner.
@@ -58,7 +59,7 @@ pub struct Doc<'a> {
     pub text: &'a str,
     class: Vec<Class>,
     pub headings: Vec<Heading>,
-    pub tables: Vec<Table>,
+    pub tables: Vec<Table<'a>>,
     pub rules: Vec<TextRange>,
     pub lines: Vec<Line>,
 }
@@ -200,7 +201,7 @@ impl<'a> Doc<'a> {
                     if let Some(cells) = row.as_mut() {
                         cells.push(Cell {
                             range: TextRange::from(r.clone()),
-                            text: text[r.clone()].trim().to_string(),
+                            text: text[r.clone()].trim(),
                         });
                     }
                 }

@@ -66,12 +66,21 @@ pub struct ClaimSide {
 /// A name a claim used, with the value and where it was bound.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BindingUse {
-    pub name: String,
+    /// Where the name is written where it was bound (see [`BindingUse::name`]).
+    pub name_at: TextRange,
     pub value: Interval,
     /// Where the name got its value (a parameter bullet, a derived line, ...).
     pub bound_at: TextRange,
     /// Where the claim uses it.
     pub used_at: TextRange,
+}
+
+impl BindingUse {
+    /// The name, read from the checked `text` (kept as a range so that a
+    /// check allocates no string per name a claim uses).
+    pub fn name<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.name_at.as_range()).unwrap_or("")
+    }
 }
 
 /// A calculation found in the text.
@@ -107,10 +116,18 @@ impl Claim {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExpectedMetric {
     pub name: String,
+    /// The value stated (a range when the text rounds); see
+    /// [`ExpectedMetric::display`].
     pub value: Interval,
-    pub display: String,
     /// The number's range.
     pub range: TextRange,
+}
+
+impl ExpectedMetric {
+    /// The value as text (`1,048,576`, `≈0.168`).
+    pub fn display(&self) -> String {
+        self.value.display()
+    }
 }
 
 /// A test (`# Test MHA-1 — ...`).

@@ -345,7 +345,7 @@ fn claims_expose_range_value_and_bindings() {
         .iter()
         .map(|b| {
             (
-                b.name.as_str(),
+                b.name(text),
                 b.value.display(),
                 &text[b.bound_at.as_range()],
             )
