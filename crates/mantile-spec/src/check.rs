@@ -1770,27 +1770,26 @@ fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
 /// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
 pub(crate) fn may_claim(raw: &str) -> bool {
     let b = raw.as_bytes();
-    let mut i = 0;
-    while let Some(p) = b.get(i..).and_then(|t| {
-        t.iter()
-            .position(|&c| matches!(c, b'=' | b'~' | b'-' | 0xE2))
-    }) {
-        let k = i + p;
-        let found = match b[k] {
-            b'=' | b'~' => true,
-            b'-' => b.get(k + 1) == Some(&b'>'),
-            // `≈` is E2 89 88, `→` is E2 86 92.
-            _ => matches!(
-                (b.get(k + 1), b.get(k + 2)),
-                (Some(0x89), Some(0x88)) | (Some(0x86), Some(0x92))
-            ),
-        };
-        if found {
-            return true;
-        }
-        i = k + 1;
+    // `[u8]::contains` is a word-at-a-time `memchr`: far cheaper per byte
+    // than looking at every byte for four candidates.
+    if b.contains(&b'=') || b.contains(&b'~') {
+        return true;
     }
-    false
+    // `lead` directly followed by one of `rest`.
+    let pair = |lead: u8, rest: &[&[u8]]| {
+        let mut at = 0;
+        while let Some(p) = b[at..].iter().position(|&c| c == lead) {
+            let k = at + p + 1;
+            if rest.iter().any(|r| b[k..].starts_with(r)) {
+                return true;
+            }
+            at = k;
+        }
+        false
+    };
+    // `->`; `≈` is E2 89 88, `→` is E2 86 92.
+    (b.contains(&b'-') && pair(b'-', &[b">"]))
+        || (b.contains(&0xE2) && pair(0xE2, &[&[0x89, 0x88], &[0x86, 0x92]]))
 }
 
 /// `a == b`, rejecting most unequal names before calling `memcmp`.
