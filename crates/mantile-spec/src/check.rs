@@ -389,7 +389,8 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let raw = self.doc.slice(line.range);
-            if !may_claim(raw) && !Self::has_facts(place.1, raw) {
+            let claimish = line.hint && may_claim(raw);
+            if !claimish && !Self::has_facts(place.1, raw) {
                 continue;
             }
             let lo = lx.toks.len() as u32;

@@ -53,6 +53,9 @@ pub enum LineKind {
 pub struct Line {
     pub range: TextRange,
     pub kind: LineKind,
+    /// The line has a byte that may start `=`, `~`, `≈`, `→` or `->`: a
+    /// cheap superset of the lines that may hold a claim.
+    pub hint: bool,
 }
 
 pub struct Doc<'a> {
@@ -118,9 +121,9 @@ impl<'a> Doc<'a> {
                 Event::Start(Tag::Strong) => {
                     let src = &text[r.clone()];
                     if src.len() >= 4 {
-                        for b in r.clone() {
-                            if class[b] == Class::Plain {
-                                class[b] = Class::Bold;
+                        for slot in class.get_mut(r.clone()).unwrap_or(&mut []) {
+                            if *slot == Class::Plain {
+                                *slot = Class::Bold;
                             }
                         }
                         let m = |c: char| c == '*' || c == '_';
@@ -215,13 +218,23 @@ impl<'a> Doc<'a> {
         }
 
         // Lines, each with a kind.
+        // One pass over the bytes, one table look-up each: line ends, and
+        // whether a line has a byte a claim needs.
+        const NL: u8 = 1;
+        const HINT: u8 = 2;
+        const TABLE: [u8; 256] = {
+            let mut t = [0u8; 256];
+            t[b'\n' as usize] = NL;
+            t[b'=' as usize] = HINT;
+            t[b'~' as usize] = HINT;
+            t[b'>' as usize] = HINT;
+            t[0xE2] = HINT;
+            t
+        };
         let mut lines = Vec::with_capacity(text.len() / 24);
         let mut start = 0;
-        while start < text.len() {
-            let end = text[start..]
-                .find('\n')
-                .map(|p| start + p)
-                .unwrap_or(text.len());
+        let mut hint = false;
+        let mut push = |start: usize, end: usize, hint: bool| {
             lines.push(Line {
                 range: TextRange::new(start, end),
                 kind: if text[start..end].trim().is_empty() {
@@ -229,8 +242,22 @@ impl<'a> Doc<'a> {
                 } else {
                     LineKind::Text
                 },
-            });
-            start = end + 1;
+                hint,
+            })
+        };
+        for (i, &c) in text.as_bytes().iter().enumerate() {
+            match TABLE[c as usize] {
+                0 => {}
+                NL => {
+                    push(start, i, hint);
+                    start = i + 1;
+                    hint = false;
+                }
+                _ => hint = true,
+            }
+        }
+        if start < text.len() {
+            push(start, text.len(), hint);
         }
         // Lines whose start lies in `r` (a binary search: lines are sorted).
         let span = |lines: &[Line], r: TextRange| -> std::ops::Range<usize> {
@@ -308,6 +335,7 @@ impl<'a> Doc<'a> {
                             .map(|&c| Line {
                                 range: c,
                                 kind: LineKind::Text,
+                                hint: true,
                             }),
                     );
                 }
