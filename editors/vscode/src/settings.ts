@@ -6,11 +6,18 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface MantileSettings {
   serverPath: string;
+  hubEnabled: boolean;
   hubOffline: boolean;
   hubEndpoint: string;
+  hubHome: string;
   rules: Record<string, Level>;
   logLevel: LogLevel;
+  debounceMs: number;
 }
+
+/** The server's own default debounce, and the bounds it accepts. */
+export const DEBOUNCE_MS = 20;
+const DEBOUNCE_MAX = 1000;
 
 const LEVELS: readonly string[] = ['error', 'warning', 'info', 'hint', 'off'];
 const LOG_LEVELS: readonly string[] = ['error', 'warn', 'info', 'debug', 'trace'];
@@ -23,12 +30,19 @@ export function readSettings(get: (key: string) => unknown): MantileSettings {
     return typeof v === 'string' ? v.trim() : '';
   };
   const logLevel = str('logLevel');
+  const debounce = get('debounceMs');
   return {
     serverPath: str('server.path'),
+    hubEnabled: get('hub.enabled') !== false,
     hubOffline: get('hub.offline') === true,
     hubEndpoint: str('hub.endpoint'),
+    hubHome: str('hub.home'),
     rules: normalizeRules(get('rules')),
     logLevel: (LOG_LEVELS.includes(logLevel) ? logLevel : 'info') as LogLevel,
+    debounceMs:
+      typeof debounce === 'number' && Number.isFinite(debounce)
+        ? Math.min(DEBOUNCE_MAX, Math.max(0, Math.round(debounce)))
+        : DEBOUNCE_MS,
   };
 }
 
@@ -76,7 +90,8 @@ export function initializationOptions(s: MantileSettings) {
   return {
     rules: { ...s.rules },
     logLevel: s.logLevel,
-    hub: { offline: s.hubOffline, endpoint: s.hubEndpoint || null },
+    debounceMs: s.debounceMs,
+    hub: { enabled: s.hubEnabled, offline: s.hubOffline, endpoint: s.hubEndpoint || null, home: s.hubHome || null },
   };
 }
 

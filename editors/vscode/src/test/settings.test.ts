@@ -14,7 +14,16 @@ const stub = (values: Record<string, unknown>) => (k: string) => values[k];
 
 test('defaults when nothing is set', () => {
   const s = readSettings(stub({}));
-  assert.deepEqual(s, { serverPath: '', hubOffline: false, hubEndpoint: '', rules: {}, logLevel: 'info' });
+  assert.deepEqual(s, {
+    serverPath: '',
+    hubEnabled: true,
+    hubOffline: false,
+    hubEndpoint: '',
+    hubHome: '',
+    rules: {},
+    logLevel: 'info',
+    debounceMs: 20,
+  });
 });
 
 test('reads and trims every setting; unknown log levels fall back to info', () => {
@@ -56,8 +65,21 @@ test('initializationOptions carry the mantile section', () => {
   assert.deepEqual(initializationOptions(s), {
     rules: { MC064: 'off' },
     logLevel: 'debug',
-    hub: { offline: true, endpoint: null },
+    debounceMs: 20,
+    hub: { enabled: true, offline: true, endpoint: null, home: null },
   });
+  const t = readSettings(stub({ debounceMs: 0, 'hub.enabled': false, 'hub.home': ' /data/hf ' }));
+  assert.deepEqual(initializationOptions(t).hub, { enabled: false, offline: false, endpoint: null, home: '/data/hf' });
+  assert.equal(initializationOptions(t).debounceMs, 0);
+});
+
+test('debounce: a whole number of milliseconds within 0..1000, else the default', () => {
+  const ms = (v: unknown) => readSettings(stub({ debounceMs: v })).debounceMs;
+  assert.equal(ms(35.6), 36);
+  assert.equal(ms(-5), 0);
+  assert.equal(ms(60000), 1000);
+  assert.equal(ms('10'), 20);
+  assert.equal(ms(Number.NaN), 20);
 });
 
 test('rule arguments for check, sorted', () => {
