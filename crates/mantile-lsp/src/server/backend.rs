@@ -57,6 +57,13 @@ impl Backend {
         Some((d.rope.to_string(), d.version))
     }
 
+    /// An open Mantile document: its kind and current text.
+    fn open_doc(&self, uri: &lsp::Uri) -> Option<(FileKind, String)> {
+        let (kind, _) = self.session.target(uri)?;
+        let (text, _) = self.text_of(uri)?;
+        Some((kind, text))
+    }
+
     async fn register_watchers(&self) {
         let globs = [
             "**/backend/layers/*.py",
@@ -359,10 +366,7 @@ impl LanguageServer for Backend {
     async fn hover(&self, p: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
         let pos = p.text_document_position_params;
         let uri = uri::normalize(&pos.text_document.uri);
-        let Some((kind, _)) = self.session.target(&uri) else {
-            return Ok(None);
-        };
-        let Some((text, _)) = self.text_of(&uri) else {
+        let Some((kind, text)) = self.open_doc(&uri) else {
             return Ok(None);
         };
         let encoding = self.session.encoding();
@@ -413,11 +417,8 @@ impl LanguageServer for Backend {
     ) -> Result<Option<lsp::DefinitionResponse>> {
         let pos = p.text_document_position_params;
         let uri = uri::normalize(&pos.text_document.uri);
-        let Some((kind, _)) = self.session.target(&uri) else {
-            return Ok(None);
-        };
-        let (Some((text, _)), Some(root), Some(snapshot)) = (
-            self.text_of(&uri),
+        let (Some((kind, text)), Some(root), Some(snapshot)) = (
+            self.open_doc(&uri),
             self.session.root(),
             self.session.snapshot(),
         ) else {
@@ -631,10 +632,7 @@ impl LanguageServer for Backend {
         p: lsp::DocumentSymbolParams,
     ) -> Result<Option<lsp::DocumentSymbolResponse>> {
         let uri = uri::normalize(&p.text_document.uri);
-        let Some((kind, _)) = self.session.target(&uri) else {
-            return Ok(None);
-        };
-        let Some((text, _)) = self.text_of(&uri) else {
+        let Some((kind, text)) = self.open_doc(&uri) else {
             return Ok(None);
         };
         let encoding = self.session.encoding();
@@ -655,11 +653,8 @@ impl LanguageServer for Backend {
         p: lsp::DocumentLinkParams,
     ) -> Result<Option<Vec<lsp::DocumentLink>>> {
         let uri = uri::normalize(&p.text_document.uri);
-        let Some((kind, _)) = self.session.target(&uri) else {
-            return Ok(None);
-        };
-        let (Some((text, _)), Some(snapshot), Some(root)) = (
-            self.text_of(&uri),
+        let (Some((kind, text)), Some(snapshot), Some(root)) = (
+            self.open_doc(&uri),
             self.session.snapshot(),
             self.session.root(),
         ) else {
@@ -676,10 +671,7 @@ impl LanguageServer for Backend {
 
     async fn inlay_hint(&self, p: lsp::InlayHintParams) -> Result<Option<Vec<lsp::InlayHint>>> {
         let uri = uri::normalize(&p.text_document.uri);
-        let Some((kind, _)) = self.session.target(&uri) else {
-            return Ok(None);
-        };
-        let Some((text, _)) = self.text_of(&uri) else {
+        let Some((kind, text)) = self.open_doc(&uri) else {
             return Ok(None);
         };
         let (encoding, range) = (self.session.encoding(), p.range);
