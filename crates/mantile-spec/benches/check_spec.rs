@@ -63,3 +63,25 @@ fn check_synthetic_2700_lines(bencher: divan::Bencher) {
         .with_inputs(|| text.clone())
         .bench_refs(|t| mantile_spec::check_spec(t));
 }
+
+/// What the language server does on a keystroke: the same document again
+/// with one digit changed, with the cache kept from the previous version.
+#[divan::bench]
+fn recheck_attention_tests_after_an_edit(bencher: divan::Bencher) {
+    let (text, _) = spec_text();
+    let mid = text.len() / 2;
+    let at = mid + text[mid..].find(|c: char| c.is_ascii_digit()).unwrap_or(0);
+    let edited = format!("{}7{}", &text[..at], &text[at..]);
+    let versions = [text, edited];
+    let cache = std::sync::Mutex::new(mantile_spec::SpecCache::default());
+    let turn = std::sync::atomic::AtomicUsize::new(0);
+    bencher
+        .with_inputs(|| {
+            let k = turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            versions[k % 2].clone()
+        })
+        .bench_refs(|t| {
+            let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+            mantile_spec::check_spec_cached(t, &mut cache)
+        });
+}

@@ -1,7 +1,9 @@
 //! Rough timing:
 //! `cargo run --release -p mantile-spec --example timeit -- FILE`
-//! (`TIMEIT_N` runs, best time reported; `TIMEIT_MARKDOWN=1` also times
-//! pulldown-cmark alone). The benchmark, with allocation counts, is
+//! (`TIMEIT_N` runs, best time reported; `TIMEIT_CACHED=1` re-checks the
+//! file with one digit typed into it and taken out again, with the cache the
+//! language server keeps; `TIMEIT_MARKDOWN=1` also times pulldown-cmark
+//! alone). The benchmark, with allocation counts, is
 //! `cargo bench -p mantile-spec`.
 
 fn main() {
@@ -13,6 +15,25 @@ fn main() {
         .unwrap_or(200);
     let mut k = 0;
     let mut best = std::time::Duration::MAX;
+    if std::env::var_os("TIMEIT_CACHED").is_some() {
+        let mid = text.len() / 2;
+        let at = mid + text[mid..].find(|c: char| c.is_ascii_digit()).unwrap_or(0);
+        let edited = format!("{}7{}", &text[..at], &text[at..]);
+        let versions = [text.clone(), edited];
+        let mut cache = mantile_spec::SpecCache::default();
+        k += mantile_spec::check_spec_cached(&text, &mut cache)
+            .claims
+            .len();
+        for i in 0..n {
+            let t = std::time::Instant::now();
+            k += mantile_spec::check_spec_cached(&versions[i as usize % 2], &mut cache)
+                .claims
+                .len();
+            best = best.min(t.elapsed());
+        }
+        println!("check_spec_cached after an edit: best {best:?} of {n} runs ({k})");
+        return;
+    }
     for _ in 0..n {
         let t = std::time::Instant::now();
         k += mantile_spec::check_spec(&text).claims.len();

@@ -198,9 +198,10 @@ fn id_number(num: &str) -> Option<(u64, bool)> {
 }
 
 impl<'a> Checker<'a> {
-    pub(crate) fn new(text: &'a str) -> Checker<'a> {
+    pub(crate) fn new(doc: Doc<'a>) -> Checker<'a> {
+        let text = doc.text;
         Checker {
-            doc: Doc::parse(text),
+            doc,
             tests: Vec::new(),
             file_binds: Vec::new(),
             claims: Vec::with_capacity(text.len() / 128),

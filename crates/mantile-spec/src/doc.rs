@@ -6,7 +6,7 @@ use crate::lex::{Class, Token, lex_into};
 use mantile_diag::TextRange;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Heading {
     pub level: u8,
     /// The whole heading line.
@@ -14,7 +14,7 @@ pub struct Heading {
     pub text: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CodeBlock {
     pub range: TextRange,
     /// The info string (`python`), empty for a plain fence or an indented block.
@@ -35,6 +35,51 @@ pub struct Table<'a> {
     pub rows: Vec<Vec<Cell<'a>>>,
 }
 
+/// A table as read from the Markdown: ranges only.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct TableRanges {
+    range: TextRange,
+    header: Vec<TextRange>,
+    rows: Vec<Vec<TextRange>>,
+}
+
+/// The block structure pulldown-cmark finds in (a chunk of) the text.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Blocks {
+    headings: Vec<Heading>,
+    code_blocks: Vec<CodeBlock>,
+    tables: Vec<TableRanges>,
+    rules: Vec<TextRange>,
+}
+
+impl Blocks {
+    fn append(&mut self, other: &Blocks, delta: usize) {
+        self.headings.extend(other.headings.iter().map(|h| Heading {
+            level: h.level,
+            range: h.range.shift(delta),
+            text: h.text.clone(),
+        }));
+        self.code_blocks
+            .extend(other.code_blocks.iter().map(|c| CodeBlock {
+                range: c.range.shift(delta),
+                info: c.info.clone(),
+            }));
+        self.tables.extend(other.tables.iter().map(|t| {
+            TableRanges {
+                range: t.range.shift(delta),
+                header: t.header.iter().map(|r| r.shift(delta)).collect(),
+                rows: t
+                    .rows
+                    .iter()
+                    .map(|row| row.iter().map(|r| r.shift(delta)).collect())
+                    .collect(),
+            }
+        }));
+        self.rules
+            .extend(other.rules.iter().map(|r| r.shift(delta)));
+    }
+}
+
 /// What kind of line this is, for the claim scanner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineKind {
@@ -49,7 +94,7 @@ pub enum LineKind {
     Blank,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Line {
     pub range: TextRange,
     pub kind: LineKind,
@@ -67,281 +112,689 @@ pub struct Doc<'a> {
     pub lines: Vec<Line>,
 }
 
+/// Reads the Markdown of `chunk` (which starts at byte `base` of the
+/// document): fills `class` (one slot per byte of `chunk`) and appends to
+/// `out`, with document offsets. Returns whether the chunk ends cleanly: no
+/// code block or HTML block runs into its end, so a heading line after it
+/// starts a new block whatever came before (see [`is_cut`]).
+fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -> bool {
+    let mut clean = true;
+    let mut heading: Option<(u8, TextRange, String)> = None;
+    let mut table: Option<TableRanges> = None;
+    let mut row: Option<Vec<TextRange>> = None;
+    let mut in_head = false;
+    let set = |class: &mut [Class], r: std::ops::Range<usize>, c: Class| {
+        let end = r.end.min(class.len());
+        for slot in &mut class[r.start.min(end)..end] {
+            *slot = c;
+        }
+    };
+    let at = |r: &std::ops::Range<usize>| TextRange::new(r.start + base, r.end + base);
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_MATH;
+    for (ev, r) in Parser::new_ext(chunk, opts).into_offset_iter() {
+        let r = r.start.min(chunk.len())..r.end.min(chunk.len());
+        match ev {
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as u8, at(&r), String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, range, text)) = heading.take() {
+                    out.headings.push(Heading {
+                        level,
+                        range,
+                        text: text.trim().to_string(),
+                    });
+                }
+            }
+            Event::Text(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.2.push_str(&t);
+                }
+            }
+            Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.2.push_str(&t);
+                }
+                let src = &chunk[r.clone()];
+                let lead = src.len() - src.trim_start_matches('`').len();
+                let trail = src.len() - src.trim_end_matches('`').len();
+                if lead + trail <= src.len() {
+                    set(class, r.start..r.end - trail, Class::Code);
+                    set(class, r.start..r.start + lead, Class::Markup);
+                    set(class, r.end - trail..r.end, Class::Markup);
+                }
+            }
+            Event::Start(Tag::Strong) => {
+                let src = &chunk[r.clone()];
+                if src.len() >= 4 {
+                    for slot in class.get_mut(r.clone()).unwrap_or(&mut []) {
+                        if *slot == Class::Plain {
+                            *slot = Class::Bold;
+                        }
+                    }
+                    let m = |c: char| c == '*' || c == '_';
+                    if src.starts_with(m) {
+                        set(class, r.start..r.start + 2, Class::Markup);
+                    }
+                    if src.ends_with(m) {
+                        set(class, r.end - 2..r.end, Class::Markup);
+                    }
+                }
+            }
+            Event::Start(Tag::Emphasis) => {
+                let src = &chunk[r.clone()];
+                if src.len() >= 2 {
+                    if src.starts_with(['*', '_']) {
+                        set(class, r.start..r.start + 1, Class::Markup);
+                    }
+                    if src.ends_with(['*', '_']) {
+                        set(class, r.end - 1..r.end, Class::Markup);
+                    }
+                }
+            }
+            Event::Start(Tag::Item) => {
+                let src = &chunk[r.clone()];
+                let marker = src
+                    .char_indices()
+                    .take_while(|(_, c)| {
+                        c.is_ascii_digit() || matches!(c, '*' | '-' | '+' | '.' | ')')
+                    })
+                    .last()
+                    .map(|(i, c)| i + c.len_utf8())
+                    .unwrap_or(0);
+                set(class, r.start..r.start + marker, Class::Markup);
+            }
+            Event::InlineMath(_)
+            | Event::DisplayMath(_)
+            | Event::Html(_)
+            | Event::InlineHtml(_) => {
+                set(class, r.clone(), Class::Skip);
+            }
+            Event::Start(Tag::HtmlBlock) if r.end >= chunk.len() => clean = false,
+            Event::Start(Tag::CodeBlock(kind)) => {
+                if r.end >= chunk.len() {
+                    clean = false;
+                }
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.trim().to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                out.code_blocks.push(CodeBlock {
+                    range: at(&r),
+                    info,
+                });
+            }
+            Event::Rule => out.rules.push(at(&r)),
+            Event::Start(Tag::Table(_)) => {
+                table = Some(TableRanges {
+                    range: at(&r),
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                });
+            }
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                row = Some(Vec::new());
+            }
+            Event::End(TagEnd::TableHead) => {
+                in_head = false;
+                if let (Some(t), Some(cells)) = (table.as_mut(), row.take()) {
+                    t.header = cells;
+                }
+            }
+            Event::Start(Tag::TableRow) => row = Some(Vec::new()),
+            Event::End(TagEnd::TableRow) => {
+                if let (Some(t), Some(cells)) = (table.as_mut(), row.take())
+                    && !in_head
+                {
+                    t.rows.push(cells);
+                }
+            }
+            Event::Start(Tag::TableCell) => {
+                if let Some(cells) = row.as_mut() {
+                    cells.push(at(&r));
+                }
+            }
+            Event::End(TagEnd::Table) => {
+                if let Some(t) = table.take() {
+                    out.tables.push(t);
+                }
+            }
+            _ => {}
+        }
+    }
+    clean
+}
+
+/// Calls `f(start, end, hint)` for each line of `bytes` (`end` at its `\n`,
+/// or the end of a last line without one). `hint` (when `HINT`): the line
+/// has a byte a claim needs (`=`, `~`, `>`, or 0xE2, the lead byte of `≈`
+/// and `→`); it may also be set, harmlessly, for a few lines without one.
+/// Eight bytes at a time: the lines are short, so a vectorised search that
+/// starts over at each line costs more than it saves.
+fn scan_lines<const HINT: bool>(bytes: &[u8], mut f: impl FnMut(usize, usize, bool)) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `w` equal to `c` (and, rarely, of a
+    // byte just above one: callers check newlines; hints may be loose).
+    let eq = |w: u64, c: u8| {
+        let x = w ^ (LO * c as u64);
+        x.wrapping_sub(LO) & !x & HI
+    };
+    let mut start = 0;
+    let mut hint = false;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (k, word) in words.enumerate() {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(word);
+        let w = u64::from_le_bytes(le);
+        let mut nl = eq(w, b'\n');
+        let mut h = if HINT {
+            eq(w, b'=') | eq(w, b'~') | eq(w, b'>') | eq(w, 0xE2)
+        } else {
+            0
+        };
+        while nl != 0 {
+            let bit = nl.trailing_zeros();
+            let at = k * 8 + (bit / 8) as usize;
+            nl &= nl - 1;
+            if bytes[at] != b'\n' {
+                continue;
+            }
+            let upto = ((1u64 << bit) << 1).wrapping_sub(1);
+            f(start, at, hint || h & upto != 0);
+            h &= !upto;
+            start = at + 1;
+            hint = false;
+        }
+        hint |= h != 0;
+    }
+    let base = bytes.len() - tail.len();
+    for (i, &c) in tail.iter().enumerate() {
+        if c == b'\n' {
+            f(start, base + i, hint);
+            start = base + i + 1;
+            hint = false;
+        } else if HINT && matches!(c, b'=' | b'~' | b'>' | 0xE2) {
+            hint = true;
+        }
+    }
+    if start < bytes.len() {
+        f(start, bytes.len(), hint);
+    }
+}
+
+/// Whether the document may be cut at byte `at`: there starts an ATX
+/// heading at column 0 (`#` to `######`, then a space or the line's end),
+/// right after a blank line. Such a heading closes every open paragraph,
+/// list, quote, table and indented code block, so pulldown-cmark reads the
+/// text before and after it apart exactly as it reads the whole, unless a
+/// fenced code block or an HTML block is still open there: [`read_chunk`]
+/// reports that (a block running into a chunk's end), and the caller then
+/// reads the whole text. Link reference definitions reach across the
+/// document: see [`Cuts::ref_defs`].
+fn is_cut(text: &str, at: usize) -> bool {
+    let b = text.as_bytes();
+    if at < 2 || at >= b.len() || b[at - 1] != b'\n' || b[at] != b'#' {
+        return false;
+    }
+    let hashes = b[at..].iter().take_while(|&&c| c == b'#').count();
+    if hashes > 6
+        || !matches!(
+            b.get(at + hashes),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
+    {
+        return false;
+    }
+    let before = &b[..at - 1];
+    let line = &before[before
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1)..];
+    line.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\r'))
+}
+
+/// Where a text may be cut, from one scan of its lines.
+#[derive(Debug, Default)]
+struct Cuts {
+    /// Offsets where [`is_cut`] holds, outside what looks like a fenced code
+    /// block, at least `min_chunk` bytes apart.
+    points: Vec<usize>,
+    /// A line starts with `[` (after any container markers): it may open a
+    /// link reference definition.
+    ref_line: bool,
+    /// The text contains `]:`.
+    ref_colon: bool,
+}
+
+impl Cuts {
+    /// The text may hold a link reference definition, so it must be read
+    /// whole (a definition applies to links anywhere in the document).
+    fn ref_defs(&self) -> bool {
+        self.ref_line && self.ref_colon
+    }
+}
+
+/// Scans `text` for the points where it may be cut into chunks of at least
+/// `min_chunk` bytes (see [`is_cut`]), skipping fenced code blocks.
+fn scan_cuts(text: &str, min_chunk: usize) -> Cuts {
+    let bytes = text.as_bytes();
+    let mut cuts = Cuts {
+        ref_colon: memchr_pair(bytes, b']', b':'),
+        ..Cuts::default()
+    };
+    let mut last = 0;
+    let mut prev_blank = false;
+    // The open fence: its character and length.
+    let mut fence: Option<(u8, usize)> = None;
+    scan_lines::<false>(bytes, |start, end, _| {
+        let line = &bytes[start..end];
+        // Prose (a letter, a table's `|`, a non-ASCII character first) is
+        // neither a fence, a heading, a blank line nor a definition.
+        if line
+            .first()
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c >= 0x80 || c == b'|')
+        {
+            prev_blank = false;
+            return;
+        }
+        let body_at = line
+            .iter()
+            .position(|&b| b != b' ' && b != b'\t')
+            .unwrap_or(line.len());
+        let body = &line[body_at..];
+        let blank = body.iter().all(|&b| b == b'\r');
+        // A link reference definition opens a paragraph: `[label]:` after
+        // any container markers (looked for everywhere, fences or not).
+        let lead = body
+            .iter()
+            .position(|&b| {
+                !matches!(b, b' ' | b'\t' | b'>' | b'-' | b'*' | b'+' | b'.' | b')')
+                    && !b.is_ascii_digit()
+            })
+            .unwrap_or(body.len());
+        if body.get(lead) == Some(&b'[') {
+            cuts.ref_line = true;
+        }
+        match fence {
+            Some((c, n)) => {
+                let run = body.iter().take_while(|&&b| b == c).count();
+                if run >= n && body[run..].iter().all(|b| b.is_ascii_whitespace()) {
+                    fence = None;
+                }
+            }
+            None => {
+                let c = body.first().copied().unwrap_or(0);
+                let run = body.iter().take_while(|&&b| b == c).count();
+                if (c == b'`' || c == b'~') && run >= 3 {
+                    fence = Some((c, run));
+                } else if prev_blank && start >= last + min_chunk && is_cut(text, start) {
+                    cuts.points.push(start);
+                    last = start;
+                }
+            }
+        }
+        prev_blank = blank;
+    });
+    cuts
+}
+
+/// Whether `a` is directly followed by `b` somewhere in `bytes`.
+fn memchr_pair(bytes: &[u8], a: u8, b: u8) -> bool {
+    let mut at = 0;
+    while let Some(p) = bytes[at..].iter().position(|&c| c == a) {
+        at += p + 1;
+        if bytes.get(at) == Some(&b) {
+            return true;
+        }
+    }
+    false
+}
+
+/// One chunk's Markdown structure, kept from an earlier check of the same
+/// document (offsets relative to the chunk).
+#[derive(Default)]
+struct CachedChunk {
+    text: Box<str>,
+    class: Vec<Class>,
+    blocks: Blocks,
+    lines: Vec<Line>,
+    /// No code block or HTML block runs into the chunk's end.
+    clean: bool,
+    /// See [`Cuts`].
+    ref_line: bool,
+    ref_colon: bool,
+}
+
+/// The Markdown structure of a document's chunks, kept between checks of
+/// successive versions so that an edit re-reads only the chunks it touched.
+#[derive(Default)]
+pub struct MarkdownCache {
+    chunks: Vec<CachedChunk>,
+    /// Bytes read by pulldown-cmark in the last check (for tests and
+    /// benchmarks).
+    pub(crate) last_read: usize,
+}
+
+/// A chunk is at least this long, so that an edit re-reads a few KB.
+const CACHE_CHUNK: usize = 2 * 1024;
+
+fn read_cached(
+    text: &str,
+    class: &mut [Class],
+    lines: &mut Vec<Line>,
+    cache: &mut MarkdownCache,
+) -> Blocks {
+    let bytes = text.as_bytes();
+    let mut old = std::mem::take(&mut cache.chunks);
+    // The chunks at the start that did not change, each still followed by
+    // a cut (or by the end, for the last).
+    let mut head = 0;
+    let mut at = 0;
+    while let Some(c) = old.get(head) {
+        let end = at + c.text.len();
+        let last = head + 1 == old.len();
+        if bytes.get(at..end) != Some(c.text.as_bytes())
+            || (last && end != text.len())
+            || (!last && !is_cut(text, end))
+        {
+            break;
+        }
+        head += 1;
+        at = end;
+    }
+    // The chunks at the end that did not change, each still after a cut.
+    let mut tail = 0;
+    let mut to = text.len();
+    while head + tail < old.len() {
+        let c = &old[old.len() - 1 - tail];
+        let Some(start) = to.checked_sub(c.text.len()).filter(|&s| s >= at) else {
+            break;
+        };
+        if &bytes[start..to] != c.text.as_bytes() || (start > 0 && !is_cut(text, start)) {
+            break;
+        }
+        tail += 1;
+        to = start;
+    }
+    // What lies between is cut afresh and read.
+    let kept = old.len() - tail;
+    let mid = &text[at..to];
+    let cuts = scan_cuts(mid, CACHE_CHUNK);
+    let others = old[..head].iter().chain(&old[kept..]);
+    let ref_line = cuts.ref_line || others.clone().any(|c| c.ref_line);
+    let ref_colon = cuts.ref_colon || others.clone().any(|c| c.ref_colon);
+    let mut chunks: Vec<CachedChunk> = Vec::with_capacity(old.len() + 2);
+    let mut whole = ref_line && ref_colon;
+    if !whole {
+        chunks.extend(old.drain(..head));
+        let mut read = 0;
+        if at < to || chunks.len() + tail == 0 {
+            let mut from = 0;
+            for end in cuts.points.into_iter().chain([mid.len()]) {
+                read += end - from;
+                chunks.push(CachedChunk::read(&mid[from..end]));
+                from = end;
+            }
+        }
+        chunks.extend(old.drain(kept - head..));
+        cache.last_read = read;
+        // A cut that fell inside a block shows as a chunk whose end a
+        // block runs into.
+        whole = chunks.iter().rev().skip(1).any(|c| !c.clean);
+    }
+    if whole {
+        // A definition may reach across chunks, or a cut fell inside a
+        // block: read the whole text as one chunk.
+        let whole = CachedChunk::read(text);
+        cache.last_read = text.len();
+        class.copy_from_slice(&whole.class);
+        *lines = whole.lines.clone();
+        let blocks = whole.blocks.clone();
+        cache.chunks = vec![whole];
+        return blocks;
+    }
+    let mut all = Blocks::default();
+    lines.reserve(chunks.iter().map(|c| c.lines.len()).sum());
+    let mut at = 0;
+    for c in &chunks {
+        class[at..at + c.class.len()].copy_from_slice(&c.class);
+        all.append(&c.blocks, at);
+        lines.extend(c.lines.iter().map(|l| Line {
+            range: l.range.shift(at),
+            ..*l
+        }));
+        at += c.class.len();
+    }
+    cache.chunks = chunks;
+    all
+}
+
+impl CachedChunk {
+    fn read(src: &str) -> CachedChunk {
+        let mut class = vec![Class::Plain; src.len()];
+        let mut blocks = Blocks::default();
+        let clean = read_chunk(src, 0, &mut class, &mut blocks);
+        let lines = lines_of(src, &blocks);
+        let cuts = scan_cuts(src, usize::MAX);
+        CachedChunk {
+            text: src.into(),
+            class,
+            blocks,
+            lines,
+            clean,
+            ref_line: cuts.ref_line,
+            ref_colon: cuts.ref_colon,
+        }
+    }
+}
+
+/// The lines of `text` (a chunk, or the whole document) with their kinds,
+/// given its blocks (offsets relative to `text`).
+fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
+    // Lines, each with a kind, and whether it has a byte a claim needs
+    // (`=`, `~`, `>`, or 0xE2, the lead byte of `≈` and `→`).
+    let mut lines = Vec::with_capacity(text.len() / 24);
+    scan_lines::<true>(text.as_bytes(), |start, end, hint| {
+        lines.push(Line {
+            range: TextRange::new(start, end),
+            kind: if text[start..end].trim().is_empty() {
+                LineKind::Blank
+            } else {
+                LineKind::Text
+            },
+            hint,
+        })
+    });
+    // Lines whose start lies in `r` (a binary search: lines are sorted).
+    let span = |lines: &[Line], r: TextRange| -> std::ops::Range<usize> {
+        let end = r.end.max(r.start + 1);
+        let a = lines.partition_point(|l| l.range.start < r.start);
+        let b = lines.partition_point(|l| l.range.start < end);
+        a..b.max(a)
+    };
+    let within =
+        |r: TextRange, l: &Line| l.range.start >= r.start && l.range.start < r.end.max(r.start + 1);
+    for h in &blocks.headings {
+        let sp = span(&lines, h.range);
+        for l in &mut lines[sp] {
+            l.kind = LineKind::Heading;
+        }
+    }
+    for t in &blocks.tables {
+        let sp = span(&lines, t.range);
+        for l in &mut lines[sp] {
+            l.kind = LineKind::Table;
+        }
+    }
+    for r in &blocks.rules {
+        let sp = span(&lines, *r);
+        for l in &mut lines[sp] {
+            l.kind = LineKind::Rule;
+        }
+    }
+    for cb in &blocks.code_blocks {
+        let arithmetic = cb.info.is_empty() || matches!(cb.info.as_str(), "text" | "txt" | "math");
+        let src = &text[cb.range.as_range()];
+        let fenced = src.trim_start().starts_with("```") || src.trim_start().starts_with("~~~");
+        let idx: Vec<usize> = span(&lines, cb.range)
+            .filter(|&i| within(cb.range, &lines[i]))
+            .collect();
+        for (k, &i) in idx.iter().enumerate() {
+            let fence = fenced
+                && (k == 0
+                    || (k + 1 == idx.len() && {
+                        let t = text[lines[i].range.as_range()].trim();
+                        t.starts_with("```") || t.starts_with("~~~")
+                    }));
+            lines[i].kind = if fence || !arithmetic {
+                LineKind::Skip
+            } else {
+                LineKind::Code
+            };
+        }
+    }
+    // A table cell that holds a calculation in inline code (a gap report's
+    // impact table: `2 * M * d = ...`) is scanned as a line of its own.
+    // Plain cells (a summary row's `d=1024, M=256`) stay table text.
+    let cells: Vec<TextRange> = blocks
+        .tables
+        .iter()
+        .flat_map(|t| t.header.iter().chain(t.rows.iter().flatten()))
+        .copied()
+        .filter(|r| {
+            let s = text.get(r.as_range()).unwrap_or("");
+            s.contains('`') && s.contains('=')
+        })
+        .collect();
+    if !cells.is_empty() {
+        let mut with_cells = Vec::with_capacity(lines.len() + cells.len());
+        for l in lines {
+            let kind = l.kind;
+            let range = l.range;
+            with_cells.push(l);
+            if kind == LineKind::Table {
+                with_cells.extend(
+                    cells
+                        .iter()
+                        .filter(|c| c.start >= range.start && c.end <= range.end)
+                        .map(|&c| Line {
+                            range: c,
+                            kind: LineKind::Text,
+                            hint: true,
+                        }),
+                );
+            }
+        }
+        lines = with_cells;
+    }
+    lines
+}
+
+/// Reading `text` cut at every point where [`is_cut`] holds (fences or
+/// not) gives the structure of reading it whole, unless the reader would not
+/// use the cuts: a chunk reports a block running into its end, or the text
+/// may hold a link reference definition.
+pub(crate) fn chunked_agrees(text: &str) -> bool {
+    let whole = CachedChunk::read(text);
+    let mut bounds: Vec<usize> = (1..text.len())
+        .filter(|&i| text.is_char_boundary(i) && is_cut(text, i))
+        .collect();
+    bounds.push(text.len());
+    let mut class = vec![Class::Plain; text.len()];
+    let mut blocks = Blocks::default();
+    let mut lines = Vec::new();
+    let mut from = 0;
+    for (k, &to) in bounds.iter().enumerate() {
+        let chunk = CachedChunk::read(&text[from..to]);
+        if !chunk.clean && k + 1 < bounds.len() {
+            return true;
+        }
+        class[from..to].copy_from_slice(&chunk.class);
+        blocks.append(&chunk.blocks, from);
+        lines.extend(chunk.lines.iter().map(|l| Line {
+            range: l.range.shift(from),
+            ..*l
+        }));
+        from = to;
+    }
+    let cuts = scan_cuts(text, usize::MAX);
+    cuts.ref_defs() || (class == whole.class && blocks == whole.blocks && lines == whole.lines)
+}
+
+/// Checking `versions` one after the other with one cache gives, for each,
+/// the structure of reading it afresh.
+pub(crate) fn cached_agrees(versions: &[&str]) -> bool {
+    let mut cache = MarkdownCache::default();
+    versions.iter().all(|text| {
+        let fresh = Doc::parse(text);
+        let cached = Doc::parse_cached(text, &mut cache);
+        let cells = |d: &Doc| -> Vec<Vec<TextRange>> {
+            d.tables
+                .iter()
+                .map(|t| {
+                    let mut v = vec![t.range];
+                    v.extend(
+                        t.header
+                            .iter()
+                            .chain(t.rows.iter().flatten())
+                            .map(|c| c.range),
+                    );
+                    v
+                })
+                .collect()
+        };
+        fresh.class == cached.class
+            && fresh.headings == cached.headings
+            && fresh.rules == cached.rules
+            && fresh.lines == cached.lines
+            && cells(&fresh) == cells(&cached)
+    })
+}
+
 impl<'a> Doc<'a> {
     pub fn parse(text: &'a str) -> Doc<'a> {
         let mut class = vec![Class::Plain; text.len()];
-        let mut headings = Vec::new();
-        let mut code_blocks = Vec::new();
-        let mut tables: Vec<Table> = Vec::new();
-        let mut rules = Vec::new();
-        let mut heading: Option<(u8, TextRange, String)> = None;
-        let mut table: Option<Table> = None;
-        let mut row: Option<Vec<Cell>> = None;
-        let mut in_head = false;
-        let set = |class: &mut Vec<Class>, r: std::ops::Range<usize>, c: Class| {
-            let end = r.end.min(class.len());
-            for slot in &mut class[r.start.min(end)..end] {
-                *slot = c;
-            }
-        };
-        let opts = Options::ENABLE_TABLES | Options::ENABLE_MATH;
-        for (ev, r) in Parser::new_ext(text, opts).into_offset_iter() {
-            let r = r.start.min(text.len())..r.end.min(text.len());
-            match ev {
-                Event::Start(Tag::Heading { level, .. }) => {
-                    heading = Some((level as u8, TextRange::from(r.clone()), String::new()));
-                }
-                Event::End(TagEnd::Heading(_)) => {
-                    if let Some((level, range, text)) = heading.take() {
-                        headings.push(Heading {
-                            level,
-                            range,
-                            text: text.trim().to_string(),
-                        });
-                    }
-                }
-                Event::Text(t) => {
-                    if let Some(h) = heading.as_mut() {
-                        h.2.push_str(&t);
-                    }
-                }
-                Event::Code(t) => {
-                    if let Some(h) = heading.as_mut() {
-                        h.2.push_str(&t);
-                    }
-                    let src = &text[r.clone()];
-                    let lead = src.len() - src.trim_start_matches('`').len();
-                    let trail = src.len() - src.trim_end_matches('`').len();
-                    if lead + trail <= src.len() {
-                        set(&mut class, r.start..r.end - trail, Class::Code);
-                        set(&mut class, r.start..r.start + lead, Class::Markup);
-                        set(&mut class, r.end - trail..r.end, Class::Markup);
-                    }
-                }
-                Event::Start(Tag::Strong) => {
-                    let src = &text[r.clone()];
-                    if src.len() >= 4 {
-                        for slot in class.get_mut(r.clone()).unwrap_or(&mut []) {
-                            if *slot == Class::Plain {
-                                *slot = Class::Bold;
-                            }
-                        }
-                        let m = |c: char| c == '*' || c == '_';
-                        if src.starts_with(m) {
-                            set(&mut class, r.start..r.start + 2, Class::Markup);
-                        }
-                        if src.ends_with(m) {
-                            set(&mut class, r.end - 2..r.end, Class::Markup);
-                        }
-                    }
-                }
-                Event::Start(Tag::Emphasis) => {
-                    let src = &text[r.clone()];
-                    if src.len() >= 2 {
-                        if src.starts_with(['*', '_']) {
-                            set(&mut class, r.start..r.start + 1, Class::Markup);
-                        }
-                        if src.ends_with(['*', '_']) {
-                            set(&mut class, r.end - 1..r.end, Class::Markup);
-                        }
-                    }
-                }
-                Event::Start(Tag::Item) => {
-                    let src = &text[r.clone()];
-                    let marker = src
-                        .char_indices()
-                        .take_while(|(_, c)| {
-                            c.is_ascii_digit() || matches!(c, '*' | '-' | '+' | '.' | ')')
-                        })
-                        .last()
-                        .map(|(i, c)| i + c.len_utf8())
-                        .unwrap_or(0);
-                    set(&mut class, r.start..r.start + marker, Class::Markup);
-                }
-                Event::InlineMath(_)
-                | Event::DisplayMath(_)
-                | Event::Html(_)
-                | Event::InlineHtml(_) => {
-                    set(&mut class, r.clone(), Class::Skip);
-                }
-                Event::Start(Tag::CodeBlock(kind)) => {
-                    let info = match kind {
-                        CodeBlockKind::Fenced(info) => info.trim().to_string(),
-                        CodeBlockKind::Indented => String::new(),
-                    };
-                    code_blocks.push(CodeBlock {
-                        range: TextRange::from(r.clone()),
-                        info,
-                    });
-                }
-                Event::Rule => rules.push(TextRange::from(r.clone())),
-                Event::Start(Tag::Table(_)) => {
-                    table = Some(Table {
-                        range: TextRange::from(r.clone()),
-                        header: Vec::new(),
-                        rows: Vec::new(),
-                    });
-                }
-                Event::Start(Tag::TableHead) => {
-                    in_head = true;
-                    row = Some(Vec::new());
-                }
-                Event::End(TagEnd::TableHead) => {
-                    in_head = false;
-                    if let (Some(t), Some(cells)) = (table.as_mut(), row.take()) {
-                        t.header = cells;
-                    }
-                }
-                Event::Start(Tag::TableRow) => row = Some(Vec::new()),
-                Event::End(TagEnd::TableRow) => {
-                    if let (Some(t), Some(cells)) = (table.as_mut(), row.take())
-                        && !in_head
-                    {
-                        t.rows.push(cells);
-                    }
-                }
-                Event::Start(Tag::TableCell) => {
-                    if let Some(cells) = row.as_mut() {
-                        cells.push(Cell {
-                            range: TextRange::from(r.clone()),
-                            text: text[r.clone()].trim(),
-                        });
-                    }
-                }
-                Event::End(TagEnd::Table) => {
-                    if let Some(t) = table.take() {
-                        tables.push(t);
-                    }
-                }
-                _ => {}
-            }
-        }
+        let mut blocks = Blocks::default();
+        read_chunk(text, 0, &mut class, &mut blocks);
+        let lines = lines_of(text, &blocks);
+        Doc::assemble(text, class, blocks, lines)
+    }
 
-        // Lines, each with a kind.
-        // One pass over the bytes, one table look-up each: line ends, and
-        // whether a line has a byte a claim needs.
-        const NL: u8 = 1;
-        const HINT: u8 = 2;
-        const TABLE: [u8; 256] = {
-            let mut t = [0u8; 256];
-            t[b'\n' as usize] = NL;
-            t[b'=' as usize] = HINT;
-            t[b'~' as usize] = HINT;
-            t[b'>' as usize] = HINT;
-            t[0xE2] = HINT;
-            t
+    /// [`Doc::parse`], re-reading only the chunks that changed since the
+    /// text `cache` last saw.
+    pub fn parse_cached(text: &'a str, cache: &mut MarkdownCache) -> Doc<'a> {
+        let mut class = vec![Class::Plain; text.len()];
+        let mut lines = Vec::new();
+        let blocks = read_cached(text, &mut class, &mut lines, cache);
+        Doc::assemble(text, class, blocks, lines)
+    }
+
+    fn assemble(text: &'a str, class: Vec<Class>, blocks: Blocks, lines: Vec<Line>) -> Doc<'a> {
+        let Blocks {
+            headings,
+            tables,
+            rules,
+            ..
+        } = blocks;
+        let cell = |r: TextRange| Cell {
+            range: r,
+            text: text.get(r.as_range()).unwrap_or("").trim(),
         };
-        let mut lines = Vec::with_capacity(text.len() / 24);
-        let mut start = 0;
-        let mut hint = false;
-        let mut push = |start: usize, end: usize, hint: bool| {
-            lines.push(Line {
-                range: TextRange::new(start, end),
-                kind: if text[start..end].trim().is_empty() {
-                    LineKind::Blank
-                } else {
-                    LineKind::Text
-                },
-                hint,
-            })
-        };
-        for (i, &c) in text.as_bytes().iter().enumerate() {
-            match TABLE[c as usize] {
-                0 => {}
-                NL => {
-                    push(start, i, hint);
-                    start = i + 1;
-                    hint = false;
-                }
-                _ => hint = true,
-            }
-        }
-        if start < text.len() {
-            push(start, text.len(), hint);
-        }
-        // Lines whose start lies in `r` (a binary search: lines are sorted).
-        let span = |lines: &[Line], r: TextRange| -> std::ops::Range<usize> {
-            let end = r.end.max(r.start + 1);
-            let a = lines.partition_point(|l| l.range.start < r.start);
-            let b = lines.partition_point(|l| l.range.start < end);
-            a..b.max(a)
-        };
-        let within = |r: TextRange, l: &Line| {
-            l.range.start >= r.start && l.range.start < r.end.max(r.start + 1)
-        };
-        for h in &headings {
-            let sp = span(&lines, h.range);
-            for l in &mut lines[sp] {
-                l.kind = LineKind::Heading;
-            }
-        }
-        for t in &tables {
-            let sp = span(&lines, t.range);
-            for l in &mut lines[sp] {
-                l.kind = LineKind::Table;
-            }
-        }
-        for r in &rules {
-            let sp = span(&lines, *r);
-            for l in &mut lines[sp] {
-                l.kind = LineKind::Rule;
-            }
-        }
-        for cb in &code_blocks {
-            let arithmetic =
-                cb.info.is_empty() || matches!(cb.info.as_str(), "text" | "txt" | "math");
-            let src = &text[cb.range.as_range()];
-            let fenced = src.trim_start().starts_with("```") || src.trim_start().starts_with("~~~");
-            let idx: Vec<usize> = span(&lines, cb.range)
-                .filter(|&i| within(cb.range, &lines[i]))
-                .collect();
-            for (k, &i) in idx.iter().enumerate() {
-                let fence = fenced
-                    && (k == 0
-                        || (k + 1 == idx.len() && {
-                            let t = text[lines[i].range.as_range()].trim();
-                            t.starts_with("```") || t.starts_with("~~~")
-                        }));
-                lines[i].kind = if fence || !arithmetic {
-                    LineKind::Skip
-                } else {
-                    LineKind::Code
-                };
-            }
-        }
-        // A table cell that holds a calculation in inline code (a gap report's
-        // impact table: `2 * M * d = ...`) is scanned as a line of its own.
-        // Plain cells (a summary row's `d=1024, M=256`) stay table text.
-        let cells: Vec<TextRange> = tables
-            .iter()
-            .flat_map(|t| t.header.iter().chain(t.rows.iter().flatten()))
-            .map(|c| c.range)
-            .filter(|r| {
-                let s = text.get(r.as_range()).unwrap_or("");
-                s.contains('`') && s.contains('=')
+        let tables: Vec<Table<'a>> = tables
+            .into_iter()
+            .map(|t| Table {
+                range: t.range,
+                header: t.header.into_iter().map(cell).collect(),
+                rows: t
+                    .rows
+                    .into_iter()
+                    .map(|row| row.into_iter().map(cell).collect())
+                    .collect(),
             })
             .collect();
-        if !cells.is_empty() {
-            let mut with_cells = Vec::with_capacity(lines.len() + cells.len());
-            for l in lines {
-                let kind = l.kind;
-                let range = l.range;
-                with_cells.push(l);
-                if kind == LineKind::Table {
-                    with_cells.extend(
-                        cells
-                            .iter()
-                            .filter(|c| c.start >= range.start && c.end <= range.end)
-                            .map(|&c| Line {
-                                range: c,
-                                kind: LineKind::Text,
-                                hint: true,
-                            }),
-                    );
-                }
-            }
-            lines = with_cells;
-        }
         Doc {
             text,
             class,
@@ -379,6 +832,163 @@ mod tests {
             .iter()
             .map(|l| (&text[l.range.as_range()], l.kind))
             .collect()
+    }
+
+    /// A spec-like text of `n` tests, each a few hundred bytes.
+    fn spec(n: usize) -> String {
+        let mut s = String::from("# Tests\n\n## Conventions\n\n* `bytes_per_elem = 2`\n\n");
+        for i in 1..=n {
+            s.push_str(&format!(
+                "---\n\n# Test T-{i} — case {i}\n\n* hidden_size `d` = **{}**\n* `M = B*S = 256`\n\n\
+                 | a | b |\n|---|---|\n| `2 * 3 = 6` | **x** |\n\n\
+                 ```python\n# not a heading\n\n# nor this\nx = 1\n```\n\n\
+                 ## Expected\n\n1. flops: **{}**\n   - nested `1 + 1 = 2`\n\n",
+                1024 * i,
+                4 * i
+            ));
+        }
+        s
+    }
+
+    #[test]
+    fn cuts_fall_before_headings_after_blank_lines_outside_fences() {
+        let text =
+            "# A\n\npara\n# B\n\n## C\n\n```\n\n# in code\n```\n\n#nope\n\n####### seven\n\n### D";
+        let at = |h: &str| text.find(h).unwrap();
+        let points = scan_cuts(text, 0).points;
+        // `# B` follows a paragraph line, `# in code` is fenced, `#nope`
+        // and seven `#` are not headings.
+        assert_eq!(points, [at("## C"), at("### D")]);
+        assert!(
+            is_cut(text, at("# in code")),
+            "the line test alone does not see fences"
+        );
+        assert!(!is_cut(text, at("# B")));
+        // Chunks of at least `min_chunk` bytes (`## C` is at 15).
+        assert_eq!(scan_cuts(text, 15).points, [at("## C"), at("### D")]);
+        assert_eq!(scan_cuts(text, 16).points, [at("### D")]);
+        assert_eq!(scan_cuts(text, 64).points, []);
+        // A possible link reference definition keeps the text whole.
+        assert!(!scan_cuts(text, 0).ref_defs());
+        assert!(scan_cuts("a\n\n> - [x]: /u\n", 0).ref_defs());
+        assert!(!scan_cuts("W[d, d]: shape\n", 0).ref_defs());
+    }
+
+    #[test]
+    fn reading_in_chunks_reads_what_reading_whole_reads() {
+        let cases = [
+            spec(12),
+            // A fence that my scan misjudges (opened in a list item, closed
+            // by the heading) and a real one after it.
+            "- item\n  ```\n  code\n\n# Heading\n\n```\n\n# comment\n```\n\n# After\n".into(),
+            // An HTML comment across a cut point.
+            "a\n\n<!--\n\n# not a heading\n\n-->\n\n# Heading\n".into(),
+            // A definition used before it is made, in another chunk.
+            "[x][y]\n\n# Heading\n\n[y]: /url\n".into(),
+            // Indented code, a quote and a list right before cuts.
+            "    code\n\n# H1\n\n> quote\n\n# H2\n\n1. item\n\n   more\n\n# H3\n".into(),
+        ];
+        for text in &cases {
+            assert!(chunked_agrees(text), "{text}");
+        }
+        // The spec does get cut.
+        assert!(scan_cuts(&cases[0], 0).points.len() >= 12);
+    }
+
+    #[test]
+    fn the_cache_rereads_only_what_an_edit_touched() {
+        let text = spec(40);
+        let mut cache = MarkdownCache::default();
+        let mut check = |t: &str| {
+            assert!(cached_agrees(&[t]), "fresh cache");
+            let fresh = Doc::parse(t);
+            let cached = Doc::parse_cached(t, &mut cache);
+            assert_eq!(fresh.lines, cached.lines);
+            assert_eq!(fresh.class, cached.class);
+            assert_eq!(fresh.headings, cached.headings);
+            cache.last_read
+        };
+        assert_eq!(check(&text), text.len());
+        assert_eq!(check(&text), 0, "nothing changed");
+        let at = text.find("T-20 ").unwrap();
+        let typed = format!("{}9{}", &text[..at], &text[at..]);
+        let read = check(&typed);
+        assert!(read > 0 && read < 5 * CACHE_CHUNK / 2, "read {read}");
+        // Typing at the very start and at the very end.
+        let read = check(&format!("x{typed}"));
+        assert!(read > 0 && read < 5 * CACHE_CHUNK / 2, "read {read}");
+        let read = check(&format!("x{typed}y = 1"));
+        assert!(read > 0 && read < 5 * CACHE_CHUNK / 2, "read {read}");
+        // Opening a fence that swallows every later heading: the cuts after
+        // it are unsafe, so the whole text is read (and matches).
+        let fence_at = text.find("# Test T-30").unwrap();
+        let fenced = format!("{}```\n{}", &text[..fence_at], &text[fence_at..]);
+        check(&fenced);
+        // A link reference definition anywhere: read whole.
+        let defined = format!("{text}\n[y]: /url\n");
+        assert_eq!(check(&defined), defined.len());
+        // Back to the first text.
+        check(&text);
+        // Deleting a heading's `#` merges two chunks.
+        let merged = text.replacen("# Test T-10 ", "Test T-10 ", 1);
+        check(&merged);
+        check(&text);
+    }
+
+    /// The word-at-a-time line scan against a byte-by-byte one, on lines
+    /// of every length around the word size and bytes next to the ones it
+    /// looks for (`\x0b` is `\n ^ 1`, `<` is `= ^ 1`: the trick's near misses).
+    #[test]
+    fn line_scan_matches_a_plain_one() {
+        let pieces = [
+            "",
+            "a",
+            "ab=",
+            "\x0b",
+            "<",
+            "×",
+            "≈",
+            "→",
+            "?",
+            "~",
+            "\u{7f}",
+            "abcdefg",
+            "abcdefgh",
+            "0123456789abcdef=",
+            "\r",
+        ];
+        let mut texts = Vec::new();
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    texts.push(format!("{a}\n{b}{c}\n\n{c}{a}"));
+                    texts.push(format!("{a}{b}\n{c}"));
+                }
+            }
+        }
+        for text in &texts {
+            let mut got = Vec::new();
+            scan_lines::<true>(text.as_bytes(), |a, z, h| got.push((a, z, h)));
+            let mut want = Vec::new();
+            let mut start = 0;
+            for (i, c) in text.bytes().enumerate() {
+                if c == b'\n' {
+                    want.push((start, i));
+                    start = i + 1;
+                }
+            }
+            if start < text.len() {
+                want.push((start, text.len()));
+            }
+            let spans: Vec<_> = got.iter().map(|&(a, z, _)| (a, z)).collect();
+            assert_eq!(spans, want, "{text:?}");
+            for &(a, z, h) in &got {
+                let needs = text.as_bytes()[a..z]
+                    .iter()
+                    .any(|c| matches!(c, b'=' | b'~' | b'>' | 0xE2));
+                assert!(h || !needs, "{text:?}: line {a}..{z} lost its hint");
+            }
+        }
     }
 
     #[test]

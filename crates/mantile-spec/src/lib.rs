@@ -50,7 +50,43 @@ pub use rules::*;
 
 /// Checks one spec document. Pure, does no I/O, never panics.
 pub fn check_spec(text: &str) -> SpecReport {
-    check::Checker::new(text).run()
+    check::Checker::new(doc::Doc::parse(text)).run()
+}
+
+/// What a check keeps for the next check of the same document (an editor's
+/// successive versions): the Markdown structure of each chunk of the text,
+/// so that an edit re-reads only the chunks it touched.
+#[derive(Default)]
+pub struct SpecCache {
+    markdown: doc::MarkdownCache,
+}
+
+impl SpecCache {
+    /// How many bytes of Markdown the last check had to read again.
+    pub fn last_read(&self) -> usize {
+        self.markdown.last_read
+    }
+}
+
+/// [`check_spec`] with a cache kept between versions of one document: the
+/// same report, less work when only part of the text changed.
+pub fn check_spec_cached(text: &str, cache: &mut SpecCache) -> SpecReport {
+    check::Checker::new(doc::Doc::parse_cached(text, &mut cache.markdown)).run()
+}
+
+/// For the fuzz target: whether reading the text in chunks, cut at every
+/// point the splitter allows, gives exactly the structure of reading it
+/// whole (or is detected as unsafe and not used).
+#[doc(hidden)]
+pub fn chunked_markdown_agrees(text: &str) -> bool {
+    doc::chunked_agrees(text)
+}
+
+/// For the fuzz target: whether reading `versions` in turn with one cache
+/// gives, for each, the structure of reading it afresh.
+#[doc(hidden)]
+pub fn cached_markdown_agrees(versions: &[&str]) -> bool {
+    doc::cached_agrees(versions)
 }
 
 #[cfg(test)]

@@ -60,3 +60,55 @@ fn reference_specs_have_exactly_the_known_errors() {
     );
     assert!(evaluated >= 700, "only {evaluated} claims evaluated");
 }
+
+/// Reading the Markdown in chunks (with a cache kept between versions, an
+/// edit re-reads only the chunks it touched) must change nothing.
+#[test]
+fn chunked_and_cached_reading_agree_with_reading_whole() {
+    let Some(dir) = reference_dir() else {
+        println!("note: ../shared/mantile-ref/tests not found; skipping the reference run");
+        return;
+    };
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("read the reference folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(name)).expect("read a spec");
+        assert!(mantile_spec::chunked_markdown_agrees(&text), "{name}");
+        let fresh = format!("{:?}", mantile_spec::check_spec(&text));
+        let mut cache = mantile_spec::SpecCache::default();
+        let cached = format!("{:?}", mantile_spec::check_spec_cached(&text, &mut cache));
+        assert_eq!(fresh, cached, "{name}");
+        assert_eq!(
+            cache.last_read(),
+            text.len(),
+            "{name}: a cold cache reads all"
+        );
+        // Type a digit into a number in the middle of the document, then
+        // take it out again: each version's cached report is the fresh one.
+        let mid = text.len() / 2;
+        let at = mid
+            + text[mid..]
+                .find(|c: char| c.is_ascii_digit())
+                .expect("a digit");
+        let edited = format!("{}7{}", &text[..at], &text[at..]);
+        for version in [&edited, &text] {
+            let fresh = format!("{:?}", mantile_spec::check_spec(version));
+            let cached = format!("{:?}", mantile_spec::check_spec_cached(version, &mut cache));
+            assert_eq!(fresh, cached, "{name}");
+            if text.len() > 20_000 {
+                assert!(
+                    cache.last_read() < text.len() / 4,
+                    "{name}: an edit re-read {} of {} bytes",
+                    cache.last_read(),
+                    text.len()
+                );
+            }
+        }
+    }
+}
