@@ -22,6 +22,7 @@ pub struct TextRange {
 }
 
 impl TextRange {
+    #[inline]
     pub fn new(start: usize, end: usize) -> TextRange {
         debug_assert!(start <= end, "range {start}..{end} is reversed");
         TextRange {
@@ -31,32 +32,39 @@ impl TextRange {
     }
 
     /// An empty range at `offset`.
+    #[inline]
     pub fn empty(offset: usize) -> TextRange {
         TextRange::new(offset, offset)
     }
 
+    #[inline]
     pub fn len(self) -> usize {
         (self.end - self.start) as usize
     }
 
+    #[inline]
     pub fn is_empty(self) -> bool {
         self.start == self.end
     }
 
+    #[inline]
     pub fn contains(self, offset: usize) -> bool {
         (self.start as usize) <= offset && offset < self.end as usize
     }
 
     /// Contains `offset`, counting the end as inside (cursor positions).
+    #[inline]
     pub fn contains_inclusive(self, offset: usize) -> bool {
         (self.start as usize) <= offset && offset <= self.end as usize
     }
 
+    #[inline]
     pub fn as_range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
 
     /// This range moved right by `delta` bytes.
+    #[inline]
     pub fn shift(self, delta: usize) -> TextRange {
         TextRange::new(self.start as usize + delta, self.end as usize + delta)
     }

@@ -115,12 +115,25 @@ pub fn lex_into<'a>(
     class: &[Class],
     force: Option<Class>,
 ) {
+    // One copy of the lexer per way of knowing a byte's class, each with
+    // the look-up inlined.
+    match force {
+        Some(c) => lex_with(out, src, base, |_| c),
+        None => lex_with(out, src, base, |i| {
+            class.get(i).copied().unwrap_or(Class::Plain)
+        }),
+    }
+}
+
+fn lex_with<'a>(
+    out: &mut Vec<Token<'a>>,
+    src: &'a str,
+    base: usize,
+    cls: impl Fn(usize) -> Class + Copy,
+) {
     let b = src.as_bytes();
     let n = b.len();
     let first = out.len();
-    let cls = |i: usize| -> Class {
-        force.unwrap_or_else(|| class.get(i).copied().unwrap_or(Class::Plain))
-    };
     // The char at byte `i` and its length.
     let ch = |i: usize| -> (char, usize) {
         match b.get(i) {
@@ -149,6 +162,10 @@ pub fn lex_into<'a>(
     let mut i = 0;
     let mut pending_approx = false;
     while i < n {
+        if b[i] == b' ' {
+            i += 1;
+            continue;
+        }
         let class_i = cls(i);
         let (c, len) = ch(i);
         if class_i == Class::Markup || c.is_whitespace() {
@@ -174,17 +191,27 @@ pub fn lex_into<'a>(
             while digit(i) {
                 i += 1;
             }
-            // Digits are accumulated into an i128 as they are read.
-            let mut acc: Option<i128> = Some(0);
+            // Digits are accumulated as they are read: in a u64 up to 19
+            // digits (no overflow possible), then in a checked i128.
+            let mut small: u64 = 0;
+            let mut big: Option<i128> = Some(0);
             let mut ndigits = 0usize;
-            let mut push = |d: u8, acc: &mut Option<i128>| {
+            let mut push = |d: u8, small: &mut u64, big: &mut Option<i128>| {
                 ndigits += 1;
-                *acc = acc
-                    .and_then(|a| a.checked_mul(10))
-                    .and_then(|a| a.checked_add((d - b'0') as i128));
+                let d = d - b'0';
+                if ndigits <= 19 {
+                    *small = *small * 10 + d as u64;
+                } else {
+                    if ndigits == 20 {
+                        *big = Some(*small as i128);
+                    }
+                    *big = big
+                        .and_then(|a| a.checked_mul(10))
+                        .and_then(|a| a.checked_add(d as i128));
+                }
             };
             for &d in &b[int_start..i] {
-                push(d, &mut acc);
+                push(d, &mut small, &mut big);
             }
             let has_int = i > int_start;
             let mut style = NumberStyle::Plain;
@@ -206,7 +233,7 @@ pub fn lex_into<'a>(
                         NumberStyle::Underscores
                     };
                     for &d in &b[i + 1..i + 4] {
-                        push(d, &mut acc);
+                        push(d, &mut small, &mut big);
                     }
                     i += 4;
                 } else {
@@ -217,7 +244,7 @@ pub fn lex_into<'a>(
             if b.get(i) == Some(&b'.') && digit(i + 1) {
                 i += 1;
                 while digit(i) {
-                    push(b[i], &mut acc);
+                    push(b[i], &mut small, &mut big);
                     decimals += 1;
                     i += 1;
                 }
@@ -230,6 +257,11 @@ pub fn lex_into<'a>(
                 truncated = true;
                 i += '…'.len_utf8();
             }
+            let acc = if ndigits <= 19 {
+                Some(small as i128)
+            } else {
+                big
+            };
             let value = acc
                 .filter(|_| ndigits <= 36)
                 .filter(|&v| 10i128.checked_pow(decimals).is_some() && v != i128::MIN);
@@ -262,20 +294,13 @@ pub fn lex_into<'a>(
         }
         if c.is_ascii() && is_ident_start(c as u8) {
             let start = i;
-            i += b[i..]
-                .iter()
-                .position(|&c| !is_ident_char(c))
-                .unwrap_or(n - i);
             // A name ends where its Markdown context changes (`d`**16**).
-            if force.is_none()
-                && let Some(cs) = class.get(start..i)
-                && let Some(p) = cs.iter().position(|&c| c != class_i)
-            {
-                i = start + p;
+            i += 1;
+            while i < n && is_ident_char(b[i]) && cls(i) == class_i {
+                i += 1;
             }
             // A word glued to non-ASCII letters (`QKᵀ`) is prose, not a name.
-            let (nc, _) = ch(i);
-            if i < n && nc.is_alphabetic() && !nc.is_ascii() {
+            if i < n && b[i] >= 0x80 && ch(i).0.is_alphabetic() {
                 while i < n {
                     let (c2, l2) = ch(i);
                     if !(c2.is_alphanumeric() || c2 == '_') {
@@ -411,6 +436,21 @@ mod tests {
             kinds("2x1024 × 3 · 4 − 1"),
             ["N2", "*", "N1024", "*", "N3", "*", "N4", "-", "N1"]
         );
+    }
+
+    #[test]
+    fn long_numbers_stay_exact() {
+        // 19 digits fit the fast accumulator, 20 and more go on in i128.
+        assert_eq!(kinds("9999999999999999999"), ["N9999999999999999999"]);
+        assert_eq!(kinds("18446744073709551616"), ["N18446744073709551616"]);
+        assert_eq!(
+            kinds("1,000,000,000,000,000,000,007.5"),
+            ["N1000000000000000000007.5"]
+        );
+        let d36 = "123456789".repeat(4);
+        assert_eq!(kinds(&d36), [format!("N{d36}")]);
+        // Beyond 36 digits a number is not read as one.
+        assert_eq!(kinds(&format!("{d36}1")), ["W"]);
     }
 
     #[test]
