@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 pub use mantile_config::hub::Provenance as HubProvenance;
 pub use mantile_config::hub::{HubFacts, HubProblem};
 pub use mantile_config::rules::INVALID_FILE;
+pub use mantile_spec::SpecCache;
 
 /// Files larger than this are not checked (real configs are a few KB, specs under 100 KB).
 pub const MAX_FILE_SIZE: usize = 8 * 1024 * 1024;
@@ -283,6 +284,20 @@ pub fn check_file(
     snapshot: Option<&Snapshot>,
     overrides: &SeverityOverrides,
 ) -> FileReport {
+    check_file_with(kind, path, bytes, snapshot, overrides, None)
+}
+
+/// [`check_file`] with a test spec's cache kept between versions of the same
+/// document (the language server keeps one per open spec): the same report,
+/// less work when an edit touched only part of the text.
+pub fn check_file_with(
+    kind: FileKind,
+    path: &str,
+    bytes: &[u8],
+    snapshot: Option<&Snapshot>,
+    overrides: &SeverityOverrides,
+    spec_cache: Option<&mut SpecCache>,
+) -> FileReport {
     let mut diagnostics = Vec::new();
     if bytes.len() > MAX_FILE_SIZE {
         diagnostics.push(Diagnostic::new(
@@ -318,7 +333,7 @@ pub fn check_file(
             };
         }
     };
-    check_text(kind, path, text, snapshot, overrides)
+    check_text_with(kind, path, text, snapshot, overrides, spec_cache)
 }
 
 /// The Hugging Face id a config names (`hf_model_id`), if it is one.
@@ -360,13 +375,25 @@ pub fn hub_diagnostics(
     diagnostics
 }
 
-/// Checks one file's text (the language server's entry point).
+/// Checks one file's text.
 pub fn check_text(
     kind: FileKind,
     path: &str,
     text: &str,
     snapshot: Option<&Snapshot>,
     overrides: &SeverityOverrides,
+) -> FileReport {
+    check_text_with(kind, path, text, snapshot, overrides, None)
+}
+
+/// [`check_text`] with a test spec's cache (see [`check_file_with`]).
+pub fn check_text_with(
+    kind: FileKind,
+    path: &str,
+    text: &str,
+    snapshot: Option<&Snapshot>,
+    overrides: &SeverityOverrides,
+    spec_cache: Option<&mut SpecCache>,
 ) -> FileReport {
     let mut stats = None;
     let builtin;
@@ -388,7 +415,10 @@ pub fn check_text(
             mantile_config::check_config(text, &ctx).diagnostics
         }
         FileKind::TestSpec => {
-            let report = mantile_spec::check_spec(text);
+            let report = match spec_cache {
+                Some(cache) => mantile_spec::check_spec_cached(text, cache),
+                None => mantile_spec::check_spec(text),
+            };
             stats = Some(report.stats);
             report.diagnostics
         }

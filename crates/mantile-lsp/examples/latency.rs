@@ -9,8 +9,12 @@
 //! replays 200 edits on a config and 200 on a ~2,700-line spec (Mantile's
 //! `attention_tests.md` from `../shared/mantile-ref` when present, else a
 //! synthetic spec of that size), one at a time: each `didChange` is timed
-//! until the `publishDiagnostics` for its version arrives, with the server's
-//! debounce set to 0 (`mantile.debounceMs`), so the figures exclude it.
+//! from just before it is written until the last byte of the
+//! `publishDiagnostics` for its version has been read (the reader thread
+//! stamps each message as it arrives, before parsing it: the client's own
+//! JSON parsing and thread hand-off are not the server's latency), with the
+//! server's debounce set to 0 (`mantile.debounceMs`), so the figures
+//! exclude it.
 //! Prints p50/p99/max and the server's peak RSS.
 
 use serde_json::{Value, json};
@@ -25,7 +29,7 @@ const EDITS: usize = 200;
 struct Server {
     child: Child,
     stdin: ChildStdin,
-    rx: Receiver<Value>,
+    rx: Receiver<(Instant, Value)>,
     next_id: i64,
 }
 
@@ -61,8 +65,9 @@ impl Server {
                 if out.read_exact(&mut body).is_err() {
                     return;
                 }
+                let arrived = Instant::now();
                 if let Ok(v) = serde_json::from_slice(&body)
-                    && tx.send(v).is_err()
+                    && tx.send((arrived, v)).is_err()
                 {
                     return;
                 }
@@ -91,7 +96,7 @@ impl Server {
         self.next_id += 1;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
-            let msg = self
+            let (_, msg) = self
                 .rx
                 .recv_timeout(Duration::from_secs(30))
                 .expect("server answered");
@@ -110,10 +115,11 @@ impl Server {
         }
     }
 
-    /// Waits for diagnostics of `uri` at `version`.
-    fn wait_diagnostics(&mut self, uri: &str, version: i64) {
+    /// Waits for diagnostics of `uri` at `version`; returns when they
+    /// arrived.
+    fn wait_diagnostics(&mut self, uri: &str, version: i64) -> Instant {
         loop {
-            let msg = self
+            let (arrived, msg) = self
                 .rx
                 .recv_timeout(Duration::from_secs(30))
                 .expect("diagnostics arrived");
@@ -121,7 +127,7 @@ impl Server {
                 && msg["params"]["uri"] == uri
                 && msg["params"]["version"].as_i64() == Some(version)
             {
-                return;
+                return arrived;
             }
             self.answer_server_request(&msg);
         }
@@ -207,8 +213,8 @@ fn replay(server: &mut Server, path: &Path, text: &str, a: &str, b: &str, label:
             json!({"textDocument": {"uri": u, "version": version},
                    "contentChanges": [{"range": {"start": start, "end": end}, "text": to}]}),
         );
-        server.wait_diagnostics(&u, version);
-        times.push(t.elapsed());
+        let arrived = server.wait_diagnostics(&u, version);
+        times.push(arrived.duration_since(t));
     }
     times.sort();
     // On a shared virtual machine the hypervisor may take CPU time away

@@ -244,6 +244,94 @@ async fn incremental_edits_apply_in_order() {
     c.finish().await;
 }
 
+/// A spec long enough that the server's cache keeps its Markdown in
+/// several chunks: twenty tests, the seventh with a wrong product.
+fn long_spec() -> String {
+    let mut s = String::from("# Tests ×ᵀ≈\n\n## Conventions\n\n* `bytes_per_elem = 2`\n\n");
+    for i in 1..=20u64 {
+        let wrong = if i == 7 { 1 } else { 0 };
+        let d = 64 * i;
+        s.push_str(&format!(
+            "---\n\n# Test T-{i} — case {i} (`d` × `d`ᵀ)\n\n### Test case parameters\n\n\
+             * hidden_size `d` = **{d}**\n* batch_size `B` = **2**\n\n\
+             ### Expected calculations (step-by-step)\n\n\
+             * Weights: `d * d = {d} * {d} = {}`\n\
+             * Notes ≈ prose, `{i} + {i} = {}`, more prose to make the test a few hundred bytes long.\n\
+             * Filler: the quick brown fox jumps over the lazy dog; the quick brown fox jumps again.\n\n",
+            d * d + wrong,
+            2 * i,
+        ));
+    }
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn successive_spec_edits_are_checked_against_the_current_text() {
+    let root = workspace("spec_edits", &[]);
+    let mut c = Client::start();
+    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    let uri = server_support::file_uri(&root.join("tests/long_tests.md"));
+    let mut text = long_spec();
+    assert!(text.len() > 6_000, "{}", text.len());
+    c.open(&uri, 1, &text).await;
+    let at = text.find("448 * 448 = 200705").unwrap() + "448 * 448 = ".len();
+    let mt001 = |diags: &[Value]| -> Vec<Value> {
+        diags
+            .iter()
+            .filter(|d| d["code"] == "MT001")
+            .map(|d| d["range"].clone())
+            .collect()
+    };
+    let diags = c.publish(&uri, Some(1)).await;
+    let (l, col) = position(&text, at, true);
+    assert_eq!(
+        mt001(&diags),
+        [json!({"start": pos(l, col), "end": pos(l, col + 6)})]
+    );
+    // Insert a line in the first test: the error moves down a line.
+    let first = text.find("* batch_size").unwrap();
+    let (fl, fc) = position(&text, first, true);
+    let line = "* note ≈ `1 + 1 = 2`\n";
+    c.change(
+        &uri,
+        2,
+        json!({"start": pos(fl, fc), "end": pos(fl, fc)}),
+        line,
+    )
+    .await;
+    text.insert_str(first, line);
+    let diags = c.publish(&uri, Some(2)).await;
+    assert_eq!(
+        mt001(&diags),
+        [json!({"start": pos(l + 1, col), "end": pos(l + 1, col + 6)})]
+    );
+    // Break the last test's sum, then fix the seventh test's product.
+    let sum = text.rfind("20 + 20 = 40").unwrap() + "20 + 20 = ".len();
+    let (sl, sc) = position(&text, sum, true);
+    c.change(
+        &uri,
+        3,
+        json!({"start": pos(sl, sc), "end": pos(sl, sc + 2)}),
+        "41",
+    )
+    .await;
+    text.replace_range(sum..sum + 2, "41");
+    c.change(
+        &uri,
+        4,
+        json!({"start": pos(l + 1, col + 5), "end": pos(l + 1, col + 6)}),
+        "4",
+    )
+    .await;
+    let diags = c.publish(&uri, Some(4)).await;
+    assert_eq!(
+        mt001(&diags),
+        [json!({"start": pos(sl, sc), "end": pos(sl, sc + 2)})],
+        "{diags:#?}"
+    );
+    c.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_clients_get_open_documents_by_pull_only() {
     let root = workspace("pull", &[]);

@@ -9,7 +9,7 @@ use super::encoding::Text;
 use super::lsp;
 use super::uri;
 use mantile_diag::{Diagnostic, Fix, Severity, TextRange};
-use mantile_engine::{FileKind, Snapshot, check_file};
+use mantile_engine::{FileKind, Snapshot, check_file_with};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -142,6 +142,8 @@ pub struct CheckInput<'a> {
     pub overrides: &'a mantile_diag::SeverityOverrides,
     /// Hugging Face outcomes (configs only; `None`: no Hub checks).
     pub hub: Option<&'a super::hub::HubView>,
+    /// A test spec's cache kept between versions of an open document.
+    pub spec_cache: Option<&'a mut mantile_engine::SpecCache>,
 }
 
 /// Runs the engine on a file's `bytes` and converts the findings against
@@ -150,17 +152,18 @@ pub struct CheckInput<'a> {
 /// `check_text`), so editor and command line agree. Blocking: call it off
 /// the async runtime.
 pub fn check(
-    input: &CheckInput,
+    input: &mut CheckInput,
     bytes: &[u8],
     text: &Text,
     origin: &Origin,
 ) -> Vec<lsp::Diagnostic> {
-    let report = check_file(
+    let report = check_file_with(
         input.kind,
         input.rel_path,
         bytes,
         input.snapshot,
         input.overrides,
+        input.spec_cache.as_deref_mut(),
     );
     let mut diagnostics = report.diagnostics;
     if input.kind == FileKind::Config

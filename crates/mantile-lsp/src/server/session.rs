@@ -14,7 +14,9 @@ use super::uri;
 use crate::disk;
 use dashmap::DashMap;
 use mantile_diag::{PositionEncoding, SeverityOverrides};
-use mantile_engine::{CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, Snapshot, TESTS_DIR, classify};
+use mantile_engine::{
+    CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, Snapshot, SpecCache, TESTS_DIR, classify,
+};
 use ropey::Rope;
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -39,6 +41,9 @@ pub struct Document {
     pub revision: u64,
     /// The last diagnostics computed (for pull requests and code actions).
     pub last: Option<Checked>,
+    /// What the last check of this document keeps for the next (a test
+    /// spec's Markdown structure, chunk by chunk).
+    pub cache: Arc<std::sync::Mutex<SpecCache>>,
 }
 
 /// Diagnostics and what they were computed from.
@@ -257,6 +262,7 @@ impl Session {
                 version: p.text_document.version,
                 revision,
                 last: None,
+                cache: Arc::default(),
             },
         );
         if self.config().pull && self.pushed.remove(&uri).is_some() {
@@ -348,6 +354,10 @@ impl Session {
         Some((d.rope.clone(), d.version, d.revision))
     }
 
+    fn cache_of(&self, uri: &lsp::Uri) -> Option<Arc<std::sync::Mutex<SpecCache>>> {
+        Some(self.docs.get(uri)?.cache.clone())
+    }
+
     /// Diagnostics for an open document at its current revision (computed
     /// now, or remembered from the last check).
     /// Returns the snapshot generation they were computed with.
@@ -358,6 +368,7 @@ impl Session {
         uri: &lsp::Uri,
     ) -> Option<(u64, u64, Arc<Vec<lsp::Diagnostic>>)> {
         let (rope, version, revision) = self.current(uri)?;
+        let cache = self.cache_of(uri)?;
         let (generation, snapshot) = self.snapshot_generation();
         if let Some(d) = self.docs.get(uri)
             && let Some(c) = &d.last
@@ -366,7 +377,7 @@ impl Session {
             return Some((revision, generation, c.diagnostics.clone()));
         }
         let diags = Arc::new(
-            self.compute(uri, Source::Open(rope), Some(version), snapshot)
+            self.compute(uri, Source::Open(rope, cache), Some(version), snapshot)
                 .await?,
         );
         if let Some(mut d) = self.docs.get_mut(uri)
@@ -423,25 +434,39 @@ impl Session {
         let uri = uri.clone();
         let hub = self.hub.enabled().then(|| self.hub.view());
         self.run_blocking("checking a document", move || {
-            let (text, raw) = match source {
-                Source::Open(rope) => (rope.to_string(), None),
-                Source::Disk(bytes) => (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes)),
+            let (text, raw, cache) = match source {
+                Source::Open(rope, cache) => (rope.to_string(), None, Some(cache)),
+                Source::Disk(bytes) => (
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    Some(bytes),
+                    None,
+                ),
             };
+            // Two checks of one document may overlap (an edit arrives while
+            // the previous version is checked): the later one does not wait,
+            // it checks without the cache. A cache left by a check that
+            // panicked is still sound (what it holds is matched by text).
+            let mut guard = cache.as_ref().and_then(|c| match c.try_lock() {
+                Ok(g) => Some(g),
+                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            });
             let bytes = raw.as_deref().unwrap_or(text.as_bytes());
             let t = Text::new(&text, cfg.encoding);
-            let input = CheckInput {
+            let mut input = CheckInput {
                 kind,
                 rel_path: &rel,
                 snapshot: snapshot.as_deref(),
                 overrides: &overrides,
                 hub: hub.as_ref(),
+                spec_cache: guard.as_deref_mut(),
             };
             let origin = Origin {
                 uri: &uri,
                 root: cfg.root.as_deref(),
                 version,
             };
-            diagnostics::check(&input, bytes, &t, &origin)
+            diagnostics::check(&mut input, bytes, &t, &origin)
         })
         .await
     }
@@ -652,7 +677,8 @@ impl Session {
 
 /// What to check: an open document's text, or a file's bytes from disk.
 enum Source {
-    Open(Rope),
+    /// An open document's text, and its cache.
+    Open(Rope, Arc<std::sync::Mutex<SpecCache>>),
     Disk(Vec<u8>),
 }
 
