@@ -5,6 +5,7 @@
 //! text edits. Nothing here knows about files on disk or about LSP; the CLI and
 //! the language server convert at their edges (see [`LineIndex`]).
 
+pub mod bytes;
 mod line_index;
 mod number;
 

@@ -31,12 +31,9 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i as u32 + 1);
-            }
-        }
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0u32);
+        crate::bytes::for_each_newline(text.as_bytes(), |i| line_starts.push(i as u32 + 1));
         LineIndex {
             line_starts,
             len: text.len() as u32,

@@ -133,6 +133,15 @@ impl Server {
         }
     }
 
+    /// The server's minor page faults so far (`/proc/PID/stat`, Linux).
+    fn minor_faults(&self) -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // Fields after the command name (which may hold spaces): minflt is
+        // the 10th field of the line, the 8th after `) `.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        rest.split_whitespace().nth(7)?.parse().ok()
+    }
+
     fn peak_rss_kib(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
         status
@@ -201,6 +210,7 @@ fn replay(server: &mut Server, path: &Path, text: &str, a: &str, b: &str, label:
     let mut version = 1;
     let mut times = Vec::with_capacity(EDITS);
     let cpu_before = cpu_times();
+    let faults_before = server.minor_faults();
     for i in 0..EDITS {
         let (from, to) = if i % 2 == 0 { (a, b) } else { (b, a) };
         let start = position(&doc, at);
@@ -228,8 +238,12 @@ fn replay(server: &mut Server, path: &Path, text: &str, a: &str, b: &str, label:
         }
         _ => String::new(),
     };
+    let faults = match (faults_before, server.minor_faults()) {
+        (Some(a), Some(b)) => format!(", {} page faults per edit", (b - a) / EDITS as u64),
+        _ => String::new(),
+    };
     println!(
-        "{label}: {} lines, {EDITS} edits: didChange → diagnostics (debounce excluded) p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms{steal}",
+        "{label}: {} lines, {EDITS} edits: didChange → diagnostics (debounce excluded) p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms{steal}{faults}",
         text.lines().count(),
         percentile(&times, 0.5).as_secs_f64() * 1e3,
         percentile(&times, 0.99).as_secs_f64() * 1e3,

@@ -1,7 +1,7 @@
 //! The checker: walks the document line by line, builds claims, binds names,
 //! evaluates, then runs the consistency checks.
 
-use crate::doc::{Doc, LineKind};
+use crate::doc::{Doc, LineKind, MarkdownCache};
 use crate::expr::{self, Arena, ExprId, LiteralMode, Node, parse_exact, parse_prefix};
 use crate::lex::{Class, Tok, Token};
 use crate::model::*;
@@ -137,6 +137,9 @@ struct Conversion {
 
 pub(crate) struct Checker<'a> {
     doc: Doc<'a>,
+    /// The cache the document was read with (its chunks keep their lines'
+    /// tokens for the next check).
+    cache: Option<&'a mut MarkdownCache>,
     tests: Vec<TestSeg<'a>>,
     file_binds: Vec<Bind<'a>>,
     claims: Vec<Claim>,
@@ -198,10 +201,11 @@ fn id_number(num: &str) -> Option<(u64, bool)> {
 }
 
 impl<'a> Checker<'a> {
-    pub(crate) fn new(doc: Doc<'a>) -> Checker<'a> {
+    pub(crate) fn new(doc: Doc<'a>, cache: Option<&'a mut MarkdownCache>) -> Checker<'a> {
         let text = doc.text;
         Checker {
             doc,
+            cache,
             tests: Vec::new(),
             file_binds: Vec::new(),
             claims: Vec::with_capacity(text.len() / 128),
@@ -354,7 +358,9 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn run(mut self) -> SpecReport {
         self.segment_tests();
-        let lx = self.lex_lines();
+        let mut cache = self.cache.take();
+        let lx = self.lex_lines(cache.as_deref_mut());
+        self.cache = cache;
         self.prepass = true;
         self.walk(&lx);
         self.prepass = false;
@@ -375,7 +381,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Lexes every line that may hold a claim or a fact, once.
-    fn lex_lines(&self) -> Lexed<'a> {
+    fn lex_lines(&self, mut cache: Option<&mut MarkdownCache>) -> Lexed<'a> {
         let lines = &self.doc.lines;
         let mut lx = Lexed {
             toks: Vec::with_capacity(self.doc.text.len() / 8),
@@ -383,6 +389,7 @@ impl<'a> Checker<'a> {
             places: Vec::with_capacity(lines.len()),
         };
         let mut hint = 0;
+        let mut cursor = 0;
         for (line_no, line) in lines.iter().enumerate() {
             let place = self.locate_from(&mut hint, line.range.start as usize);
             lx.places.push(place);
@@ -395,7 +402,10 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let lo = lx.toks.len() as u32;
-            self.doc.line_tokens(line, &mut lx.toks);
+            match cache.as_deref_mut() {
+                Some(c) => c.line_tokens(&self.doc, line_no, &mut cursor, &mut lx.toks),
+                None => self.doc.line_tokens(line, &mut lx.toks),
+            }
             lx.lines[line_no] = Some((lo, lx.toks.len() as u32));
         }
         lx

@@ -273,22 +273,12 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
 /// Eight bytes at a time: the lines are short, so a vectorised search that
 /// starts over at each line costs more than it saves.
 fn scan_lines<const HINT: bool>(bytes: &[u8], mut f: impl FnMut(usize, usize, bool)) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte of `w` equal to `c` (and, rarely, of a
-    // byte just above one: callers check newlines; hints may be loose).
-    let eq = |w: u64, c: u8| {
-        let x = w ^ (LO * c as u64);
-        x.wrapping_sub(LO) & !x & HI
-    };
+    use mantile_diag::bytes::{eq_mask as eq, word_at};
     let mut start = 0;
     let mut hint = false;
-    let words = bytes.chunks_exact(8);
-    let tail = words.remainder();
-    for (k, word) in words.enumerate() {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(word);
-        let w = u64::from_le_bytes(le);
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        let w = word_at(bytes, at);
         let mut nl = eq(w, b'\n');
         let mut h = if HINT {
             eq(w, b'=') | eq(w, b'~') | eq(w, b'>') | eq(w, 0xE2)
@@ -297,24 +287,24 @@ fn scan_lines<const HINT: bool>(bytes: &[u8], mut f: impl FnMut(usize, usize, bo
         };
         while nl != 0 {
             let bit = nl.trailing_zeros();
-            let at = k * 8 + (bit / 8) as usize;
+            let i = at + (bit / 8) as usize;
             nl &= nl - 1;
-            if bytes[at] != b'\n' {
+            if bytes[i] != b'\n' {
                 continue;
             }
             let upto = ((1u64 << bit) << 1).wrapping_sub(1);
-            f(start, at, hint || h & upto != 0);
+            f(start, i, hint || h & upto != 0);
             h &= !upto;
-            start = at + 1;
+            start = i + 1;
             hint = false;
         }
         hint |= h != 0;
+        at += 8;
     }
-    let base = bytes.len() - tail.len();
-    for (i, &c) in tail.iter().enumerate() {
+    for (i, &c) in bytes.iter().enumerate().skip(at) {
         if c == b'\n' {
-            f(start, base + i, hint);
-            start = base + i + 1;
+            f(start, i, hint);
+            start = i + 1;
             hint = false;
         } else if HINT && matches!(c, b'=' | b'~' | b'>' | 0xE2) {
             hint = true;
@@ -466,6 +456,10 @@ struct CachedChunk {
     /// See [`Cuts`].
     ref_line: bool,
     ref_colon: bool,
+    /// Tokens of the chunk's lines lexed so far (offsets relative to the
+    /// chunk), and per line their range in `toks`.
+    toks: Vec<Token<'static>>,
+    line_toks: Vec<Option<(u32, u32)>>,
 }
 
 /// The Markdown structure of a document's chunks, kept between checks of
@@ -473,20 +467,63 @@ struct CachedChunk {
 #[derive(Default)]
 pub struct MarkdownCache {
     chunks: Vec<CachedChunk>,
+    /// Per chunk of the last document read: its first line and byte.
+    starts: Vec<(usize, usize)>,
     /// Bytes read by pulldown-cmark in the last check (for tests and
     /// benchmarks).
     pub(crate) last_read: usize,
 }
 
+impl MarkdownCache {
+    /// Appends the tokens of line `line_no` of `doc`, the document the last
+    /// [`Doc::parse_cached`] with this cache read: kept from an earlier
+    /// check when its chunk did not change, else lexed now and kept.
+    /// `cursor` is the chunk of the previous call (lines in order).
+    pub(crate) fn line_tokens<'a>(
+        &mut self,
+        doc: &Doc<'a>,
+        line_no: usize,
+        cursor: &mut usize,
+        out: &mut Vec<Token<'a>>,
+    ) {
+        while *cursor + 1 < self.starts.len() && self.starts[*cursor + 1].0 <= line_no {
+            *cursor += 1;
+        }
+        let (Some(&(first, base)), Some(line)) = (self.starts.get(*cursor), doc.lines.get(line_no))
+        else {
+            return;
+        };
+        let Some(chunk) = self.chunks.get_mut(*cursor) else {
+            return;
+        };
+        match chunk.line_toks.get(line_no - first) {
+            Some(&Some((a, b))) => {
+                let kept = chunk.toks.get(a as usize..b as usize).unwrap_or(&[]);
+                out.extend(kept.iter().map(|t| t.restore(doc.text, base)));
+            }
+            Some(None) => {
+                let lo = out.len();
+                let r = line.range.as_range();
+                let class = chunk
+                    .class
+                    .get(r.start.saturating_sub(base)..r.end.saturating_sub(base))
+                    .unwrap_or(&[]);
+                doc.line_tokens_in(line, class, out);
+                let a = chunk.toks.len() as u32;
+                chunk.toks.extend(out[lo..].iter().map(|t| t.detach(base)));
+                chunk.line_toks[line_no - first] = Some((a, chunk.toks.len() as u32));
+            }
+            None => {}
+        }
+    }
+}
+
 /// A chunk is at least this long, so that an edit re-reads a few KB.
 const CACHE_CHUNK: usize = 2 * 1024;
 
-fn read_cached(
-    text: &str,
-    class: &mut [Class],
-    lines: &mut Vec<Line>,
-    cache: &mut MarkdownCache,
-) -> Blocks {
+/// Reads `text` with `cache`: its blocks and lines. The classes of its
+/// bytes stay in the cache's chunks (lines are lexed from there).
+fn read_cached(text: &str, lines: &mut Vec<Line>, cache: &mut MarkdownCache) -> Blocks {
     let bytes = text.as_bytes();
     let mut old = std::mem::take(&mut cache.chunks);
     // The chunks at the start that did not change, each still followed by
@@ -550,23 +587,24 @@ fn read_cached(
         // block: read the whole text as one chunk.
         let whole = CachedChunk::read(text);
         cache.last_read = text.len();
-        class.copy_from_slice(&whole.class);
         *lines = whole.lines.clone();
         let blocks = whole.blocks.clone();
         cache.chunks = vec![whole];
+        cache.starts = vec![(0, 0)];
         return blocks;
     }
     let mut all = Blocks::default();
     lines.reserve(chunks.iter().map(|c| c.lines.len()).sum());
     let mut at = 0;
+    cache.starts.clear();
     for c in &chunks {
-        class[at..at + c.class.len()].copy_from_slice(&c.class);
+        cache.starts.push((lines.len(), at));
         all.append(&c.blocks, at);
         lines.extend(c.lines.iter().map(|l| Line {
             range: l.range.shift(at),
             ..*l
         }));
-        at += c.class.len();
+        at += c.text.len();
     }
     cache.chunks = chunks;
     all
@@ -583,10 +621,12 @@ impl CachedChunk {
             text: src.into(),
             class,
             blocks,
+            line_toks: vec![None; lines.len()],
             lines,
             clean,
             ref_line: cuts.ref_line,
             ref_colon: cuts.ref_colon,
+            toks: Vec::new(),
         }
     }
 }
@@ -746,7 +786,12 @@ pub(crate) fn cached_agrees(versions: &[&str]) -> bool {
                 })
                 .collect()
         };
-        fresh.class == cached.class
+        let class: Vec<Class> = cache
+            .chunks
+            .iter()
+            .flat_map(|c| c.class.iter().copied())
+            .collect();
+        fresh.class == class
             && fresh.headings == cached.headings
             && fresh.rules == cached.rules
             && fresh.lines == cached.lines
@@ -765,11 +810,12 @@ impl<'a> Doc<'a> {
 
     /// [`Doc::parse`], re-reading only the chunks that changed since the
     /// text `cache` last saw.
+    /// The document's bytes' classes stay in the cache: lex its lines with
+    /// [`MarkdownCache::line_tokens`].
     pub fn parse_cached(text: &'a str, cache: &mut MarkdownCache) -> Doc<'a> {
-        let mut class = vec![Class::Plain; text.len()];
         let mut lines = Vec::new();
-        let blocks = read_cached(text, &mut class, &mut lines, cache);
-        Doc::assemble(text, class, blocks, lines)
+        let blocks = read_cached(text, &mut lines, cache);
+        Doc::assemble(text, Vec::new(), blocks, lines)
     }
 
     fn assemble(text: &'a str, class: Vec<Class>, blocks: Blocks, lines: Vec<Line>) -> Doc<'a> {
@@ -808,12 +854,18 @@ impl<'a> Doc<'a> {
     /// Appends the tokens of a line to `out`.
     pub fn line_tokens(&self, line: &Line, out: &mut Vec<Token<'a>>) {
         let r = line.range.as_range();
+        self.line_tokens_in(line, self.class.get(r).unwrap_or(&[]), out)
+    }
+
+    /// Appends the tokens of a line whose bytes have the classes `class`.
+    fn line_tokens_in(&self, line: &Line, class: &[Class], out: &mut Vec<Token<'a>>) {
+        let r = line.range.as_range();
         let text: &'a str = self.text;
         let src = text.get(r.clone()).unwrap_or("");
         if line.kind == LineKind::Code {
             lex_into(out, src, r.start, &[], Some(Class::Code))
         } else {
-            lex_into(out, src, r.start, self.class.get(r).unwrap_or(&[]), None)
+            lex_into(out, src, r.start, class, None)
         }
     }
 
@@ -904,7 +956,12 @@ mod tests {
             let fresh = Doc::parse(t);
             let cached = Doc::parse_cached(t, &mut cache);
             assert_eq!(fresh.lines, cached.lines);
-            assert_eq!(fresh.class, cached.class);
+            let class: Vec<Class> = cache
+                .chunks
+                .iter()
+                .flat_map(|c| c.class.iter().copied())
+                .collect();
+            assert_eq!(fresh.class, class);
             assert_eq!(fresh.headings, cached.headings);
             cache.last_read
         };

@@ -88,6 +88,58 @@ impl Token<'_> {
     pub fn is_operand_end(&self) -> bool {
         matches!(self.tok, Tok::Num(_) | Tok::Ident(_) | Tok::RParen)
     }
+
+    /// This token without its borrow of the text, moved `back` bytes
+    /// towards the start (to keep in a cache: see [`Token::restore`]).
+    pub fn detach(&self, back: usize) -> Token<'static> {
+        let tok = match self.tok {
+            Tok::Num(n) => Tok::Num(n),
+            Tok::Ident(_) => Tok::Ident(""),
+            Tok::Op(c) => Tok::Op(c),
+            Tok::LParen => Tok::LParen,
+            Tok::RParen => Tok::RParen,
+            Tok::Comma => Tok::Comma,
+            Tok::Eq { approx } => Tok::Eq { approx },
+            Tok::Arrow => Tok::Arrow,
+            Tok::Word => Tok::Word,
+        };
+        Token {
+            tok,
+            range: TextRange::new(
+                self.range.start as usize - back,
+                self.range.end as usize - back,
+            ),
+            class: self.class,
+        }
+    }
+}
+
+impl Token<'static> {
+    /// A [`Token::detach`]ed token back in `text`, `ahead` bytes further: a
+    /// name borrows its text again (the lexer's one spelling change,
+    /// Greek `μs` to `µs`, is redone).
+    pub fn restore<'a>(&self, text: &'a str, ahead: usize) -> Token<'a> {
+        let range = self.range.shift(ahead);
+        let tok = match self.tok {
+            Tok::Ident(_) => match text.get(range.as_range()).unwrap_or("") {
+                "μs" => Tok::Ident("µs"),
+                name => Tok::Ident(name),
+            },
+            Tok::Num(n) => Tok::Num(n),
+            Tok::Op(c) => Tok::Op(c),
+            Tok::LParen => Tok::LParen,
+            Tok::RParen => Tok::RParen,
+            Tok::Comma => Tok::Comma,
+            Tok::Eq { approx } => Tok::Eq { approx },
+            Tok::Arrow => Tok::Arrow,
+            Tok::Word => Tok::Word,
+        };
+        Token {
+            tok,
+            range,
+            class: self.class,
+        }
+    }
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -451,6 +503,20 @@ mod tests {
         assert_eq!(kinds(&d36), [format!("N{d36}")]);
         // Beyond 36 digits a number is not read as one.
         assert_eq!(kinds(&format!("{d36}1")), ["W"]);
+    }
+
+    #[test]
+    fn detached_tokens_come_back_as_they_were() {
+        let line = "x: `t = 2 × d_model` → 1.5 μs ≈ 1.5 µs, QKᵀ (4 B)";
+        let text = format!("prefix\n{line}");
+        let toks = lex(&text[7..], 7, &[], Some(Class::Code));
+        let kept: Vec<_> = toks.iter().map(|t| t.detach(7)).collect();
+        // Moved 3 bytes further in another text, as after an edit above.
+        let moved = format!("abc{text}");
+        let back: Vec<_> = kept.iter().map(|t| t.restore(&moved, 10)).collect();
+        let relexed = lex(&moved[10..], 10, &[], Some(Class::Code));
+        assert_eq!(back, relexed);
+        assert!(back.iter().any(|t| t.tok == Tok::Ident("µs")));
     }
 
     #[test]

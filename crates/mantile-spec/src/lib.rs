@@ -50,7 +50,7 @@ pub use rules::*;
 
 /// Checks one spec document. Pure, does no I/O, never panics.
 pub fn check_spec(text: &str) -> SpecReport {
-    check::Checker::new(doc::Doc::parse(text)).run()
+    check::Checker::new(doc::Doc::parse(text), None).run()
 }
 
 /// What a check keeps for the next check of the same document (an editor's
@@ -71,7 +71,8 @@ impl SpecCache {
 /// [`check_spec`] with a cache kept between versions of one document: the
 /// same report, less work when only part of the text changed.
 pub fn check_spec_cached(text: &str, cache: &mut SpecCache) -> SpecReport {
-    check::Checker::new(doc::Doc::parse_cached(text, &mut cache.markdown)).run()
+    let doc = doc::Doc::parse_cached(text, &mut cache.markdown);
+    check::Checker::new(doc, Some(&mut cache.markdown)).run()
 }
 
 /// For the fuzz target: whether reading the text in chunks, cut at every
@@ -87,6 +88,16 @@ pub fn chunked_markdown_agrees(text: &str) -> bool {
 #[doc(hidden)]
 pub fn cached_markdown_agrees(versions: &[&str]) -> bool {
     doc::cached_agrees(versions)
+}
+
+/// For the fuzz target: whether checking `versions` in turn with one
+/// [`SpecCache`] gives, for each, exactly the report of [`check_spec`].
+#[doc(hidden)]
+pub fn cached_reports_agree(versions: &[&str]) -> bool {
+    let mut cache = SpecCache::default();
+    versions.iter().all(|v| {
+        format!("{:?}", check_spec_cached(v, &mut cache)) == format!("{:?}", check_spec(v))
+    })
 }
 
 #[cfg(test)]
