@@ -637,10 +637,22 @@ fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
     // Lines, each with a kind, and whether it has a byte a claim needs
     // (`=`, `~`, `>`, or 0xE2, the lead byte of `≈` and `→`).
     let mut lines = Vec::with_capacity(text.len() / 24);
-    scan_lines::<true>(text.as_bytes(), |start, end, hint| {
+    let bytes = text.as_bytes();
+    scan_lines::<true>(bytes, |start, end, hint| {
+        // Blank: only white space. Most lines start with an ASCII character
+        // that is not; the others are left to `trim` (a no-break space is
+        // white space).
+        let blank = match bytes[start..end]
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'))
+        {
+            None => true,
+            Some(b) if b.is_ascii() => false,
+            Some(_) => text[start..end].trim().is_empty(),
+        };
         lines.push(Line {
             range: TextRange::new(start, end),
-            kind: if text[start..end].trim().is_empty() {
+            kind: if blank {
                 LineKind::Blank
             } else {
                 LineKind::Text
@@ -1067,6 +1079,11 @@ mod tests {
         assert_eq!(
             lines("\u{a0}\n×\n\u{a0}x"),
             [("\u{a0}", Blank), ("×", Text), ("\u{a0}x", Text)]
+        );
+        // ASCII white space beyond space and tab, as `str::trim` sees it.
+        assert_eq!(
+            lines("\x0b\x0c\n\x0c=\n"),
+            [("\x0b\x0c", Blank), ("\x0c=", Text)]
         );
     }
 }
