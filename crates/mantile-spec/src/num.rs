@@ -13,16 +13,47 @@ pub struct Rational {
     den: i128,
 }
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    a = a.abs();
-    b = b.abs();
-    while b != 0 {
-        let t = a % b;
-        a = b;
-        b = t;
-    }
-    a
+/// The greatest common divisor of `|a|` and `|b|` (0 when both are 0).
+/// Binary (Stein's) algorithm: shifts and subtractions, no 128-bit
+/// division; in 64 bits while the values fit.
+fn gcd(a: i128, b: i128) -> i128 {
+    let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
+    let g = if a <= u64::MAX as u128 && b <= u64::MAX as u128 {
+        binary_gcd64(a as u64, b as u64) as u128
+    } else {
+        binary_gcd128(a, b)
+    };
+    i128::try_from(g).unwrap_or(1)
 }
+
+/// Stein's algorithm for one unsigned type.
+macro_rules! binary_gcd {
+    ($name:ident, $t:ty) => {
+        fn $name(mut a: $t, mut b: $t) -> $t {
+            if a == 0 {
+                return b;
+            }
+            if b == 0 {
+                return a;
+            }
+            let shift = (a | b).trailing_zeros();
+            a >>= a.trailing_zeros();
+            loop {
+                b >>= b.trailing_zeros();
+                if a > b {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                b -= a;
+                if b == 0 {
+                    return a << shift;
+                }
+            }
+        }
+    };
+}
+
+binary_gcd!(binary_gcd64, u64);
+binary_gcd!(binary_gcd128, u128);
 
 impl Rational {
     pub const ZERO: Rational = Rational { num: 0, den: 1 };
@@ -313,6 +344,9 @@ impl Interval {
         if o.lo <= Rational::ZERO && o.hi >= Rational::ZERO {
             return None;
         }
+        if self.is_exact() && o.is_exact() {
+            return Some(Interval::exact(self.lo.checked_div(o.lo)?));
+        }
         let inv = Interval::new(
             Rational::ONE.checked_div(o.lo)?,
             Rational::ONE.checked_div(o.hi)?,
@@ -386,6 +420,37 @@ mod tests {
 
     fn r(n: i128, d: i128) -> Rational {
         Rational::new(n, d).unwrap()
+    }
+
+    /// Euclid's algorithm, the plain way, to check the binary one against.
+    fn euclid(a: i128, b: i128) -> i128 {
+        let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a as i128
+    }
+
+    #[test]
+    fn gcd_agrees_with_euclid() {
+        let mut values = vec![0i128, 1, -1, 2, 3, 12, -18, 1024, 1 << 40, 3 << 62];
+        values.extend([
+            u64::MAX as i128,
+            (u64::MAX as i128) + 1,
+            i128::MAX,
+            -i128::MAX,
+        ]);
+        values.extend([
+            10i128.pow(36),
+            6 * 10i128.pow(30),
+            7 * (1 << 100),
+            2_199_023_255_552,
+        ]);
+        for &a in &values {
+            for &b in &values {
+                assert_eq!(gcd(a, b), euclid(a, b), "gcd({a}, {b})");
+            }
+        }
     }
 
     #[test]
