@@ -92,9 +92,23 @@ impl Token<'_> {
     /// This token without its borrow of the text, moved `back` bytes
     /// towards the start (to keep in a cache: see [`Token::restore`]).
     pub fn detach(&self, back: usize) -> Token<'static> {
-        let tok = match self.tok {
+        Token {
+            tok: self.tok.with_name(|| ""),
+            range: TextRange::new(
+                self.range.start as usize - back,
+                self.range.end as usize - back,
+            ),
+            class: self.class,
+        }
+    }
+}
+
+impl<'a> Tok<'a> {
+    /// The same token, a name (if it is one) replaced by `name()`.
+    fn with_name<'b>(self, name: impl FnOnce() -> &'b str) -> Tok<'b> {
+        match self {
+            Tok::Ident(_) => Tok::Ident(name()),
             Tok::Num(n) => Tok::Num(n),
-            Tok::Ident(_) => Tok::Ident(""),
             Tok::Op(c) => Tok::Op(c),
             Tok::LParen => Tok::LParen,
             Tok::RParen => Tok::RParen,
@@ -102,14 +116,6 @@ impl Token<'_> {
             Tok::Eq { approx } => Tok::Eq { approx },
             Tok::Arrow => Tok::Arrow,
             Tok::Word => Tok::Word,
-        };
-        Token {
-            tok,
-            range: TextRange::new(
-                self.range.start as usize - back,
-                self.range.end as usize - back,
-            ),
-            class: self.class,
         }
     }
 }
@@ -120,22 +126,13 @@ impl Token<'static> {
     /// Greek `μs` to `µs`, is redone).
     pub fn restore<'a>(&self, text: &'a str, ahead: usize) -> Token<'a> {
         let range = self.range.shift(ahead);
-        let tok = match self.tok {
-            Tok::Ident(_) => match text.get(range.as_range()).unwrap_or("") {
-                "μs" => Tok::Ident("µs"),
-                name => Tok::Ident(name),
-            },
-            Tok::Num(n) => Tok::Num(n),
-            Tok::Op(c) => Tok::Op(c),
-            Tok::LParen => Tok::LParen,
-            Tok::RParen => Tok::RParen,
-            Tok::Comma => Tok::Comma,
-            Tok::Eq { approx } => Tok::Eq { approx },
-            Tok::Arrow => Tok::Arrow,
-            Tok::Word => Tok::Word,
-        };
         Token {
-            tok,
+            tok: self
+                .tok
+                .with_name(|| match text.get(range.as_range()).unwrap_or("") {
+                    "μs" => "µs",
+                    name => name,
+                }),
             range,
             class: self.class,
         }

@@ -10,19 +10,28 @@ fn reference_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-#[test]
-fn reference_specs_have_exactly_the_known_errors() {
+/// The reference folder and its files whose names end with `suffix`, sorted
+/// (`None`, with a note, when the folder is absent).
+fn reference_files(suffix: &str) -> Option<(PathBuf, Vec<String>)> {
     let Some(dir) = reference_dir() else {
         println!("note: ../shared/mantile-ref/tests not found; skipping the reference run");
-        return;
+        return None;
     };
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("read the reference folder")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with("_tests.md"))
+        .filter(|n| n.ends_with(suffix))
         .collect();
     names.sort();
+    Some((dir, names))
+}
+
+#[test]
+fn reference_specs_have_exactly_the_known_errors() {
+    let Some((dir, names)) = reference_files("_tests.md") else {
+        return;
+    };
     let mut found = Vec::new();
     let mut evaluated = 0;
     for name in &names {
@@ -65,17 +74,9 @@ fn reference_specs_have_exactly_the_known_errors() {
 /// edit re-reads only the chunks it touched) must change nothing.
 #[test]
 fn chunked_and_cached_reading_agree_with_reading_whole() {
-    let Some(dir) = reference_dir() else {
-        println!("note: ../shared/mantile-ref/tests not found; skipping the reference run");
+    let Some((dir, names)) = reference_files(".md") else {
         return;
     };
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("read the reference folder")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".md"))
-        .collect();
-    names.sort();
     assert!(names.len() >= 5, "{names:?}");
     for name in &names {
         let text = std::fs::read_to_string(dir.join(name)).expect("read a spec");
