@@ -449,7 +449,7 @@ impl<'a> Checker<'a> {
             };
             let toks = lx.toks.get(tlo as usize..thi as usize).unwrap_or(&[]);
             if let Some(ti) = test {
-                self.line_facts(ti, region, raw, toks);
+                self.line_facts(ti, region, raw, line.range.start as usize, toks);
             }
             let cached = match (self.prepass, cache.lines.get(line_no)) {
                 (false, Some(&Some(c))) => Some(c),
@@ -583,12 +583,13 @@ impl<'a> Checker<'a> {
     }
 
     /// Per-line facts: inheritance, expected metrics, section labels.
-    fn line_facts(&mut self, ti: usize, region: Region, line: &str, toks: &[Token]) {
+    /// `line` starts at byte `at` of the document.
+    fn line_facts(&mut self, ti: usize, region: Region, line: &str, at: usize, toks: &[Token]) {
         match region {
             Region::Params => {
                 if let Some(pos) = find_str(line, "Same as ") {
-                    let rest = &line[pos + 8..];
-                    let rest = rest.strip_prefix("Test ").unwrap_or(rest);
+                    let after = &line[pos + 8..];
+                    let rest = after.strip_prefix("Test ").unwrap_or(after);
                     let id: String = rest
                         .chars()
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -614,17 +615,14 @@ impl<'a> Checker<'a> {
                         Some(_) => {}
                         None if self.prepass => {}
                         None => {
-                            let start = toks
-                                .iter()
-                                .find(|t| self.doc.slice(t.range) == "Same")
-                                .map(|t| t.range.start as usize);
-                            if let Some(s) = start {
-                                self.diags.push(Diagnostic::new(
-                                    &UNRESOLVED_REFERENCE,
-                                    TextRange::new(s, s + 8 + id.len().min(rest.len())),
-                                    format!("\"Same as {id}\" names no earlier test; its values are not inherited"),
-                                ));
-                            }
+                            // From `Same` to the end of the ID (ASCII: the
+                            // end is a character boundary).
+                            let end = pos + 8 + (after.len() - rest.len()) + id.len();
+                            self.diags.push(Diagnostic::new(
+                                &UNRESOLVED_REFERENCE,
+                                TextRange::new(at + pos, at + end),
+                                format!("\"Same as {id}\" names no earlier test; its values are not inherited"),
+                            ));
                         }
                     }
                 }

@@ -189,6 +189,30 @@ fn formula_and_substituted_numbers_disagree() {
     );
 }
 
+/// Found by fuzzing: the range of an unresolved "Same as" came from the
+/// line's first `Same` word, not from the "Same as" that was read, and could
+/// end inside a character.
+#[test]
+fn an_unresolved_same_as_is_marked_where_it_is_written() {
+    let text = "# Test T-1 — x\n\n### Test case parameters\n\nSame s`mꆒ 4,096 Same as B, and Same as Test ZZ-9\n\n* `d` = **2**\n";
+    let report = check_spec(text);
+    let marked: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code == "MT010")
+        .map(|d| &text[d.range.as_range()])
+        .collect();
+    assert_eq!(marked, ["Same as B"]);
+    let text = "# Test T-1 — x\n\n### Test case parameters\n\n×× Same as Test ZZ-9, except:\n";
+    let report = check_spec(text);
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "MT010")
+        .unwrap();
+    assert_eq!(&text[d.range.as_range()], "Same as Test ZZ-9");
+}
+
 #[test]
 fn derived_values_and_same_as_inheritance() {
     check(
@@ -207,7 +231,7 @@ fn derived_values_and_same_as_inheritance() {
             30:17 error MT002 `65,537` is 65,537, but `M * d / tp` is 65,536 with M = 256, d = 1,024, tp = 4 `65,537` [fix: Replace with 65,536 → "65,536"]
             32:1 warning MT009 Test MHA-3 lacks ### Expected calculations, ### Expected results (strict test format) `# Test MHA-3 — unknown base
             `
-            36:1 info MT010 "Same as ZZ-9" names no earlier test; its values are not inherited `Same as Test`
+            36:1 info MT010 "Same as ZZ-9" names no earlier test; its values are not inherited `Same as Test ZZ-9`
             claims found 4, evaluated 4, failing 1
         "#]],
     );
