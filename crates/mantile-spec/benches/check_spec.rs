@@ -1,4 +1,7 @@
-//! `cargo bench -p mantile-spec`: checks `attention_tests.md` end to end.
+//! `cargo bench -p mantile-spec`: checks `attention_tests.md` end to end
+//! (`check_attention_tests`), and again after a one-digit edit with the
+//! cache the language server keeps per open spec
+//! (`recheck_attention_tests_after_an_edit`).
 //!
 //! The reference file is read from `../shared/mantile-ref/tests/` beside the
 //! checkout when it is there; otherwise a synthetic spec of the same size is
