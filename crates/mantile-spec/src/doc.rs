@@ -1,6 +1,11 @@
 //! The Markdown structure of a spec, read with pulldown-cmark's source offsets:
 //! headings, fenced code, tables, thematic breaks, and for every byte whether
 //! it is prose, code, bold, or markup.
+//!
+//! A document may be read in chunks cut before headings ([`is_cut`]): the
+//! same structure, piece by piece. [`MarkdownCache`] keeps one document's
+//! chunks (and their lines' tokens) from one version to the next, so that an
+//! edit re-reads only the chunks it touched.
 
 use crate::lex::{Class, Token, lex_into};
 use mantile_diag::TextRange;
