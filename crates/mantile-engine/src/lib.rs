@@ -338,7 +338,10 @@ pub fn check_file_with(
 
 /// The Hugging Face id a config names (`hf_model_id`), if it is one.
 pub fn hf_model_id(text: &str) -> Option<String> {
-    let root = mantile_json::parse(text).root?;
+    model_id_of(&mantile_json::parse(text).root?)
+}
+
+fn model_id_of(root: &mantile_json::Node) -> Option<String> {
     let id = root.get("hf_model_id")?.as_str()?.trim();
     let (org, name) = id.split_once('/')?;
     let ok = |s: &str| {
@@ -359,16 +362,39 @@ pub fn hub_diagnostics(
     let Some(root) = mantile_json::parse(text).root else {
         return Vec::new();
     };
+    hub_diagnostics_of(&root, outcome, overrides)
+}
+
+/// [`hf_model_id`] and [`hub_diagnostics`] on one parse of the text: the
+/// config's model id is handed to `outcome_of`, and what it returns (no
+/// outcome: no findings) is compared with the config.
+pub fn hub_findings<O: std::borrow::Borrow<Result<HubFacts, HubProblem>>>(
+    text: &str,
+    outcome_of: impl FnOnce(&str) -> Option<O>,
+    overrides: &SeverityOverrides,
+) -> Vec<Diagnostic> {
+    let Some(root) = mantile_json::parse(text).root else {
+        return Vec::new();
+    };
+    let Some(outcome) = model_id_of(&root).and_then(|repo| outcome_of(&repo)) else {
+        return Vec::new();
+    };
+    hub_diagnostics_of(&root, outcome.borrow(), overrides)
+}
+
+fn hub_diagnostics_of(
+    root: &mantile_json::Node,
+    outcome: &Result<HubFacts, HubProblem>,
+    overrides: &SeverityOverrides,
+) -> Vec<Diagnostic> {
     let mut diagnostics = match outcome {
-        Ok(facts) => mantile_config::hub::check_against_hub(&root, facts),
+        Ok(facts) => mantile_config::hub::check_against_hub(root, facts),
         Err(problem) => {
             let repo = root
                 .get("hf_model_id")
                 .and_then(|n| n.as_str())
                 .unwrap_or_default();
-            vec![mantile_config::hub::problem_diagnostic(
-                &root, repo, problem,
-            )]
+            vec![mantile_config::hub::problem_diagnostic(root, repo, problem)]
         }
     };
     overrides.apply(&mut diagnostics);
@@ -555,6 +581,36 @@ mod tests {
             ]
         );
         assert!(scaffold_input(text, "nope", &Catalog::builtin()).is_none());
+    }
+
+    #[test]
+    fn hub_findings_ask_for_the_configs_model_and_match_hub_diagnostics() {
+        let text = r#"{"model_id": "o_m", "hf_model_id": " o/m ", "hidden_size": 8}"#;
+        let o = SeverityOverrides::default();
+        let missing: Result<HubFacts, HubProblem> = Err(HubProblem::NotFound);
+        let mut asked = Vec::new();
+        let found = hub_findings(
+            text,
+            |repo| {
+                asked.push(repo.to_string());
+                Some(&missing)
+            },
+            &o,
+        );
+        assert_eq!(asked, ["o/m"]);
+        assert!(!found.is_empty());
+        assert_eq!(found, hub_diagnostics(text, &missing, &o));
+        // No outcome yet: nothing to say.
+        assert!(hub_findings(text, |_| None::<&Result<HubFacts, HubProblem>>, &o).is_empty());
+        // Not a Hugging Face id (or not JSON): the Hub is not asked.
+        for text in [r#"{"hf_model_id": "no-slash"}"#, "{", r#"{"name": "x"}"#] {
+            let found = hub_findings(
+                text,
+                |r| -> Option<&Result<HubFacts, HubProblem>> { panic!("asked for {r}") },
+                &o,
+            );
+            assert!(found.is_empty());
+        }
     }
 
     #[test]

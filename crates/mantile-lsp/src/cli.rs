@@ -336,18 +336,16 @@ fn add_hub_findings(files: &mut [CheckedFile], overrides: &SeverityOverrides) {
         None => {}
     }
     for f in files.iter_mut() {
-        let Some(repo) = mantile_engine::hf_model_id(&f.text) else {
-            continue;
+        let own = |repo: &str| {
+            outcomes
+                .get(repo)
+                .filter(|o| !o.as_ref().err().is_some_and(global))
         };
-        let Some(outcome) = outcomes.get(&repo) else {
-            continue;
-        };
-        if outcome.as_ref().err().is_some_and(global) {
-            continue;
+        let found = mantile_engine::hub_findings(&f.text, own, overrides);
+        if !found.is_empty() {
+            f.diagnostics.extend(found);
+            mantile_diag::sort_diagnostics(&mut f.diagnostics);
         }
-        f.diagnostics
-            .extend(mantile_engine::hub_diagnostics(&f.text, outcome, overrides));
-        mantile_diag::sort_diagnostics(&mut f.diagnostics);
     }
 }
 

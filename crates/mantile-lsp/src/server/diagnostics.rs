@@ -169,20 +169,18 @@ pub fn check(
     if input.kind == FileKind::Config
         && let Some(hub) = input.hub
         && let Ok(src) = std::str::from_utf8(bytes)
-        && let Some(repo) = mantile_engine::hf_model_id(src)
-        && let Some(outcome) = hub.outcome(&repo)
-        && !outcome
-            .as_ref()
-            .as_ref()
-            .err()
-            .is_some_and(super::hub::is_global)
     {
-        diagnostics.extend(mantile_engine::hub_diagnostics(
-            src,
-            &outcome,
-            input.overrides,
-        ));
-        mantile_diag::sort_diagnostics(&mut diagnostics);
+        // A problem that is not the model's (no network, offline without a
+        // cache) is reported once for the workspace, not in each config.
+        let own = |repo: &str| {
+            hub.outcome(repo)
+                .filter(|o| !o.as_ref().as_ref().err().is_some_and(super::hub::is_global))
+        };
+        let found = mantile_engine::hub_findings(src, own, input.overrides);
+        if !found.is_empty() {
+            diagnostics.extend(found);
+            mantile_diag::sort_diagnostics(&mut diagnostics);
+        }
     }
     diagnostics
         .iter()
