@@ -95,8 +95,8 @@ impl Token<'_> {
         Token {
             tok: self.tok.with_name(|| ""),
             range: TextRange::new(
-                self.range.start as usize - back,
-                self.range.end as usize - back,
+                (self.range.start as usize).saturating_sub(back),
+                (self.range.end as usize).saturating_sub(back),
             ),
             class: self.class,
         }
