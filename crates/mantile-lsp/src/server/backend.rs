@@ -274,7 +274,10 @@ impl LanguageServer for Backend {
             self.register_watchers().await;
         }
         self.session.start_hub();
-        if cfg.pull_settings && self.pull_settings().await {
+        // Checks wait for the client's settings; once they are in, only what
+        // was checked without them (a slow client) needs checking again.
+        let changed = cfg.pull_settings && self.pull_settings().await;
+        if self.session.mark_settings_ready() && changed {
             self.session.recheck_all().await;
         }
         let s = self.session.clone();

@@ -107,7 +107,17 @@ pub struct Session {
     log_level: std::sync::atomic::AtomicU8,
     /// How long after an edit the check starts (`mantile.debounceMs`).
     pub debounce_ms: AtomicU64,
+    /// Whether the client's settings are in (`workspace/configuration` is
+    /// asked right after `initialized`): checks wait for them, so that no
+    /// diagnostics are published with defaults about to be replaced.
+    settings_ready: tokio::sync::watch::Sender<bool>,
+    /// A check gave up waiting for the settings and used what it had.
+    checked_early: AtomicBool,
 }
+
+/// How long a check waits for the client's settings before going on
+/// without them (a client that never answers must not hold diagnostics).
+const SETTINGS_WAIT: Duration = Duration::from_secs(2);
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
     lock.read().unwrap_or_else(|e| e.into_inner()).clone()
@@ -138,6 +148,8 @@ impl Session {
             pushed: DashMap::new(),
             hub: Default::default(),
             log_level: std::sync::atomic::AtomicU8::new(3),
+            settings_ready: tokio::sync::watch::channel(false).0,
+            checked_early: AtomicBool::new(false),
             debounce_ms: AtomicU64::new(DEBOUNCE.as_millis() as u64),
         }
     }
@@ -167,6 +179,26 @@ impl Session {
 
     pub fn mark_initialized(&self) {
         self.initialized.store(true, Ordering::SeqCst);
+    }
+
+    /// The client's settings are in (or will not be asked for). Returns
+    /// whether a check ran without them meanwhile (after waiting
+    /// [`SETTINGS_WAIT`]), so that what it published needs a recheck.
+    pub fn mark_settings_ready(&self) -> bool {
+        self.settings_ready.send_replace(true);
+        self.checked_early.load(Ordering::SeqCst)
+    }
+
+    /// Waits (at most [`SETTINGS_WAIT`]) until the client's settings are in.
+    async fn settings(&self) {
+        let mut ready = self.settings_ready.subscribe();
+        if *ready.borrow() {
+            return;
+        }
+        let waited = tokio::time::timeout(SETTINGS_WAIT, ready.wait_for(|r| *r)).await;
+        if !matches!(waited, Ok(Ok(_))) {
+            self.checked_early.store(true, Ordering::SeqCst);
+        }
     }
 
     pub fn mark_shut_down(&self) {
@@ -367,6 +399,7 @@ impl Session {
         &self,
         uri: &lsp::Uri,
     ) -> Option<(u64, u64, Arc<Vec<lsp::Diagnostic>>)> {
+        self.settings().await;
         let (rope, version, revision) = self.current(uri)?;
         let cache = self.cache_of(uri)?;
         let (generation, snapshot) = self.snapshot_generation();
@@ -426,6 +459,7 @@ impl Session {
         version: Option<i32>,
         snapshot: Option<Arc<Snapshot>>,
     ) -> Option<Vec<lsp::Diagnostic>> {
+        self.settings().await;
         let Some((kind, rel)) = self.target(uri) else {
             return Some(Vec::new()); // not a Mantile file
         };
