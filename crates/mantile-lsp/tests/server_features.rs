@@ -277,18 +277,15 @@ async fn links_and_hover_in_gap_reports() {
     c.finish().await;
 }
 
-/// A document opened before the client has answered `workspace/configuration`
-/// is checked once, with the settings: no diagnostics computed with defaults
-/// that are about to be replaced (`finish` fails on any extra publish).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn checks_wait_for_the_pulled_settings() {
-    let root = workspace("settings_first", &[]);
+/// A client that answers `workspace/configuration`, started on `root`;
+/// returns it with the server's settings request, not yet answered.
+async fn start_pulling_settings(root: &std::path::Path) -> (Client, serde_json::Value) {
     let mut c = Client::start();
     let mut capabilities = caps(&["utf-16"]);
     capabilities["workspace"] = json!({"configuration": true});
     c.request(
         "initialize",
-        json!({"processId": null, "rootUri": file_uri(&root), "capabilities": capabilities,
+        json!({"processId": null, "rootUri": file_uri(root), "capabilities": capabilities,
                "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
     )
     .await;
@@ -299,6 +296,16 @@ async fn checks_wait_for_the_pulled_settings() {
             m["method"] == "workspace/configuration"
         })
         .await;
+    (c, request)
+}
+
+/// A document opened before the client has answered `workspace/configuration`
+/// is checked once, with the settings: no diagnostics computed with defaults
+/// that are about to be replaced (`finish` fails on any extra publish).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_wait_for_the_pulled_settings() {
+    let root = workspace("settings_first", &[]);
+    let (mut c, request) = start_pulling_settings(&root).await;
     let uri = config_uri(&root, "org_Tiny-1.json");
     c.open(&uri, 1, CONFIG).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -314,22 +321,7 @@ async fn checks_wait_for_the_pulled_settings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_are_pulled_with_workspace_configuration_and_set_the_log_level() {
     let root = workspace("pull_settings", &[]);
-    let mut c = Client::start();
-    let mut capabilities = caps(&["utf-16"]);
-    capabilities["workspace"] = json!({"configuration": true});
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": file_uri(&root), "capabilities": capabilities,
-               "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
-    )
-    .await;
-    c.notify("initialized", json!({})).await;
-    c.log("mantile-lsp 0").await;
-    let request = c
-        .recv_where("workspace/configuration", |m| {
-            m["method"] == "workspace/configuration"
-        })
-        .await;
+    let (mut c, request) = start_pulling_settings(&root).await;
     assert_eq!(request["params"]["items"], json!([{"section": "mantile"}]));
     c.respond(
         &request,
