@@ -381,13 +381,13 @@ impl Session {
         });
     }
 
-    fn current(&self, uri: &lsp::Uri) -> Option<(Rope, i32, u64)> {
+    /// An open document's text, version, revision and cache.
+    fn current(
+        &self,
+        uri: &lsp::Uri,
+    ) -> Option<(Rope, i32, u64, Arc<std::sync::Mutex<SpecCache>>)> {
         let d = self.docs.get(uri)?;
-        Some((d.rope.clone(), d.version, d.revision))
-    }
-
-    fn cache_of(&self, uri: &lsp::Uri) -> Option<Arc<std::sync::Mutex<SpecCache>>> {
-        Some(self.docs.get(uri)?.cache.clone())
+        Some((d.rope.clone(), d.version, d.revision, d.cache.clone()))
     }
 
     /// Diagnostics for an open document at its current revision (computed
@@ -400,8 +400,7 @@ impl Session {
         uri: &lsp::Uri,
     ) -> Option<(u64, u64, Arc<Vec<lsp::Diagnostic>>)> {
         self.settings().await;
-        let (rope, version, revision) = self.current(uri)?;
-        let cache = self.cache_of(uri)?;
+        let (rope, version, revision, cache) = self.current(uri)?;
         let (generation, snapshot) = self.snapshot_generation();
         if let Some(d) = self.docs.get(uri)
             && let Some(c) = &d.last
@@ -426,9 +425,8 @@ impl Session {
     }
 
     async fn check_and_publish(&self, uri: lsp::Uri, revision: u64) {
-        match self.current(&uri) {
-            Some((_, _, rev)) if rev == revision => {}
-            _ => return, // a newer edit has its own check scheduled
+        if self.docs.get(&uri).map(|d| d.revision) != Some(revision) {
+            return; // a newer edit has its own check scheduled
         }
         let Some((_, generation, diags)) = self.diagnostics_of_open(&uri).await else {
             return;
