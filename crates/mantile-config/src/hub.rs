@@ -131,6 +131,57 @@ pub enum HubProblem {
     Network {
         message: String,
     },
+    /// The id is not a Hugging Face model id `org/name`: nothing was asked.
+    InvalidId {
+        reason: String,
+    },
+}
+
+/// Checks a Hugging Face model id before it reaches a URL or a file name:
+/// `org/name`, each part made of ASCII letters, digits, `.`, `_` and `-`,
+/// at most 96 characters, neither starting nor ending with `.` or `-`, and
+/// without `--` or `..` (the rules of `huggingface_hub.utils.validate_repo_id`,
+/// so every id the Hub serves passes). This rules out `.`/`..` parts, `/`
+/// inside a part, `?`, `#`, `%` and anything a URL or a path would read
+/// differently.
+pub fn validate_repo_id(id: &str) -> Result<(), String> {
+    let parts: Vec<&str> = id.split('/').collect();
+    if parts.len() != 2 {
+        return Err(format!(
+            "expected `org/name`, with exactly one `/` (found {})",
+            parts.len() - 1
+        ));
+    }
+    for (what, part) in ["org", "name"].iter().zip(&parts) {
+        if part.is_empty() {
+            return Err(format!("the {what} is empty"));
+        }
+        if part.len() > 96 {
+            return Err(format!("the {what} is longer than 96 characters"));
+        }
+        if let Some(c) = part
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        {
+            return Err(format!(
+                "the {what} contains {}; only letters, digits, `.`, `_` and `-` are allowed",
+                if c.is_control() || c.is_whitespace() {
+                    format!("the character U+{:04X}", c as u32)
+                } else {
+                    format!("`{c}`")
+                }
+            ));
+        }
+        if part.starts_with(['.', '-']) || part.ends_with(['.', '-']) {
+            return Err(format!(
+                "the {what} `{part}` starts or ends with `.` or `-`"
+            ));
+        }
+        if part.contains("..") || part.contains("--") {
+            return Err(format!("the {what} `{part}` contains `..` or `--`"));
+        }
+    }
+    Ok(())
 }
 
 impl HubProblem {
@@ -169,6 +220,10 @@ impl HubProblem {
                     "Hugging Face could not be reached for `{repo}` ({message}); the Hub checks were skipped"
                 )
             }
+            HubProblem::InvalidId { reason } => format!(
+                "`{}` is not a Hugging Face model id ({reason}); nothing was asked of the Hub",
+                repo.escape_debug()
+            ),
         }
     }
 
@@ -176,7 +231,8 @@ impl HubProblem {
         match self {
             HubProblem::Unauthorized { .. }
             | HubProblem::NotFound
-            | HubProblem::Malformed { .. } => Severity::Warning,
+            | HubProblem::Malformed { .. }
+            | HubProblem::InvalidId { .. } => Severity::Warning,
             HubProblem::OfflineNoCache => Severity::Hint,
             _ => Severity::Info,
         }
@@ -776,6 +832,11 @@ fn with_count(class: &str, mut specs: Vec<(&'static str, J)>) -> Vec<(&'static s
     specs
 }
 
+/// The largest dimension `new` accepts from a `config.json` (2^24): real
+/// models stay far below it (the largest hidden sizes are ~2^15, vocabularies
+/// ~2^18), and it keeps every product of dimensions far inside `u128`.
+pub const MAX_DIMENSION: u128 = 1 << 24;
+
 /// Generates a Mantile config from a model's Hub metadata. Supports the
 /// llama, mistral, qwen2, qwen3, mixtral, qwen2_moe/qwen3_moe and gpt_oss
 /// model types; parts Mantile cannot model are marked `supported: false`.
@@ -798,14 +859,43 @@ pub fn generate(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String
             known.join(", ")
         ));
     }
-    let need =
-        |v: Option<u128>, key: &str| v.ok_or_else(|| format!("config.json has no usable `{key}`"));
+    let need = |v: Option<u128>, key: &str| -> Result<u128, String> {
+        match v {
+            None => Err(format!("config.json has no usable `{key}`")),
+            Some(0) => Err(format!(
+                "config.json gives `{key}` 0: no layer can have a zero {key}, and a config built on it would not pass check"
+            )),
+            Some(v) if v > MAX_DIMENSION => Err(format!(
+                "config.json gives `{key}` {v}, more than {MAX_DIMENSION}: not a dimension a real model has"
+            )),
+            Some(v) => Ok(v),
+        }
+    };
     let hidden = need(d.hidden_size, "hidden_size")?;
     let nl = need(d.num_layers, "num_hidden_layers")?;
     let vocab = need(d.vocab_size, "vocab_size")?;
     let heads = need(d.heads, "num_attention_heads")?;
     let kv = need(d.kv_heads, "num_key_value_heads")?;
     let head_dim = need(d.head_dim, "head_dim")?;
+    if heads % kv != 0 {
+        return Err(format!(
+            "config.json gives {heads} attention heads and {kv} key/value heads: the query heads must be a multiple of the key/value heads"
+        ));
+    }
+    if let Some(w) = d.sliding_window {
+        need(Some(w).filter(|&w| w > 0), "sliding_window").map_err(|_| {
+            "config.json gives `sliding_window` 0: no attention window is zero tokens wide"
+                .to_string()
+        })?;
+    }
+    if let (Some(s), Some(f)) = (d.sliding_layers, d.full_layers)
+        && s + f > 0
+        && s + f != nl
+    {
+        return Err(format!(
+            "config.json's layer_types lists {s} sliding and {f} full attention layers, but num_hidden_layers is {nl}"
+        ));
+    }
     let bias = d.attention_bias.unwrap_or(false);
     let mut unsupported = Vec::new();
     let mut layer_types = Vec::new();
@@ -881,7 +971,13 @@ pub fn generate(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String
             d.moe_intermediate_size.or(d.intermediate_size),
             "moe_intermediate_size",
         )?;
+        let e = need(Some(e), "num_experts")?;
         let k = need(d.experts_per_token, "num_experts_per_tok")?;
+        if k > e {
+            return Err(format!(
+                "config.json routes each token to {k} experts of {e}: top_k cannot exceed the number of experts"
+            ));
+        }
         let mut s = vec![
             ("layer_idx", J::Int(0)),
             ("hidden_size", J::Int(hidden)),
@@ -891,6 +987,7 @@ pub fn generate(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String
             ("num_projections", J::Int(3)),
         ];
         if let Some(sh) = d.shared_experts.filter(|&s| s > 0) {
+            let sh = need(Some(sh), "n_shared_experts")?;
             s.push(("num_shared_experts", J::Int(sh)));
         }
         if model_type == "gpt_oss" {
@@ -1293,6 +1390,109 @@ mod tests {
             g.unsupported[0].starts_with("learned attention sinks in the 1 full-attention layers")
         );
         assert!(g.text.contains("\"num_sinks\": 4"));
+    }
+
+    #[test]
+    fn zero_or_absurd_dimensions_are_refused_with_the_reason() {
+        let refuse = |key: &str, v: Value| {
+            let mut c = llama_json();
+            c[key] = v;
+            generate(&facts(c, 86_848), &Catalog::builtin()).unwrap_err()
+        };
+        assert_eq!(
+            refuse("num_key_value_heads", json!(0)),
+            "config.json gives `num_key_value_heads` 0: no layer can have a zero num_key_value_heads, and a config built on it would not pass check"
+        );
+        assert!(refuse("head_dim", json!(0)).starts_with("config.json gives `head_dim` 0"));
+        assert!(refuse("hidden_size", json!(0)).starts_with("config.json gives `hidden_size` 0"));
+        assert!(refuse("vocab_size", json!(0)).starts_with("config.json gives `vocab_size` 0"));
+        assert!(
+            refuse("intermediate_size", json!(0))
+                .starts_with("config.json gives `intermediate_size` 0")
+        );
+        assert_eq!(
+            refuse("hidden_size", json!(1u64 << 40)),
+            "config.json gives `hidden_size` 1099511627776, more than 16777216: not a dimension a real model has"
+        );
+        assert_eq!(
+            refuse("num_key_value_heads", json!(3)),
+            "config.json gives 4 attention heads and 3 key/value heads: the query heads must be a multiple of the key/value heads"
+        );
+        assert!(refuse("sliding_window", json!(0)).contains("`sliding_window` 0"));
+        assert!(
+            refuse(
+                "layer_types",
+                json!(["sliding_attention", "full_attention", "full_attention"])
+            )
+            .contains("lists 1 sliding and 2 full attention layers, but num_hidden_layers is 2")
+        );
+        let moe = |experts: Value, k: Value| {
+            let mut c = llama_json();
+            c["model_type"] = json!("mixtral");
+            c["num_local_experts"] = experts;
+            c["num_experts_per_tok"] = k;
+            generate(&facts(c, 86_848), &Catalog::builtin()).unwrap_err()
+        };
+        assert!(moe(json!(0), json!(2)).starts_with("config.json gives `num_experts` 0"));
+        assert!(moe(json!(8), json!(0)).starts_with("config.json gives `num_experts_per_tok` 0"));
+        assert_eq!(
+            moe(json!(2), json!(4)),
+            "config.json routes each token to 4 experts of 2: top_k cannot exceed the number of experts"
+        );
+    }
+
+    #[test]
+    fn model_ids_are_org_slash_name_in_the_hub_s_alphabet() {
+        for ok in [
+            "meta-llama/Llama-3.3-70B-Instruct",
+            "TinyLlama/TinyLlama-1.1B-Chat-v1.0",
+            "openai/gpt-oss-120b",
+            "Qwen/Qwen2.5-7B-Instruct",
+            "a/b",
+            "org_x/m_1.5",
+        ] {
+            assert_eq!(validate_repo_id(ok), Ok(()), "{ok}");
+        }
+        let reason = |id: &str| validate_repo_id(id).unwrap_err();
+        assert_eq!(
+            reason("a/b/../../api/whoami"),
+            "expected `org/name`, with exactly one `/` (found 5)"
+        );
+        assert_eq!(
+            reason("a/b?x=1"),
+            "the name contains `?`; only letters, digits, `.`, `_` and `-` are allowed"
+        );
+        assert_eq!(reason("/"), "the org is empty");
+        assert_eq!(
+            reason("gpt2"),
+            "expected `org/name`, with exactly one `/` (found 0)"
+        );
+        assert_eq!(
+            reason("../x"),
+            "the org `..` starts or ends with `.` or `-`"
+        );
+        assert_eq!(reason("a/."), "the name `.` starts or ends with `.` or `-`");
+        assert_eq!(reason("a/b..c"), "the name `b..c` contains `..` or `--`");
+        assert_eq!(
+            reason("a/b\u{1b}[2J"),
+            "the name contains the character U+001B; only letters, digits, `.`, `_` and `-` are allowed"
+        );
+        assert_eq!(
+            reason("a/b%2F.."),
+            "the name contains `%`; only letters, digits, `.`, `_` and `-` are allowed"
+        );
+        assert_eq!(
+            reason(&format!("a/{}", "x".repeat(97))),
+            "the name is longer than 96 characters"
+        );
+        let msg = HubProblem::InvalidId {
+            reason: reason("a/b\u{1b}"),
+        }
+        .message("a/b\u{1b}");
+        assert!(
+            msg.starts_with("`a/b\\u{1b}` is not a Hugging Face model id"),
+            "{msg}"
+        );
     }
 
     #[test]
