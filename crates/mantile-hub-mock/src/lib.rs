@@ -7,11 +7,15 @@
 //!   `ETag` and `Range` support (206 + `Content-Range`).
 //!
 //! Each model can instead answer with an error status, stall, or send
-//! malformed JSON. Every request is recorded (with its `Authorization` header)
-//! so tests can assert what was sent.
+//! malformed JSON, or play a hostile Hub ([`Hostile`]): cache-name headers
+//! that are paths, redirects to another origin, endless or oversized bodies,
+//! a `Content-Range` claiming a 1 TiB file. Every request is recorded (its
+//! headers, and how many body bytes the mock got out before the client
+//! stopped reading) so tests can assert what was sent and what was read.
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,10 +31,42 @@ pub enum Behaviour {
     Stall(Duration),
     /// The model info is not JSON.
     Malformed,
+    /// The repository was renamed: every request answers 307 with a
+    /// relative `Location` naming this repository instead (same origin).
+    Renamed(String),
+    /// A Hub that attacks its client.
+    Hostile(Hostile),
+}
+
+/// What a hostile Hub does.
+#[derive(Clone, Debug)]
+pub enum Hostile {
+    /// Files are served with these raw header values (`None`: the real one);
+    /// e.g. `ETag: "/abs/path"`, `X-Repo-Commit: ../../x`.
+    Headers {
+        etag: Option<String>,
+        commit: Option<String>,
+    },
+    /// Every request is answered `302 Location: {base}{same path}`: another
+    /// origin (a second mock, whose requests show whether the token came along).
+    RedirectTo { base: String },
+    /// The model info's body never ends (blank JSON whitespace, fast).
+    EndlessInfo,
+    /// config.json has this many bytes (a valid JSON object padded with
+    /// spaces); `declared`: its `Content-Length` says so, else the body is
+    /// sent with no length and the connection closed at its end.
+    OversizedConfig { len: u64, declared: bool },
+    /// config.json claims to be 1 TiB: `Content-Length` (and, for a range
+    /// request, `Content-Range: bytes a-b/1099511627776`) says so, and the
+    /// body never ends.
+    TebibyteConfig,
 }
 
 #[derive(Clone, Debug)]
 pub struct MockModel {
+    /// Where `.safetensors` files live, like the Hub's LFS storage: their
+    /// requests answer `302` to `{lfs_base}{same path}` (another mock).
+    pub lfs_base: Option<String>,
     pub repo: String,
     pub sha: String,
     pub config: Value,
@@ -59,6 +95,7 @@ impl MockModel {
             }),
             safetensors: Vec::new(),
             behaviour: Behaviour::Normal,
+            lfs_base: None,
         }
     }
 
@@ -148,6 +185,16 @@ pub struct Seen {
     pub path: String,
     pub authorization: Option<String>,
     pub range: Option<String>,
+    /// Every header, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes the mock wrote before the answer ended or the client left.
+    pub sent: Arc<AtomicU64>,
+}
+
+impl Seen {
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
 }
 
 pub struct MockHub {
@@ -224,22 +271,27 @@ async fn serve(
     let mut parts = request_line.split(' ');
     let method = parts.next().unwrap_or_default().to_string();
     let path = parts.next().unwrap_or_default().to_string();
-    let mut headers = HashMap::new();
+    let mut all = Vec::new();
     for l in lines.take_while(|l| !l.is_empty()) {
         if let Some((k, v)) = l.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+            all.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
+    let header = |name: &str| all.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let sent = Arc::new(AtomicU64::new(0));
     seen.lock().unwrap().push(Seen {
         path: path.clone(),
-        authorization: headers.get("authorization").cloned(),
-        range: headers.get("range").cloned(),
+        authorization: header("authorization"),
+        range: header("range"),
+        headers: all.clone(),
+        sent: sent.clone(),
     });
-    let (status, extra, body) =
-        route(&path, headers.get("range").map(String::as_str), models).await;
-    let reason = match status {
+    let reply = route(&path, header("range").as_deref(), models).await;
+    let reason = match reply.status {
         200 => "OK",
         206 => "Partial Content",
+        302 => "Found",
+        307 => "Temporary Redirect",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
@@ -247,24 +299,73 @@ async fn serve(
         _ => "Error",
     };
     let mut resp = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
+        "HTTP/1.1 {} {reason}\r\nConnection: close\r\n",
+        reply.status
     );
-    for (k, v) in extra {
+    match &reply.body {
+        Body::Bytes(b) => resp.push_str(&format!("Content-Length: {}\r\n", b.len())),
+        Body::Stream {
+            declared: Some(n), ..
+        } => resp.push_str(&format!("Content-Length: {n}\r\n")),
+        Body::Stream { declared: None, .. } => {}
+    }
+    for (k, v) in &reply.headers {
         resp.push_str(&format!("{k}: {v}\r\n"));
     }
     resp.push_str("\r\n");
     stream.write_all(resp.as_bytes()).await?;
     if method != "HEAD" {
-        stream.write_all(&body).await?;
+        match reply.body {
+            Body::Bytes(b) => {
+                stream.write_all(&b).await?;
+                sent.fetch_add(b.len() as u64, Ordering::SeqCst);
+            }
+            Body::Stream { prefix, len, .. } => {
+                // Written in 64 KiB pieces until `len` (or the client leaves:
+                // the write fails and the task ends).
+                stream.write_all(&prefix).await?;
+                let mut left = len.saturating_sub(prefix.len() as u64);
+                sent.fetch_add(prefix.len() as u64, Ordering::SeqCst);
+                let piece = vec![b' '; 64 * 1024];
+                while left > 0 {
+                    let n = left.min(piece.len() as u64) as usize;
+                    stream.write_all(&piece[..n]).await?;
+                    sent.fetch_add(n as u64, Ordering::SeqCst);
+                    left -= n as u64;
+                }
+            }
+        }
     }
     stream.shutdown().await
 }
 
-type Response = (u16, Vec<(String, String)>, Vec<u8>);
+/// A body: bytes, or a stream of `len` bytes (`prefix` then spaces), with
+/// an optional declared `Content-Length` (which may lie).
+enum Body {
+    Bytes(Vec<u8>),
+    Stream {
+        prefix: Vec<u8>,
+        len: u64,
+        declared: Option<u64>,
+    },
+}
 
-fn error(status: u16, code: &str) -> Response {
-    (
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+fn reply(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Reply {
+    Reply {
+        status,
+        headers,
+        body: Body::Bytes(body),
+    }
+}
+
+fn error(status: u16, code: &str) -> Reply {
+    reply(
         status,
         vec![
             ("X-Error-Code".into(), code.into()),
@@ -274,7 +375,28 @@ fn error(status: u16, code: &str) -> Response {
     )
 }
 
-async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockModel>) -> Response {
+fn redirect(status: u16, location: String) -> Reply {
+    reply(status, vec![("Location".into(), location)], Vec::new())
+}
+
+/// A redirect as the Hub sends it for a file stored elsewhere: with the
+/// file's `X-Repo-Commit`, `X-Linked-Etag` and `X-Linked-Size`.
+fn file_redirect(model: &MockModel, file: Option<&str>, location: String) -> Reply {
+    let mut r = redirect(302, location);
+    if let Some(bytes) = file.and_then(|f| model.file(f)) {
+        r.headers.push(("X-Repo-Commit".into(), model.sha.clone()));
+        r.headers
+            .push(("X-Linked-Etag".into(), format!("\"{:016x}\"", fnv(&bytes))));
+        r.headers
+            .push(("X-Linked-Size".into(), bytes.len().to_string()));
+    }
+    r
+}
+
+const TEBIBYTE: u64 = 1 << 40;
+
+async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockModel>) -> Reply {
+    let full_path = path;
     let path = path.split('?').next().unwrap_or(path);
     let (repo, file) = if let Some(rest) = path.strip_prefix("/api/models/") {
         let repo: Vec<&str> = rest.split('/').take(2).collect();
@@ -292,6 +414,13 @@ async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockMod
     let Some(model) = models.get(&repo) else {
         return error(404, "RepoNotFound");
     };
+    let json_reply = |bytes: Vec<u8>| {
+        reply(
+            200,
+            vec![("Content-Type".into(), "application/json".into())],
+            bytes,
+        )
+    };
     match &model.behaviour {
         Behaviour::Status(s) => {
             let code = match s {
@@ -303,21 +432,33 @@ async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockMod
         }
         Behaviour::Stall(d) => tokio::time::sleep(*d).await,
         Behaviour::Malformed if file.is_none() => {
-            return (
-                200,
-                vec![("Content-Type".into(), "application/json".into())],
-                b"{\"id\": \"truncated".to_vec(),
-            );
+            return json_reply(b"{\"id\": \"truncated".to_vec());
+        }
+        Behaviour::Renamed(to) => {
+            return redirect(307, full_path.replacen(&repo, to, 1));
+        }
+        Behaviour::Hostile(Hostile::RedirectTo { base }) => {
+            return file_redirect(model, file.as_deref(), format!("{base}{full_path}"));
+        }
+        Behaviour::Hostile(Hostile::EndlessInfo) if file.is_none() => {
+            return Reply {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: Body::Stream {
+                    prefix: Vec::new(),
+                    len: u64::MAX,
+                    declared: None,
+                },
+            };
         }
         _ => {}
     }
     let Some(file) = file else {
-        return (
-            200,
-            vec![("Content-Type".into(), "application/json".into())],
-            serde_json::to_vec(&model.info()).unwrap(),
-        );
+        return json_reply(serde_json::to_vec(&model.info()).unwrap());
     };
+    if let (Some(base), true) = (&model.lfs_base, file.ends_with(".safetensors")) {
+        return file_redirect(model, Some(&file), format!("{base}{full_path}"));
+    }
     let Some(bytes) = model.file(&file) else {
         return error(404, "EntryNotFound");
     };
@@ -327,16 +468,59 @@ async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockMod
         ("ETag".to_string(), etag),
         ("Accept-Ranges".to_string(), "bytes".to_string()),
     ];
+    if file == "config.json" {
+        match &model.behaviour {
+            Behaviour::Hostile(Hostile::Headers { etag, commit }) => {
+                if let Some(e) = etag {
+                    headers[1].1 = e.clone();
+                }
+                if let Some(c) = commit {
+                    headers[0].1 = c.clone();
+                }
+            }
+            Behaviour::Hostile(Hostile::OversizedConfig { len, declared }) => {
+                return Reply {
+                    status: 200,
+                    headers,
+                    body: Body::Stream {
+                        prefix: bytes,
+                        len: *len,
+                        declared: declared.then_some(*len),
+                    },
+                };
+            }
+            Behaviour::Hostile(Hostile::TebibyteConfig) => {
+                let (status, declared) = match range.and_then(|r| parse_range(r, TEBIBYTE as usize))
+                {
+                    Some((a, b)) => {
+                        headers.push(("Content-Range".into(), format!("bytes {a}-{b}/{TEBIBYTE}")));
+                        (206, (b - a + 1) as u64)
+                    }
+                    None => (200, TEBIBYTE),
+                };
+                return Reply {
+                    status,
+                    headers,
+                    body: Body::Stream {
+                        prefix: Vec::new(),
+                        len: u64::MAX,
+                        declared: Some(declared),
+                    },
+                };
+            }
+            _ => {}
+        }
+    }
     match range.and_then(|r| parse_range(r, bytes.len())) {
         Some((a, b)) => {
             headers.push((
                 "Content-Range".into(),
                 format!("bytes {a}-{b}/{}", bytes.len()),
             ));
-            (206, headers, bytes[a..=b].to_vec())
+            reply(206, headers, bytes[a..=b].to_vec())
         }
-        None if range.is_some() => (416, headers, Vec::new()),
-        None => (200, headers, bytes),
+        None if range.is_some() => reply(416, headers, Vec::new()),
+        None => reply(200, headers, bytes),
     }
 }
 

@@ -7,12 +7,22 @@
 //! falls back to an expired copy (saying so) when the Hub cannot be asked;
 //! bounds concurrency and time; and never downloads weights: parameter counts
 //! come from the model-info API or from safetensors headers read with HTTP
-//! range requests. The token is sent as `Authorization: Bearer` and never
-//! printed (the `Debug` of [`HubSettings`] redacts it).
+//! range requests. The token is sent as `Authorization: Bearer` to the
+//! endpoint's origin only, and never printed (the `Debug` of [`HubSettings`]
+//! redacts it).
+//!
+//! The requests are made here, with reqwest, rather than through hf-hub:
+//! hf-hub 0.4.3 (the last release without the Xet storage stack) names cache
+//! files after the `ETag` and `X-Repo-Commit` headers unchecked, so a
+//! server could make it write anywhere; it buffers bodies whole, trusts
+//! `Content-Range` to size a download, and lets reqwest keep the token on a
+//! redirect to another scheme. [`http`] and [`store`] are the few requests
+//! and files we need, with those holes closed.
+pub mod http;
+pub mod store;
 
-use hf_hub::api::tokio::{Api, ApiBuilder, ApiError};
-use hf_hub::{Cache, Repo};
-pub use mantile_config::hub::{HubFacts, HubParameters, HubProblem, Provenance};
+use http::Http;
+pub use mantile_config::hub::{HubFacts, HubParameters, HubProblem, Provenance, validate_repo_id};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -102,12 +112,26 @@ impl HubSettings {
     }
 }
 
-/// The cache entry we keep per model, beside the Hub cache.
-fn entry_path(settings: &HubSettings, repo: &str) -> PathBuf {
-    settings
-        .hf_home
-        .join("mantile-lsp")
-        .join(format!("models--{}.json", repo.replace('/', "--")))
+/// Caps on what one answer may hold (bytes). Real answers stay far below:
+/// model info is tens of KB, config.json a few KB, the largest
+/// `model.safetensors.index.json` (DeepSeek-V3: ~91,000 tensors) ~9 MB, a
+/// shard's safetensors header tens of KB.
+pub const MAX_INFO_BYTES: usize = 8 << 20;
+pub const MAX_CONFIG_BYTES: usize = 4 << 20;
+pub const MAX_INDEX_BYTES: usize = 32 << 20;
+pub const MAX_HEADER_BYTES: u64 = 16 << 20;
+/// Shards of one model we read headers from.
+pub const MAX_SHARDS: usize = 4096;
+/// Our cache entry's size limit when read back.
+const MAX_ENTRY_BYTES: u64 = 64 << 20;
+
+/// Our metadata cache: `$HF_HOME/mantile-lsp`.
+fn our_cache(settings: &HubSettings) -> PathBuf {
+    settings.hf_home.join("mantile-lsp")
+}
+
+fn entry_name(repo: &str) -> String {
+    format!("{}.json", store::repo_folder(repo))
 }
 
 fn now_secs() -> u64 {
@@ -149,8 +173,9 @@ struct Entry {
 }
 
 fn read_entry(settings: &HubSettings, repo: &str) -> Option<Entry> {
-    let text = std::fs::read_to_string(entry_path(settings, repo)).ok()?;
-    let v: Value = serde_json::from_str(&text).ok()?;
+    let dir = store::Confined::existing(&our_cache(settings))?;
+    let (bytes, _) = dir.read(&[&entry_name(repo)], MAX_ENTRY_BYTES)?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
     if v["repo"] != repo || !v["config"].is_object() {
         return None;
     }
@@ -167,7 +192,6 @@ fn read_entry(settings: &HubSettings, repo: &str) -> Option<Entry> {
 }
 
 fn write_entry(settings: &HubSettings, facts: &HubFacts) {
-    let path = entry_path(settings, &facts.repo_id);
     let v = json!({
         "repo": facts.repo_id,
         "fetched_at": now_secs(),
@@ -175,55 +199,40 @@ fn write_entry(settings: &HubSettings, facts: &HubFacts) {
         "config": facts.config,
         "parameters": facts.parameters.as_ref().map(params_to_json),
     });
-    if let Some(dir) = path.parent()
-        && std::fs::create_dir_all(dir).is_ok()
+    let Ok(bytes) = serde_json::to_vec_pretty(&v) else {
+        return;
+    };
+    if let Ok(c) = store::Confined::new(&our_cache(settings))
+        && let Ok(dir) = c.dir(&[])
     {
-        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, serde_json::to_vec_pretty(&v).unwrap_or_default()).is_ok() {
-            let _ = std::fs::rename(&tmp, &path);
-        }
+        let _ = c.write(&dir, &entry_name(&facts.repo_id), &bytes);
     }
 }
 
 /// `config.json` from Hugging Face's own cache layout, if some client put it there.
 fn config_from_hf_cache(settings: &HubSettings, repo: &str) -> Option<(Value, u64)> {
-    let path = Cache::new(settings.hub_cache.clone())
-        .repo(Repo::model(repo.to_string()))
-        .get("config.json")?;
-    let text = std::fs::read_to_string(&path).ok()?;
-    let age = std::fs::metadata(&path)
-        .ok()?
-        .modified()
-        .ok()?
-        .elapsed()
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Some((serde_json::from_str(&text).ok()?, age))
+    let (bytes, age) = store::get_from_hf_cache(
+        &settings.hub_cache,
+        repo,
+        "config.json",
+        MAX_CONFIG_BYTES as u64,
+    )?;
+    Some((serde_json::from_slice(&bytes).ok()?, age))
 }
 
 pub struct HubClient {
     settings: HubSettings,
-    api: Option<Api>,
+    http: Result<Http, HubProblem>,
     permits: Arc<Semaphore>,
 }
 
 impl HubClient {
     pub fn new(settings: HubSettings) -> HubClient {
-        let api = if settings.offline {
-            None
-        } else {
-            ApiBuilder::from_cache(Cache::new(settings.hub_cache.clone()))
-                .with_endpoint(settings.endpoint.clone())
-                .with_token(settings.token.clone())
-                .with_progress(false)
-                .with_user_agent("mantile-lsp", env!("CARGO_PKG_VERSION"))
-                .build()
-                .ok()
-        };
+        let http = Http::new(&settings.endpoint, settings.token.clone());
         let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
         HubClient {
             settings,
-            api,
+            http,
             permits,
         }
     }
@@ -233,8 +242,11 @@ impl HubClient {
     }
 
     /// A model's facts: fresh from the cache, else from the Hub, else an
-    /// expired cached copy (saying why), else the problem.
+    /// expired cached copy (saying why), else the problem. An id that is not
+    /// `org/name` in the Hub's alphabet is refused before any file or
+    /// request is made from it.
     pub async fn facts(&self, repo: &str) -> Result<HubFacts, HubProblem> {
+        validate_repo_id(repo).map_err(|reason| HubProblem::InvalidId { reason })?;
         let cached = read_entry(&self.settings, repo);
         let max_age = self.settings.max_age.as_secs();
         if let Some(e) = &cached {
@@ -262,7 +274,7 @@ impl HubClient {
                 ..e.facts
             })
         };
-        let Some(api) = &self.api else {
+        if self.settings.offline {
             if let Some(f) = stale("offline".into(), cached) {
                 return Ok(f);
             }
@@ -280,15 +292,24 @@ impl HubClient {
                 });
             }
             return Err(HubProblem::OfflineNoCache);
+        }
+        let http = match &self.http {
+            Ok(h) => h,
+            Err(p) => {
+                return match stale(p.message(repo), cached) {
+                    Some(f) => Ok(f),
+                    None => Err(p.clone()),
+                };
+            }
         };
         let _permit = self.permits.acquire().await;
         let secs = self.settings.timeout.as_secs().max(1);
         let live =
-            match tokio::time::timeout(self.settings.timeout, fetch(api, &self.settings, repo))
+            match tokio::time::timeout(self.settings.timeout, fetch(http, &self.settings, repo))
                 .await
             {
+                Ok(Err(HubProblem::Timeout { .. })) | Err(_) => Err(HubProblem::Timeout { secs }),
                 Ok(r) => r,
-                Err(_) => Err(HubProblem::Timeout { secs }),
             };
         match live {
             Ok(facts) => {
@@ -304,115 +325,83 @@ impl HubClient {
     }
 }
 
-fn status_problem(status: u16, gated: bool) -> HubProblem {
-    match status {
-        401 | 403 => HubProblem::Unauthorized { status, gated },
-        404 => HubProblem::NotFound,
-        s => HubProblem::Server { status: s },
-    }
+fn malformed(what: impl Into<String>) -> HubProblem {
+    HubProblem::Malformed { what: what.into() }
 }
 
-fn reqwest_problem(e: &hf_hub::api::tokio::ApiError) -> HubProblem {
-    match e {
-        ApiError::RequestError(r) => {
-            if let Some(s) = r.status() {
-                status_problem(s.as_u16(), false)
-            } else if r.is_timeout() {
-                HubProblem::Timeout { secs: 0 }
-            } else if r.is_connect() {
-                HubProblem::Network {
-                    message: "connection failed".into(),
-                }
-            } else if r.is_decode() || r.is_body() {
-                HubProblem::Malformed {
-                    what: "unreadable response body".into(),
-                }
-            } else {
-                HubProblem::Network {
-                    message: "request failed".into(),
-                }
-            }
-        }
-        ApiError::MissingHeader(h) => HubProblem::Malformed {
-            what: format!("no {h} header"),
-        },
-        ApiError::InvalidHeader(h) => HubProblem::Malformed {
-            what: format!("invalid {h} header"),
-        },
-        ApiError::IoError(_) => HubProblem::Network {
-            message: "could not write the Hub cache".into(),
-        },
-        _ => HubProblem::Malformed {
-            what: "unexpected response".into(),
-        },
-    }
-}
-
-async fn fetch(api: &Api, settings: &HubSettings, repo: &str) -> Result<HubFacts, HubProblem> {
-    let model = api.model(repo.to_string());
+async fn fetch(http: &Http, settings: &HubSettings, repo: &str) -> Result<HubFacts, HubProblem> {
     // Model info: sha, files, and (for safetensors models) exact counts per dtype.
-    let resp = model
-        .info_request()
-        .send()
-        .await
-        .map_err(|e| reqwest_problem(&ApiError::RequestError(e)))?;
-    let status = resp.status().as_u16();
-    if status >= 400 {
-        let gated = resp
-            .headers()
-            .get("x-error-code")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v == "GatedRepo");
-        return Err(status_problem(status, gated));
+    let url = http.url(&["api", "models", repo, "revision", "main"]);
+    let a = http.get(url, None, MAX_INFO_BYTES).await?;
+    if a.status >= 400 {
+        return Err(http::status_problem(&a));
     }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| reqwest_problem(&ApiError::RequestError(e)))?;
-    let info: Value = serde_json::from_slice(&bytes).map_err(|_| HubProblem::Malformed {
-        what: "model info is not JSON".into(),
-    })?;
+    let info: Value =
+        serde_json::from_slice(&a.body).map_err(|_| malformed("model info is not JSON"))?;
     if !info.is_object() {
-        return Err(HubProblem::Malformed {
-            what: "model info is not an object".into(),
-        });
+        return Err(malformed("model info is not an object"));
     }
-    let sha = info["sha"].as_str().map(str::to_string);
-    let siblings: Vec<String> = info["siblings"]
+    let sha = info["sha"].as_str().and_then(store::commit_name);
+    // Every file is read at the commit the model info names, so they agree.
+    let revision = sha.unwrap_or("main");
+    let siblings: Vec<&str> = info["siblings"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s["rfilename"].as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|s| s["rfilename"].as_str()).collect())
         .unwrap_or_default();
 
-    // config.json, through hf-hub (into the shared Hub cache layout).
-    let path = model
-        .download("config.json")
-        .await
-        .map_err(|e| reqwest_problem(&e))?;
-    let text = tokio::fs::read_to_string(&path)
-        .await
-        .map_err(|_| HubProblem::Malformed {
-            what: "config.json is not UTF-8".into(),
-        })?;
-    let config: Value = serde_json::from_str(&text).map_err(|_| HubProblem::Malformed {
-        what: "config.json is not JSON".into(),
+    let url = http.url(&[repo, "resolve", revision, "config.json"]);
+    let a = http.get(url, None, MAX_CONFIG_BYTES).await?;
+    if a.status >= 400 {
+        return Err(http::status_problem(&a));
+    }
+    let config: Value = serde_json::from_slice(&a.body).map_err(|_| {
+        malformed(if std::str::from_utf8(&a.body).is_err() {
+            "config.json is not UTF-8"
+        } else {
+            "config.json is not JSON"
+        })
     })?;
     if !config.is_object() {
-        return Err(HubProblem::Malformed {
-            what: "config.json is not an object".into(),
-        });
+        return Err(malformed("config.json is not an object"));
+    }
+    // Into Hugging Face's cache layout, named by the answer's headers, which
+    // are checked first: a name that is not a plain name is a malformed
+    // answer, and nothing is written.
+    let plain = |h: &str| -> Result<Option<&str>, HubProblem> {
+        match a.headers.get(h) {
+            None => Ok(None),
+            Some(v) => v
+                .to_str()
+                .ok()
+                .and_then(store::cache_name)
+                .map(Some)
+                .ok_or_else(|| malformed(format!("an {h} header that is not a plain name"))),
+        }
+    };
+    let commit = plain("x-repo-commit")?.or(sha);
+    let etag = match plain("x-linked-etag")? {
+        Some(e) => Some(e),
+        None => plain("etag")?,
+    };
+    if let (Some(commit), Some(etag)) = (commit, etag) {
+        // A cache that cannot be written is no reason to fail the check.
+        let _ = store::put_in_hf_cache(
+            &settings.hub_cache,
+            repo,
+            commit,
+            etag,
+            "config.json",
+            &a.body,
+        );
     }
 
     let parameters = match parameters_from_info(&info["safetensors"]) {
         Some(p) => Some(p),
-        None => parameters_from_headers(api, settings, repo, &siblings).await?,
+        None => parameters_from_headers(http, repo, revision, &siblings).await?,
     };
     Ok(HubFacts {
         repo_id: repo.to_string(),
-        sha,
+        sha: sha.map(str::to_string),
         config,
         parameters,
         provenance: Provenance::Live,
@@ -438,64 +427,74 @@ fn parameters_from_info(v: &Value) -> Option<HubParameters> {
     })
 }
 
-/// Largest safetensors header we accept (real ones are well under 10 MB).
-const MAX_HEADER: u64 = 64 * 1024 * 1024;
+/// A shard's file name from the index: a plain name (no folder, no `..`)
+/// ending in `.safetensors`, since it becomes part of a URL.
+fn shard_name(s: &str) -> Option<&str> {
+    (store::cache_name(s) == Some(s) && s.ends_with(".safetensors")).then_some(s)
+}
 
 /// Counts parameters from safetensors headers: for each shard, two range
 /// requests (the 8-byte header length, then the JSON header). No weights.
 async fn parameters_from_headers(
-    api: &Api,
-    settings: &HubSettings,
+    http: &Http,
     repo: &str,
-    siblings: &[String],
+    revision: &str,
+    siblings: &[&str],
 ) -> Result<Option<HubParameters>, HubProblem> {
-    let model = api.model(repo.to_string());
-    let shards: Vec<String> = if siblings.iter().any(|s| s == "model.safetensors.index.json") {
-        let path = model
-            .download("model.safetensors.index.json")
-            .await
-            .map_err(|e| reqwest_problem(&e))?;
-        let text = tokio::fs::read_to_string(&path).await.unwrap_or_default();
-        let index: Value = serde_json::from_str(&text).map_err(|_| HubProblem::Malformed {
-            what: "model.safetensors.index.json is not JSON".into(),
-        })?;
-        let mut shards: Vec<String> = index["weight_map"]
+    let shards: Vec<String> = if siblings.contains(&"model.safetensors.index.json") {
+        let url = http.url(&[repo, "resolve", revision, "model.safetensors.index.json"]);
+        let a = http.get(url, None, MAX_INDEX_BYTES).await?;
+        if a.status >= 400 {
+            return Err(http::status_problem(&a));
+        }
+        let index: Value = serde_json::from_slice(&a.body)
+            .map_err(|_| malformed("model.safetensors.index.json is not JSON"))?;
+        let mut shards = Vec::new();
+        for v in index["weight_map"]
             .as_object()
-            .map(|m| {
-                m.values()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .into_iter()
+            .flatten()
+            .map(|(_, v)| v)
+        {
+            let name = v.as_str().and_then(shard_name).ok_or_else(|| {
+                malformed("model.safetensors.index.json names a shard that is not a plain .safetensors file name")
+            })?;
+            shards.push(name.to_string());
+        }
         shards.sort();
         shards.dedup();
+        if shards.len() > MAX_SHARDS {
+            return Err(malformed(format!(
+                "model.safetensors.index.json names {} shards (at most {MAX_SHARDS} are read)",
+                shards.len()
+            )));
+        }
         shards
-    } else if siblings.iter().any(|s| s == "model.safetensors") {
+    } else if siblings.contains(&"model.safetensors") {
         vec!["model.safetensors".to_string()]
     } else {
         return Ok(None);
     };
     let mut by_dtype: std::collections::BTreeMap<String, u128> = Default::default();
     for shard in shards {
-        let url = format!("{}/{repo}/resolve/main/{shard}", settings.endpoint);
-        let len_bytes = range(api, &url, 0, 7).await?;
+        let url = http.url(&[repo, "resolve", revision, &shard]);
+        let len = range(http, url.clone(), 0, 8).await?;
         let n = u64::from_le_bytes(
-            len_bytes
-                .get(..8)
+            len.get(..8)
                 .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| HubProblem::Malformed {
-                    what: format!("{shard} is shorter than a safetensors header"),
+                .ok_or_else(|| {
+                    malformed(format!("{shard} is shorter than a safetensors header"))
                 })?,
         );
-        if n == 0 || n > MAX_HEADER {
-            return Err(HubProblem::Malformed {
-                what: format!("{shard} declares a {n}-byte header"),
-            });
+        if n == 0 || n > MAX_HEADER_BYTES {
+            return Err(malformed(format!("{shard} declares a {n}-byte header")));
         }
-        let header = range(api, &url, 8, 8 + n - 1).await?;
-        let v: Value = serde_json::from_slice(&header).map_err(|_| HubProblem::Malformed {
-            what: format!("{shard} header is not JSON"),
-        })?;
+        let header = range(http, url, 8, n).await?;
+        if header.len() as u64 != n {
+            return Err(malformed(format!("{shard} ends inside its header")));
+        }
+        let v: Value = serde_json::from_slice(&header)
+            .map_err(|_| malformed(format!("{shard} header is not JSON")))?;
         for (name, t) in v.as_object().into_iter().flatten() {
             if name == "__metadata__" {
                 continue;
@@ -506,13 +505,14 @@ async fn parameters_from_headers(
                 .map(|s| {
                     s.iter()
                         .map(|d| u128::from(d.as_u64().unwrap_or(0)))
-                        .product::<u128>()
+                        .fold(1u128, u128::saturating_mul)
                 })
                 .unwrap_or(0);
-            *by_dtype.entry(dtype).or_default() += count;
+            let e = by_dtype.entry(dtype).or_default();
+            *e = e.saturating_add(count);
         }
     }
-    let total = by_dtype.values().sum();
+    let total = by_dtype.values().fold(0u128, |a, b| a.saturating_add(*b));
     Ok(Some(HubParameters {
         by_dtype: by_dtype.into_iter().collect(),
         total,
@@ -520,36 +520,25 @@ async fn parameters_from_headers(
     }))
 }
 
-async fn range(api: &Api, url: &str, a: u64, b: u64) -> Result<Vec<u8>, HubProblem> {
-    let resp = api
-        .client()
-        .get(url)
-        .header("Range", format!("bytes={a}-{b}"))
-        .send()
-        .await
-        .map_err(|e| reqwest_problem(&ApiError::RequestError(e)))?;
-    let status = resp.status().as_u16();
-    if status >= 400 {
-        return Err(status_problem(status, false));
+/// `len` bytes from `start`, with one range request (never more than asked).
+async fn range(
+    http: &Http,
+    url: reqwest::Url,
+    start: u64,
+    len: u64,
+) -> Result<Vec<u8>, HubProblem> {
+    let a = http
+        .get(url, Some((start, start + len - 1)), len as usize)
+        .await?;
+    if a.status >= 400 {
+        return Err(http::status_problem(&a));
     }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| reqwest_problem(&ApiError::RequestError(e)))?;
-    // A server that ignores Range sends the whole file: keep only what was asked.
-    let want = (b - a + 1) as usize;
-    Ok(if status == 206 {
-        bytes.to_vec()
-    } else {
-        bytes.iter().skip(a as usize).take(want).copied().collect()
-    })
+    Ok(a.body)
 }
 
 /// The folder of a repo in Hugging Face's cache layout.
 pub fn hf_cache_dir(settings: &HubSettings, repo: &str) -> PathBuf {
-    settings
-        .hub_cache
-        .join(format!("models--{}", repo.replace('/', "--")))
+    settings.hub_cache.join(store::repo_folder(repo))
 }
 
 /// The client's futures must be `Send`, so the language server can spawn them.
