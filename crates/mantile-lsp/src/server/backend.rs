@@ -3,6 +3,7 @@
 use super::diagnostics::fix_data;
 use super::encoding::{self, Text};
 use super::features;
+use super::hub::Source;
 use super::lsp;
 use super::session::{Config, Session};
 use super::settings;
@@ -113,7 +114,7 @@ impl Backend {
         match self.session.client.configuration(vec![item]).await {
             Ok(values) => match values.into_iter().next() {
                 Some(v) if v.is_object() => {
-                    self.apply_settings(&serde_json::json!({ "mantile": v }))
+                    self.apply_settings(&serde_json::json!({ "mantile": v }), Source::Workspace)
                         .await
                 }
                 _ => false,
@@ -130,8 +131,11 @@ impl Backend {
         }
     }
 
-    async fn apply_settings(&self, value: &serde_json::Value) -> bool {
-        let hub_changed = self.session.hub.configure(value);
+    async fn apply_settings(&self, value: &serde_json::Value, source: Source) -> bool {
+        let (hub_changed, hub_warnings) = self.session.hub.configure(value, source);
+        for w in hub_warnings {
+            self.session.log_message(lsp::MessageType::Warning, w).await;
+        }
         let mantile = value.get("mantile").unwrap_or(value);
         if let Some(ms) = mantile.get("debounceMs").and_then(|v| v.as_u64()) {
             self.session
@@ -191,7 +195,7 @@ impl LanguageServer for Backend {
         };
         self.session.set_config(config);
         if let Some(options) = &p.initialization_options {
-            self.apply_settings(options).await;
+            self.apply_settings(options, Source::Initialization).await;
         }
         // Before answering, so that the first checks already see the
         // workspace's layer classes and files.
@@ -319,7 +323,7 @@ impl LanguageServer for Backend {
         } else if p.settings.is_null() {
             false
         } else {
-            self.apply_settings(&p.settings).await
+            self.apply_settings(&p.settings, Source::Workspace).await
         };
         if changed {
             self.session.recheck_all().await;

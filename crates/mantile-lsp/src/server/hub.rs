@@ -7,6 +7,15 @@
 //! Settings: `mantile.hub.offline` (no network; cached metadata only),
 //! `mantile.hub.endpoint`, `mantile.hub.home` (like `HF_HOME`),
 //! `mantile.hub.enabled` (false: no Hub checks).
+//!
+//! `endpoint` and `home` decide where the user's Hugging Face token is sent
+//! and where files are written, so a workspace must not set them: they are
+//! taken only from the environment (`HF_ENDPOINT`, `HF_HOME`) and from
+//! `initializationOptions` (which the user's own editor configuration
+//! provides). Arriving through `workspace/configuration` or
+//! `workspace/didChangeConfiguration` — where a repository's
+//! `.vscode/settings.json` or `.nvim.lua` can put them — they are ignored,
+//! with a warning that says where to set them.
 
 use dashmap::DashMap;
 use mantile_engine::{HubFacts, HubProblem};
@@ -46,7 +55,39 @@ pub fn is_global(p: &HubProblem) -> bool {
     matches!(p, HubProblem::Network { .. } | HubProblem::OfflineNoCache)
 }
 
+/// Where settings came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `initializationOptions`: the user's own editor configuration.
+    Initialization,
+    /// `workspace/configuration` or `workspace/didChangeConfiguration`,
+    /// which a workspace's own settings files can feed.
+    Workspace,
+}
+
+/// The settings only the user may give (see the module's documentation).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Trusted {
+    endpoint: Option<String>,
+    home: Option<String>,
+}
+
+fn text_setting(hub: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    hub.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            if key == "endpoint" {
+                v.trim_end_matches('/').to_string()
+            } else {
+                v.to_string()
+            }
+        })
+}
+
 pub struct Hub {
+    trusted: Mutex<Trusted>,
     client: RwLock<Option<Arc<HubClient>>>,
     results: Arc<DashMap<String, Outcome>>,
     inflight: Arc<DashMap<String, ()>>,
@@ -57,6 +98,7 @@ pub struct Hub {
 impl Default for Hub {
     fn default() -> Hub {
         Hub {
+            trusted: Mutex::new(Trusted::default()),
             client: RwLock::new(Some(Arc::new(HubClient::new(HubSettings::from_env())))),
             results: Arc::default(),
             inflight: Arc::default(),
@@ -90,34 +132,53 @@ impl Hub {
         *self.request.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
     }
 
-    /// Applies `mantile.hub` settings; returns whether they changed anything
-    /// (then every outcome is forgotten and fetched again as needed).
-    pub fn configure(&self, value: &Value) -> bool {
+    /// Applies `mantile.hub` settings from `source`; returns whether they
+    /// changed anything (then every outcome is forgotten and fetched again as
+    /// needed), and warnings for the log: `endpoint` and `home` from the
+    /// workspace are ignored unless they are what the user already set.
+    pub fn configure(&self, value: &Value, source: Source) -> (bool, Vec<String>) {
         let settings = value.get("mantile").unwrap_or(value);
         let Some(hub) = settings.get("hub").and_then(Value::as_object) else {
-            return false;
+            return (false, Vec::new());
+        };
+        let mut warnings = Vec::new();
+        let trusted = {
+            let mut t = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
+            match source {
+                Source::Initialization => {
+                    t.endpoint = text_setting(hub, "endpoint");
+                    t.home = text_setting(hub, "home");
+                }
+                Source::Workspace => {
+                    for (key, mine, env) in [
+                        ("endpoint", &t.endpoint, "HF_ENDPOINT"),
+                        ("home", &t.home, "HF_HOME"),
+                    ] {
+                        if let Some(v) = text_setting(hub, key)
+                            && Some(&v) != mine.as_ref()
+                        {
+                            warnings.push(format!(
+                                "mantile-lsp: ignored mantile.hub.{key} from the workspace settings: it decides where your Hugging Face token is sent and where files are written, so a workspace may not set it. Set it in your user settings (the editor passes them as initializationOptions) or with {env} in the environment."
+                            ));
+                        }
+                    }
+                }
+            }
+            t.clone()
         };
         let mut s = HubSettings::from_env();
-        if let Some(home) = hub
-            .get("home")
-            .and_then(Value::as_str)
-            .filter(|h| !h.trim().is_empty())
-        {
+        if let Some(home) = &trusted.home {
             let home = std::path::PathBuf::from(home);
             if std::env::var_os("HF_HUB_CACHE").is_none() {
                 s.hub_cache = home.join("hub");
             }
             s.hf_home = home;
         }
+        if let Some(e) = &trusted.endpoint {
+            s.endpoint = e.clone();
+        }
         if let Some(off) = hub.get("offline").and_then(Value::as_bool) {
             s.offline |= off;
-        }
-        if let Some(e) = hub
-            .get("endpoint")
-            .and_then(Value::as_str)
-            .filter(|e| !e.trim().is_empty())
-        {
-            s.endpoint = e.trim_end_matches('/').to_string();
         }
         let enabled = hub.get("enabled").and_then(Value::as_bool).unwrap_or(true);
         *self.client.write().unwrap_or_else(|e| e.into_inner()) =
@@ -125,7 +186,7 @@ impl Hub {
         self.results.clear();
         self.inflight.clear();
         self.warned.store(false, Ordering::SeqCst);
-        true
+        (true, warnings)
     }
 
     /// Records an outcome; returns a log line the first time the Hub as a

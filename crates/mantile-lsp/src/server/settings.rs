@@ -1,4 +1,7 @@
-//! The client's settings: per-rule severities.
+//! The client's settings: per-rule severities. (The Hub settings are read
+//! by `hub.rs`, which also decides which sources may set which of them:
+//! `mantile.hub.endpoint` and `mantile.hub.home` only from
+//! `initializationOptions` or the environment, never from a workspace.)
 //!
 //! ```json
 //! {"mantile": {"rules": {"MC061": "off", "parameter-count": "warning"}}}
