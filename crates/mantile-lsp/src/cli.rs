@@ -377,8 +377,13 @@ fn new_config(args: &[String]) -> i32 {
             "`new` needs a Hugging Face model id, like meta-llama/Llama-3.3-70B-Instruct",
         );
     };
-    if !repo.contains('/') {
-        return usage_error(&format!("`{repo}` is not a Hugging Face id `org/name`"));
+    // The id becomes a URL path and file names: refused unless it is
+    // `org/name` in the Hub's alphabet (no `..`, `?`, `%`, `/` inside a part).
+    if let Err(reason) = mantile_hub::validate_repo_id(&repo) {
+        return usage_error(&format!(
+            "`{}` is not a Hugging Face model id `org/name`: {reason}",
+            repo.escape_debug()
+        ));
     }
     let root = disk::find_root(Path::new("."));
     let target: Option<PathBuf> = match out.as_deref() {

@@ -251,3 +251,101 @@ fn generated_llama_matches_the_real_layer_specs() {
     assert_eq!(generated["total_params"], 70_553_706_496u64);
     assert_eq!(generated["model_id"], real["model_id"]);
 }
+
+/// Issue 12, item 5: an id that is not `org/name` never reaches a URL (where
+/// `a/b/../../api/whoami` would become another endpoint, with the token).
+#[test]
+fn new_refuses_ids_that_are_not_org_slash_name_before_any_request() {
+    let (hub, _rt) = MockHub::start_in_background(vec![MockModel::fixture(
+        "TinyLlama--TinyLlama-1.1B-Chat-v1.0",
+    )]);
+    let dir = scratch("new-bad-ids");
+    for id in ["a/b/../../api/whoami", "a/b?x=1", "/", "../..", "a/b%2F.."] {
+        let o = run(&hub, &dir, &["new", id]);
+        assert_eq!(o.status.code(), Some(2), "{id}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("is not a Hugging Face model id `org/name`"),
+            "{id}: {}",
+            stderr(&o)
+        );
+    }
+    assert!(hub.requests().is_empty(), "{:?}", hub.requests());
+    let written = std::fs::read_dir(dir.join("ws/backend/data/model_configs"))
+        .unwrap()
+        .count();
+    assert_eq!(written, 0);
+    assert!(!dir.join("hf").exists(), "nothing cached either");
+}
+
+/// `check` looks up no id that is not `org/name`: one warning on
+/// `hf_model_id`, no request.
+#[test]
+fn check_looks_up_no_invalid_hf_model_id() {
+    let (hub, _rt) = MockHub::start_in_background(vec![MockModel::fixture(
+        "TinyLlama--TinyLlama-1.1B-Chat-v1.0",
+    )]);
+    let dir = scratch("check-bad-id");
+    let config = r#"{"model_id": "x", "hf_model_id": "../..", "name": "g", "hidden_size": 8, "num_layers": 1,
+ "vocab_size": 4, "total_params": 40,
+ "layer_types": [{"name": "norm", "class": "NormLayer", "count": 1, "specs": {"hidden_size": 8}},
+                 {"name": "embedding", "class": "EmbeddingLayer", "count": 1, "specs": {"vocab_size": 4, "hidden_size": 8}}]}"#;
+    std::fs::write(dir.join("ws/backend/data/model_configs/x.json"), config).unwrap();
+    let o = run(&hub, &dir, &["check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mc070: Vec<&serde_json::Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "MC070")
+        .collect();
+    assert_eq!(mc070.len(), 1, "{v:#}");
+    assert_eq!(
+        mc070[0]["message"],
+        "`../..` is not a Hugging Face model id (the org `..` starts or ends with `.` or `-`); nothing was asked of the Hub"
+    );
+    assert!(hub.requests().is_empty(), "{:?}", hub.requests());
+}
+
+/// Issue 12, wrong output: a config.json with a zero dimension gets a refusal
+/// with the reason, not a config that `check` rejects.
+#[test]
+fn new_refuses_zero_dimensions_with_the_reason() {
+    let base = MockModel::fixture("mistralai--Mixtral-8x7B-v0.1");
+    let cases = [
+        (
+            "org/zero-kv",
+            "num_key_value_heads",
+            "`num_key_value_heads` 0",
+        ),
+        ("org/zero-head-dim", "head_dim", "`head_dim` 0"),
+        ("org/zero-experts", "num_local_experts", "`num_experts` 0"),
+        ("org/zero-hidden", "hidden_size", "`hidden_size` 0"),
+    ];
+    let models: Vec<MockModel> = cases
+        .iter()
+        .map(|(repo, key, _)| {
+            let mut m = MockModel {
+                repo: repo.to_string(),
+                ..base.clone()
+            };
+            m.config[*key] = serde_json::json!(0);
+            m
+        })
+        .collect();
+    let (hub, _rt) = MockHub::start_in_background(models);
+    let dir = scratch("new-zero");
+    for (repo, _, reason) in cases {
+        let o = run(&hub, &dir, &["new", repo]);
+        assert_eq!(o.status.code(), Some(2), "{repo}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("cannot generate a config for `{repo}`"))
+                && stderr(&o).contains(reason),
+            "{repo}: {}",
+            stderr(&o)
+        );
+    }
+    let written = std::fs::read_dir(dir.join("ws/backend/data/model_configs"))
+        .unwrap()
+        .count();
+    assert_eq!(written, 0);
+}

@@ -235,3 +235,99 @@ async fn a_missing_attention_layer_is_added_from_the_hub() {
     assert_eq!(edit["range"]["start"], pos(3, 2));
     c.finish().await;
 }
+
+/// Issue 12, item 2 (server side): the Hub's endpoint and cache folder come
+/// from the user's own settings (initializationOptions) or the environment;
+/// a workspace's settings (pulled with workspace/configuration, or pushed
+/// with didChangeConfiguration) cannot move them, and the log says where to
+/// set them instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_cannot_move_the_hub_endpoint_or_its_cache() {
+    let hub = MockHub::start(vec![MockModel::fixture(
+        "TinyLlama--TinyLlama-1.1B-Chat-v1.0",
+    )])
+    .await;
+    let attacker = MockHub::start(vec![MockModel::fixture(
+        "TinyLlama--TinyLlama-1.1B-Chat-v1.0",
+    )])
+    .await;
+    let root = workspace("hub_workspace_settings", &[]);
+    let evil_home = root.join("evil-home");
+    let workspace_settings =
+        json!([{"hub": {"endpoint": attacker.url, "home": evil_home.to_string_lossy()}}]);
+    let mut c = Client::start();
+    let mut capabilities = caps(&["utf-16"]);
+    capabilities["workspace"] = json!({"configuration": true});
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": file_uri(&root), "capabilities": capabilities,
+               "initializationOptions": {"mantile": {"hub": {
+                   "endpoint": hub.url, "home": root.join(".hf").to_string_lossy()}}}}),
+    )
+    .await;
+    c.notify("initialized", json!({})).await;
+    let request = c
+        .recv_where("workspace/configuration", |m| {
+            m["method"] == "workspace/configuration"
+        })
+        .await;
+    c.respond(&request, workspace_settings.clone()).await;
+    let warning = c
+        .log("ignored mantile.hub.endpoint from the workspace settings")
+        .await;
+    assert!(
+        warning.contains("Set it in your user settings")
+            && warning.contains("initializationOptions")
+            && warning.contains("HF_ENDPOINT"),
+        "{warning}"
+    );
+    c.log("ignored mantile.hub.home from the workspace settings")
+        .await;
+    let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
+    c.open(&uri, 1, TINY).await;
+    until(&mut c, &uri, "MC072").await;
+    assert!(!hub.requests().is_empty());
+    assert!(root.join(".hf/mantile-lsp").is_dir());
+
+    // Pushed the other way: didChangeConfiguration makes the server pull again.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"mantile": {"hub": {"endpoint": attacker.url}}}}),
+    )
+    .await;
+    let request = c
+        .recv_where("workspace/configuration", |m| {
+            m["method"] == "workspace/configuration"
+        })
+        .await;
+    c.respond(&request, workspace_settings).await;
+    c.log("ignored mantile.hub.endpoint").await;
+    until(&mut c, &uri, "MC072").await;
+    assert!(attacker.requests().is_empty(), "{:?}", attacker.requests());
+    assert!(!evil_home.exists());
+}
+
+/// The same for a client that pushes its settings (no workspace/configuration).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushed_settings_cannot_move_the_hub_endpoint_either() {
+    let hub = MockHub::start(vec![MockModel::fixture(
+        "TinyLlama--TinyLlama-1.1B-Chat-v1.0",
+    )])
+    .await;
+    let attacker = MockHub::start(vec![MockModel::fixture(
+        "TinyLlama--TinyLlama-1.1B-Chat-v1.0",
+    )])
+    .await;
+    let (mut c, root) = start("hub_pushed_settings", &hub, json!({})).await;
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"mantile": {"hub": {"endpoint": attacker.url}}}}),
+    )
+    .await;
+    c.log("ignored mantile.hub.endpoint").await;
+    let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
+    c.open(&uri, 1, TINY).await;
+    until(&mut c, &uri, "MC072").await;
+    assert!(attacker.requests().is_empty(), "{:?}", attacker.requests());
+    assert!(!hub.requests().is_empty());
+}
