@@ -25,12 +25,12 @@ pub struct ConfigContext<'a> {
 /// A typed view of one `layer_types` entry.
 pub struct LayerView<'a> {
     pub index: usize,
-    pub node: &'a Node,
-    pub name: Option<&'a Node>,
-    pub class: Option<&'a Node>,
+    pub node: Node<'a>,
+    pub name: Option<Node<'a>>,
+    pub class: Option<Node<'a>>,
     pub count: Option<u128>,
     pub supported: Option<bool>,
-    pub specs: Option<&'a Node>,
+    pub specs: Option<Node<'a>>,
 }
 
 impl<'a> LayerView<'a> {
@@ -42,7 +42,7 @@ impl<'a> LayerView<'a> {
         self.class?.as_str()
     }
 
-    pub fn specs_member(&self) -> Option<&'a Member> {
+    pub fn specs_member(&self) -> Option<Member<'a>> {
         self.node.member("specs")
     }
 
@@ -58,7 +58,7 @@ impl<'a> LayerView<'a> {
         params::count(self.class_str()?, Specs(self.specs?))
     }
 
-    pub fn stated_count(&self) -> Option<&'a Node> {
+    pub fn stated_count(&self) -> Option<Node<'a>> {
         self.specs?.get("parameter_count")
     }
 
@@ -71,12 +71,11 @@ impl<'a> LayerView<'a> {
     }
 }
 
-pub fn layers(root: &Node) -> Vec<LayerView<'_>> {
+pub fn layers<'a>(root: &Node<'a>) -> Vec<LayerView<'a>> {
     let Some(lt) = root.get("layer_types") else {
         return Vec::new();
     };
     lt.elements()
-        .iter()
         .enumerate()
         .filter(|(_, n)| n.is_object())
         .map(|(index, node)| LayerView {
@@ -262,7 +261,7 @@ fn check_names(text: &str, root: &Node, layers: &[LayerView], out: &mut Vec<Diag
     }
 }
 
-fn first_char(node: &Node) -> TextRange {
+fn first_char(node: Node) -> TextRange {
     TextRange::new(node.range.start as usize, node.range.start as usize + 1)
 }
 
@@ -274,7 +273,7 @@ fn reorder_fix(
     layers: &[LayerView],
     ranks: &[Option<Category>],
 ) -> Option<Fix> {
-    let elements = root.get("layer_types")?.elements();
+    let elements: Vec<Node> = root.get("layer_types")?.elements().collect();
     if elements.len() != layers.len() {
         return None; // a non-object entry: leave it to the user
     }
@@ -331,8 +330,8 @@ fn standard_layer_json(
     let _ = layers;
     let mut spec_text: Vec<String> = specs.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
     let json_specs = format!("{{{}}}", spec_text.join(", "));
-    let parsed = mantile_json::parse(&json_specs).root?;
-    if let Some(pc) = params::count(class, Specs(&parsed)) {
+    let parsed = mantile_json::parse(&json_specs);
+    if let Some(pc) = params::count(class, Specs(parsed.root()?)) {
         spec_text.push(format!("\"parameter_count\": {}", pc.total));
     }
     if cat == Category::Norm {
@@ -374,8 +373,9 @@ fn check_missing_layers(text: &str, root: &Node, layers: &[LayerView], out: &mut
                 cat.standard_name()
             ),
         );
-        let elements = lt.value.elements();
-        let first = &elements[0];
+        let Some(first) = lt.value.elements().next() else {
+            continue;
+        };
         let indent = crate::edit::indent_at(text, first.range.start as usize).to_string();
         let unit = crate::edit::detect_indent_unit(text).to_string();
         if let Some(json) = standard_layer_json(cat, root, layers, &indent, &unit) {
@@ -507,7 +507,7 @@ fn check_classes(
             }
         }
         for m in specs.members() {
-            if def.accepts(&m.key) {
+            if def.accepts(m.key) {
                 continue;
             }
             let mut d = Diagnostic::new(
@@ -526,7 +526,7 @@ fn check_classes(
                 .map(|p| p.name.as_str())
                 .chain(crate::catalog::METADATA_SPECS.iter().copied())
                 .collect();
-            if let Some(s) = alias.or_else(|| closest(&m.key, candidates.iter().copied())) {
+            if let Some(s) = alias.or_else(|| closest(m.key, candidates.iter().copied())) {
                 d.message.push_str(&format!(": did you mean `{s}`?"));
                 if specs.get(s).is_none() {
                     d = d.with_fix(Fix::replace(
@@ -548,7 +548,7 @@ fn check_classes(
 /// The workspace path a `gap_report` value names, and its byte range in the
 /// document. Accepts `model_builder/gaps/x.md`, `gaps/x.md`, `x.md` and prose
 /// around the path (`See model_builder/gaps/x.md`).
-pub fn gap_report_path(value: &Node, text_of_value: &str) -> Option<(String, TextRange)> {
+pub fn gap_report_path(value: Node, text_of_value: &str) -> Option<(String, TextRange)> {
     let raw = text_of_value;
     let end = raw.find(".md")? + 3;
     let start = raw[..end]

@@ -1,7 +1,7 @@
 //! Text edits on JSON documents that keep the user's layout.
 
 use mantile_diag::{TextEdit, TextRange};
-use mantile_json::{Node, NodeKind};
+use mantile_json::Node;
 
 /// A JSON string literal for `s`.
 pub fn json_string(s: &str) -> String {
@@ -9,7 +9,7 @@ pub fn json_string(s: &str) -> String {
 }
 
 /// Replaces a value.
-pub fn replace(node: &Node, new_json: impl Into<String>) -> TextEdit {
+pub fn replace(node: Node, new_json: impl Into<String>) -> TextEdit {
     TextEdit {
         range: node.range,
         new_text: new_json.into(),
@@ -29,14 +29,14 @@ pub fn indent_at(text: &str, offset: usize) -> &str {
 /// Inserts `"key": value` as the last member of `object`, matching the
 /// indentation of its members (or one level deeper than the object for an
 /// empty object).
-pub fn insert_member(text: &str, object: &Node, key: &str, value_json: &str) -> Option<TextEdit> {
-    let NodeKind::Object(members) = &object.kind else {
+pub fn insert_member(text: &str, object: Node, key: &str, value_json: &str) -> Option<TextEdit> {
+    if !object.is_object() {
         return None;
-    };
+    }
     let member = format!("{}: {value_json}", json_string(key));
-    match members.last() {
+    match object.members().last() {
         Some(last) => {
-            let first = &members[0];
+            let first = object.members().next()?;
             let multiline =
                 text[object.range.start as usize..first.key_range.start as usize].contains('\n');
             let sep = if multiline {
@@ -80,8 +80,8 @@ mod tests {
     use mantile_json::parse;
 
     fn insert(text: &str, ptr: &str) -> String {
-        let root = parse(text).root.unwrap();
-        let obj = root.pointer(ptr).unwrap();
+        let tree = parse(text);
+        let obj = tree.root().unwrap().pointer(ptr).unwrap();
         let e = insert_member(text, obj, "k", "1").unwrap();
         apply_edits(text, &[e])
     }

@@ -8,7 +8,7 @@ use crate::check::{LayerView, layers};
 use crate::params::{AttentionDims, ParamCount, Specs};
 use crate::schema;
 use mantile_diag::{TextRange, format_grouped};
-use mantile_json::{Node, NodeKind, parse};
+use mantile_json::{Kind, Node, parse};
 use std::fmt::Write as _;
 
 /// A hover card: Markdown describing the key or value at `range`.
@@ -37,8 +37,8 @@ struct Hit<'a> {
 /// The card for the config `text` at byte `offset`, or `None` where there is
 /// nothing to say (whitespace, unknown keys, a document that does not parse).
 pub fn hover(text: &str, offset: usize, catalog: &Catalog) -> Option<HoverCard> {
-    let parsed = parse(text);
-    let root = parsed.root.as_ref()?;
+    let tree = parse(text);
+    let root = tree.root()?;
     if !root.is_object() {
         return None;
     }
@@ -50,15 +50,15 @@ pub fn hover(text: &str, offset: usize, catalog: &Catalog) -> Option<HoverCard> 
     })
 }
 
-fn locate<'a>(node: &'a Node, offset: usize, path: Vec<Step<'a>>) -> Option<Hit<'a>> {
+fn locate<'a>(node: Node<'a>, offset: usize, path: Vec<Step<'a>>) -> Option<Hit<'a>> {
     if !node.range.contains(offset) {
         return None;
     }
-    match &node.kind {
-        NodeKind::Object(members) => {
-            for m in members {
+    match node.kind() {
+        Kind::Object => {
+            for m in node.members() {
                 let mut p = path.clone();
-                p.push(Step::Key(&m.key));
+                p.push(Step::Key(m.key));
                 if m.key_range.contains(offset) {
                     return Some(Hit {
                         path: p,
@@ -66,12 +66,12 @@ fn locate<'a>(node: &'a Node, offset: usize, path: Vec<Step<'a>>) -> Option<Hit<
                     });
                 }
                 if m.value.range.contains(offset) {
-                    return locate(&m.value, offset, p);
+                    return locate(m.value, offset, p);
                 }
             }
         }
-        NodeKind::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
+        Kind::Array => {
+            for (i, item) in node.elements().enumerate() {
                 if item.range.contains(offset) {
                     let mut p = path.clone();
                     p.push(Step::Index(i));
@@ -82,8 +82,8 @@ fn locate<'a>(node: &'a Node, offset: usize, path: Vec<Step<'a>>) -> Option<Hit<
         _ => {}
     }
     // On a scalar, or between the members of an object or array.
-    let range = match &node.kind {
-        NodeKind::Object(_) | NodeKind::Array(_) => {
+    let range = match node.kind() {
+        Kind::Object | Kind::Array => {
             TextRange::new(node.range.start as usize, node.range.start as usize + 1)
         }
         _ => node.range,
@@ -91,12 +91,12 @@ fn locate<'a>(node: &'a Node, offset: usize, path: Vec<Step<'a>>) -> Option<Hit<
     Some(Hit { path, range })
 }
 
-fn card(root: &Node, path: &[Step], catalog: &Catalog) -> Option<String> {
+fn card(root: Node, path: &[Step], catalog: &Catalog) -> Option<String> {
     match path {
         [] => None,
         [Step::Key("total_params" | "total_params_formatted")] => Some(total_card(root)),
         [Step::Key("layer_types"), Step::Index(i), rest @ ..] => {
-            let all = layers(root);
+            let all = layers(&root);
             let Some(l) = all.iter().find(|l| l.index == *i) else {
                 return description_card(path);
             };
@@ -502,8 +502,8 @@ fn moe_section(s: &mut String, sp: Specs, count: u128) {
     s.push('\n');
 }
 
-fn total_card(root: &Node) -> String {
-    let all = layers(root);
+fn total_card(root: Node) -> String {
+    let all = layers(&root);
     let stated = root.get("total_params").and_then(Node::as_u128);
     let mut s = match stated {
         Some(t) => format!(
@@ -677,6 +677,21 @@ mod tests {
             - bf16: 2 × 16 × 2 = 64 B per layer, 192 B for these 3; model (3 attention layers) 192 B
             - fp8: 2 × 16 × 1 = 32 B per layer, 96 B for these 3; model (3 attention layers) 96 B
             - the window keeps at most 1,000 tokens: 64.0 kB per layer at bf16, whatever the context length"#]].assert_eq(&c.markdown);
+    }
+
+    #[test]
+    fn cards_work_on_the_intact_parts_of_a_broken_document() {
+        // An unfinished string in the norm layer: the attention layer's card is still there.
+        let broken = CONFIG.replacen(r#""name": "norm","#, r#""name": "norm,"#, 1);
+        let at = broken.find("\"name\": \"attention\"").unwrap() + 1;
+        let c = hover(&broken, at, &Catalog::builtin()).unwrap();
+        assert!(
+            c.markdown
+                .starts_with("### `attention` · `GroupedQueryAttentionLayer` × 2"),
+            "{}",
+            c.markdown
+        );
+        assert!(c.markdown.contains("- q width h·dh = 4 × 16 = 64"));
     }
 
     #[test]

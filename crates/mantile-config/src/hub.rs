@@ -351,7 +351,7 @@ struct Compare<'a> {
 }
 
 impl Compare<'_> {
-    fn value(&mut self, node: Option<&Node>, what: &str, hub_key: &str, hub: Option<u128>) {
+    fn value(&mut self, node: Option<Node>, what: &str, hub_key: &str, hub: Option<u128>) {
         let (Some(node), Some(hub)) = (node, hub) else {
             return;
         };
@@ -820,8 +820,8 @@ fn with_count(class: &str, mut specs: Vec<(&'static str, J)>) -> Vec<(&'static s
     let mut text = String::new();
     write_members(&specs, &mut text, 0);
     let count = mantile_json::parse(&text)
-        .root
-        .and_then(|r| params::count(class, Specs(&r)).map(|p| p.total));
+        .root()
+        .and_then(|r| params::count(class, Specs(r)).map(|p| p.total));
     if let Some(c) = count {
         let at = specs
             .iter()
@@ -1174,7 +1174,8 @@ mod tests {
     }
 
     fn check(text: &str, facts: &HubFacts, expect: Expect) {
-        let root = mantile_json::parse(text).root.unwrap();
+        let tree = mantile_json::parse(text);
+        let root = tree.root().unwrap();
         let mut out = String::new();
         for d in check_against_hub(&root, facts) {
             out.push_str(&format!(
@@ -1341,7 +1342,7 @@ mod tests {
             .collect();
         // The lm_head the layer list omits is explained, not an error.
         assert_eq!(findings, ["MC061 info"], "{}", g.text);
-        let root = report.root.unwrap();
+        let root = report.root().unwrap();
         let attn = root.pointer("/layer_types/0/specs").unwrap();
         assert_eq!(attn.get("parameter_count").unwrap().as_u128(), Some(12_288));
         assert_eq!(
@@ -1371,7 +1372,8 @@ mod tests {
             ..facts(c, 1)
         };
         let g = generate(&f, &Catalog::builtin()).unwrap();
-        let root = mantile_json::parse(&g.text).root.unwrap();
+        let tree = mantile_json::parse(&g.text);
+        let root = tree.root().unwrap();
         let classes: Vec<(&str, u128)> = layers(&root)
             .iter()
             .map(|l| (l.class_str().unwrap(), l.count.unwrap()))

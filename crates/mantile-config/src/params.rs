@@ -4,7 +4,7 @@ use mantile_json::Node;
 
 /// Reads integer and boolean specs.
 #[derive(Clone, Copy)]
-pub struct Specs<'a>(pub &'a Node);
+pub struct Specs<'a>(pub Node<'a>);
 
 impl Specs<'_> {
     pub fn int(&self, key: &str) -> Option<u128> {
@@ -271,8 +271,8 @@ mod tests {
     use mantile_json::parse;
 
     fn count_of(class: &str, specs: &str) -> ParamCount {
-        let root = parse(specs).root.unwrap();
-        count(class, Specs(&root)).unwrap()
+        let tree = parse(specs);
+        count(class, Specs(tree.root().unwrap())).unwrap()
     }
 
     #[test]
@@ -294,8 +294,10 @@ mod tests {
         let pc = count_of("GroupedQueryAttentionLayer", specs);
         // 2880·4096 + 2·2880·512 + 4096·2880 + (4096 + 1024 + 2880)
         assert_eq!(pc.total, 11_796_480 + 2_949_120 + 11_796_480 + 8_000);
-        let root = parse(specs).root.unwrap();
-        let a = AttentionDims::from_specs("GroupedQueryAttentionLayer", Specs(&root)).unwrap();
+        let tree = parse(specs);
+        let a =
+            AttentionDims::from_specs("GroupedQueryAttentionLayer", Specs(tree.root().unwrap()))
+                .unwrap();
         assert_eq!(gqa_class_assumed(&a), 11_796_480 + 2_949_120 + 8_294_400);
     }
 
@@ -349,12 +351,13 @@ mod tests {
             .total,
             256
         );
-        let root = parse(r#"{"hidden_size": "8"}"#).root.unwrap();
+        let tree = parse(r#"{"hidden_size": "8"}"#);
+        let root = tree.root().unwrap();
         assert!(
-            count("NormLayer", Specs(&root)).is_none(),
+            count("NormLayer", Specs(root)).is_none(),
             "a string is not a size"
         );
-        assert!(count("MambaLayer", Specs(&root)).is_none());
+        assert!(count("MambaLayer", Specs(root)).is_none());
     }
 
     #[test]

@@ -88,24 +88,24 @@ fn display_path(pointer: &str) -> String {
 }
 
 /// The range to underline for an object: its opening brace.
-fn object_anchor(node: &Node) -> TextRange {
+fn object_anchor(node: Node) -> TextRange {
     TextRange::new(node.range.start as usize, node.range.start as usize + 1)
 }
 
 /// Schema findings for a parsed document. Required specs are left to the
 /// catalog-aware rule (MC031), which knows the workspace's classes.
-pub fn validate(root: &Node, out: &mut Vec<Diagnostic>) {
+pub fn validate(root: Node, out: &mut Vec<Diagnostic>) {
     validate_with(validator(), root, out);
 }
 
-fn validate_with(validator: &Validator, root: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_with(validator: &Validator, root: Node, out: &mut Vec<Diagnostic>) {
     let instance = root.to_value();
     for error in validator.iter_errors(&instance) {
         map_error(root, &error, out);
     }
 }
 
-fn map_error(root: &Node, error: &ValidationError, out: &mut Vec<Diagnostic>) {
+fn map_error(root: Node, error: &ValidationError, out: &mut Vec<Diagnostic>) {
     let pointer = error.instance_path().to_string();
     let Some((node, key_range)) = root.pointer_member(&pointer) else {
         return;
@@ -221,9 +221,9 @@ fn article(word: &str) -> &'static str {
     }
 }
 
-fn node_text(node: &Node) -> String {
-    match &node.kind {
-        mantile_json::NodeKind::Number(n) => n.clone(),
+fn node_text(node: Node) -> String {
+    match node {
+        _ if node.number_text().is_some() => node.text().to_string(),
         _ => node.type_name().to_string(),
     }
 }
@@ -234,9 +234,10 @@ mod tests {
 
     fn messages(schema: serde_json::Value, text: &str) -> Vec<String> {
         let v = jsonschema::draft202012::new(&schema).unwrap();
-        let root = mantile_json::parse(text).root.unwrap();
+        let tree = mantile_json::parse(text);
+        let root = tree.root().unwrap();
         let mut out = Vec::new();
-        validate_with(&v, &root, &mut out);
+        validate_with(&v, root, &mut out);
         out.iter()
             .map(|d| {
                 format!(

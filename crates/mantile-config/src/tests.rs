@@ -129,6 +129,23 @@ fn mc001_syntax_error() {
 }
 
 #[test]
+fn mc001_every_syntax_error_and_nothing_else() {
+    // Two mistakes mid-edit: each is reported, and no other rule judges the
+    // half-read document (the layer count or names would be false alarms).
+    check(
+        &good_with(r#""num_layers": 2,"#, r#""num_layers": 2"#).replacen(
+            r#""name": "norm","#,
+            r#""name": "norm"#,
+            1,
+        ),
+        expect![[r#"
+            MC001 error 7:3 "\"": expected `,` between object members (missing comma?)
+            MC001 error 24:15 "\"norm": unterminated string: a string cannot span lines
+        "#]],
+    );
+}
+
+#[test]
 fn mc002_schema_type_required_and_pattern() {
     check(
         &good_with(r#""hidden_size": 64,"#, r#""hidden_size": "64","#)

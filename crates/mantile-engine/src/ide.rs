@@ -290,7 +290,7 @@ pub fn completions(text: &str, offset: usize, catalog: &Catalog) -> Vec<Completi
         }
         (Some(k), true, _) if k == "name" => {
             let used: Vec<String> = mantile_json::parse(text)
-                .root
+                .root()
                 .map(|r| {
                     mantile_config::layers(&r)
                         .iter()
@@ -431,7 +431,8 @@ pub struct Symbol {
 pub fn symbols(kind: FileKind, text: &str) -> Vec<Symbol> {
     match kind {
         FileKind::Config => {
-            let Some(root) = mantile_json::parse(text).root else {
+            let tree = mantile_json::parse(text);
+            let Some(root) = tree.root() else {
                 return Vec::new();
             };
             mantile_config::layers(&root)
@@ -489,17 +490,17 @@ pub struct Target {
     pub line: Option<u32>,
 }
 
-fn node_at(node: &Node, offset: usize) -> Option<(&Node, Option<&str>)> {
+fn node_at(node: Node<'_>, offset: usize) -> Option<(Node<'_>, Option<&str>)> {
     fn walk<'a>(
-        n: &'a Node,
+        n: Node<'a>,
         offset: usize,
         key: Option<&'a str>,
-    ) -> Option<(&'a Node, Option<&'a str>)> {
+    ) -> Option<(Node<'a>, Option<&'a str>)> {
         if !n.range.contains_inclusive(offset) {
             return None;
         }
         for m in n.members() {
-            if let Some(hit) = walk(&m.value, offset, Some(&m.key)) {
+            if let Some(hit) = walk(m.value, offset, Some(m.key)) {
                 return Some(hit);
             }
         }
@@ -523,8 +524,8 @@ pub fn definition(
 ) -> Option<Target> {
     match kind {
         FileKind::Config => {
-            let root = mantile_json::parse(text).root?;
-            let (node, key) = node_at(&root, offset)?;
+            let tree = mantile_json::parse(text);
+            let (node, key) = node_at(tree.root()?, offset)?;
             match key? {
                 "class" => match &snapshot.catalog.get(node.as_str()?)?.source {
                     ClassSource::Python {
@@ -578,7 +579,8 @@ pub struct Link {
 pub fn links(kind: FileKind, text: &str, snapshot: &Snapshot) -> Vec<Link> {
     match kind {
         FileKind::Config => {
-            let Some(root) = mantile_json::parse(text).root else {
+            let tree = mantile_json::parse(text);
+            let Some(root) = tree.root() else {
                 return Vec::new();
             };
             mantile_config::layers(&root)
@@ -722,7 +724,8 @@ pub struct WorkspaceAction {
 /// unsupported: scaffold its gap report (and mark it `supported: false` with a
 /// `gap_report`), and its test suite. Files that exist are never offered.
 pub fn scaffold_actions(text: &str, offset: usize, snapshot: &Snapshot) -> Vec<WorkspaceAction> {
-    let Some(root) = mantile_json::parse(text).root else {
+    let tree = mantile_json::parse(text);
+    let Some(root) = tree.root() else {
         return Vec::new();
     };
     let layers = mantile_config::layers(&root);
@@ -824,7 +827,8 @@ pub struct InlayHint {
 pub fn inlay_hints(kind: FileKind, text: &str) -> Vec<InlayHint> {
     match kind {
         FileKind::Config => {
-            let Some(root) = mantile_json::parse(text).root else {
+            let tree = mantile_json::parse(text);
+            let Some(root) = tree.root() else {
                 return Vec::new();
             };
             mantile_config::layers(&root)

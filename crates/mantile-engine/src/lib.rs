@@ -151,7 +151,8 @@ pub fn scaffold_input(
     layer: &str,
     catalog: &Catalog,
 ) -> Option<mantile_gap::scaffold::ScaffoldInput> {
-    let root = mantile_json::parse(config_text).root?;
+    let tree = mantile_json::parse(config_text);
+    let root = tree.root()?;
     let layers = mantile_config::layers(&root);
     let l = layers.iter().find(|l| l.name_str() == Some(layer))?;
     let specs = l.specs?;
@@ -174,10 +175,9 @@ pub fn scaffold_input(
         count: l.count.unwrap_or(1),
         specs: specs
             .members()
-            .iter()
             .map(|m| {
                 (
-                    m.key.clone(),
+                    m.key.to_string(),
                     config_text[m.value.range.as_range()].to_string(),
                 )
             })
@@ -191,7 +191,8 @@ pub fn scaffold_input(
 
 /// The layers of one config that need a gap report.
 fn gap_refs(path: &str, text: &str, catalog: &Catalog) -> Vec<mantile_gap::GapRef> {
-    let Some(root) = mantile_json::parse(text).root else {
+    let tree = mantile_json::parse(text);
+    let Some(root) = tree.valid_root() else {
         return Vec::new();
     };
     let layers = mantile_config::layers(&root);
@@ -338,7 +339,7 @@ pub fn check_file_with(
 
 /// The Hugging Face id a config names (`hf_model_id`), if it is one.
 pub fn hf_model_id(text: &str) -> Option<String> {
-    model_id_of(&mantile_json::parse(text).root?)
+    model_id_of(&mantile_json::parse(text).valid_root()?)
 }
 
 fn model_id_of(root: &mantile_json::Node) -> Option<String> {
@@ -359,7 +360,8 @@ pub fn hub_diagnostics(
     outcome: &Result<HubFacts, HubProblem>,
     overrides: &SeverityOverrides,
 ) -> Vec<Diagnostic> {
-    let Some(root) = mantile_json::parse(text).root else {
+    let tree = mantile_json::parse(text);
+    let Some(root) = tree.valid_root() else {
         return Vec::new();
     };
     hub_diagnostics_of(&root, outcome, overrides)
@@ -373,7 +375,8 @@ pub fn hub_findings<O: std::borrow::Borrow<Result<HubFacts, HubProblem>>>(
     outcome_of: impl FnOnce(&str) -> Option<O>,
     overrides: &SeverityOverrides,
 ) -> Vec<Diagnostic> {
-    let Some(root) = mantile_json::parse(text).root else {
+    let tree = mantile_json::parse(text);
+    let Some(root) = tree.valid_root() else {
         return Vec::new();
     };
     let Some(outcome) = model_id_of(&root).and_then(|repo| outcome_of(&repo)) else {

@@ -229,7 +229,8 @@ pub fn hub_hover(
 ) -> Option<lsp::Hover> {
     let t = Text::new(text, encoding);
     let offset = t.offset(pos);
-    let root = mantile_json::parse(text).root?;
+    let tree = mantile_json::parse(text);
+    let root = tree.root()?;
     let node = root.get("hf_model_id")?;
     if !node.range.contains_inclusive(offset) {
         return None;
@@ -258,7 +259,8 @@ pub fn generate_action(
     hub: &super::hub::HubView,
     snapshot: Option<&Snapshot>,
 ) -> Option<lsp::CodeAction> {
-    let root = mantile_json::parse(text).root;
+    let tree = mantile_json::parse(text);
+    let root = tree.valid_root();
     let partial = match &root {
         Some(r) => r.get("layer_types").is_none_or(|l| l.elements().is_empty()),
         None => true,
@@ -313,7 +315,8 @@ pub fn missing_layer_actions(
     snapshot: Option<&Snapshot>,
 ) -> Vec<lsp::CodeAction> {
     use mantile_config::Category;
-    let Some(root) = mantile_json::parse(text).root else {
+    let tree = mantile_json::parse(text);
+    let Some(root) = tree.valid_root() else {
         return Vec::new();
     };
     let layers = mantile_config::layers(&root);
@@ -347,11 +350,14 @@ pub fn missing_layer_actions(
     let Ok(generated) = mantile_config::hub::generate(facts, catalog) else {
         return Vec::new();
     };
-    let Some(groot) = mantile_json::parse(&generated.text).root else {
+    let gtree = mantile_json::parse(&generated.text);
+    let Some(groot) = gtree.root() else {
         return Vec::new();
     };
     let glayers = mantile_config::layers(&groot);
-    let first = &lt.elements()[0];
+    let Some(first) = lt.elements().next() else {
+        return Vec::new();
+    };
     let indent = mantile_config::edit::indent_at(text, first.range.start as usize).to_string();
     let t = Text::new(text, encoding);
     let mut out = Vec::new();
