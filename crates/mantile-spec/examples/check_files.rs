@@ -1,14 +1,20 @@
 //! Prints the findings and claim counts for spec files:
-//! `cargo run -p mantile-spec --example check_files -- FILE...` (`-v` lists every claim).
+//! `cargo run -p mantile-spec --example check_files -- FILE...` (`-v` lists every claim,
+//! `--debug` prints the whole report, to compare two versions of the checker).
 
 use mantile_diag::{LineIndex, Severity};
 
 fn main() {
     let mut verbose = false;
+    let mut debug = false;
     let mut min = Severity::Hint;
     for arg in std::env::args().skip(1) {
         if arg == "-v" {
             verbose = true;
+            continue;
+        }
+        if arg == "--debug" {
+            debug = true;
             continue;
         }
         if let Some(s) = arg.strip_prefix("--min=") {
@@ -20,6 +26,10 @@ fn main() {
             continue;
         };
         let report = mantile_spec::check_spec(&text);
+        if debug {
+            println!("{arg}: {report:#?}");
+            continue;
+        }
         let index = LineIndex::new(&text);
         for d in &report.diagnostics {
             if d.severity < min {
