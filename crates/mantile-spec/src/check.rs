@@ -7,8 +7,9 @@ use crate::lex::{Class, Tok, Token};
 use crate::model::*;
 use crate::num::{Interval, Rational};
 use crate::rules::*;
-use mantile_diag::{Diagnostic, Fix, NumberStyle, Severity, TextRange, format_with_style};
+use mantile_diag::{Diagnostic, Fix, NumberStyle, Rule, Severity, TextRange, format_with_style};
 use smallvec::SmallVec;
+use std::collections::{HashMap, HashSet};
 
 /// The names a claim used (and whether each came from a parameter), kept
 /// inline: most claims use a handful.
@@ -24,6 +25,131 @@ struct Bind<'a> {
     value: Interval,
     range: TextRange,
     trusted: bool,
+}
+
+/// The names bound in one test (or the file), latest last. Looked up by a
+/// backwards scan while there are few (every real test binds a few dozen),
+/// through an index by name beyond that, so that a test binding 50,000 names
+/// costs linear time.
+#[derive(Clone, Debug, Default)]
+struct Binds<'a> {
+    list: Vec<Bind<'a>>,
+    /// Name → index in `list` of its latest binding (built past `INDEX_FROM`).
+    index: Option<HashMap<&'a str, usize>>,
+}
+
+impl<'a> Binds<'a> {
+    const INDEX_FROM: usize = 256;
+
+    #[inline]
+    fn push(&mut self, b: Bind<'a>) {
+        if let Some(ix) = &mut self.index {
+            ix.insert(b.name, self.list.len());
+        }
+        push_reserving(&mut self.list, b, 16);
+        if self.index.is_none() && self.list.len() > Self::INDEX_FROM {
+            let mut ix = HashMap::with_capacity(self.list.len() * 2);
+            for (i, b) in self.list.iter().enumerate() {
+                ix.insert(b.name, i);
+            }
+            self.index = Some(ix);
+        }
+    }
+
+    /// The latest binding of `name`.
+    #[inline]
+    fn get(&self, name: &str) -> Option<&Bind<'a>> {
+        match &self.index {
+            Some(ix) => ix.get(name).and_then(|&i| self.list.get(i)),
+            None => self.list.iter().rev().find(|b| same(b.name, name)),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+        self.index = None;
+    }
+}
+
+/// A map kept as a list in insertion order, indexed by a hash map only once
+/// it is long: most maps of a check hold a handful of entries, for which
+/// hashing costs more than a scan, but a hostile document can make any of
+/// them long.
+#[derive(Clone, Debug)]
+struct SmallMap<K, V> {
+    items: SmallVec<[(K, V); 8]>,
+    index: Option<HashMap<K, usize>>,
+}
+
+impl<K, V> Default for SmallMap<K, V> {
+    fn default() -> Self {
+        SmallMap {
+            items: SmallVec::new(),
+            index: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> SmallMap<K, V> {
+    const INDEX_FROM: usize = 16;
+
+    #[inline]
+    fn position(&self, k: &K) -> Option<usize> {
+        match &self.index {
+            Some(ix) => ix.get(k).copied(),
+            None => self.items.iter().position(|(x, _)| x == k),
+        }
+    }
+
+    #[inline]
+    fn get(&self, k: &K) -> Option<&V> {
+        self.position(k).map(|i| &self.items[i].1)
+    }
+
+    fn get_mut(&mut self, k: &K) -> Option<&mut V> {
+        self.position(k).map(|i| &mut self.items[i].1)
+    }
+
+    /// The value of `k`, made by `make` when `k` is new.
+    fn entry(&mut self, k: K, make: impl FnOnce() -> V) -> &mut V {
+        let i = match self.position(&k) {
+            Some(i) => i,
+            None => {
+                self.items.push((k, make()));
+                let i = self.items.len() - 1;
+                match &mut self.index {
+                    Some(ix) => {
+                        ix.insert(k, i);
+                    }
+                    None if self.items.len() > Self::INDEX_FROM => {
+                        self.index = Some(
+                            self.items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, e)| (e.0, i))
+                                .collect(),
+                        );
+                    }
+                    None => {}
+                }
+                i
+            }
+        };
+        &mut self.items[i].1
+    }
+
+    /// Sets `k` to `v` (a new key goes last).
+    fn insert(&mut self, k: K, v: V) {
+        let mut v = Some(v);
+        let slot = self.entry(k, || v.take().expect("taken once"));
+        if let Some(v) = v {
+            *slot = v;
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = K> + '_ {
+        self.items.iter().map(|(k, _)| *k)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +184,7 @@ struct TestSeg<'a> {
     exp_start: Option<usize>,
     exp_end: usize,
     inherits: Option<usize>,
-    binds: Vec<Bind<'a>>,
+    binds: Binds<'a>,
     expected: Vec<(ExpectedMetric, Option<NumberStyle>)>,
     steps: Vec<StepResult<'a>>,
     per_chip_label: bool,
@@ -141,9 +267,12 @@ pub(crate) struct Checker<'a> {
     /// tokens for the next check).
     cache: Option<&'a mut MarkdownCache>,
     tests: Vec<TestSeg<'a>>,
-    file_binds: Vec<Bind<'a>>,
+    /// The tests' indices sorted by ID (ties in document order): a look-up
+    /// by ID is a binary search.
+    test_index: Vec<usize>,
+    file_binds: Binds<'a>,
     claims: Vec<Claim>,
-    diags: Vec<Diagnostic>,
+    diags: Findings,
     /// First pass: only bind simple parameters, so that text above the
     /// parameter list (assumptions) can use them.
     prepass: bool,
@@ -171,9 +300,13 @@ fn parse_test_heading(text: &str) -> Option<(String, String)> {
     Some((id.to_string(), title))
 }
 
+/// The longest test ID read as one (`ATT-TIME-12` is 11 bytes).
+const MAX_ID_LEN: usize = 64;
+
 fn valid_id(id: &str) -> bool {
     let (prefix, num) = split_id(id);
-    !num.is_empty()
+    id.len() <= MAX_ID_LEN
+        && !num.is_empty()
         && prefix.split('-').filter(|s| !s.is_empty()).all(|seg| {
             seg.chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
@@ -207,9 +340,10 @@ impl<'a> Checker<'a> {
             doc,
             cache,
             tests: Vec::new(),
-            file_binds: Vec::new(),
+            test_index: Vec::new(),
+            file_binds: Binds::default(),
             claims: Vec::with_capacity(text.len() / 128),
-            diags: Vec::new(),
+            diags: Findings::default(),
             prepass: false,
             arena: Arena::with_capacity(text.len() / 16),
             scan_buf: ScanOut::default(),
@@ -242,9 +376,9 @@ impl<'a> Checker<'a> {
                 exp_start: None,
                 exp_end: hard_end,
                 inherits: None,
-                binds: Vec::with_capacity(16),
-                expected: Vec::with_capacity(8),
-                steps: Vec::with_capacity(8),
+                binds: Binds::default(),
+                expected: Vec::new(),
+                steps: Vec::new(),
                 per_chip_label: false,
                 aggregate_label: false,
                 ok_values: Vec::new(),
@@ -278,19 +412,27 @@ impl<'a> Checker<'a> {
                 }
             }
             if let Some(es) = seg.exp_start {
-                // A thematic break ends the expected results.
-                if let Some(r) = self
-                    .doc
-                    .rules
-                    .iter()
-                    .find(|r| (r.start as usize) > es && (r.start as usize) < seg.exp_end)
-                {
+                // A thematic break ends the expected results (the first
+                // after their heading: the breaks are in document order).
+                let rules = &self.doc.rules;
+                let k = rules.partition_point(|r| (r.start as usize) <= es);
+                if let Some(r) = rules.get(k).filter(|r| (r.start as usize) < seg.exp_end) {
                     seg.exp_end = r.start as usize;
                     seg.end = seg.exp_end;
                 }
             }
             self.tests.push(seg);
         }
+        let mut index: Vec<usize> = (0..self.tests.len()).collect();
+        index.sort_by(|&a, &b| self.tests[a].id.cmp(&self.tests[b].id));
+        self.test_index = index;
+    }
+
+    /// The first test with ID `id`.
+    fn test_by_id(&self, id: &str) -> Option<usize> {
+        let ix = &self.test_index;
+        let k = ix.partition_point(|&i| self.tests[i].id.as_str() < id);
+        ix.get(k).copied().filter(|&i| self.tests[i].id == id)
     }
 
     fn locate(&self, off: usize) -> (Option<usize>, Region) {
@@ -332,12 +474,7 @@ impl<'a> Checker<'a> {
         let mut t = test;
         let mut depth = 0;
         while let Some(i) = t {
-            if let Some(b) = self.tests[i]
-                .binds
-                .iter()
-                .rev()
-                .find(|b| same(b.name, name))
-            {
+            if let Some(b) = self.tests[i].binds.get(name) {
                 return Some(b);
             }
             t = self.tests[i].inherits;
@@ -346,7 +483,7 @@ impl<'a> Checker<'a> {
                 break;
             }
         }
-        self.file_binds.iter().rev().find(|b| same(b.name, name))
+        self.file_binds.get(name)
     }
 
     fn lookup_alias(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
@@ -466,6 +603,9 @@ impl<'a> Checker<'a> {
                     (&sc.spans[..], &sc.chains[..], &sc.convs[..])
                 }
             };
+            // Whether the line has bold text: asked once, when a chain needs it.
+            let mut bold_cache = None;
+            let mut bold = || *bold_cache.get_or_insert_with(|| line_has_bold(toks));
             let mut first_chain = 0;
             // A line that starts with `=` continues the open chain.
             if let Some(&(true, a, b)) = chains.first()
@@ -476,7 +616,7 @@ impl<'a> Checker<'a> {
                     for &p in spans.get(a + 1..b).unwrap_or(&[]) {
                         c.parts.push(make_part(toks, tlo, p, &mut self.arena));
                     }
-                    c.has_bold |= line_has_bold(toks);
+                    c.has_bold |= bold();
                     open = Some((c, t));
                 } else {
                     self.finish(lx, c, t);
@@ -517,7 +657,7 @@ impl<'a> Checker<'a> {
                 let chain = Chain {
                     parts,
                     region,
-                    has_bold: line_has_bold(toks),
+                    has_bold: bold(),
                     code_block: line.kind == LineKind::Code,
                     extra_names,
                 };
@@ -573,9 +713,10 @@ impl<'a> Checker<'a> {
                 stats.claims_failing += 1;
             }
         }
-        mantile_diag::sort_diagnostics(&mut self.diags);
+        let mut diags = self.diags.finish();
+        mantile_diag::sort_diagnostics(&mut diags);
         SpecReport {
-            diagnostics: self.diags,
+            diagnostics: diags,
             claims: self.claims,
             tests,
             stats,
@@ -594,20 +735,17 @@ impl<'a> Checker<'a> {
                         .chars()
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
                         .collect();
-                    let found = self.tests[..ti]
-                        .iter()
-                        .position(|t| t.id == id)
-                        .or_else(|| {
-                            // `Test A`, `Test B`: the first, second test of the file.
-                            let mut cs = id.chars();
-                            match (cs.next(), cs.next()) {
-                                (Some(c @ 'A'..='Z'), None) => {
-                                    let k = (c as u8 - b'A') as usize;
-                                    (k < ti).then_some(k)
-                                }
-                                _ => None,
+                    let found = self.test_by_id(&id).filter(|&k| k < ti).or_else(|| {
+                        // `Test A`, `Test B`: the first, second test of the file.
+                        let mut cs = id.chars();
+                        match (cs.next(), cs.next()) {
+                            (Some(c @ 'A'..='Z'), None) => {
+                                let k = (c as u8 - b'A') as usize;
+                                (k < ti).then_some(k)
                             }
-                        });
+                            _ => None,
+                        }
+                    });
                     match found {
                         Some(k) if self.tests[ti].inherits.is_none() => {
                             self.tests[ti].inherits = Some(k)
@@ -621,7 +759,7 @@ impl<'a> Checker<'a> {
                             self.diags.push(Diagnostic::new(
                                 &UNRESOLVED_REFERENCE,
                                 TextRange::new(at + pos, at + end),
-                                format!("\"Same as {id}\" names no earlier test; its values are not inherited"),
+                                format!("\"Same as {}\" names no earlier test; its values are not inherited", excerpt(&id)),
                             ));
                         }
                     }
@@ -642,14 +780,18 @@ impl<'a> Checker<'a> {
                     && let Some(v) = expr::literal_interval(lit, LiteralMode::Stated)
                 {
                     let style = (!lit.is_inexact()).then_some(lit.style);
-                    self.tests[ti].expected.push((
-                        ExpectedMetric {
-                            name: n.to_string(),
-                            value: v,
-                            range: num.range,
-                        },
-                        style,
-                    ));
+                    push_reserving(
+                        &mut self.tests[ti].expected,
+                        (
+                            ExpectedMetric {
+                                name: n.to_string(),
+                                value: v,
+                                range: num.range,
+                            },
+                            style,
+                        ),
+                        8,
+                    );
                 }
             }
             _ => {}
@@ -803,7 +945,7 @@ impl<'a> Checker<'a> {
             && chain.region == Region::Steps
             && let (Some(ti), Some(v)) = (test, reference)
         {
-            self.tests[ti].ok_values.push(v);
+            push_reserving(&mut self.tests[ti].ok_values, v, 16);
         }
         // The chain's value for binding: the last side the text states.
         let stated = vals.iter().rev().flatten().next().copied();
@@ -888,15 +1030,19 @@ impl<'a> Checker<'a> {
                 }
             }
             let grounded = status == ClaimStatus::Ok;
-            self.tests[ti].steps.push(StepResult {
-                name,
-                value,
-                range: p.range,
-                literal,
-                grounded,
-                failed: status == ClaimStatus::Mismatch,
-                inputs: idx,
-            });
+            push_reserving(
+                &mut self.tests[ti].steps,
+                StepResult {
+                    name,
+                    value,
+                    range: p.range,
+                    literal,
+                    grounded,
+                    failed: status == ClaimStatus::Mismatch,
+                    inputs: idx,
+                },
+                8,
+            );
         }
         if !bindable {
             return;
@@ -930,10 +1076,18 @@ impl<'a> Checker<'a> {
     ) {
         let bp = &sides[bad.0];
         let gp = &sides[good.0];
-        let gtext = self.doc.slice(gp.range).trim().to_string();
-        let btext = self.doc.slice(bp.range).trim().to_string();
         let single = bp.expr.is_some_and(|e| self.arena.is_single_literal(e));
         let btoks = bp.toks(&lx.toks);
+        let range = if single {
+            btoks.first().map(|t| t.range).unwrap_or(bp.range)
+        } else {
+            bp.range
+        };
+        if !self.diags.room(&CLAIM_MISMATCH, range, Severity::Error) {
+            return;
+        }
+        let gtext = excerpt(self.doc.slice(gp.range).trim());
+        let btext = excerpt(self.doc.slice(bp.range).trim());
         let msg = if single {
             let lit = btoks.first().map(|t| self.doc.slice(t.range)).unwrap_or("");
             format!("`{gtext}` is {}, not {lit}", good.1.display())
@@ -943,11 +1097,6 @@ impl<'a> Checker<'a> {
                 bad.1.display(),
                 good.1.display()
             )
-        };
-        let range = if single {
-            btoks.first().map(|t| t.range).unwrap_or(bp.range)
-        } else {
-            bp.range
         };
         let mut d = Diagnostic::new(&CLAIM_MISMATCH, range, msg).with_related(
             gp.range,
@@ -970,23 +1119,6 @@ impl<'a> Checker<'a> {
     ) {
         let fp = &sides[formula.0];
         let np = &sides[numbers.0];
-        let ftext = self.doc.slice(fp.range).trim().to_string();
-        let ntext = self.doc.slice(np.range).trim().to_string();
-        let mut names: Vec<String> = Vec::new();
-        for (u, _) in uses {
-            if fp.range.contains_inclusive(u.used_at.start as usize) {
-                let s = format!("{} = {}", self.doc.slice(u.used_at), u.value.display());
-                if !names.contains(&s) {
-                    names.push(s);
-                }
-            }
-        }
-        let msg = format!(
-            "`{ntext}` is {}, but `{ftext}` is {} with {}",
-            numbers.1.display(),
-            formula.1.display(),
-            names.join(", ")
-        );
         let np_single = np.expr.is_some_and(|e| self.arena.is_single_literal(e));
         let range = if np_single {
             np.toks(&lx.toks)
@@ -996,6 +1128,43 @@ impl<'a> Checker<'a> {
         } else {
             np.range
         };
+        let severity = if trusted {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        if !self.diags.room(&FORMULA_MISMATCH, range, severity) {
+            return;
+        }
+        let ftext = excerpt(self.doc.slice(fp.range).trim());
+        let ntext = excerpt(self.doc.slice(np.range).trim());
+        // The names the formula uses, each once (a few, then how many more).
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut names: Vec<String> = Vec::new();
+        let mut more = 0usize;
+        for (u, _) in uses {
+            if fp.range.contains_inclusive(u.used_at.start as usize) {
+                let s = format!("{} = {}", self.doc.slice(u.used_at), u.value.display());
+                if seen.contains(&s) {
+                    continue;
+                }
+                if names.len() < MAX_NAMED {
+                    names.push(s.clone());
+                } else {
+                    more += 1;
+                }
+                seen.insert(s);
+            }
+        }
+        if more > 0 {
+            names.push(format!("and {more} more"));
+        }
+        let msg = format!(
+            "`{ntext}` is {}, but `{ftext}` is {} with {}",
+            numbers.1.display(),
+            formula.1.display(),
+            names.join(", ")
+        );
         let mut d = Diagnostic::new(&FORMULA_MISMATCH, range, msg).with_related(
             fp.range,
             format!("the formula gives {}", formula.1.display()),
@@ -1041,7 +1210,11 @@ impl<'a> Checker<'a> {
                 } else {
                     ClaimStatus::Mismatch
                 };
-                if status == ClaimStatus::Mismatch {
+                if status == ClaimStatus::Mismatch
+                    && self
+                        .diags
+                        .room(&CONVERSION_MISMATCH, right_range, Severity::Error)
+                {
                     let mut d = Diagnostic::new(
                         &CONVERSION_MISMATCH,
                         right_range,
@@ -1120,7 +1293,13 @@ impl<'a> Checker<'a> {
             ClaimStatus::Mismatch
         };
         let unit_text = self.doc.slice(r.unit).to_string();
-        if status == ClaimStatus::Mismatch {
+        if status == ClaimStatus::Mismatch
+            && self.diags.room(
+                &CONVERSION_MISMATCH,
+                r.restated.range.cover(r.unit),
+                Severity::Error,
+            )
+        {
             let best = r
                 .scales
                 .last()
@@ -1163,30 +1342,49 @@ impl<'a> Checker<'a> {
     fn check_expected(&mut self) {
         for ti in 0..self.tests.len() {
             let t = &self.tests[ti];
+            if t.expected.is_empty() {
+                continue;
+            }
+            // Each metric's Expected values (in order of first mention) and
+            // the last step that states it.
+            let mut exps: SmallMap<&str, SmallVec<[usize; 2]>> = SmallMap::default();
+            for (i, (e, _)) in t.expected.iter().enumerate() {
+                exps.entry(e.name.as_str(), SmallVec::new).push(i);
+            }
+            let mut last_step: SmallMap<&str, usize> = SmallMap::default();
+            for (i, s) in t.steps.iter().enumerate() {
+                if exps.get(&s.name).is_some() {
+                    last_step.insert(s.name, i);
+                }
+            }
             let mut found: Vec<(StepResult, ExpectedMetric, Option<NumberStyle>)> = Vec::new();
-            let mut names: Vec<&str> = t.expected.iter().map(|(e, _)| e.name.as_str()).collect();
-            names.dedup();
-            for name in names {
-                let Some(step) = t.steps.iter().rev().find(|s| s.name == name) else {
+            for name in exps.keys() {
+                let Some(step) = last_step.get(&name).map(|&i| &t.steps[i]) else {
                     continue;
                 };
-                let exps: Vec<&(ExpectedMetric, Option<NumberStyle>)> =
-                    t.expected.iter().filter(|(e, _)| e.name == name).collect();
-                if exps.iter().any(|(e, _)| e.value.overlaps(&step.value)) {
+                let Some(exps) = exps.get(&name) else {
+                    continue;
+                };
+                if exps
+                    .iter()
+                    .any(|&i| t.expected[i].0.value.overlaps(&step.value))
+                    || step.failed
+                {
                     continue;
                 }
-                if step.failed || found.iter().any(|(s, _, _)| s.name == name) {
-                    continue;
-                }
-                found.push((step.clone(), exps[0].0.clone(), exps[0].1));
+                let (e, style) = &t.expected[exps[0]];
+                found.push((step.clone(), e.clone(), *style));
             }
-            let stale: Vec<Rational> = found
+            if found.is_empty() {
+                continue;
+            }
+            let stale: HashSet<Rational> = found
                 .iter()
                 .filter(|(s, _, _)| !s.grounded)
                 .filter_map(|(s, _, _)| s.value.exact_value())
                 .collect();
             let id = t.id.clone();
-            let ok_values = t.ok_values.clone();
+            let ok_values: HashSet<Interval> = t.ok_values.iter().copied().collect();
             for (mut step, exp, exp_style) in found {
                 step.grounded |= ok_values.contains(&step.value);
                 let approx = !step.value.is_exact() || !exp.value.is_exact();
@@ -1250,7 +1448,10 @@ impl<'a> Checker<'a> {
     fn check_summaries(&mut self) {
         let tables = std::mem::take(&mut self.doc.tables);
         let mut any_summary = false;
-        let mut listed: Vec<String> = Vec::new();
+        let mut listed: HashSet<String> = HashSet::new();
+        // A test's values of a metric, gathered once per test and metric.
+        let mut metric_values: SmallMap<(usize, &'static str), Vec<(Interval, TextRange)>> =
+            SmallMap::default();
         for table in &tables {
             if self.locate(table.range.start as usize).0.is_some() {
                 continue;
@@ -1266,12 +1467,21 @@ impl<'a> Checker<'a> {
             for row in &table.rows {
                 let Some(idcell) = row.first() else { continue };
                 let id = idcell.text.trim_matches('*').trim().to_string();
-                listed.push(id.clone());
-                let Some(ti) = self.tests.iter().position(|t| t.id == id) else {
+                listed.insert(id.clone());
+                let Some(ti) = self.test_by_id(&id) else {
+                    if !self
+                        .diags
+                        .room(&SUMMARY_COVERAGE, idcell.range, Severity::Warning)
+                    {
+                        continue;
+                    }
                     self.diags.push(Diagnostic::new(
                         &SUMMARY_COVERAGE,
                         idcell.range,
-                        format!("the summary lists Test {id}, but the file has no such test"),
+                        format!(
+                            "the summary lists Test {}, but the file has no such test",
+                            excerpt(&id)
+                        ),
                     ));
                     continue;
                 };
@@ -1282,15 +1492,18 @@ impl<'a> Checker<'a> {
                     let Some((cv, cell_style)) = cell_value(cell.text) else {
                         continue;
                     };
-                    let (name, values): (&str, Vec<(Interval, TextRange)>) = match col {
+                    let param;
+                    let (name, values): (&str, &[(Interval, TextRange)]) = match col {
                         Column::Metric(m) => (
                             m,
-                            self.tests[ti]
-                                .expected
-                                .iter()
-                                .filter(|(e, _)| e.name == *m)
-                                .map(|(e, _)| (e.value, e.range))
-                                .collect(),
+                            metric_values.entry((ti, m), || {
+                                self.tests[ti]
+                                    .expected
+                                    .iter()
+                                    .filter(|(e, _)| e.name == *m)
+                                    .map(|(e, _)| (e.value, e.range))
+                                    .collect()
+                            }),
                         ),
                         Column::Param(names) => {
                             let found = names.iter().find_map(|n| {
@@ -1299,7 +1512,10 @@ impl<'a> Checker<'a> {
                                     .map(|b| (*n, b))
                             });
                             match found {
-                                Some((n, b)) => (n, vec![(b.value, b.range)]),
+                                Some((n, b)) => {
+                                    param = [(b.value, b.range)];
+                                    (n, &param[..])
+                                }
                                 None => continue,
                             }
                         }
@@ -1316,13 +1532,16 @@ impl<'a> Checker<'a> {
                         cell.range.start as usize + lead,
                         cell.range.start as usize + lead + src.trim().len(),
                     );
+                    if !self.diags.room(&SUMMARY_MISMATCH, inner, Severity::Error) {
+                        continue;
+                    }
                     let mut d = Diagnostic::new(
                         &SUMMARY_MISMATCH,
                         inner,
                         format!(
                             "the summary gives Test {id} {} = {}, but the test has {name} = {}",
-                            table.header[ci].text,
-                            cell.text,
+                            excerpt(table.header[ci].text),
+                            excerpt(cell.text),
                             v.display()
                         ),
                     )
@@ -1355,11 +1574,12 @@ impl<'a> Checker<'a> {
     }
 
     fn check_ids(&mut self) {
-        let mut seen: Vec<(String, TextRange)> = Vec::new();
-        let mut last: Vec<(String, u64)> = Vec::new();
-        let mut groups: Vec<(String, Vec<(u64, TextRange)>)> = Vec::new();
+        let mut seen: SmallMap<&str, TextRange> = SmallMap::default();
+        // Per ID prefix: the highest number so far, and its group's index.
+        let mut last: SmallMap<&str, (u64, usize)> = SmallMap::default();
+        let mut groups: Vec<(&str, Vec<(u64, TextRange)>)> = Vec::new();
         for t in &self.tests {
-            if let Some((_, r)) = seen.iter().find(|(id, _)| *id == t.id) {
+            if let Some(r) = seen.get(&t.id.as_str()) {
                 self.diags.push(
                     Diagnostic::new(
                         &DUPLICATE_TEST_ID,
@@ -1370,7 +1590,7 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
-            seen.push((t.id.clone(), t.heading));
+            seen.insert(&t.id, t.heading);
             let (prefix, num) = split_id(&t.id);
             let Some((n, sub)) = id_number(num) else {
                 continue;
@@ -1378,7 +1598,7 @@ impl<'a> Checker<'a> {
             if sub {
                 continue;
             }
-            if let Some((_, prev)) = last.iter().find(|(p, _)| p == prefix)
+            if let Some((prev, _)) = last.get(&prefix)
                 && n < *prev
             {
                 self.diags.push(Diagnostic::new(
@@ -1390,13 +1610,15 @@ impl<'a> Checker<'a> {
                     ),
                 ));
             }
-            match last.iter_mut().find(|(p, _)| p == prefix) {
-                Some(e) => e.1 = e.1.max(n),
-                None => last.push((prefix.to_string(), n)),
-            }
-            match groups.iter_mut().find(|(p, _)| p == prefix) {
-                Some(g) => g.1.push((n, t.heading)),
-                None => groups.push((prefix.to_string(), vec![(n, t.heading)])),
+            match last.get_mut(&prefix) {
+                Some((high, g)) => {
+                    *high = (*high).max(n);
+                    groups[*g].1.push((n, t.heading));
+                }
+                None => {
+                    last.insert(prefix, (n, groups.len()));
+                    groups.push((prefix, vec![(n, t.heading)]));
+                }
             }
         }
         for (prefix, mut nums) in groups {
@@ -1488,7 +1710,9 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
-        self.diags.extend(out);
+        for d in out {
+            self.diags.push(d);
+        }
     }
 }
 
@@ -1623,6 +1847,10 @@ fn new_text_len_of_literal(tok: &Token, truncated: bool) -> Option<usize> {
     }
 }
 
+/// Sides up to which [`find_culprit`] compares every pair (cubic), rather
+/// than every side with one reference (linear).
+const CULPRIT_ALL_PAIRS: usize = 16;
+
 /// Among values that should agree, the one that does not and one it should
 /// match: (bad, good). With two sides the later one is taken as wrong.
 #[allow(clippy::type_complexity)]
@@ -1632,6 +1860,14 @@ fn find_culprit(
 ) -> Option<((usize, Interval), (usize, Interval))> {
     let n = vals.len();
     let agree = |a: usize, b: usize| same(vals[a], vals[b]);
+    if n > CULPRIT_ALL_PAIRS {
+        // A long chain: the first side is the reference, unless it alone
+        // disagrees with the next two; the first side that disagrees with
+        // the reference is wrong.
+        let r = usize::from(!agree(0, 1) && !agree(0, 2) && agree(1, 2));
+        let j = (0..n).find(|&j| j != r && !agree(r, j))?;
+        return Some((vals[j], vals[r]));
+    }
     let all_agree = (0..n).all(|a| (a + 1..n).all(|b| agree(a, b)));
     if all_agree {
         return None;
@@ -1827,6 +2063,123 @@ fn line_has_bold(toks: &[Token]) -> bool {
     toks.iter().any(|t| t.class == Class::Bold)
 }
 
+/// `v.push(x)`, room for `first` items made at the first push: a test
+/// without any costs nothing, one with some grows once or twice at most.
+#[inline]
+fn push_reserving<T>(v: &mut Vec<T>, x: T, first: usize) {
+    if v.capacity() == 0 {
+        v.reserve_exact(first);
+    }
+    v.push(x);
+}
+
+/// How many findings of one rule a file gets, at most; the rest are
+/// counted in one last finding (an editor cannot show 100,000 either).
+const MAX_PER_RULE: usize = 1000;
+
+/// A check's findings, at most [`MAX_PER_RULE`] per rule.
+#[derive(Default)]
+struct Findings {
+    list: Vec<Diagnostic>,
+    /// Findings kept per rule (by code).
+    kept: Vec<(&'static str, usize)>,
+    /// Per rule beyond the limit: how many were dropped, the first one's
+    /// range and the highest severity.
+    dropped: Vec<(&'static Rule, usize, TextRange, Severity)>,
+}
+
+/// `diagnostics` with at most [`MAX_PER_RULE`] findings per rule, in their
+/// order; each rule's others are counted in one finding where the first of
+/// them was (see [`crate::limit_per_rule`]).
+pub(crate) fn limit_per_rule(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut f = Findings::default();
+    for d in diagnostics {
+        f.push(d);
+    }
+    f.finish()
+}
+
+impl Findings {
+    /// Whether a finding of `rule` at `range` would be kept: when not, it
+    /// is counted now, so that the caller need not build it.
+    fn room(&mut self, rule: &'static Rule, range: TextRange, severity: Severity) -> bool {
+        let full = self
+            .kept
+            .iter()
+            .any(|e| e.0 == rule.code && e.1 >= MAX_PER_RULE);
+        if full {
+            self.drop(rule, range, severity);
+        }
+        !full
+    }
+
+    fn drop(&mut self, rule: &'static Rule, range: TextRange, severity: Severity) {
+        if let Some(e) = self.dropped.iter_mut().find(|e| e.0.code == rule.code) {
+            e.1 += 1;
+            e.3 = e.3.max(severity);
+        } else {
+            self.dropped.push((rule, 1, range, severity));
+        }
+    }
+
+    /// The findings kept, then one per rule that had too many.
+    fn finish(self) -> Vec<Diagnostic> {
+        let mut diags = self.list;
+        for (rule, n, range, severity) in self.dropped {
+            diags.push(
+                Diagnostic::new(
+                    rule,
+                    range,
+                    format!(
+                        "{} more {} findings in this file are not listed, from here on (at most {} per rule are)",
+                        group_thousands(n),
+                        rule.code,
+                        group_thousands(MAX_PER_RULE)
+                    ),
+                )
+                .with_severity(severity),
+            );
+        }
+        diags
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        let code = d.rule.code;
+        let k = match self.kept.iter().position(|e| e.0 == code) {
+            Some(k) => k,
+            None => {
+                self.kept.push((code, 0));
+                self.kept.len() - 1
+            }
+        };
+        if self.kept[k].1 < MAX_PER_RULE {
+            self.kept[k].1 += 1;
+            self.list.push(d);
+        } else {
+            self.drop(d.rule, d.range, d.severity);
+        }
+    }
+}
+
+fn group_thousands(n: usize) -> String {
+    mantile_diag::format_grouped(n as i128)
+}
+
+/// How many characters of the text a finding quotes, at most.
+const MAX_QUOTED: usize = 160;
+
+/// `text` as a finding quotes it: whole, or its first [`MAX_QUOTED`]
+/// characters and `…` (a side of 100,000 terms is not repeated in full).
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
+}
+
+/// How many names, values or places one finding lists before "and N more".
+const MAX_NAMED: usize = 8;
+
 /// A side found by `scan`: token range (in the line) and its parse.
 type Span = (usize, usize, Option<ExprId>);
 
@@ -1874,12 +2227,15 @@ fn scan(toks: &[Token], arena: &mut Arena, out: &mut ScanOut) {
     let mut consumed = 0usize;
     let mut k = 0usize;
     let n = toks.len();
+    // The line's first `elems` word (looked for at its first arrow).
+    let mut first_elems: Option<Option<usize>> = None;
+    let mut budget = search_budget(n);
     while k < n {
         match toks[k].tok {
             Tok::Eq { .. } => {
                 let cont = k == 0;
                 let lo = barrier_floor(toks, consumed, k);
-                let left = (lo..k).find_map(|s| parse_exact(arena, &toks[s..k]).map(|e| (s, e)));
+                let left = longest_suffix(arena, toks, lo, k, &mut budget);
                 let start = out.spans.len();
                 out.spans.push(match left {
                     Some((s, e)) => (s, k, Some(e)),
@@ -1927,9 +2283,13 @@ fn scan(toks: &[Token], arena: &mut Arena, out: &mut ScanOut) {
                 k = consumed;
             }
             Tok::Arrow => {
+                let first_elems = *first_elems.get_or_insert_with(|| {
+                    toks.iter()
+                        .position(|t| matches!(t.tok, Tok::Ident("elems" | "elements" | "elem")))
+                });
                 let lo = barrier_floor(toks, consumed, k);
                 let mut left =
-                    (lo..k).find_map(|s| parse_exact(arena, &toks[s..k]).map(|e| (s, k, Some(e))));
+                    longest_suffix(arena, toks, lo, k, &mut budget).map(|(s, e)| (s, k, Some(e)));
                 // `(128 × 1024 = 131,072) elems → 262,144 B`: the count is the
                 // last side of the claim just before.
                 let unit_only = left.is_some_and(|(s, e, _)| {
@@ -1942,7 +2302,7 @@ fn scan(toks: &[Token], arena: &mut Arena, out: &mut ScanOut) {
                     left = out.spans.get(b.wrapping_sub(1)).copied();
                 }
                 if let Some(l) = left
-                    && let Some(c) = conversion_at(toks, k, l, arena)
+                    && let Some(c) = conversion_at(toks, k, l, first_elems, arena)
                 {
                     out.convs.push(c);
                 }
@@ -1952,6 +2312,44 @@ fn scan(toks: &[Token], arena: &mut Arena, out: &mut ScanOut) {
             _ => k += 1,
         }
     }
+}
+
+/// The longest expression that ends right before token `k` and starts at or
+/// after `lo`: the first start `s` from which `toks[s..k]` parses whole.
+///
+/// Every start is tried in turn while the work stays within `budget`
+/// (tokens read by failed parses, shared by a line's searches). Past it, a
+/// parse that stops short after `used` tokens moves the next start to
+/// where it stopped: linear, where trying every start is quadratic on a
+/// long sum followed by a stray token. The skip can miss an odd reading
+/// (`weights bytes (K+V)` parsed from `bytes`, a call), which is why it is
+/// kept for lines that would otherwise cost too much.
+fn longest_suffix(
+    arena: &mut Arena,
+    toks: &[Token],
+    lo: usize,
+    k: usize,
+    budget: &mut usize,
+) -> Option<(usize, ExprId)> {
+    let mut s = lo;
+    while s < k {
+        match expr::parse_whole(arena, &toks[s..k]) {
+            Ok(e) => return Some((s, e)),
+            Err(stop) => {
+                let exhausted = *budget < stop.read;
+                *budget = budget.saturating_sub(stop.read);
+                s += if exhausted { stop.used.max(1) } else { 1 };
+            }
+        }
+    }
+    None
+}
+
+/// Tokens a line's searches for left sides may read in failed parses
+/// before they start skipping: far more than any real line needs (Mantile's
+/// specs read at most 24 on a line, 1.6 per token of the line).
+fn search_budget(toks: usize) -> usize {
+    8 * toks + 256
 }
 
 /// The first token after the last barrier before `k` (and not before `floor`).
@@ -1976,7 +2374,13 @@ fn barrier_floor(toks: &[Token], floor: usize, k: usize) -> usize {
 }
 
 /// `… elems → 4,096 B` at arrow index `a`; `left` is the element count's span.
-fn conversion_at(toks: &[Token], a: usize, left: Span, arena: &mut Arena) -> Option<(Span, usize)> {
+fn conversion_at(
+    toks: &[Token],
+    a: usize,
+    left: Span,
+    first_elems: Option<usize>,
+    arena: &mut Arena,
+) -> Option<(Span, usize)> {
     let is_bytes =
         |t: Option<&Token>| matches!(t.map(|t| t.tok), Some(Tok::Ident("B" | "bytes" | "byte")));
     let mut j = a + 1;
@@ -1993,13 +2397,96 @@ fn conversion_at(toks: &[Token], a: usize, left: Span, arena: &mut Arena) -> Opt
     ) {
         return None;
     }
-    let elems_before = toks[..a]
-        .iter()
-        .any(|t| matches!(t.tok, Tok::Ident("elems" | "elements" | "elem")));
+    let elems_before = first_elems.is_some_and(|i| i < a);
     if !(bytes_before || is_bytes(after) || elems_before) {
         return None;
     }
     let (lo, hi, e) = left;
     let e = e.or_else(|| parse_exact(arena, toks.get(lo..hi)?))?;
     Some(((lo, hi, Some(e)), j))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lex::lex_code;
+
+    /// Every start tried in turn: what `longest_suffix` does within its
+    /// budget.
+    fn every_start(arena: &mut Arena, toks: &[Token], lo: usize, k: usize) -> Option<usize> {
+        (lo..k).find(|&s| parse_exact(arena, &toks[s..k]).is_some())
+    }
+
+    #[test]
+    fn the_left_side_search_tries_every_start_within_its_budget() {
+        // Small pseudo-random lines over the tokens that matter.
+        let words = [
+            "1", "2", "+", "-", "*", "/", "^", "(", ")", "x", "d", "bytes", "B", "elems", "max",
+            ",", "MB",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut arena = Arena::default();
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 9) as usize + 1;
+            let line: Vec<&str> = (0..len)
+                .map(|i| words[((seed >> (6 * i)) % words.len() as u64) as usize])
+                .collect();
+            let line = line.join(" ");
+            let toks = lex_code(&line, 0);
+            let k = toks.len();
+            let want = every_start(&mut arena, &toks, 0, k);
+            let mut budget = search_budget(k);
+            let got = longest_suffix(&mut arena, &toks, 0, k, &mut budget).map(|(s, _)| s);
+            assert_eq!(got, want, "{line}");
+            // Out of budget it skips, and still finds only whole parses.
+            let got = longest_suffix(&mut arena, &toks, 0, k, &mut 0);
+            if let Some((s, _)) = got {
+                assert!(parse_exact(&mut arena, &toks[s..k]).is_some(), "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_budget_the_search_skips_what_a_parse_read() {
+        // A long sum then a stray number: every start from the sum's
+        // terms reads to the stray number. Skipping finds it in one pass.
+        let sum = format!("{} 7", vec!["1"; 1000].join(" + "));
+        let toks = lex_code(&sum, 0);
+        let mut arena = Arena::default();
+        let mut budget = 0;
+        let (s, _) = longest_suffix(&mut arena, &toks, 0, toks.len(), &mut budget).expect("7");
+        assert_eq!(s, toks.len() - 1);
+        // Within budget, the same answer; the budget pays for the reads.
+        let mut budget = search_budget(toks.len());
+        let (s, _) = longest_suffix(&mut arena, &toks, 0, toks.len(), &mut budget).expect("7");
+        assert_eq!(s, toks.len() - 1);
+        assert!(budget < search_budget(toks.len()) - 1000);
+    }
+
+    #[test]
+    fn culprits_in_short_and_long_chains() {
+        let v = |x: i128| Interval::exact(Rational::int(x));
+        let same = |a: (usize, Interval), b: (usize, Interval)| a.1.overlaps(&b.1);
+        for n in [3, 16, 17, 200] {
+            // One side in the middle disagrees.
+            let mut vals: Vec<(usize, Interval)> = (0..n).map(|i| (i, v(4))).collect();
+            vals[n / 2].1 = v(5);
+            let (bad, good) = find_culprit(&vals, &same).expect("a culprit");
+            assert_eq!((bad.0, good.1), (n / 2, v(4)), "n = {n}");
+            // The first side alone disagrees.
+            let mut vals: Vec<(usize, Interval)> = (0..n).map(|i| (i, v(4))).collect();
+            vals[0].1 = v(6);
+            let (bad, good) = find_culprit(&vals, &same).expect("a culprit");
+            assert_eq!((bad.0, good.1), (0, v(4)), "n = {n}");
+            // All agree.
+            let vals: Vec<(usize, Interval)> = (0..n).map(|i| (i, v(4))).collect();
+            assert!(find_culprit(&vals, &same).is_none());
+        }
+        // Two sides: the later one is taken as wrong.
+        let vals = [(0, v(1)), (1, v(2))];
+        assert_eq!(find_culprit(&vals, &same).map(|(b, _)| b.0), Some(1));
+    }
 }

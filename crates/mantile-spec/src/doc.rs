@@ -271,20 +271,29 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
     clean
 }
 
-/// Calls `f(start, end, hint)` for each line of `bytes` (`end` at its `\n`,
-/// or the end of a last line without one). `hint` (when `HINT`): the line
+/// Calls `f(start, end, hint)` for each line of `bytes`: lines end at `\n`,
+/// `\r\n` or a lone `\r` (as CommonMark and pulldown-cmark have it), `end`
+/// at the line's break, or the end of a last line without one. `hint` (when `HINT`): the line
 /// has a byte a claim needs (`=`, `~`, `>`, or 0xE2, the lead byte of `≈`
 /// and `→`); it may also be set, harmlessly, for a few lines without one.
 /// Eight bytes at a time: the lines are short, so a vectorised search that
 /// starts over at each line costs more than it saves.
 fn scan_lines<const HINT: bool>(bytes: &[u8], mut f: impl FnMut(usize, usize, bool)) {
     use mantile_diag::bytes::{eq_mask as eq, word_at};
+    /// The bytes of `w` below 0x0E: `\n` and `\r` (0x0A, 0x0D), and the
+    /// rare other control characters there, which the byte test discards
+    /// (as it does the mask's few false positives).
+    fn below_0e(w: u64) -> u64 {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        w.wrapping_sub(LO * 0x0E) & !w & HI
+    }
     let mut start = 0;
     let mut hint = false;
     let mut at = 0;
     while at + 8 <= bytes.len() {
         let w = word_at(bytes, at);
-        let mut nl = eq(w, b'\n');
+        let mut nl = below_0e(w);
         let mut h = if HINT {
             eq(w, b'=') | eq(w, b'~') | eq(w, b'>') | eq(w, 0xE2)
         } else {
@@ -294,10 +303,16 @@ fn scan_lines<const HINT: bool>(bytes: &[u8], mut f: impl FnMut(usize, usize, bo
             let bit = nl.trailing_zeros();
             let i = at + (bit / 8) as usize;
             nl &= nl - 1;
-            if bytes[i] != b'\n' {
+            let c = bytes[i];
+            if c != b'\n' && c != b'\r' {
                 continue;
             }
             let upto = ((1u64 << bit) << 1).wrapping_sub(1);
+            if c == b'\n' && i > 0 && bytes[i - 1] == b'\r' {
+                // The `\n` of a `\r\n`: the line ended at the `\r`.
+                start = i + 1;
+                continue;
+            }
             f(start, i, hint || h & upto != 0);
             h &= !upto;
             start = i + 1;
@@ -307,7 +322,9 @@ fn scan_lines<const HINT: bool>(bytes: &[u8], mut f: impl FnMut(usize, usize, bo
         at += 8;
     }
     for (i, &c) in bytes.iter().enumerate().skip(at) {
-        if c == b'\n' {
+        if c == b'\n' && i > 0 && bytes[i - 1] == b'\r' {
+            start = i + 1;
+        } else if c == b'\n' || c == b'\r' {
             f(start, i, hint);
             start = i + 1;
             hint = false;
@@ -727,22 +744,27 @@ fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
         })
         .collect();
     if !cells.is_empty() {
+        // Both are in document order: one pass over each.
         let mut with_cells = Vec::with_capacity(lines.len() + cells.len());
+        let mut next = 0;
         for l in lines {
             let kind = l.kind;
             let range = l.range;
             with_cells.push(l);
             if kind == LineKind::Table {
-                with_cells.extend(
-                    cells
-                        .iter()
-                        .filter(|c| c.start >= range.start && c.end <= range.end)
-                        .map(|&c| Line {
+                while cells.get(next).is_some_and(|c| c.start < range.start) {
+                    next += 1;
+                }
+                while let Some(&c) = cells.get(next).filter(|c| c.start < range.end) {
+                    next += 1;
+                    if c.end <= range.end {
+                        with_cells.push(Line {
                             range: c,
                             kind: LineKind::Text,
                             hint: true,
-                        }),
-                );
+                        });
+                    }
+                }
             }
         }
         lines = with_cells;
@@ -1030,6 +1052,9 @@ mod tests {
             "abcdefgh",
             "0123456789abcdef=",
             "\r",
+            "\r\n",
+            "a\rb",
+            "\x0c",
         ];
         let mut texts = Vec::new();
         for a in pieces {
@@ -1043,10 +1068,14 @@ mod tests {
         for text in &texts {
             let mut got = Vec::new();
             scan_lines::<true>(text.as_bytes(), |a, z, h| got.push((a, z, h)));
+            // Lines end at `\n`, `\r\n` and a lone `\r`.
             let mut want = Vec::new();
             let mut start = 0;
-            for (i, c) in text.bytes().enumerate() {
-                if c == b'\n' {
+            let b = text.as_bytes();
+            for (i, &c) in b.iter().enumerate() {
+                if c == b'\n' && i > 0 && b[i - 1] == b'\r' {
+                    start = i + 1;
+                } else if c == b'\n' || c == b'\r' {
                     want.push((start, i));
                     start = i + 1;
                 }
@@ -1071,13 +1100,20 @@ mod tests {
         assert_eq!(lines(""), []);
         assert_eq!(lines("a"), [("a", Text)]);
         assert_eq!(lines("a\n"), [("a", Text)]);
+        // `\r\n` and a lone `\r` end lines too, and are not part of them.
         assert_eq!(
             lines("a\n\n \t\r\nb = 1\r\n"),
+            [("a", Text), ("", Blank), (" \t", Blank), ("b = 1", Text)]
+        );
+        assert_eq!(
+            lines("a\r\rb = 1\rc\r\n\nd"),
             [
                 ("a", Text),
                 ("", Blank),
-                (" \t\r", Blank),
-                ("b = 1\r", Text)
+                ("b = 1", Text),
+                ("c", Text),
+                ("", Blank),
+                ("d", Text)
             ]
         );
         // A no-break space is white space; `×` is not.

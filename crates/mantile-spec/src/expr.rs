@@ -7,6 +7,7 @@
 
 use crate::lex::{Tok, Token, lex_code};
 use crate::num::{Interval, Rational};
+use smallvec::SmallVec;
 
 /// The index of a node in its [`Arena`].
 pub type ExprId = u32;
@@ -124,6 +125,9 @@ pub fn unit_kind(word: &str) -> Option<UnitKind> {
 struct Parser<'t, 'a> {
     toks: &'t [Token<'t>],
     pos: usize,
+    /// The furthest token a primary was read at (the work done, even when
+    /// a parse backs off).
+    far: usize,
     depth: u32,
     arena: &'a mut Arena,
 }
@@ -252,6 +256,7 @@ impl Parser<'_, '_> {
     }
 
     fn primary(&mut self) -> Option<ExprId> {
+        self.far = self.far.max(self.pos);
         match self.peek()? {
             Tok::Num(_) => {
                 self.pos += 1;
@@ -308,18 +313,25 @@ impl Parser<'_, '_> {
 /// Parses the longest expression at the start of `toks`; returns it and the
 /// number of tokens it uses. Nothing is left in the arena when it fails.
 pub fn parse_prefix(arena: &mut Arena, toks: &[Token]) -> Option<(ExprId, usize)> {
+    parse_prefix_far(arena, toks).0
+}
+
+/// [`parse_prefix`], and how far into `toks` the parser read.
+fn parse_prefix_far(arena: &mut Arena, toks: &[Token]) -> (Option<(ExprId, usize)>, usize) {
     let mark = arena.mark();
     let mut p = Parser {
         toks,
         pos: 0,
+        far: 0,
         depth: 0,
         arena,
     };
     match p.expr() {
-        Some(e) => Some((e, p.pos)),
+        Some(e) => (Some((e, p.pos)), p.far.max(p.pos)),
         None => {
+            let far = p.far;
             arena.reset(mark);
-            None
+            (None, far)
         }
     }
 }
@@ -334,6 +346,34 @@ pub fn parse_exact(arena: &mut Arena, toks: &[Token]) -> Option<ExprId> {
     } else {
         arena.reset(mark);
         None
+    }
+}
+
+/// Why [`parse_whole`] failed: how many tokens the longest expression at
+/// the start uses (0 when none), and how many the parser read to find out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stop {
+    pub used: usize,
+    pub read: usize,
+}
+
+/// Parses `toks` as exactly one expression, or says where it stopped.
+/// Nothing is left in the arena when it fails.
+pub fn parse_whole(arena: &mut Arena, toks: &[Token]) -> Result<ExprId, Stop> {
+    let mark = arena.mark();
+    match parse_prefix_far(arena, toks) {
+        (Some((e, used)), _) if used == toks.len() => Ok(e),
+        (Some((_, used)), far) => {
+            arena.reset(mark);
+            Err(Stop {
+                used,
+                read: far + 1,
+            })
+        }
+        (None, far) => Err(Stop {
+            used: 0,
+            read: far + 1,
+        }),
     }
 }
 
@@ -377,7 +417,25 @@ fn tok<'t>(toks: &'t [Token<'t>], i: u32) -> Option<&'t Tok<'t>> {
     toks.get(i as usize).map(|t| &t.tok)
 }
 
+/// One step of the iterative evaluation: look at a node, or combine the
+/// values of its children (already on the value stack).
+#[derive(Clone, Copy)]
+enum Step {
+    Visit(ExprId),
+    Apply(ExprId),
+}
+
+/// How deep [`eval`] recurses before it goes on with an explicit stack.
+const EVAL_RECURSION: u32 = 96;
+
 /// Evaluates `e`; `lookup` resolves names (and may record that it was asked).
+///
+/// In bounded native stack whatever the depth: the usual shallow trees are
+/// evaluated recursively (the fastest way), and a subtree below
+/// [`EVAL_RECURSION`] levels (a 100,000-term sum is a tree that deep) with
+/// an explicit stack. Either way children are evaluated left to right and
+/// the first value that cannot be computed stops the evaluation, so
+/// `lookup` is asked for the same names in the same order.
 pub fn eval(
     arena: &Arena,
     e: ExprId,
@@ -385,8 +443,22 @@ pub fn eval(
     mode: LiteralMode,
     lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>,
 ) -> Option<Interval> {
+    eval_rec(arena, e, toks, mode, lookup, 0)
+}
+
+fn eval_rec(
+    arena: &Arena,
+    e: ExprId,
+    toks: &[Token],
+    mode: LiteralMode,
+    lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>,
+    depth: u32,
+) -> Option<Interval> {
+    if depth > EVAL_RECURSION {
+        return eval_iter(arena, e, toks, mode, lookup);
+    }
     let ev = |e: ExprId, lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>| {
-        eval(arena, e, toks, mode, lookup)
+        eval_rec(arena, e, toks, mode, lookup, depth + 1)
     };
     match arena.node(e) {
         Node::Num(i) => match tok(toks, i)? {
@@ -401,80 +473,207 @@ pub fn eval(
         Node::Bin(op, a, b) => {
             let x = ev(a, lookup)?;
             let y = ev(b, lookup)?;
-            match op {
-                '+' => x.add(&y),
-                '-' => x.sub(&y),
-                '*' => x.mul(&y),
-                '/' => x.div(&y),
-                '^' => x.pow(&y),
-                _ => None,
-            }
+            bin_value(op, x, y)
         }
         Node::Call(i, start, count) => {
             let Tok::Ident(name) = tok(toks, i)? else {
                 return None;
             };
             let args = arena.call_args(start, count);
-            match *name {
-                "max" | "min" if !args.is_empty() => {
-                    let mut acc = ev(args[0], lookup)?;
-                    for &a in &args[1..] {
-                        let v = ev(a, lookup)?;
-                        acc = if *name == "max" {
-                            acc.max(&v)
-                        } else {
-                            acc.min(&v)
-                        };
-                    }
-                    Some(acc)
-                }
-                "ceil" | "floor" if args.len() == 1 => {
-                    let v = ev(args[0], lookup)?.exact_value()?;
-                    let q = v.numer().div_euclid(v.denom());
-                    let r = if *name == "floor" || v.is_integer() {
-                        q
-                    } else {
-                        q + 1
-                    };
-                    Some(Interval::exact(Rational::int(r)))
-                }
-                // `softmax_stat_bytes(4)`: a name annotated with its value.
-                _ if args.len() == 1 && matches!(arena.node(args[0]), Node::Num(_)) => {
-                    ev(args[0], lookup)
-                }
-                _ => None,
-            }
-        }
-        Node::Unit(a, u) => {
-            let v = ev(a, lookup)?;
-            let Tok::Ident(w) = tok(toks, u)? else {
+            if !call_known(arena, name, args) {
                 return None;
-            };
-            match unit_kind(w)? {
-                UnitKind::Same => Some(v),
-                UnitKind::Pow10(p) => v.mul(&Interval::exact(Rational::pow10(p)?)),
-                UnitKind::BinBytes(p) => v.mul(&Interval::exact(
-                    Rational::int(1024).checked_pow(p as i128)?,
-                )),
-                UnitKind::Bytes(_) | UnitKind::Time => None,
+            }
+            let mut vals: SmallVec<[Interval; 4]> = SmallVec::new();
+            for &a in args {
+                vals.push(ev(a, lookup)?);
+            }
+            call_value(name, &vals)
+        }
+        Node::Unit(a, u) => unit_value(ev(a, lookup)?, toks, u),
+    }
+}
+
+#[inline]
+fn bin_value(op: char, x: Interval, y: Interval) -> Option<Interval> {
+    match op {
+        '+' => x.add(&y),
+        '-' => x.sub(&y),
+        '*' => x.mul(&y),
+        '/' => x.div(&y),
+        '^' => x.pow(&y),
+        _ => None,
+    }
+}
+
+/// Whether a call has a value (see [`call_value`]); the others are not
+/// evaluated at all.
+#[inline]
+fn call_known(arena: &Arena, name: &str, args: &[ExprId]) -> bool {
+    (match name {
+        "max" | "min" => !args.is_empty(),
+        "ceil" | "floor" => args.len() == 1,
+        _ => false,
+    }) || (args.len() == 1 && matches!(arena.node(args[0]), Node::Num(_)))
+}
+
+/// `v` followed by the unit word at token `u`.
+#[inline]
+fn unit_value(v: Interval, toks: &[Token], u: u32) -> Option<Interval> {
+    let Tok::Ident(w) = tok(toks, u)? else {
+        return None;
+    };
+    match unit_kind(w)? {
+        UnitKind::Same => Some(v),
+        UnitKind::Pow10(p) => v.mul(&Interval::exact(Rational::pow10(p)?)),
+        UnitKind::BinBytes(p) => v.mul(&Interval::exact(
+            Rational::int(1024).checked_pow(p as i128)?,
+        )),
+        UnitKind::Bytes(_) | UnitKind::Time => None,
+    }
+}
+
+/// [`eval`] with an explicit stack.
+fn eval_iter(
+    arena: &Arena,
+    e: ExprId,
+    toks: &[Token],
+    mode: LiteralMode,
+    lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>,
+) -> Option<Interval> {
+    let mut todo: SmallVec<[Step; 16]> = SmallVec::new();
+    let mut vals: SmallVec<[Interval; 8]> = SmallVec::new();
+    todo.push(Step::Visit(e));
+    while let Some(step) = todo.pop() {
+        match step {
+            Step::Visit(id) => match arena.node(id) {
+                Node::Num(i) => match tok(toks, i)? {
+                    Tok::Num(n) => vals.push(literal_interval(n, mode)?),
+                    _ => return None,
+                },
+                Node::Var(i) => match tok(toks, i)? {
+                    Tok::Ident(name) => vals.push(lookup(name, i as usize)?),
+                    _ => return None,
+                },
+                Node::Neg(a) | Node::Unit(a, _) => {
+                    todo.push(Step::Apply(id));
+                    todo.push(Step::Visit(a));
+                }
+                Node::Bin(_, a, b) => {
+                    todo.push(Step::Apply(id));
+                    todo.push(Step::Visit(b));
+                    todo.push(Step::Visit(a));
+                }
+                Node::Call(i, start, count) => {
+                    let Tok::Ident(name) = tok(toks, i)? else {
+                        return None;
+                    };
+                    let args = arena.call_args(start, count);
+                    if !call_known(arena, name, args) {
+                        return None;
+                    }
+                    todo.push(Step::Apply(id));
+                    todo.extend(args.iter().rev().map(|&a| Step::Visit(a)));
+                }
+            },
+            Step::Apply(id) => {
+                let v = match arena.node(id) {
+                    Node::Neg(_) => vals.pop()?.neg()?,
+                    Node::Bin(op, _, _) => {
+                        let y = vals.pop()?;
+                        let x = vals.pop()?;
+                        bin_value(op, x, y)?
+                    }
+                    Node::Call(i, _, count) => {
+                        let Tok::Ident(name) = tok(toks, i)? else {
+                            return None;
+                        };
+                        let at = vals.len().checked_sub(count as usize)?;
+                        let v = call_value(name, &vals[at..])?;
+                        vals.truncate(at);
+                        v
+                    }
+                    Node::Unit(_, u) => unit_value(vals.pop()?, toks, u)?,
+                    Node::Num(_) | Node::Var(_) => return None,
+                };
+                vals.push(v);
             }
         }
+    }
+    vals.pop()
+}
+
+/// The value of a call whose arguments evaluate to `args`.
+fn call_value(name: &str, args: &[Interval]) -> Option<Interval> {
+    match name {
+        "max" | "min" if !args.is_empty() => {
+            let mut acc = args[0];
+            for v in &args[1..] {
+                acc = if name == "max" {
+                    acc.max(v)
+                } else {
+                    acc.min(v)
+                };
+            }
+            Some(acc)
+        }
+        "ceil" | "floor" if args.len() == 1 => {
+            let v = args[0].exact_value()?;
+            let q = v.numer().div_euclid(v.denom());
+            let r = if name == "floor" || v.is_integer() {
+                q
+            } else {
+                q + 1
+            };
+            Some(Interval::exact(Rational::int(r)))
+        }
+        // `softmax_stat_bytes(4)`: a name annotated with its value.
+        _ if args.len() == 1 => Some(args[0]),
+        _ => None,
     }
 }
 
 impl Arena {
+    /// Calls `f` with every node of the expression `e`, parents before
+    /// children, children left to right, until `f` returns `false`.
+    /// Iterative: constant native stack whatever the depth.
+    fn visit(&self, e: ExprId, f: &mut dyn FnMut(Node) -> bool) {
+        let mut todo: SmallVec<[ExprId; 16]> = SmallVec::new();
+        todo.push(e);
+        while let Some(id) = todo.pop() {
+            let n = self.node(id);
+            if !f(n) {
+                return;
+            }
+            match n {
+                Node::Num(_) | Node::Var(_) => {}
+                Node::Neg(a) | Node::Unit(a, _) => todo.push(a),
+                Node::Bin(_, a, b) => {
+                    todo.push(b);
+                    todo.push(a);
+                }
+                Node::Call(_, s, c) => todo.extend(self.call_args(s, c).iter().rev().copied()),
+            }
+        }
+    }
+
+    /// The node under any units: `2 bytes`, `x elems elems` → `2`, `x`.
+    fn strip_units(&self, mut e: ExprId) -> Node {
+        loop {
+            match self.node(e) {
+                Node::Unit(a, _) => e = a,
+                n => return n,
+            }
+        }
+    }
+
     /// True when the expression names no variable.
     pub fn is_literal_only(&self, e: ExprId) -> bool {
-        match self.node(e) {
-            Node::Num(_) => true,
-            Node::Var(_) => false,
-            Node::Neg(a) | Node::Unit(a, _) => self.is_literal_only(a),
-            Node::Bin(_, a, b) => self.is_literal_only(a) && self.is_literal_only(b),
-            Node::Call(_, s, n) => self
-                .call_args(s, n)
-                .iter()
-                .all(|&a| self.is_literal_only(a)),
-        }
+        let mut only = true;
+        self.visit(e, &mut |n| {
+            only &= !matches!(n, Node::Var(_));
+            only
+        });
+        only
     }
 
     /// The unit word at the end of the expression, if any.
@@ -490,53 +689,38 @@ impl Arena {
 
     /// True when some name the expression uses satisfies `pred`.
     pub fn any_var(&self, e: ExprId, toks: &[Token], pred: &dyn Fn(&str) -> bool) -> bool {
-        match self.node(e) {
-            Node::Num(_) => false,
-            Node::Var(i) => matches!(tok(toks, i), Some(Tok::Ident(s)) if pred(s)),
-            Node::Neg(a) | Node::Unit(a, _) => self.any_var(a, toks, pred),
-            Node::Bin(_, a, b) => self.any_var(a, toks, pred) || self.any_var(b, toks, pred),
-            Node::Call(_, s, n) => self
-                .call_args(s, n)
-                .iter()
-                .any(|&a| self.any_var(a, toks, pred)),
-        }
+        let mut found = false;
+        self.visit(e, &mut |n| {
+            found |=
+                matches!(n, Node::Var(i) if matches!(tok(toks, i), Some(Tok::Ident(s)) if pred(s)));
+            !found
+        });
+        found
     }
 
     /// True when the expression is one literal (possibly with a unit).
     pub fn is_single_literal(&self, e: ExprId) -> bool {
-        match self.node(e) {
-            Node::Num(_) => true,
-            Node::Unit(a, _) => self.is_single_literal(a),
-            _ => false,
-        }
+        matches!(self.strip_units(e), Node::Num(_))
     }
 
     /// The name's token, when the expression is a single variable (possibly
     /// with a unit).
     pub fn single_var(&self, e: ExprId) -> Option<usize> {
-        match self.node(e) {
+        match self.strip_units(e) {
             Node::Var(i) => Some(i as usize),
-            Node::Unit(a, _) => self.single_var(a),
             _ => None,
         }
     }
 
-    /// Calls `f` with the token index of every literal in the expression.
+    /// Calls `f` with the token index of every literal in the expression,
+    /// left to right.
     pub fn literals(&self, e: ExprId, f: &mut dyn FnMut(usize)) {
-        match self.node(e) {
-            Node::Num(i) => f(i as usize),
-            Node::Var(_) => {}
-            Node::Neg(a) | Node::Unit(a, _) => self.literals(a, f),
-            Node::Bin(_, a, b) => {
-                self.literals(a, f);
-                self.literals(b, f);
+        self.visit(e, &mut |n| {
+            if let Node::Num(i) = n {
+                f(i as usize);
             }
-            Node::Call(_, s, n) => {
-                for &a in self.call_args(s, n) {
-                    self.literals(a, f);
-                }
-            }
-        }
+            true
+        });
     }
 }
 

@@ -53,6 +53,52 @@ pub fn check_spec(text: &str) -> SpecReport {
     check::Checker::new(doc::Doc::parse(text), None).run()
 }
 
+/// The lines of `text`, each with the byte offset where it starts and
+/// without its line break. Lines end at `\n`, `\r\n` or a lone `\r`, as in
+/// CommonMark (and as [`check_spec`] reads them); a break at the very end
+/// does not start another line.
+pub fn lines(text: &str) -> Lines<'_> {
+    Lines { text, at: 0 }
+}
+
+/// See [`lines`].
+#[derive(Clone, Debug)]
+pub struct Lines<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        if start >= bytes.len() {
+            return None;
+        }
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(bytes.len(), |p| start + p);
+        self.at = match bytes.get(end..end + 2) {
+            Some(b"\r\n") => end + 2,
+            _ => end + 1,
+        };
+        Some((start, self.text.get(start..end).unwrap_or("")))
+    }
+}
+
+/// `diagnostics` (sorted) with at most 1,000 findings per rule, as
+/// [`check_spec`] reports them: each rule's others are counted in one
+/// finding at the first of them ("4,000 more GR002 findings in this file are
+/// not listed"). An editor cannot show 100,000 findings either.
+pub fn limit_per_rule(diagnostics: Vec<mantile_diag::Diagnostic>) -> Vec<mantile_diag::Diagnostic> {
+    let mut out = check::limit_per_rule(diagnostics);
+    mantile_diag::sort_diagnostics(&mut out);
+    out
+}
+
 /// What a check keeps for the next check of the same document (an editor's
 /// successive versions): the Markdown structure of each chunk of the text,
 /// so that an edit re-reads only the chunks it touched.
@@ -100,5 +146,7 @@ pub fn cached_reports_agree(versions: &[&str]) -> bool {
     })
 }
 
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(test)]
 mod tests;
