@@ -114,19 +114,22 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// A shape `[4096, 2880]`, `(64,)` or `(4096, 2880)` at the start of `s`: dims and byte length.
+/// Reads no further than the shape's own characters (not to the next
+/// bracket of the line, which makes a line of many names quadratic).
 fn shape_at(s: &str) -> Option<(Vec<u128>, usize)> {
-    let close = match s.chars().next()? {
-        '[' => ']',
-        '(' => ')',
+    let close = match s.as_bytes().first()? {
+        b'[' => b']',
+        b'(' => b')',
         _ => return None,
     };
-    let end = s.find(close)?;
+    let end = 1 + s.as_bytes()[1..]
+        .iter()
+        .position(|&c| !(c.is_ascii_digit() || c == b',' || c == b' ' || c == b'_'))?;
+    if s.as_bytes()[end] != close {
+        return None;
+    }
     let inner = &s[1..end];
-    if inner.trim().is_empty()
-        || !inner
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == ',' || c == ' ' || c == '_')
-    {
+    if inner.trim().is_empty() {
         return None;
     }
     let dims: Option<Vec<u128>> = inner
@@ -142,11 +145,21 @@ fn shape_at(s: &str) -> Option<(Vec<u128>, usize)> {
 /// or in a `Tensor: name` heading followed by a `Shape` line.
 fn tensors(text: &str, sections: &[Section]) -> Vec<TensorMention> {
     let mut out = Vec::new();
-    let mut offset = 0usize;
     let mut pending: Option<String> = None;
-    for line in text.split_inclusive('\n') {
+    // Sections are in document order, as are lines: the next section to
+    // meet (one pass over each).
+    let mut next = 0;
+    for (offset, line) in mantile_spec::lines(text) {
         let l = line.trim_end();
-        if let Some(sec) = sections.iter().find(|s| s.heading.start as usize == offset)
+        while sections
+            .get(next)
+            .is_some_and(|s| (s.heading.start as usize) < offset)
+        {
+            next += 1;
+        }
+        if let Some(sec) = sections
+            .get(next)
+            .filter(|s| s.heading.start as usize == offset)
             && let Some(name) = sec.title.strip_prefix("Tensor:")
         {
             let name = name.trim();
@@ -164,7 +177,6 @@ fn tensors(text: &str, sections: &[Section]) -> Vec<TensorMention> {
                 }
                 None => pending = Some(n),
             }
-            offset += line.len();
             continue;
         }
         // "**Shape**: `(64,)`" after a bare "Tensor: name" heading.
@@ -181,7 +193,6 @@ fn tensors(text: &str, sections: &[Section]) -> Vec<TensorMention> {
                 });
             }
             pending = None;
-            offset += line.len();
             continue;
         }
         // name then shape on one line.
@@ -211,7 +222,6 @@ fn tensors(text: &str, sections: &[Section]) -> Vec<TensorMention> {
                 i += c.len_utf8();
             }
         }
-        offset += line.len();
     }
     out
 }
@@ -221,12 +231,14 @@ fn suite_links(text: &str) -> Vec<(String, TextRange)> {
     let mut from = 0;
     while let Some(i) = text[from..].find("_tests.md") {
         let end = from + i + "_tests.md".len();
-        let start = text[..end]
+        // The path's start, looked for back to the previous match only
+        // (`a_tests.md_tests.md…` is not rescanned from its start each time).
+        let start = text[from..end]
             .rfind(|c: char| {
                 !(c.is_ascii_alphanumeric() || c == '_' || c == '/' || c == '.' || c == '-')
             })
-            .map(|p| p + 1)
-            .unwrap_or(0);
+            .map(|p| from + p + 1)
+            .unwrap_or(from);
         let token = &text[start..end];
         let stem = token.rsplit('/').next().unwrap_or(token);
         if stem.len() > "_tests.md".len() {

@@ -13,7 +13,7 @@ pub use rules::*;
 
 use mantile_diag::{Diagnostic, Related, TextRange, sort_diagnostics};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Dimensions a config gives, for checking tensor shapes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -160,9 +160,9 @@ const COMM_PATTERNS: &[&str] = &[
     "reducescatter",
 ];
 
-fn contains_any(hay: &str, needles: &[&str]) -> bool {
-    let h = hay.to_ascii_lowercase();
-    needles.iter().any(|n| h.contains(n))
+/// Whether `lower` (text already in ASCII lower case) contains one of `needles`.
+fn contains_any(lower: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| lower.contains(n))
 }
 
 /// Everything a gap report's check needs besides its text.
@@ -193,7 +193,8 @@ pub fn check_gap_report(text: &str, ctx: &GapContext) -> Vec<Diagnostic> {
         check_workspace(&doc, ctx.path, ws, anchor, &mut out);
     }
     sort_diagnostics(&mut out);
-    out
+    // A report of 50,000 tensor sections gets a bounded list.
+    mantile_spec::limit_per_rule(out)
 }
 
 fn check_sections(text: &str, doc: &GapDoc, anchor: TextRange, out: &mut Vec<Diagnostic>) {
@@ -211,7 +212,8 @@ fn check_sections(text: &str, doc: &GapDoc, anchor: TextRange, out: &mut Vec<Dia
         ));
     }
     for s in &analyses {
-        let body = &text[s.range.as_range()];
+        let body = text[s.range.as_range()].to_ascii_lowercase();
+        let body = body.as_str();
         let mut missing = Vec::new();
         for (part, words) in [
             ("What it is", &["what it is"][..]),
@@ -248,7 +250,8 @@ fn check_sections(text: &str, doc: &GapDoc, anchor: TextRange, out: &mut Vec<Dia
             ));
             continue;
         };
-        let body = &text[sec.range.as_range()];
+        let body = text[sec.range.as_range()].to_ascii_lowercase();
+        let body = body.as_str();
         let mut missing: Vec<&str> = Vec::new();
         match r.what {
             "§4.3 Dimension Mismatch Analysis" => {
@@ -287,7 +290,7 @@ fn check_sections(text: &str, doc: &GapDoc, anchor: TextRange, out: &mut Vec<Dia
                         missing.push(part);
                     }
                 }
-                if !body.lines().any(|l| l.trim_start().starts_with('|')) {
+                if !mantile_spec::lines(body).any(|(_, l)| l.trim_start().starts_with('|')) {
                     missing.push("a table");
                 }
             }
@@ -479,7 +482,7 @@ pub struct Registry {
 /// A report's declared fields: `**Severity**: HIGH`, `**Gap Type**: MoE`.
 fn declared(text: &str, field: &str) -> Option<String> {
     let key = format!("**{field}**");
-    text.lines().find_map(|l| {
+    mantile_spec::lines(text).find_map(|(_, l)| {
         let rest = l.trim_start_matches(['-', '*', ' ']).trim_start();
         let rest = rest
             .strip_prefix(&key[2..])
@@ -495,6 +498,43 @@ fn declared(text: &str, field: &str) -> Option<String> {
     })
 }
 
+/// What the registry needs from one gap report.
+struct ReportFacts {
+    /// The required sections it lacks (GR001), by name.
+    missing: Vec<String>,
+    suite: String,
+    title: Option<String>,
+}
+
+impl ReportFacts {
+    fn of(path: &str, text: &str) -> ReportFacts {
+        let doc = parse(text);
+        let missing = check_gap_report(
+            text,
+            &GapContext {
+                path,
+                workspace: None,
+            },
+        )
+        .iter()
+        .filter(|d| std::ptr::eq(d.rule, &MISSING_SECTION))
+        .map(|d| {
+            d.message
+                .trim_start_matches("gap report lacks ")
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+        ReportFacts {
+            missing,
+            suite: suite_path(path, &doc),
+            title: doc.title().map(|s| s.title.clone()),
+        }
+    }
+}
+
 /// Builds the registry: one gap per distinct unsupported class, its report,
 /// its test suite, and the counts of §6.3. `reports` holds the text of every
 /// existing `model_builder/gaps/*.md` (README excluded).
@@ -504,16 +544,29 @@ pub fn registry(ws: &GapWorkspace, reports: &[(String, String)]) -> Registry {
         by_class.entry(r.class.as_str()).or_default().push(r);
     }
     let mut reg = Registry::default();
-    let mut reports_seen: Vec<String> = Vec::new();
+    // Each report's text (the first given for a path), and what the
+    // registry needs from it, worked out once however many gaps share it.
+    let mut texts: HashMap<&str, &str> = HashMap::new();
+    for (p, t) in reports {
+        texts.entry(p.as_str()).or_insert(t.as_str());
+    }
+    let mut facts: HashMap<String, ReportFacts> = HashMap::new();
+    let mut reports_seen: HashSet<String> = HashSet::new();
+    let mut suites_listed: HashSet<String> = HashSet::new();
     for (i, (class, refs)) in by_class.iter().enumerate() {
         let report = refs.iter().find_map(|r| r.report.clone());
-        let text = report
-            .as_ref()
-            .and_then(|p| reports.iter().find(|(rp, _)| rp == p))
-            .map(|(_, t)| t.as_str());
+        let text = report.as_deref().and_then(|p| texts.get(p).copied());
+        let fact = match (&report, text) {
+            (Some(p), Some(t)) => Some(
+                &*facts
+                    .entry(p.clone())
+                    .or_insert_with(|| ReportFacts::of(p, t)),
+            ),
+            _ => None,
+        };
         let mut unaccounted = None;
         let mut status = "Created".to_string();
-        match (&report, text) {
+        match (&report, fact) {
             (None, _) => {
                 status = "Missing".into();
                 unaccounted = Some("no gap_report named".to_string());
@@ -522,41 +575,19 @@ pub fn registry(ws: &GapWorkspace, reports: &[(String, String)]) -> Registry {
                 status = "Missing".into();
                 unaccounted = Some(format!("{p} does not exist"));
             }
-            (Some(p), Some(t)) => {
-                let doc = parse(t);
-                let missing: Vec<String> = check_gap_report(
-                    t,
-                    &GapContext {
-                        path: p,
-                        workspace: None,
-                    },
-                )
-                .iter()
-                .filter(|d| std::ptr::eq(d.rule, &MISSING_SECTION))
-                .map(|d| {
-                    d.message
-                        .trim_start_matches("gap report lacks ")
-                        .split(':')
-                        .next()
-                        .unwrap_or("")
-                        .to_string()
-                })
-                .collect();
-                let suite = suite_path(p, &doc);
-                let suite_ok = ws.suites.get(&suite).is_some_and(|s| s.tests.len() >= 3);
-                if !missing.is_empty() {
+            (Some(p), Some(f)) => {
+                let suite = &f.suite;
+                let suite_ok = ws.suites.get(suite).is_some_and(|s| s.tests.len() >= 3);
+                if !f.missing.is_empty() {
                     status = "Incomplete".into();
-                    unaccounted = Some(format!("report lacks {}", missing.join(", ")));
+                    unaccounted = Some(format!("report lacks {}", f.missing.join(", ")));
                 } else if !suite_ok {
-                    unaccounted = Some(match ws.suites.get(&suite) {
+                    unaccounted = Some(match ws.suites.get(suite) {
                         None => format!("no test suite {suite}"),
                         Some(s) => format!("{suite} has {} tests (needs 3–5)", s.tests.len()),
                     });
                 }
-                let first = !reports_seen.contains(p);
-                if first {
-                    reports_seen.push(p.clone());
-                }
+                let first = reports_seen.insert(p.clone());
                 // N − M − P = unaccounted: accounted gaps count once, as a new
                 // report or as documented in one already counted.
                 if unaccounted.is_none() {
@@ -569,8 +600,8 @@ pub fn registry(ws: &GapWorkspace, reports: &[(String, String)]) -> Registry {
             }
         }
         let text_of = |f: &str| text.and_then(|t| declared(t, f));
-        let feature = text
-            .and_then(|t| parse(t).title().map(|s| s.title.clone()))
+        let feature = fact
+            .and_then(|f| f.title.as_deref())
             .map(|t| {
                 t.trim_start_matches("Gap Report:")
                     .trim_start_matches("Gap report:")
@@ -626,9 +657,9 @@ pub fn registry(ws: &GapWorkspace, reports: &[(String, String)]) -> Registry {
             status,
             unaccounted,
         });
-        if let (Some(p), Some(t)) = (&report, text) {
-            let suite = suite_path(p, &parse(t));
-            if !reg.suites.iter().any(|s| s.file == suite) {
+        if let Some(f) = fact {
+            let suite = f.suite.clone();
+            if suites_listed.insert(suite.clone()) {
                 let s = ws.suites.get(&suite);
                 reg.suites.push(SuiteRow {
                     gap: feature.clone(),

@@ -450,3 +450,121 @@ fn scaffold_names() {
     };
     assert_eq!(one.prefix(), "ROU");
 }
+
+/// A report's findings with their ranges and messages.
+fn findings(text: &str, ws: &GapWorkspace) -> Vec<(TextRange, &'static str, String)> {
+    check_gap_report(
+        text,
+        &GapContext {
+            path: "model_builder/gaps/router.md",
+            workspace: Some(ws),
+        },
+    )
+    .into_iter()
+    .map(|d| (d.range, d.rule.code, d.message))
+    .collect()
+}
+
+#[test]
+fn lone_cr_line_ends_read_like_lf() {
+    // A report with findings of every kind: a wrong shape, a wrong sum, an
+    // incomplete section.
+    let text = REPORT
+        .replace("o_proj.weight: [64, 128]", "o_proj.weight: [64, 64]")
+        .replace("= 131,072", "= 262,144")
+        .replace("**Why it's unusual**: no dense layer has it.\n", "");
+    let ws = workspace(GOOD_TESTS);
+    let lf = findings(&text, &ws);
+    assert_eq!(
+        lf.iter().map(|f| f.1).collect::<Vec<_>>(),
+        ["GR004", "GR002", "MT001"]
+    );
+    // `\r` is one byte like `\n`: the same findings at the same offsets.
+    assert_eq!(findings(&text.replace('\n', "\r"), &ws), lf);
+    let doc = parse(&text.replace('\n', "\r"));
+    assert_eq!(doc.tensors, parse(&text).tensors);
+    assert_eq!(doc.tensors.len(), 2);
+    // The declared fields are read on lone-CR lines too.
+    let reg = registry(
+        &ws,
+        &[(
+            "model_builder/gaps/router.md".into(),
+            REPORT.replace('\n', "\r"),
+        )],
+    );
+    assert_eq!(
+        (reg.gaps[0].severity.as_str(), reg.gaps[0].gap_type.as_str()),
+        ("HIGH", "MoE")
+    );
+}
+
+#[test]
+fn shapes_and_suite_links_are_read_without_rescanning_the_line() {
+    // Every name on a long line is followed by a bracket that never closes
+    // as a shape: each is read up to its first non-shape character.
+    let line = "a.weight[1, 2 x ".repeat(2000);
+    assert!(parse(&format!("# Gap\n\n{line}\n")).tensors.is_empty());
+    let line = format!("{}a.weight[4, 4]", "a.weight[1, 2 x ".repeat(100));
+    let doc = parse(&format!("# Gap\n\n{line}\n"));
+    assert_eq!(
+        doc.tensors
+            .iter()
+            .map(|t| t.shape.clone())
+            .collect::<Vec<_>>(),
+        [vec![4, 4]]
+    );
+    // A run of `_tests.md` is read once: each path starts after the last.
+    let doc = parse("See x_tests.md_tests.md and tests/y_tests.md.");
+    let links: Vec<&str> = doc.suite_links.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(links, ["tests/x_tests.md", "tests/y_tests.md"]);
+}
+
+#[test]
+fn many_gaps_sharing_a_report_read_it_once_and_agree() {
+    // 200 classes naming one report: the registry lists it once, and every
+    // gap gets the same verdict.
+    let mut ws = workspace(GOOD_TESTS);
+    let first = ws.refs[0].clone();
+    ws.refs = (0..200)
+        .map(|i| GapRef {
+            class: format!("Router{i}Layer"),
+            ..first.clone()
+        })
+        .collect();
+    let reg = registry(
+        &ws,
+        &[("model_builder/gaps/router.md".into(), REPORT.to_string())],
+    );
+    assert_eq!(reg.gaps.len(), 200);
+    assert_eq!(reg.suites.len(), 1);
+    assert_eq!(reg.checklist.reports_created, 1);
+    assert_eq!(reg.checklist.documented_in_existing_reports, 199);
+    assert_eq!(reg.checklist.unaccounted, 0);
+    assert!(reg.gaps.iter().all(|g| g.feature == "Router Gate"));
+}
+
+#[test]
+fn findings_per_rule_are_capped_and_the_rest_counted() {
+    // 1,500 tensor analyses that each lack every part.
+    let sections: String = (0..1500)
+        .map(|i| format!("### Tensor: t{i}.weight\n\nx\n\n"))
+        .collect();
+    let text = REPORT.replace(
+        "## Dimension Mismatch",
+        &format!("{sections}## Dimension Mismatch"),
+    );
+    let found = findings(&text, &workspace(GOOD_TESTS));
+    let gr002: Vec<&(TextRange, &str, String)> = found.iter().filter(|f| f.1 == "GR002").collect();
+    assert_eq!(gr002.len(), 1001);
+    let count = gr002
+        .iter()
+        .find(|f| f.2.starts_with("500 more"))
+        .expect("the count");
+    assert_eq!(
+        count.2,
+        "500 more GR002 findings in this file are not listed, from here on (at most 1,000 per rule are)"
+    );
+    // Where the 1,001st analysis starts.
+    let at = text.find("### Tensor: t1000.weight").unwrap();
+    assert_eq!(count.0.start as usize, at);
+}
