@@ -103,6 +103,11 @@ pub struct HubFacts {
     pub config: Value,
     pub parameters: Option<HubParameters>,
     pub provenance: Provenance,
+    /// Every tensor of the checkpoint, from its safetensors headers (`None`
+    /// when not asked for, not published, or not readable: then
+    /// `tensors_problem` says why, if something went wrong).
+    pub tensors: Option<std::sync::Arc<mantile_tensors::Inventory>>,
+    pub tensors_problem: Option<HubProblem>,
 }
 
 /// Why no facts could be had.
@@ -134,6 +139,11 @@ pub enum HubProblem {
     /// The id is not a Hugging Face model id `org/name`: nothing was asked.
     InvalidId {
         reason: String,
+    },
+    /// A problem with one file of the checkpoint (a safetensors shard, the index).
+    InShard {
+        shard: String,
+        inner: Box<HubProblem>,
     },
 }
 
@@ -220,6 +230,9 @@ impl HubProblem {
                     "Hugging Face could not be reached for `{repo}` ({message}); the Hub checks were skipped"
                 )
             }
+            HubProblem::InShard { shard, inner } => {
+                format!("{} (reading {shard})", inner.message(repo))
+            }
             HubProblem::InvalidId { reason } => format!(
                 "`{}` is not a Hugging Face model id ({reason}); nothing was asked of the Hub",
                 repo.escape_debug()
@@ -234,6 +247,7 @@ impl HubProblem {
             | HubProblem::Malformed { .. }
             | HubProblem::InvalidId { .. } => Severity::Warning,
             HubProblem::OfflineNoCache => Severity::Hint,
+            HubProblem::InShard { inner, .. } => inner.severity(),
             _ => Severity::Info,
         }
     }
@@ -1164,6 +1178,8 @@ mod tests {
                 source: "model info",
             }),
             provenance: Provenance::Live,
+            tensors: None,
+            tensors_problem: None,
         }
     }
 

@@ -21,6 +21,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+pub mod families;
+
 /// How a model answers.
 #[derive(Clone, Debug)]
 pub enum Behaviour {
@@ -73,18 +75,39 @@ pub struct MockModel {
     /// Parameters per dtype reported by the model-info API; `None` leaves
     /// `safetensors` out so clients must read the safetensors headers.
     pub parameters: Option<Vec<(String, u64)>>,
-    /// Safetensors files: name → header JSON (the data bytes are not served).
+    /// Safetensors files: name → header JSON. The data section is virtual:
+    /// the file's length counts it (from the headers' `data_offsets`), its
+    /// bytes are blanks, and only the header is ever meant to be read.
     pub safetensors: Vec<(String, Value)>,
+    /// Shards served byte for byte (malformed headers), with the file length
+    /// the server claims.
+    pub raw_shards: Vec<(String, Vec<u8>, u64)>,
     pub behaviour: Behaviour,
 }
 
 impl MockModel {
-    /// A model from one of the fixtures in `fixtures/` (written from the models' public facts).
+    /// A model from one of the fixtures in `fixtures/` (written from the
+    /// models' public facts). A fixture with `"shards": n` gets the tensors
+    /// of its `config.json` (see [`families`]) split into `n` shards; its
+    /// `parameters` (the Hub's published count), when given, must be theirs.
     pub fn fixture(name: &str) -> MockModel {
+        // Generating the larger fixtures takes a while in debug builds: once per process.
+        static CACHE: std::sync::OnceLock<Mutex<HashMap<String, MockModel>>> =
+            std::sync::OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(m) = cache.lock().unwrap().get(name) {
+            return m.clone();
+        }
+        let m = MockModel::generate(name);
+        cache.lock().unwrap().insert(name.to_string(), m.clone());
+        m
+    }
+
+    fn generate(name: &str) -> MockModel {
         let path = format!("{}/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let v: Value = serde_json::from_str(&text).unwrap();
-        MockModel {
+        let mut m = MockModel {
             repo: v["repo"].as_str().unwrap().to_string(),
             sha: v["sha"].as_str().unwrap().to_string(),
             config: v["config"].clone(),
@@ -94,26 +117,75 @@ impl MockModel {
                     .collect()
             }),
             safetensors: Vec::new(),
+            raw_shards: Vec::new(),
             behaviour: Behaviour::Normal,
             lfs_base: None,
+        };
+        if let Some(n) = v["shards"].as_u64() {
+            let dtype: &'static str = match v["dtype"].as_str() {
+                Some("F32") => "F32",
+                Some("F16") => "F16",
+                _ => "BF16",
+            };
+            let mut tensors = families::tensors(&m.config, dtype);
+            if v["fp8"] == true {
+                tensors = families::to_fp8_blocks(tensors);
+            }
+            // Extra tensors (`{i}` stands for every block index).
+            let blocks = m.config["num_hidden_layers"].as_u64().unwrap_or(0);
+            for t in v["extra_tensors"].as_array().into_iter().flatten() {
+                let dt: &'static str = match t[1].as_str() {
+                    Some("F32") => "F32",
+                    _ => "BF16",
+                };
+                let shape: Vec<u64> = t[2]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.as_u64().unwrap())
+                    .collect();
+                let name = t[0].as_str().unwrap();
+                if name.contains("{i}") {
+                    for i in 0..blocks {
+                        tensors.push((name.replace("{i}", &i.to_string()), dt, shape.clone()));
+                    }
+                } else {
+                    tensors.push((name.to_string(), dt, shape));
+                }
+            }
+            tensors.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+            let mut by_dtype: std::collections::BTreeMap<String, u64> = Default::default();
+            for (_, d, shape) in &tensors {
+                *by_dtype.entry(d.to_string()).or_default() += shape.iter().product::<u64>();
+            }
+            let counted: Vec<(String, u64)> = by_dtype.into_iter().collect();
+            if let Some(stated) = &m.parameters {
+                let mut stated = stated.clone();
+                stated.sort();
+                assert_eq!(
+                    stated, counted,
+                    "{name}: the generated tensors disagree with the fixture's published count"
+                );
+            }
+            if v["info_parameters"] != false {
+                m.parameters = Some(counted);
+            } else {
+                m.parameters = None;
+            }
+            m.safetensors = families::shard(&tensors, n as usize)
+                .into_iter()
+                .map(|(name, header, _)| (name, header))
+                .collect();
         }
+        m
     }
 
     /// Every fixture.
     pub fn all_fixtures() -> Vec<MockModel> {
-        let dir = format!("{}/fixtures", env!("CARGO_MANIFEST_DIR"));
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .filter_map(|e| {
-                e.ok()?
-                    .file_name()
-                    .to_str()?
-                    .strip_suffix(".json")
-                    .map(str::to_string)
-            })
-            .collect();
-        names.sort();
-        names.iter().map(|n| MockModel::fixture(n)).collect()
+        fixture_names()
+            .iter()
+            .map(|n| MockModel::fixture(n))
+            .collect()
     }
 
     pub fn with(mut self, behaviour: Behaviour) -> MockModel {
@@ -121,12 +193,19 @@ impl MockModel {
         self
     }
 
+    fn shard_names(&self) -> Vec<String> {
+        let mut s: Vec<String> = self.safetensors.iter().map(|(n, _)| n.clone()).collect();
+        s.extend(self.raw_shards.iter().map(|(n, _, _)| n.clone()));
+        s
+    }
+
     fn siblings(&self) -> Vec<String> {
         let mut s = vec!["config.json".to_string()];
-        s.extend(self.safetensors.iter().map(|(n, _)| n.clone()));
-        if self.safetensors.len() > 1 {
+        let shards = self.shard_names();
+        if shards.len() > 1 {
             s.push("model.safetensors.index.json".to_string());
         }
+        s.extend(shards);
         s
     }
 
@@ -150,32 +229,110 @@ impl MockModel {
         v
     }
 
-    fn file(&self, name: &str) -> Option<Vec<u8>> {
-        if name == "config.json" {
-            return Some(serde_json::to_vec_pretty(&self.config).unwrap());
-        }
-        if name == "model.safetensors.index.json" && self.safetensors.len() > 1 {
+    /// Every file the model serves: its bytes (for a shard, the 8-byte
+    /// length and the header) and the length the file claims.
+    fn files(&self) -> HashMap<String, Served> {
+        let mut out = HashMap::new();
+        out.insert(
+            "config.json".to_string(),
+            Served::whole(serde_json::to_vec_pretty(&self.config).unwrap()),
+        );
+        let shards = self.shard_names();
+        if shards.len() > 1 {
             let mut map = serde_json::Map::new();
+            let mut total = 0u64;
             for (shard, header) in &self.safetensors {
-                for k in header
-                    .as_object()
-                    .unwrap()
-                    .keys()
-                    .filter(|k| *k != "__metadata__")
-                {
+                for (k, t) in header.as_object().unwrap() {
+                    if k == "__metadata__" {
+                        continue;
+                    }
                     map.insert(k.clone(), json!(shard));
+                    total += t["data_offsets"][1].as_u64().unwrap_or(0)
+                        - t["data_offsets"][0].as_u64().unwrap_or(0);
                 }
             }
-            return Some(
-                serde_json::to_vec(&json!({"metadata": {"total_size": 0}, "weight_map": map}))
+            for (shard, _, _) in &self.raw_shards {
+                map.insert(format!("{shard}.tensor"), json!(shard));
+            }
+            out.insert(
+                "model.safetensors.index.json".to_string(),
+                Served::whole(
+                    serde_json::to_vec(
+                        &json!({"metadata": {"total_size": total}, "weight_map": map}),
+                    )
                     .unwrap(),
+                ),
             );
         }
-        let (_, header) = self.safetensors.iter().find(|(n, _)| n == name)?;
-        let h = serde_json::to_vec(header).unwrap();
-        let mut bytes = (h.len() as u64).to_le_bytes().to_vec();
-        bytes.extend(h);
-        Some(bytes)
+        for (name, header) in &self.safetensors {
+            let h = serde_json::to_vec(header).unwrap();
+            let data: u64 = header
+                .as_object()
+                .unwrap()
+                .values()
+                .filter_map(|t| t["data_offsets"][1].as_u64())
+                .max()
+                .unwrap_or(0);
+            let mut bytes = (h.len() as u64).to_le_bytes().to_vec();
+            bytes.extend(h);
+            let len = bytes.len() as u64 + data;
+            out.insert(name.clone(), Served { bytes, len });
+        }
+        for (name, bytes, len) in &self.raw_shards {
+            out.insert(
+                name.clone(),
+                Served {
+                    bytes: bytes.clone(),
+                    len: *len,
+                },
+            );
+        }
+        out
+    }
+}
+
+/// The fixture names, sorted.
+pub fn fixture_names() -> Vec<String> {
+    let dir = format!("{}/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".json")
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Natural order of tensor names (numbers by value), as checkpoints list them.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |s: &str| -> Vec<(String, u64)> {
+        s.split('.')
+            .map(|p| match p.parse::<u64>() {
+                Ok(n) => (String::new(), n),
+                Err(_) => (p.to_string(), 0),
+            })
+            .collect()
+    };
+    key(a).cmp(&key(b))
+}
+
+/// A file as served: its real bytes and the length it claims (a shard's
+/// data section is virtual).
+#[derive(Clone, Debug)]
+struct Served {
+    bytes: Vec<u8>,
+    len: u64,
+}
+
+impl Served {
+    fn whole(bytes: Vec<u8>) -> Served {
+        let len = bytes.len() as u64;
+        Served { bytes, len }
     }
 }
 
@@ -215,8 +372,15 @@ impl MockHub {
     pub async fn start(models: Vec<MockModel>) -> MockHub {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let models: Arc<HashMap<String, MockModel>> =
-            Arc::new(models.into_iter().map(|m| (m.repo.clone(), m)).collect());
+        let models: Arc<HashMap<String, Hosted>> = Arc::new(
+            models
+                .into_iter()
+                .map(|m| {
+                    let files = m.files();
+                    (m.repo.clone(), Hosted { model: m, files })
+                })
+                .collect(),
+        );
         let seen = Arc::new(Mutex::new(Vec::new()));
         let seen2 = seen.clone();
         let task = tokio::spawn(async move {
@@ -251,9 +415,15 @@ impl MockHub {
     }
 }
 
+/// A model with its files prepared once.
+struct Hosted {
+    model: MockModel,
+    files: HashMap<String, Served>,
+}
+
 async fn serve(
     mut stream: TcpStream,
-    models: &HashMap<String, MockModel>,
+    models: &HashMap<String, Hosted>,
     seen: &Mutex<Vec<Seen>>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
@@ -381,21 +551,23 @@ fn redirect(status: u16, location: String) -> Reply {
 
 /// A redirect as the Hub sends it for a file stored elsewhere: with the
 /// file's `X-Repo-Commit`, `X-Linked-Etag` and `X-Linked-Size`.
-fn file_redirect(model: &MockModel, file: Option<&str>, location: String) -> Reply {
+fn file_redirect(hosted: &Hosted, file: Option<&str>, location: String) -> Reply {
     let mut r = redirect(302, location);
-    if let Some(bytes) = file.and_then(|f| model.file(f)) {
-        r.headers.push(("X-Repo-Commit".into(), model.sha.clone()));
+    if let Some(f) = file.and_then(|f| hosted.files.get(f)) {
         r.headers
-            .push(("X-Linked-Etag".into(), format!("\"{:016x}\"", fnv(&bytes))));
-        r.headers
-            .push(("X-Linked-Size".into(), bytes.len().to_string()));
+            .push(("X-Repo-Commit".into(), hosted.model.sha.clone()));
+        r.headers.push((
+            "X-Linked-Etag".into(),
+            format!("\"{:016x}\"", fnv(&f.bytes)),
+        ));
+        r.headers.push(("X-Linked-Size".into(), f.len.to_string()));
     }
     r
 }
 
 const TEBIBYTE: u64 = 1 << 40;
 
-async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockModel>) -> Reply {
+async fn route(path: &str, range: Option<&str>, models: &HashMap<String, Hosted>) -> Reply {
     let full_path = path;
     let path = path.split('?').next().unwrap_or(path);
     let (repo, file) = if let Some(rest) = path.strip_prefix("/api/models/") {
@@ -411,9 +583,10 @@ async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockMod
             Some(segs[4].to_string()),
         )
     };
-    let Some(model) = models.get(&repo) else {
+    let Some(hosted) = models.get(&repo) else {
         return error(404, "RepoNotFound");
     };
+    let model = &hosted.model;
     let json_reply = |bytes: Vec<u8>| {
         reply(
             200,
@@ -438,7 +611,7 @@ async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockMod
             return redirect(307, full_path.replacen(&repo, to, 1));
         }
         Behaviour::Hostile(Hostile::RedirectTo { base }) => {
-            return file_redirect(model, file.as_deref(), format!("{base}{full_path}"));
+            return file_redirect(hosted, file.as_deref(), format!("{base}{full_path}"));
         }
         Behaviour::Hostile(Hostile::EndlessInfo) if file.is_none() => {
             return Reply {
@@ -457,11 +630,12 @@ async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockMod
         return json_reply(serde_json::to_vec(&model.info()).unwrap());
     };
     if let (Some(base), true) = (&model.lfs_base, file.ends_with(".safetensors")) {
-        return file_redirect(model, Some(&file), format!("{base}{full_path}"));
+        return file_redirect(hosted, Some(&file), format!("{base}{full_path}"));
     }
-    let Some(bytes) = model.file(&file) else {
+    let Some(served) = hosted.files.get(&file) else {
         return error(404, "EntryNotFound");
     };
+    let bytes = served.bytes.clone();
     let etag = format!("\"{:016x}\"", fnv(&bytes));
     let mut headers = vec![
         ("X-Repo-Commit".to_string(), model.sha.clone()),
@@ -511,15 +685,35 @@ async fn route(path: &str, range: Option<&str>, models: &HashMap<String, MockMod
             _ => {}
         }
     }
-    match range.and_then(|r| parse_range(r, bytes.len())) {
+    let len = served.len;
+    match range.and_then(|r| parse_range(r, len as usize)) {
         Some((a, b)) => {
-            headers.push((
-                "Content-Range".into(),
-                format!("bytes {a}-{b}/{}", bytes.len()),
-            ));
-            reply(206, headers, bytes[a..=b].to_vec())
+            headers.push(("Content-Range".into(), format!("bytes {a}-{b}/{len}")));
+            if b < bytes.len() {
+                reply(206, headers, bytes[a..=b].to_vec())
+            } else {
+                // Past the real bytes: the virtual data section, as blanks.
+                Reply {
+                    status: 206,
+                    headers,
+                    body: Body::Stream {
+                        prefix: bytes.get(a..).map(<[u8]>::to_vec).unwrap_or_default(),
+                        len: (b - a + 1) as u64,
+                        declared: Some((b - a + 1) as u64),
+                    },
+                }
+            }
         }
         None if range.is_some() => reply(416, headers, Vec::new()),
+        None if len > bytes.len() as u64 => Reply {
+            status: 200,
+            headers,
+            body: Body::Stream {
+                prefix: bytes,
+                len,
+                declared: Some(len),
+            },
+        },
         None => reply(200, headers, bytes),
     }
 }

@@ -15,6 +15,7 @@
 use crate::HubProblem;
 use reqwest::header::{AUTHORIZATION, HeaderMap, LOCATION, RANGE};
 use reqwest::{Client, Url};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Redirects followed for one request.
@@ -39,6 +40,16 @@ pub struct Http {
     /// The endpoint, e.g. `https://huggingface.co` (no trailing `/`).
     pub endpoint: Url,
     token: Option<String>,
+    /// Requests sent (each redirect hop counts) and body bytes received.
+    requests: AtomicU64,
+    received: AtomicU64,
+}
+
+/// What the client has sent and received so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub requests: u64,
+    pub bytes: u64,
 }
 
 impl Http {
@@ -62,7 +73,16 @@ impl Http {
             client,
             endpoint,
             token,
+            requests: AtomicU64::new(0),
+            received: AtomicU64::new(0),
         })
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            requests: self.requests.load(Ordering::Relaxed),
+            bytes: self.received.load(Ordering::Relaxed),
+        }
     }
 
     /// `{endpoint}/{segments joined by /}`; each segment must already be
@@ -102,6 +122,7 @@ impl Http {
             if let Some((a, b)) = range {
                 req = req.header(RANGE, format!("bytes={a}-{b}"));
             }
+            self.requests.fetch_add(1, Ordering::Relaxed);
             let mut resp = req.send().await.map_err(|e| transport_problem(&e))?;
             let status = resp.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
@@ -148,6 +169,8 @@ impl Http {
             let mut body = Vec::with_capacity(keep.min(64 * 1024));
             let mut skipped = 0usize;
             while let Some(chunk) = resp.chunk().await.map_err(|e| transport_problem(&e))? {
+                self.received
+                    .fetch_add(chunk.len() as u64, Ordering::Relaxed);
                 let mut c: &[u8] = &chunk;
                 if skipped < skip {
                     let n = (skip - skipped).min(c.len());

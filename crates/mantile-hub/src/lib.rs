@@ -18,11 +18,14 @@
 //! `Content-Range` to size a download, and lets reqwest keep the token on a
 //! redirect to another scheme. [`http`] and [`store`] are the few requests
 //! and files we need, with those holes closed.
+
 pub mod http;
+pub mod inventory;
 pub mod store;
 
 use http::Http;
 pub use mantile_config::hub::{HubFacts, HubParameters, HubProblem, Provenance, validate_repo_id};
+pub use mantile_tensors::Inventory;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +51,8 @@ pub struct HubSettings {
     pub max_age: Duration,
     /// Requests under way at once.
     pub concurrency: usize,
+    /// Also read the checkpoint's tensor inventory (safetensors headers).
+    pub tensors: bool,
 }
 
 impl std::fmt::Debug for HubSettings {
@@ -60,6 +65,7 @@ impl std::fmt::Debug for HubSettings {
             .field("offline", &self.offline)
             .field("timeout", &self.timeout)
             .field("max_age", &self.max_age)
+            .field("tensors", &self.tensors)
             .finish()
     }
 }
@@ -108,6 +114,7 @@ impl HubSettings {
             timeout: Duration::from_secs(15),
             max_age: Duration::from_secs(7 * 24 * 3600),
             concurrency: 4,
+            tensors: true,
         }
     }
 }
@@ -187,6 +194,11 @@ fn read_entry(settings: &HubSettings, repo: &str) -> Option<Entry> {
             config: v["config"].clone(),
             parameters: params_from_json(&v["parameters"]),
             provenance: Provenance::Live,
+            tensors: v
+                .get("tensors")
+                .and_then(Inventory::from_json)
+                .map(Arc::new),
+            tensors_problem: None,
         },
     })
 }
@@ -198,8 +210,9 @@ fn write_entry(settings: &HubSettings, facts: &HubFacts) {
         "sha": facts.sha,
         "config": facts.config,
         "parameters": facts.parameters.as_ref().map(params_to_json),
+        "tensors": facts.tensors.as_ref().map(|t| t.to_json()),
     });
-    let Ok(bytes) = serde_json::to_vec_pretty(&v) else {
+    let Ok(bytes) = serde_json::to_vec(&v) else {
         return;
     };
     if let Ok(c) = store::Confined::new(&our_cache(settings))
@@ -222,13 +235,13 @@ fn config_from_hf_cache(settings: &HubSettings, repo: &str) -> Option<(Value, u6
 
 pub struct HubClient {
     settings: HubSettings,
-    http: Result<Http, HubProblem>,
+    http: Result<Arc<Http>, HubProblem>,
     permits: Arc<Semaphore>,
 }
 
 impl HubClient {
     pub fn new(settings: HubSettings) -> HubClient {
-        let http = Http::new(&settings.endpoint, settings.token.clone());
+        let http = Http::new(&settings.endpoint, settings.token.clone()).map(Arc::new);
         let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
         HubClient {
             settings,
@@ -241,6 +254,11 @@ impl HubClient {
         &self.settings
     }
 
+    /// Requests sent and body bytes received so far.
+    pub fn stats(&self) -> http::Stats {
+        self.http.as_ref().map(|h| h.stats()).unwrap_or_default()
+    }
+
     /// A model's facts: fresh from the cache, else from the Hub, else an
     /// expired cached copy (saying why), else the problem. An id that is not
     /// `org/name` in the Hub's alphabet is refused before any file or
@@ -251,7 +269,9 @@ impl HubClient {
         let max_age = self.settings.max_age.as_secs();
         if let Some(e) = &cached {
             let age = now_secs().saturating_sub(e.fetched_at);
-            if age < max_age {
+            let complete =
+                !self.settings.tensors || e.facts.tensors.is_some() || e.facts.parameters.is_none();
+            if age < max_age && complete {
                 return Ok(HubFacts {
                     provenance: Provenance::Cached {
                         age_secs: age,
@@ -289,6 +309,8 @@ impl HubClient {
                         expired: age >= max_age,
                         why: Some("offline".into()),
                     },
+                    tensors: None,
+                    tensors_problem: None,
                 });
             }
             return Err(HubProblem::OfflineNoCache);
@@ -304,16 +326,52 @@ impl HubClient {
         };
         let _permit = self.permits.acquire().await;
         let secs = self.settings.timeout.as_secs().max(1);
-        let live =
+        let mut live =
             match tokio::time::timeout(self.settings.timeout, fetch(http, &self.settings, repo))
                 .await
             {
                 Ok(Err(HubProblem::Timeout { .. })) | Err(_) => Err(HubProblem::Timeout { secs }),
                 Ok(r) => r,
             };
+        // The tensor inventory, with a budget of its own (a model of 163
+        // shards takes longer than its config.json).
+        if let Ok((facts, siblings)) = &mut live
+            && (self.settings.tensors || facts.parameters.is_none())
+        {
+            let budget = self.settings.timeout * 4;
+            let revision = facts.sha.clone().unwrap_or_else(|| "main".into());
+            let siblings: Vec<&str> = siblings.iter().map(String::as_str).collect();
+            let got = match tokio::time::timeout(
+                budget,
+                inventory::fetch(http, repo, &revision, &siblings),
+            )
+            .await
+            {
+                Ok(Err(HubProblem::Timeout { .. })) | Err(_) => Err(HubProblem::Timeout {
+                    secs: budget.as_secs().max(1),
+                }),
+                Ok(r) => r,
+            };
+            match got {
+                Ok(Some(inv)) => {
+                    if facts.parameters.is_none() {
+                        facts.parameters = Some(parameters_from_inventory(&inv));
+                    }
+                    facts.tensors = Some(Arc::new(inv));
+                }
+                Ok(None) => {}
+                // Without the model info's count, the headers were the only
+                // source of it: their problem is the model's.
+                Err(p) if facts.parameters.is_none() => live = Err(p),
+                Err(p) => facts.tensors_problem = Some(p),
+            }
+        }
+        let live = live.map(|(f, _)| f);
         match live {
             Ok(facts) => {
-                write_entry(&self.settings, &facts);
+                if facts.tensors_problem.is_none() {
+                    write_entry(&self.settings, &facts);
+                }
                 Ok(facts)
             }
             Err(HubProblem::NotFound) => Err(HubProblem::NotFound),
@@ -329,7 +387,13 @@ fn malformed(what: impl Into<String>) -> HubProblem {
     HubProblem::Malformed { what: what.into() }
 }
 
-async fn fetch(http: &Http, settings: &HubSettings, repo: &str) -> Result<HubFacts, HubProblem> {
+/// Model info and config.json (into the Hugging Face cache); with the
+/// repository's file list.
+async fn fetch(
+    http: &Http,
+    settings: &HubSettings,
+    repo: &str,
+) -> Result<(HubFacts, Vec<String>), HubProblem> {
     // Model info: sha, files, and (for safetensors models) exact counts per dtype.
     let url = http.url(&["api", "models", repo, "revision", "main"]);
     let a = http.get(url, None, MAX_INFO_BYTES).await?;
@@ -344,9 +408,14 @@ async fn fetch(http: &Http, settings: &HubSettings, repo: &str) -> Result<HubFac
     let sha = info["sha"].as_str().and_then(store::commit_name);
     // Every file is read at the commit the model info names, so they agree.
     let revision = sha.unwrap_or("main");
-    let siblings: Vec<&str> = info["siblings"]
+    let _ = settings;
+    let siblings: Vec<String> = info["siblings"]
         .as_array()
-        .map(|a| a.iter().filter_map(|s| s["rfilename"].as_str()).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["rfilename"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
 
     let url = http.url(&[repo, "resolve", revision, "config.json"]);
@@ -395,17 +464,32 @@ async fn fetch(http: &Http, settings: &HubSettings, repo: &str) -> Result<HubFac
         );
     }
 
-    let parameters = match parameters_from_info(&info["safetensors"]) {
-        Some(p) => Some(p),
-        None => parameters_from_headers(http, repo, revision, &siblings).await?,
-    };
-    Ok(HubFacts {
-        repo_id: repo.to_string(),
-        sha: sha.map(str::to_string),
-        config,
-        parameters,
-        provenance: Provenance::Live,
-    })
+    Ok((
+        HubFacts {
+            repo_id: repo.to_string(),
+            sha: sha.map(str::to_string),
+            config,
+            parameters: parameters_from_info(&info["safetensors"]),
+            provenance: Provenance::Live,
+            tensors: None,
+            tensors_problem: None,
+        },
+        siblings,
+    ))
+}
+
+/// Exact counts per dtype from the inventory (elements, as the Hub counts them).
+fn parameters_from_inventory(inv: &Inventory) -> HubParameters {
+    let t = inv.totals();
+    HubParameters {
+        by_dtype: t
+            .elements
+            .iter()
+            .map(|(d, n)| (d.name().to_string(), *n))
+            .collect(),
+        total: t.total_elements,
+        source: "safetensors headers",
+    }
 }
 
 fn parameters_from_info(v: &Value) -> Option<HubParameters> {
@@ -425,115 +509,6 @@ fn parameters_from_info(v: &Value) -> Option<HubParameters> {
         total,
         source: "model info",
     })
-}
-
-/// A shard's file name from the index: a plain name (no folder, no `..`)
-/// ending in `.safetensors`, since it becomes part of a URL.
-fn shard_name(s: &str) -> Option<&str> {
-    (store::cache_name(s) == Some(s) && s.ends_with(".safetensors")).then_some(s)
-}
-
-/// Counts parameters from safetensors headers: for each shard, two range
-/// requests (the 8-byte header length, then the JSON header). No weights.
-async fn parameters_from_headers(
-    http: &Http,
-    repo: &str,
-    revision: &str,
-    siblings: &[&str],
-) -> Result<Option<HubParameters>, HubProblem> {
-    let shards: Vec<String> = if siblings.contains(&"model.safetensors.index.json") {
-        let url = http.url(&[repo, "resolve", revision, "model.safetensors.index.json"]);
-        let a = http.get(url, None, MAX_INDEX_BYTES).await?;
-        if a.status >= 400 {
-            return Err(http::status_problem(&a));
-        }
-        let index: Value = serde_json::from_slice(&a.body)
-            .map_err(|_| malformed("model.safetensors.index.json is not JSON"))?;
-        let mut shards = Vec::new();
-        for v in index["weight_map"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(_, v)| v)
-        {
-            let name = v.as_str().and_then(shard_name).ok_or_else(|| {
-                malformed("model.safetensors.index.json names a shard that is not a plain .safetensors file name")
-            })?;
-            shards.push(name.to_string());
-        }
-        shards.sort();
-        shards.dedup();
-        if shards.len() > MAX_SHARDS {
-            return Err(malformed(format!(
-                "model.safetensors.index.json names {} shards (at most {MAX_SHARDS} are read)",
-                shards.len()
-            )));
-        }
-        shards
-    } else if siblings.contains(&"model.safetensors") {
-        vec!["model.safetensors".to_string()]
-    } else {
-        return Ok(None);
-    };
-    let mut by_dtype: std::collections::BTreeMap<String, u128> = Default::default();
-    for shard in shards {
-        let url = http.url(&[repo, "resolve", revision, &shard]);
-        let len = range(http, url.clone(), 0, 8).await?;
-        let n = u64::from_le_bytes(
-            len.get(..8)
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| {
-                    malformed(format!("{shard} is shorter than a safetensors header"))
-                })?,
-        );
-        if n == 0 || n > MAX_HEADER_BYTES {
-            return Err(malformed(format!("{shard} declares a {n}-byte header")));
-        }
-        let header = range(http, url, 8, n).await?;
-        if header.len() as u64 != n {
-            return Err(malformed(format!("{shard} ends inside its header")));
-        }
-        let v: Value = serde_json::from_slice(&header)
-            .map_err(|_| malformed(format!("{shard} header is not JSON")))?;
-        for (name, t) in v.as_object().into_iter().flatten() {
-            if name == "__metadata__" {
-                continue;
-            }
-            let dtype = t["dtype"].as_str().unwrap_or("?").to_string();
-            let count = t["shape"]
-                .as_array()
-                .map(|s| {
-                    s.iter()
-                        .map(|d| u128::from(d.as_u64().unwrap_or(0)))
-                        .fold(1u128, u128::saturating_mul)
-                })
-                .unwrap_or(0);
-            let e = by_dtype.entry(dtype).or_default();
-            *e = e.saturating_add(count);
-        }
-    }
-    let total = by_dtype.values().fold(0u128, |a, b| a.saturating_add(*b));
-    Ok(Some(HubParameters {
-        by_dtype: by_dtype.into_iter().collect(),
-        total,
-        source: "safetensors headers",
-    }))
-}
-
-/// `len` bytes from `start`, with one range request (never more than asked).
-async fn range(
-    http: &Http,
-    url: reqwest::Url,
-    start: u64,
-    len: u64,
-) -> Result<Vec<u8>, HubProblem> {
-    let a = http
-        .get(url, Some((start, start + len - 1)), len as usize)
-        .await?;
-    if a.status >= 400 {
-        return Err(http::status_problem(&a));
-    }
-    Ok(a.body)
 }
 
 /// The folder of a repo in Hugging Face's cache layout.

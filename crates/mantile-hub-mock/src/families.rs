@@ -1,0 +1,359 @@
+//! Checkpoint tensors from a `config.json`, family by family, with the
+//! parameter names and shapes of the transformers library's modeling code
+//! (`nn.Linear(in, out)` stores its weight as `[out, in]`): what a
+//! safetensors header of that model lists. Used to give the mock Hub's
+//! fixtures real tensor inventories without storing them.
+
+use serde_json::Value;
+
+/// One tensor: name, dtype, shape.
+pub type T = (String, &'static str, Vec<u64>);
+
+struct Cfg<'a>(&'a Value);
+
+impl Cfg<'_> {
+    fn u(&self, k: &str) -> Option<u64> {
+        self.0.get(k)?.as_u64()
+    }
+    fn req(&self, k: &str) -> u64 {
+        self.u(k)
+            .unwrap_or_else(|| panic!("fixture config.json lacks `{k}`"))
+    }
+    fn b(&self, k: &str) -> Option<bool> {
+        self.0.get(k)?.as_bool()
+    }
+}
+
+struct Out {
+    dtype: &'static str,
+    tensors: Vec<T>,
+}
+
+impl Out {
+    fn push(&mut self, name: String, shape: Vec<u64>) {
+        self.tensors.push((name, self.dtype, shape));
+    }
+    /// A linear layer `in → out` (weight `[out, in]`, bias `[out]`).
+    fn linear(&mut self, name: &str, inp: u64, out: u64, bias: bool) {
+        self.push(format!("{name}.weight"), vec![out, inp]);
+        if bias {
+            self.push(format!("{name}.bias"), vec![out]);
+        }
+    }
+    fn norm(&mut self, name: &str, width: u64, bias: bool) {
+        self.push(format!("{name}.weight"), vec![width]);
+        if bias {
+            self.push(format!("{name}.bias"), vec![width]);
+        }
+    }
+}
+
+/// The tensors of the model `config` describes, in BF16 unless `dtype`
+/// says otherwise. Panics on a family it does not know (fixtures only).
+pub fn tensors(config: &Value, dtype: &'static str) -> Vec<T> {
+    let c = Cfg(config);
+    let mt = config["model_type"].as_str().unwrap_or_default();
+    let d = c.req("hidden_size");
+    let l = c.req("num_hidden_layers");
+    let v = c.req("vocab_size");
+    let h = c.req("num_attention_heads");
+    let kv = c.u("num_key_value_heads").unwrap_or(h);
+    let dh = c.u("head_dim").unwrap_or(d / h);
+    let di = c.u("intermediate_size").unwrap_or(4 * d);
+    // transformers' default where config.json does not say: tied for the
+    // families whose config classes default to it.
+    let tied = c.b("tie_word_embeddings").unwrap_or(matches!(
+        mt,
+        "gemma" | "gemma2" | "gemma3_text" | "starcoder2" | "cohere"
+    ));
+    let mut o = Out {
+        dtype,
+        tensors: Vec::new(),
+    };
+    o.push("model.embed_tokens.weight".into(), vec![v, d]);
+    for i in 0..l {
+        block(&mut o, &c, mt, i, d, h, kv, dh, di);
+    }
+    // DeepSeek-V3's multi-token prediction module: one more block after the
+    // last, with its own embedding, norms, projection and head.
+    if mt == "deepseek_v3" {
+        for j in 0..c.u("num_nextn_predict_layers").unwrap_or(0) {
+            let i = l + j;
+            block(&mut o, &c, mt, i, d, h, kv, dh, di);
+            let p = format!("model.layers.{i}");
+            o.push(format!("{p}.embed_tokens.weight"), vec![v, d]);
+            o.norm(&format!("{p}.enorm"), d, false);
+            o.norm(&format!("{p}.hnorm"), d, false);
+            o.push(format!("{p}.eh_proj.weight"), vec![d, 2 * d]);
+            o.norm(&format!("{p}.shared_head.norm"), d, false);
+            o.push(format!("{p}.shared_head.head.weight"), vec![v, d]);
+        }
+    }
+    match mt {
+        "phi" => o.norm("model.final_layernorm", d, true),
+        "starcoder2" => o.norm("model.norm", d, true),
+        _ => o.norm("model.norm", d, false),
+    }
+    if !tied {
+        o.linear("lm_head", d, v, mt == "phi");
+    }
+    o.tensors
+}
+
+#[allow(clippy::too_many_arguments)]
+fn block(o: &mut Out, c: &Cfg, mt: &str, i: u64, d: u64, h: u64, kv: u64, dh: u64, di: u64) {
+    let p = format!("model.layers.{i}");
+    let a = format!("{p}.self_attn");
+    let m = format!("{p}.mlp");
+    let (q, k) = (h * dh, kv * dh);
+    let bias = c.b("attention_bias").unwrap_or(false);
+    // Attention.
+    match mt {
+        "phi" => {
+            for n in ["q_proj", "k_proj", "v_proj"] {
+                o.linear(
+                    &format!("{a}.{n}"),
+                    d,
+                    if n == "q_proj" { q } else { k },
+                    true,
+                );
+            }
+            o.linear(&format!("{a}.dense"), q, d, true);
+        }
+        "phi3" => {
+            o.linear(&format!("{a}.qkv_proj"), d, q + 2 * k, false);
+            o.linear(&format!("{a}.o_proj"), q, d, false);
+        }
+        "deepseek_v2" | "deepseek_v3" => {
+            let nope = c.req("qk_nope_head_dim");
+            let rope = c.req("qk_rope_head_dim");
+            let vd = c.req("v_head_dim");
+            let kv_rank = c.req("kv_lora_rank");
+            match c.u("q_lora_rank") {
+                Some(r) => {
+                    o.linear(&format!("{a}.q_a_proj"), d, r, false);
+                    o.norm(&format!("{a}.q_a_layernorm"), r, false);
+                    o.linear(&format!("{a}.q_b_proj"), r, h * (nope + rope), false);
+                }
+                None => o.linear(&format!("{a}.q_proj"), d, h * (nope + rope), false),
+            }
+            o.linear(&format!("{a}.kv_a_proj_with_mqa"), d, kv_rank + rope, false);
+            o.norm(&format!("{a}.kv_a_layernorm"), kv_rank, false);
+            o.linear(&format!("{a}.kv_b_proj"), kv_rank, h * (nope + vd), false);
+            o.linear(&format!("{a}.o_proj"), h * vd, d, false);
+        }
+        _ => {
+            // Llama and its kin; Qwen2 has q/k/v biases only, StarCoder2
+            // and GPT-OSS biases on all four.
+            let (qkv_b, o_b) = match mt {
+                "qwen2" | "qwen2_moe" => (true, false),
+                "starcoder2" => {
+                    let b = c.b("use_bias").unwrap_or(true);
+                    (b, b)
+                }
+                "gpt_oss" => (true, true),
+                _ => (bias, bias),
+            };
+            o.linear(&format!("{a}.q_proj"), d, q, qkv_b);
+            o.linear(&format!("{a}.k_proj"), d, k, qkv_b);
+            o.linear(&format!("{a}.v_proj"), d, k, qkv_b);
+            o.linear(&format!("{a}.o_proj"), q, d, o_b);
+        }
+    }
+    match mt {
+        "qwen3" | "qwen3_moe" | "gemma3_text" => {
+            o.norm(&format!("{a}.q_norm"), dh, false);
+            o.norm(&format!("{a}.k_norm"), dh, false);
+        }
+        "olmo2" => {
+            o.norm(&format!("{a}.q_norm"), q, false);
+            o.norm(&format!("{a}.k_norm"), k, false);
+        }
+        "cohere" if c.b("use_qk_norm") == Some(true) => {
+            o.push(format!("{a}.q_norm.weight"), vec![h, dh]);
+            o.push(format!("{a}.k_norm.weight"), vec![kv, dh]);
+        }
+        "gpt_oss" => o.push(format!("{a}.sinks"), vec![h]),
+        _ => {}
+    }
+    // Feed-forward.
+    let gated = |o: &mut Out, m: &str, width: u64| {
+        o.linear(&format!("{m}.gate_proj"), d, width, false);
+        o.linear(&format!("{m}.up_proj"), d, width, false);
+        o.linear(&format!("{m}.down_proj"), width, d, false);
+    };
+    match mt {
+        "phi" => {
+            o.linear(&format!("{m}.fc1"), d, di, true);
+            o.linear(&format!("{m}.fc2"), di, d, true);
+        }
+        "starcoder2" => {
+            let b = c.b("use_bias").unwrap_or(true);
+            o.linear(&format!("{m}.c_fc"), d, di, b);
+            o.linear(&format!("{m}.c_proj"), di, d, b);
+        }
+        "phi3" => {
+            o.linear(&format!("{m}.gate_up_proj"), d, 2 * di, false);
+            o.linear(&format!("{m}.down_proj"), di, d, false);
+        }
+        "mixtral" => {
+            let e = c.req("num_local_experts");
+            let s = format!("{p}.block_sparse_moe");
+            o.linear(&format!("{s}.gate"), d, e, false);
+            for x in 0..e {
+                o.linear(&format!("{s}.experts.{x}.w1"), d, di, false);
+                o.linear(&format!("{s}.experts.{x}.w2"), di, d, false);
+                o.linear(&format!("{s}.experts.{x}.w3"), d, di, false);
+            }
+        }
+        "qwen2_moe" | "qwen3_moe" => {
+            let e = c.req("num_experts");
+            let mdi = c.req("moe_intermediate_size");
+            o.linear(&format!("{m}.gate"), d, e, false);
+            for x in 0..e {
+                gated(o, &format!("{m}.experts.{x}"), mdi);
+            }
+            if mt == "qwen2_moe" {
+                gated(
+                    o,
+                    &format!("{m}.shared_expert"),
+                    c.req("shared_expert_intermediate_size"),
+                );
+                o.linear(&format!("{m}.shared_expert_gate"), d, 1, false);
+            }
+        }
+        "deepseek_v2" | "deepseek_v3" => {
+            let first_dense = c.u("first_k_dense_replace").unwrap_or(0);
+            let freq = c.u("moe_layer_freq").unwrap_or(1).max(1);
+            if i >= first_dense && i.is_multiple_of(freq) {
+                let e = c.req("n_routed_experts");
+                let mdi = c.req("moe_intermediate_size");
+                o.linear(&format!("{m}.gate"), d, e, false);
+                if mt == "deepseek_v3" {
+                    o.push(format!("{m}.gate.e_score_correction_bias"), vec![e]);
+                }
+                for x in 0..e {
+                    gated(o, &format!("{m}.experts.{x}"), mdi);
+                }
+                gated(
+                    o,
+                    &format!("{m}.shared_experts"),
+                    mdi * c.u("n_shared_experts").unwrap_or(1),
+                );
+            } else {
+                gated(o, &m, di);
+            }
+        }
+        "gpt_oss" => {
+            let e = c.req("num_local_experts");
+            o.linear(&format!("{m}.router"), d, e, true);
+            o.push(format!("{m}.experts.gate_up_proj"), vec![e, d, 2 * di]);
+            o.push(format!("{m}.experts.gate_up_proj_bias"), vec![e, 2 * di]);
+            o.push(format!("{m}.experts.down_proj"), vec![e, di, d]);
+            o.push(format!("{m}.experts.down_proj_bias"), vec![e, d]);
+        }
+        _ => gated(o, &m, di),
+    }
+    // Norms.
+    match mt {
+        "phi" => o.norm(&format!("{p}.input_layernorm"), d, true),
+        "cohere" => o.norm(&format!("{p}.input_layernorm"), d, false),
+        "olmo2" => {
+            o.norm(&format!("{p}.post_attention_layernorm"), d, false);
+            o.norm(&format!("{p}.post_feedforward_layernorm"), d, false);
+        }
+        "gemma2" | "gemma3_text" => {
+            for n in [
+                "input_layernorm",
+                "post_attention_layernorm",
+                "pre_feedforward_layernorm",
+                "post_feedforward_layernorm",
+            ] {
+                o.norm(&format!("{p}.{n}"), d, false);
+            }
+        }
+        "starcoder2" => {
+            o.norm(&format!("{p}.input_layernorm"), d, true);
+            o.norm(&format!("{p}.post_attention_layernorm"), d, true);
+        }
+        _ => {
+            o.norm(&format!("{p}.input_layernorm"), d, false);
+            o.norm(&format!("{p}.post_attention_layernorm"), d, false);
+        }
+    }
+}
+
+/// FP8 checkpoints in DeepSeek's layout: every block's linear weight (not
+/// the router, norms or embeddings) stored as `F8_E4M3` with a `F32`
+/// `weight_scale_inv` of one scale per 128×128 tile.
+pub fn to_fp8_blocks(tensors: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(tensors.len() * 2);
+    for (name, dtype, shape) in tensors {
+        let linear = name.contains(".layers.")
+            && name.ends_with("_proj.weight")
+            && shape.len() == 2
+            && !name.contains("shared_head");
+        if linear {
+            let scale = vec![shape[0].div_ceil(128), shape[1].div_ceil(128)];
+            let base = name.trim_end_matches(".weight").to_string();
+            out.push((name, "F8_E4M3", shape));
+            out.push((format!("{base}.weight_scale_inv"), "F32", scale));
+        } else {
+            out.push((name, dtype, shape));
+        }
+    }
+    out
+}
+
+/// Bytes of one tensor as stored.
+pub fn storage_bytes(dtype: &str, shape: &[u64]) -> u64 {
+    let n: u64 = shape.iter().product();
+    let bits: u64 = match dtype {
+        "F4" => 4,
+        "F6_E2M3" | "F6_E3M2" => 6,
+        "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" | "F8_E8M0" => 8,
+        "F32" | "I32" | "U32" => 32,
+        "F64" | "I64" | "U64" | "C64" => 64,
+        _ => 16,
+    };
+    (n * bits).div_ceil(8)
+}
+
+/// Splits tensors into `n` shards of about equal bytes, keeping their order,
+/// named as transformers names them (`model-00001-of-00163.safetensors`, or
+/// `model.safetensors` alone); each shard's header with its data offsets.
+pub fn shard(tensors: &[T], n: usize) -> Vec<(String, Value, u64)> {
+    let n = n.max(1);
+    let total: u64 = tensors.iter().map(|(_, d, s)| storage_bytes(d, s)).sum();
+    let per = total.div_ceil(n as u64).max(1);
+    let mut shards: Vec<Vec<&T>> = vec![Vec::new(); n];
+    let mut acc = 0u64;
+    for t in tensors {
+        let i = ((acc / per) as usize).min(n - 1);
+        shards[i].push(t);
+        acc += storage_bytes(t.1, &t.2);
+    }
+    shards
+        .into_iter()
+        .enumerate()
+        .map(|(i, ts)| {
+            let name = if n == 1 {
+                "model.safetensors".to_string()
+            } else {
+                format!("model-{:05}-of-{n:05}.safetensors", i + 1)
+            };
+            let mut header = serde_json::Map::new();
+            header.insert("__metadata__".into(), serde_json::json!({"format": "pt"}));
+            let mut off = 0u64;
+            for (tn, dt, sh) in ts {
+                let b = storage_bytes(dt, sh);
+                header.insert(
+                    tn.clone(),
+                    serde_json::json!({"dtype": dt, "shape": sh, "data_offsets": [off, off + b]}),
+                );
+                off += b;
+            }
+            (name, Value::Object(header), off)
+        })
+        .collect()
+}
