@@ -168,14 +168,14 @@ const BUILTIN: &[BuiltinClass] = &[
     BuiltinClass {
         name: "SlidingWindowAttentionLayer",
         summary: "Grouped-query attention over a sliding window of recent tokens.",
-        required: &[
-            "hidden_size",
-            "num_query_heads",
-            "num_kv_heads",
-            "head_dim",
-            "sliding_window",
+        // backend/layers/swa.py: `sliding_window: Optional[int] = None`
+        // ("None = unlimited"), so a layer without it is full attention.
+        required: &["hidden_size", "num_query_heads", "num_kv_heads", "head_dim"],
+        optional: &[
+            ("sliding_window", "None"),
+            ("num_sinks", "0"),
+            ("has_bias", "False"),
         ],
-        optional: &[("num_sinks", "0"), ("has_bias", "False")],
     },
     BuiltinClass {
         name: "MLPLayer",

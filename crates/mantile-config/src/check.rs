@@ -205,6 +205,17 @@ fn check_names(text: &str, root: &Node, layers: &[LayerView], out: &mut Vec<Diag
                 })
                 .map(|o| o.label())
                 .collect();
+            // Several layers of one role cannot all take its standard name
+            // (a model with sliding and full attention, dense and MoE
+            // feed-forward blocks): `<standard>_<kind>` is then the way to
+            // follow the convention.
+            if !rivals.is_empty()
+                && name
+                    .strip_prefix(std)
+                    .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
+            {
+                continue;
+            }
             if rivals.is_empty() {
                 message.push_str(&format!(": a {class} is the `{std}` layer"));
                 d_fix = Some(Fix::replace(
@@ -756,6 +767,11 @@ fn check_parameter_counts(layers: &[LayerView], out: &mut Vec<Diagnostic>) {
 struct Piece {
     what: String,
     value: u128,
+    /// How unusual the piece is: explanations prefer the common pieces
+    /// (lm_head, norms, q/k/v biases, sinks: 1) over rarer ones (q/k norms,
+    /// MLP and router biases, an lm_head bias: 3), so that a coincidental sum
+    /// of rare pieces never replaces the usual account.
+    cost: u32,
 }
 
 fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
@@ -770,6 +786,7 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
         pieces.push(Piece {
             what: format!("an untied lm_head V×d = {v}×{d} = {}", n(v * d)),
             value: v * d,
+            cost: 1,
         });
     }
     if let Some(norm) = layers.iter().find(|l| l.category() == Some(Category::Norm))
@@ -781,6 +798,7 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
         pieces.push(Piece {
             what: format!("a final norm ({})", n(per)),
             value: per,
+            cost: 1,
         });
         if let (Some(nl), Some(c)) = (nl, norm.count)
             && c == nl
@@ -788,6 +806,7 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
             pieces.push(Piece {
                 what: format!("a second norm per block {nl}×{per} = {}", n(nl * per)),
                 value: nl * per,
+                cost: 1,
             });
         }
     }
@@ -808,6 +827,95 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
                 n(qkv_bias)
             ),
             value: qkv_bias,
+            cost: 1,
+        });
+    }
+    // q/k norms (Qwen3, Gemma-3: over each head; OLMo-2, Command-R: over
+    // the full query and key widths), which no attention class counts.
+    let attn_dims: Vec<(u128, AttentionDims)> = layers
+        .iter()
+        .filter(|l| l.category() == Some(Category::Attention))
+        .filter_map(|l| {
+            Some((
+                l.count?,
+                AttentionDims::from_specs(l.class_str()?, Specs(l.specs?))?,
+            ))
+        })
+        .collect();
+    let per_head: u128 = attn_dims.iter().map(|(c, a)| c * 2 * a.head_dim).sum();
+    if per_head > 0 {
+        pieces.push(Piece {
+            what: format!(
+                "q/k norms over each head, 2×head_dim per attention layer ({})",
+                n(per_head)
+            ),
+            value: per_head,
+            cost: 3,
+        });
+    }
+    let full_width: u128 = attn_dims
+        .iter()
+        .map(|(c, a)| c * (a.q_width() + a.kv_width()))
+        .sum();
+    if full_width > 0 && full_width != per_head {
+        pieces.push(Piece {
+            what: format!(
+                "q/k norms over the full query and key widths ({})",
+                n(full_width)
+            ),
+            value: full_width,
+            cost: 3,
+        });
+    }
+    // MLP biases (Phi-2, StarCoder2): MLPLayer and GatedMLPLayer count none.
+    let mlp_bias: u128 = layers
+        .iter()
+        .filter(|l| matches!(l.class_str(), Some("MLPLayer" | "GatedMLPLayer")))
+        .filter_map(|l| {
+            let s = Specs(l.specs?);
+            let (d, di) = (s.int("hidden_size")?, s.int("intermediate_size")?);
+            let up =
+                if l.class_str() == Some("GatedMLPLayer") || s.int("num_projections") == Some(3) {
+                    2 * di
+                } else {
+                    di
+                };
+            Some(l.count? * (up + d))
+        })
+        .sum();
+    if mlp_bias > 0 {
+        pieces.push(Piece {
+            what: format!("MLP projection biases ({})", n(mlp_bias)),
+            value: mlp_bias,
+            cost: 3,
+        });
+    }
+    // Router biases (one per expert: GPT-OSS's router.bias, DeepSeek-V3's
+    // score-correction bias) in MoE layers that state no has_bias.
+    let router_bias: u128 = layers
+        .iter()
+        .filter(|l| l.class_str() == Some("MoELayer"))
+        .filter(|l| l.specs.and_then(|s| s.get("has_bias")?.as_bool()) != Some(true))
+        .filter_map(|l| Some(l.count? * Specs(l.specs?).int("num_experts")?))
+        .sum();
+    if router_bias > 0 {
+        pieces.push(Piece {
+            what: format!(
+                "router biases, one per expert in each MoE layer ({})",
+                n(router_bias)
+            ),
+            value: router_bias,
+            cost: 3,
+        });
+    }
+    // The lm_head's own bias (Phi-2).
+    if let Some(v) = v
+        && has(Category::Embedding)
+    {
+        pieces.push(Piece {
+            what: format!("the lm_head's bias ({})", n(v)),
+            value: v,
+            cost: 3,
         });
     }
     let sinks = layers.iter().any(|l| {
@@ -829,6 +937,7 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
                     n(total)
                 ),
                 value: total,
+                cost: 1,
             });
         }
     }
@@ -848,15 +957,19 @@ pub(crate) fn explain_difference(
     if !lm_head_possible {
         pieces.retain(|p| !p.what.contains("lm_head"));
     }
-    let mut best: Option<Vec<usize>> = None;
+    let mut best: Option<(u32, Vec<usize>)> = None;
     for mask in 1u32..(1 << pieces.len()) {
         let chosen: Vec<usize> = (0..pieces.len()).filter(|i| mask & (1 << i) != 0).collect();
+        let cost: u32 = chosen.iter().map(|&i| pieces[i].cost).sum();
         if chosen.iter().map(|&i| pieces[i].value).sum::<u128>() == diff
-            && best.as_ref().is_none_or(|b| chosen.len() < b.len())
+            && best
+                .as_ref()
+                .is_none_or(|(c, b)| (cost, chosen.len()) < (*c, b.len()))
         {
-            best = Some(chosen);
+            best = Some((cost, chosen));
         }
     }
+    let best = best.map(|(_, b)| b);
     best.map(|chosen| chosen.into_iter().map(|i| pieces[i].what.clone()).collect())
 }
 

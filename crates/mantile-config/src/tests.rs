@@ -244,26 +244,37 @@ fn mc020_mc021_duplicate_and_nonstandard_names() {
     assert_eq!(fixed(&text), GOOD);
 }
 
+/// Two attention kinds cannot both be `attention`: `attention_<kind>` is the
+/// convention then, and only a name without the prefix is a finding.
 #[test]
-fn mc021_two_attention_kinds_get_no_rename() {
-    let text = good_with(r#""name": "attention""#, r#""name": "attention_full""#).replacen(
-        r#"    {
+fn mc021_two_attention_kinds_take_the_standard_name_as_prefix() {
+    let two = |sliding_name: &str| {
+        good_with(r#""name": "attention""#, r#""name": "attention_full""#).replacen(
+            r#"    {
       "name": "feedforward""#,
-        r#"    {
-      "name": "attention_sliding",
+            &format!(
+                r#"    {{
+      "name": "{sliding_name}",
       "class": "SlidingWindowAttentionLayer",
       "count": 0,
-      "specs": {"hidden_size": 64, "num_query_heads": 4, "num_kv_heads": 2, "head_dim": 16, "sliding_window": 8}
-    },
-    {
-      "name": "feedforward""#,
-        1,
+      "specs": {{"hidden_size": 64, "num_query_heads": 4, "num_kv_heads": 2, "head_dim": 16, "sliding_window": 8}}
+    }},
+    {{
+      "name": "feedforward""#
+            ),
+            1,
+        )
+    };
+    check(
+        &two("attention_sliding"),
+        expect![[r#"
+            MC002 error 20:16 "0": `layer_types[1].count` must be at least 1, found 0
+        "#]],
     );
     check(
-        &text,
+        &two("swa"),
         expect![[r#"
-            MC021 warning 12:15 "\"attention_full\"": layer name "attention_full" is not a standard name (attention, feedforward, norm, embedding): the standard name for a GroupedQueryAttentionLayer is `attention`, also wanted by "attention_sliding"
-            MC021 warning 18:15 "\"attention_sliding\"": layer name "attention_sliding" is not a standard name (attention, feedforward, norm, embedding): the standard name for a SlidingWindowAttentionLayer is `attention`, also wanted by "attention_full"
+            MC021 warning 18:15 "\"swa\"": layer name "swa" is not a standard name (attention, feedforward, norm, embedding): the standard name for a SlidingWindowAttentionLayer is `attention`, also wanted by "attention_full"
             MC002 error 20:16 "0": `layer_types[1].count` must be at least 1, found 0
         "#]],
     );
