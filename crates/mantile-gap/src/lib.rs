@@ -329,6 +329,11 @@ pub fn expected_shape(name: &str, d: &Dims) -> Option<(Vec<&'static str>, Vec<u1
     let two = |a: &'static str, x: Option<u128>, b: &'static str, y: Option<u128>| {
         Some((vec![a, b], vec![x?, y?]))
     };
+    // Experts (and shared experts) have the MoE's own intermediate width,
+    // which Dims does not carry: no expectation rather than a wrong one.
+    if name.contains(".experts.") || name.contains(".shared_expert") {
+        return None;
+    }
     match (owner, last) {
         ("q_proj", "weight") => two("h·dh", q, "d", dd),
         ("k_proj" | "v_proj", "weight") => two("kv·dh", kv, "d", dd),
@@ -347,7 +352,20 @@ pub fn expected_shape(name: &str, d: &Dims) -> Option<(Vec<&'static str>, Vec<u1
         {
             two("E", d.num_experts, "d", dd)
         }
-        (o, "weight") if o.ends_with("norm") => one("d", dd),
+        // The block and final norms are over d; q/k norms and the latent
+        // norms of MLA (q_a_layernorm, kv_a_layernorm) are not.
+        (
+            "input_layernorm"
+            | "post_attention_layernorm"
+            | "pre_feedforward_layernorm"
+            | "post_feedforward_layernorm"
+            | "norm"
+            | "final_layernorm"
+            | "ln_1"
+            | "ln_2"
+            | "ln_f",
+            "weight",
+        ) => one("d", dd),
         _ => None,
     }
 }

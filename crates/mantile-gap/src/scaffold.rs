@@ -80,12 +80,85 @@ fn g(v: u128) -> String {
     format_grouped(v as i128)
 }
 
+/// One tensor pattern seen in the checkpoint, for §4.1 and §4.2.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObservedTensor {
+    /// A concrete name (`model.layers.0.self_attn.q_proj.weight`).
+    pub example: String,
+    /// Where else it occurs (`× 27 (model.layers.{0..26})`), or empty.
+    pub repeats: String,
+    /// `[3072, 2048]`
+    pub shape: String,
+    pub dtype: String,
+    /// Elements of one tensor.
+    pub elements: u128,
+}
+
+/// What is known from the checkpoint itself (the tensor inventory), to fill
+/// the report beyond what the config says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// §4.1 and §4.2: the real tensors.
+    pub tensors: Vec<ObservedTensor>,
+    /// §4.3: the dimension mismatch, as a `### Dimension Mismatch:` section.
+    pub mismatch: Option<String>,
+    /// `HIGH`, `MEDIUM` or `LOW` (else from whether the class is known).
+    pub severity: Option<String>,
+    /// The opening paragraph: what Mantile cannot model, and why.
+    pub why: Option<String>,
+    /// The config's name for the layer, when it differs from the report's.
+    pub config_layer: Option<String>,
+    /// §4.6: papers (title and link) describing the feature.
+    pub references: Vec<String>,
+}
+
 /// The gap report (`model_builder/gaps/<layer>.md`).
 pub fn gap_report(i: &ScaffoldInput) -> String {
+    gap_report_observed(i, &Observed::default())
+}
+
+fn observed_tensors(o: &Observed) -> (String, String) {
+    let mut listing = String::new();
+    let mut analysis = String::new();
+    for t in &o.tensors {
+        listing.push_str(&format!(
+            "  {}: {} ({}){}\n",
+            t.example,
+            t.shape,
+            t.dtype,
+            if t.repeats.is_empty() {
+                String::new()
+            } else {
+                format!("  {}", t.repeats)
+            }
+        ));
+        analysis.push_str(&format!(
+            "### Tensor: {}\n\n**Shape**: {} ({}{})\n**What it is**: TODO\n**Why it's unusual**: TODO\n**Architectural interpretation**: TODO\n**Impact on implementation**:\n  - FLOPs: TODO (a weight used once per token costs `2 * M` FLOPs per parameter: `2 * M * {}`)\n  - Memory: {} elements × bytes_per_elem\n  - KV Cache: TODO or none\n\n",
+            t.example,
+            t.shape,
+            t.dtype,
+            if t.repeats.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", t.repeats)
+            },
+            t.elements,
+            format_grouped(t.elements as i128),
+        ));
+    }
+    (listing, analysis)
+}
+
+/// The gap report, with what the checkpoint shows filled in (§4.1 from the
+/// real tensors, §4.3 from the computed mismatch).
+pub fn gap_report_observed(i: &ScaffoldInput, o: &Observed) -> String {
     let d = i.hidden_size;
     let (p, stated) = i.params();
     let m = 2048u128;
-    let severity = if i.known_class { "MEDIUM" } else { "HIGH" };
+    let severity = o
+        .severity
+        .clone()
+        .unwrap_or_else(|| if i.known_class { "MEDIUM" } else { "HIGH" }.to_string());
     let specs = i
         .specs
         .iter()
@@ -100,7 +173,9 @@ pub fn gap_report(i: &ScaffoldInput) -> String {
             g(p)
         )
     };
-    let mismatch = match i.heads {
+    let mismatch = match (&o.mismatch, i.heads) {
+        (Some(m), _) => m.clone(),
+        (None, heads) => match heads {
         Some((h, _, dh)) if h * dh != d => format!(
             "### Dimension Mismatch: query width differs from hidden_size\n\n**Observed**: query width `{h} * {dh} = {}`, hidden_size {d}\n**Expected (standard)**: query width = hidden_size = {d}\n**Interpretation**: the projections are not square; the output projection maps {} → {d}.\n\n**Derived parameters**:\n- num_heads = {h}\n- head_dim = {dh}\n- query width = `{h} * {dh} = {}`\n- hidden_size = {d}\n\n**Impact**:\n- FLOPs and weights must use the query width, not hidden_size\n",
             g(h * dh),
@@ -108,6 +183,30 @@ pub fn gap_report(i: &ScaffoldInput) -> String {
             g(h * dh)
         ),
         _ => "None found in the config's specs. TODO: compare each tensor's shape from the dry run with the standard pattern and describe any mismatch (Observed, Expected, Interpretation, Derived parameters).\n".to_string(),
+        },
+    };
+    let (listing, analysis) = observed_tensors(o);
+    let listing = if listing.is_empty() {
+        "  TODO: paste the tensor names, shapes and dtypes from the dry run\n  (model_builder/utils.py: inspect_model_structure)\n".to_string()
+    } else {
+        listing
+    };
+    let analysis = if analysis.is_empty() {
+        "### Tensor: TODO.weight\n\n**What it is**: TODO\n**Why it's unusual**: TODO\n**Architectural interpretation**: TODO\n**Impact on implementation**:\n  - FLOPs: TODO (a weight used once per token costs `2 * M` FLOPs per parameter)\n  - Memory: TODO elements × bytes_per_elem\n  - KV Cache: TODO or none\n\n".to_string()
+    } else {
+        analysis
+    };
+    let why = o.why.clone().unwrap_or_else(|| {
+        "TODO: one paragraph on what this layer does and why Mantile cannot model it yet.".into()
+    });
+    let papers = if o.references.is_empty() {
+        "TODO: add the paper that introduced this layer (an arXiv or DOI link)".to_string()
+    } else {
+        o.references.join("; ")
+    };
+    let layer_label = match &o.config_layer {
+        Some(l) if *l != i.layer => l.clone(),
+        _ => i.layer.clone(),
     };
     let ctor = i
         .specs
@@ -127,7 +226,7 @@ pub fn gap_report(i: &ScaffoldInput) -> String {
         "`Layer` from `backend/layers/base.py`".to_string()
     };
     format!(
-        "# Gap Report: {feature}\n\n**Gap Type**: Layer\n**Severity**: {severity}\n**Model**: {model} (layer `{layer}`, class `{class}`, {count} per model)\n**Test suite**: [{suite}](../../{suite})\n\nTODO: one paragraph on what this layer does and why Mantile cannot model it yet.\n\nWhat the config states:\n{specs}\n- parameters: {params_line}\n\n## Example Tensors\n\n```\nUNSUPPORTED LAYER: {feature}\n\nTensors detected:\n  TODO: paste the tensor names, shapes and dtypes from the dry run\n  (model_builder/utils.py: inspect_model_structure)\n```\n\n## Tensor Analysis\n\n### Tensor: TODO.weight\n\n**What it is**: TODO\n**Why it's unusual**: TODO\n**Architectural interpretation**: TODO\n**Impact on implementation**:\n  - FLOPs: TODO (a weight used once per token costs `2 * M` FLOPs per parameter)\n  - Memory: TODO elements × bytes_per_elem\n  - KV Cache: TODO or none\n\n## Dimension Mismatch Analysis\n\n{mismatch}\n## Implementation Guidance\n\n### Recommended Base Class\n- **Extend**: {base}\n- **Reason**: TODO\n\n### Methods to Override\n| Method | Reason |\n|--------|--------|\n| `compute_flops()` | TODO |\n| `compute_weight_memory()` | TODO |\n| `compute_activation_memory()` | TODO |\n| `compute_kv_cache()` | TODO or N/A |\n\n### New Constructor Parameters\n| Parameter | Type | Description |\n|-----------|------|-------------|\n{ctor}\n\n### Special Handling Required\n- [ ] TODO\n\n## Impact Summary\n\n### Additional FLOPs (per layer)\n| Component | Formula | Example (d={d}, M={m}) |\n|-----------|---------|-------------------------|\n| {layer} | 2 * M * P | `2 * {m} * {p} = {flops}` |\n\n### Additional Memory (per layer)\n| Component | Formula | Example (bf16) |\n|-----------|---------|----------------|\n| {layer} weights | P * bytes | `{p} * 2 = {bytes}` |\n\n### Communication Changes\n| Pattern | When | Payload |\n|---------|------|---------|\n| All-reduce | TP, after the layer | `M * d * bytes = {m} * {d} * 2 = {comm}` |\n\n## Documentation References\n\n- **PyTorch**: TODO\n- **vLLM**: TODO\n- **SGLang**: TODO\n- **Papers**: TODO: add the paper that introduced this layer (an arXiv or DOI link)\n\n## Parallelism Strategies\n\n1. Tensor Parallelism (TP): shard the weights across chips\n   - Each chip holds `P / tp` parameters\n   - All-reduce (or all-gather) of the output `[M, d]`\n2. TODO: other strategies that apply (expert, context, sequence parallelism)\n",
+        "# Gap Report: {feature}\n\n**Gap Type**: Layer\n**Severity**: {severity}\n**Model**: {model} (layer `{layer_label}`, class `{class}`, {count} per model)\n**Test suite**: [{suite}](../../{suite})\n\n{why}\n\nWhat the config states:\n{specs}\n- parameters: {params_line}\n\n## Example Tensors\n\n```\nUNSUPPORTED LAYER: {feature}\n\nTensors detected:\n{listing}```\n\n## Tensor Analysis\n\n{analysis}## Dimension Mismatch Analysis\n\n{mismatch}\n## Implementation Guidance\n\n### Recommended Base Class\n- **Extend**: {base}\n- **Reason**: TODO\n\n### Methods to Override\n| Method | Reason |\n|--------|--------|\n| `compute_flops()` | TODO |\n| `compute_weight_memory()` | TODO |\n| `compute_activation_memory()` | TODO |\n| `compute_kv_cache()` | TODO or N/A |\n\n### New Constructor Parameters\n| Parameter | Type | Description |\n|-----------|------|-------------|\n{ctor}\n\n### Special Handling Required\n- [ ] TODO\n\n## Impact Summary\n\n### Additional FLOPs (per layer)\n| Component | Formula | Example (d={d}, M={m}) |\n|-----------|---------|-------------------------|\n| {layer} | 2 * M * P | `2 * {m} * {p} = {flops}` |\n\n### Additional Memory (per layer)\n| Component | Formula | Example (bf16) |\n|-----------|---------|----------------|\n| {layer} weights | P * bytes | `{p} * 2 = {bytes}` |\n\n### Communication Changes\n| Pattern | When | Payload |\n|---------|------|---------|\n| All-reduce | TP, after the layer | `M * d * bytes = {m} * {d} * 2 = {comm}` |\n\n## Documentation References\n\n- **PyTorch**: TODO\n- **vLLM**: TODO\n- **SGLang**: TODO\n- **Papers**: {papers}\n\n## Parallelism Strategies\n\n1. Tensor Parallelism (TP): shard the weights across chips\n   - Each chip holds `P / tp` parameters\n   - All-reduce (or all-gather) of the output `[M, d]`\n2. TODO: other strategies that apply (expert, context, sequence parallelism)\n",
         feature = i.feature(),
         model = i.model,
         layer = i.layer,
