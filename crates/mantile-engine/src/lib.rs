@@ -218,7 +218,9 @@ fn gap_refs(path: &str, text: &str, catalog: &Catalog) -> Vec<mantile_gap::GapRe
         .filter_map(|l| {
             let class = l.class_str()?;
             let unsupported = l.supported == Some(false);
-            if !unsupported && catalog.get(class).is_some() {
+            // A supported layer that names a gap report documents a known
+            // difference (a dimension mismatch): its report is a gap too.
+            if !unsupported && catalog.get(class).is_some() && l.node.get("gap_report").is_none() {
                 return None;
             }
             let own = |k: &str| l.specs.and_then(|s| s.get(k)?.as_u128());
