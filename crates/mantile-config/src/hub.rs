@@ -759,21 +759,25 @@ pub fn hover_card(root: &Node, facts: &HubFacts) -> String {
 // ----- generating a config from the Hub -----
 
 /// A tiny ordered JSON value, to write configs in Mantile's key order.
-enum J {
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum J {
     Str(String),
     Int(u128),
+    /// A number as JSON text (`50.0`).
+    Num(String),
     Bool(bool),
     Obj(Vec<(&'static str, J)>),
     Arr(Vec<J>),
 }
 
 impl J {
-    fn write(&self, out: &mut String, indent: usize) {
+    pub(crate) fn write(&self, out: &mut String, indent: usize) {
         let pad = "  ".repeat(indent + 1);
         let close = "  ".repeat(indent);
         match self {
             J::Str(s) => out.push_str(&json_string(s)),
             J::Int(i) => out.push_str(&i.to_string()),
+            J::Num(n) => out.push_str(n),
             J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             J::Obj(members) => write_members(members, out, indent),
             J::Arr(items) => {
@@ -790,7 +794,7 @@ impl J {
     }
 }
 
-fn write_members(members: &[(&'static str, J)], out: &mut String, indent: usize) {
+pub(crate) fn write_members(members: &[(&'static str, J)], out: &mut String, indent: usize) {
     let pad = "  ".repeat(indent + 1);
     out.push_str("{\n");
     for (i, (k, v)) in members.iter().enumerate() {
@@ -809,9 +813,13 @@ pub struct Generated {
     pub text: String,
     /// Parts marked `supported: false` or left out, in words.
     pub unsupported: Vec<String>,
+    /// The gap reports (and test suites) the config names, to scaffold.
+    pub gaps: Vec<crate::generate::Gap>,
+    /// Whether the config came from the tensor inventory (else config.json alone).
+    pub from_tensors: bool,
 }
 
-fn layer(
+pub(crate) fn layer(
     name: &str,
     class: &str,
     count: u128,
@@ -828,15 +836,20 @@ fn layer(
     J::Obj(m)
 }
 
+/// Parameters of one instance of a known class with these specs (the
+/// checks' own formulas, from the true tensor shapes).
+pub(crate) fn class_count(class: &str, specs: &[(&'static str, J)]) -> Option<u128> {
+    let mut text = String::new();
+    write_members(specs, &mut text, 0);
+    mantile_json::parse(&text)
+        .root()
+        .and_then(|r| params::count(class, Specs(r)).map(|p| p.total))
+}
+
 /// Adds `parameter_count`, computed from the specs by the same formulas as
 /// the checks, after `layer_idx` (or first).
-fn with_count(class: &str, mut specs: Vec<(&'static str, J)>) -> Vec<(&'static str, J)> {
-    let mut text = String::new();
-    write_members(&specs, &mut text, 0);
-    let count = mantile_json::parse(&text)
-        .root()
-        .and_then(|r| params::count(class, Specs(r)).map(|p| p.total));
-    if let Some(c) = count {
+pub(crate) fn with_count(class: &str, mut specs: Vec<(&'static str, J)>) -> Vec<(&'static str, J)> {
+    if let Some(c) = class_count(class, &specs) {
         let at = specs
             .iter()
             .position(|(k, _)| *k == "layer_idx")
@@ -851,10 +864,20 @@ fn with_count(class: &str, mut specs: Vec<(&'static str, J)>) -> Vec<(&'static s
 /// ~2^18), and it keeps every product of dimensions far inside `u128`.
 pub const MAX_DIMENSION: u128 = 1 << 24;
 
-/// Generates a Mantile config from a model's Hub metadata. Supports the
-/// llama, mistral, qwen2, qwen3, mixtral, qwen2_moe/qwen3_moe and gpt_oss
-/// model types; parts Mantile cannot model are marked `supported: false`.
+/// Generates a Mantile config from a model's Hub metadata: from the tensor
+/// inventory when the facts have one (any architecture; see
+/// [`crate::generate`]), else from config.json alone.
 pub fn generate(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String> {
+    match &facts.tensors {
+        Some(inv) => crate::generate::from_inventory(facts, inv, catalog),
+        None => from_config(facts, catalog),
+    }
+}
+
+/// From config.json alone (no safetensors headers to read): the llama,
+/// mistral, qwen2, qwen3, mixtral, qwen2_moe/qwen3_moe and gpt_oss model
+/// types; parts Mantile cannot model are marked `supported: false`.
+pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String> {
     let d = HubDims::from_config(&facts.config);
     let model_type = d.model_type.clone().unwrap_or_default();
     let known = [
@@ -1145,6 +1168,8 @@ pub fn generate(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String
         model_id,
         text,
         unsupported,
+        gaps: Vec::new(),
+        from_tensors: false,
     })
 }
 

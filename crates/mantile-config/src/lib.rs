@@ -8,6 +8,7 @@
 pub mod catalog;
 mod check;
 pub mod edit;
+pub mod generate;
 pub mod hover;
 pub mod hub;
 pub mod params;

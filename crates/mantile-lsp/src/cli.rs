@@ -15,9 +15,15 @@ mantile-lsp: checks Mantile workspaces (model configs, test specs), on the comma
 Usage:
   mantile-lsp [serve]                     run the language server on standard input and output
   mantile-lsp check [PATH...] [OPTIONS]   check files or folders (default: the workspace around the current folder)
-  mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline]
-                                          write a config generated from the model's Hugging Face metadata
-                                          (default: backend/data/model_configs/<model_id>.json in this workspace)
+  mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline] [--dry-run]
+                                          write a config generated from the model's tensors (safetensors
+                                          headers) and config.json (default: backend/data/model_configs/
+                                          <model_id>.json in this workspace), with a gap report and test
+                                          suite scaffolded for every part Mantile cannot model;
+                                          --dry-run prints them all instead
+  mantile-lsp inspect HF_MODEL_ID [--format table|csv|json] [--offline]
+                                          the model's tensors from its safetensors headers (never the weights):
+                                          grouped by pattern, totals by dtype, the block structure
   mantile-lsp report [--format markdown|json] [PATH]
                                           the deliverables summary (guide §6): gap registry, test suite
                                           registry, checklist; exits 1 when Unaccounted gaps is not 0
@@ -79,6 +85,7 @@ pub fn main(args: Vec<String>) -> i32 {
             Err(e) => usage_error(&e),
         },
         "new" => new_config(&args[1..]),
+        "inspect" => crate::inspect::main(&args[1..]),
         "report" => report(&args[1..]),
         "rules" => rules(
             args.get(1).map(String::as_str) == Some("--format")
@@ -275,7 +282,7 @@ fn display_path(p: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -355,10 +362,12 @@ fn new_config(args: &[String]) -> i32 {
     let mut out: Option<String> = None;
     let mut force = false;
     let mut offline = false;
+    let mut dry_run = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--force" => force = true,
+            "--dry-run" => dry_run = true,
             "--offline" => offline = true,
             "--out" | "-o" => match it.next() {
                 Some(p) => out = Some(p.clone()),
@@ -405,6 +414,7 @@ fn new_config(args: &[String]) -> i32 {
     if let Some(t) = &target
         && t.exists()
         && !force
+        && !dry_run
     {
         eprintln!(
             "error: `{}` already exists; pass --force to overwrite it",
@@ -437,6 +447,43 @@ fn new_config(args: &[String]) -> i32 {
             return 2;
         }
     };
+    if !generated.from_tensors {
+        let why = match &facts.tensors_problem {
+            Some(p) => p.message(&repo),
+            None => "the repository publishes no safetensors headers, or none are cached".into(),
+        };
+        eprintln!("note: generated from config.json alone, without the tensor inventory ({why})");
+    }
+    let files = crate::scaffolds::plan(&generated, &catalog);
+    if dry_run {
+        let shown = target
+            .as_ref()
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|| "-".into());
+        let mut out = format!("==> {shown} <==\n{}", generated.text);
+        for f in &files {
+            let exists = root.as_ref().is_some_and(|r| r.join(&f.rel).exists());
+            if exists {
+                out.push_str(&format!("\n==> {} (exists: kept) <==\n", f.rel));
+            } else {
+                out.push_str(&format!("\n==> {} <==\n{}", f.rel, f.content));
+            }
+        }
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(out.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            eprintln!("error: cannot write to standard output: {e}");
+            return 2;
+        }
+        for u in &generated.unsupported {
+            eprintln!("note: not modelled: {u}");
+        }
+        eprintln!("dry run: nothing written");
+        return 0;
+    }
     match target {
         None => print!("{}", generated.text),
         Some(t) => {
@@ -456,6 +503,27 @@ fn new_config(args: &[String]) -> i32 {
     }
     for u in &generated.unsupported {
         eprintln!("note: not modelled: {u}");
+    }
+    if !files.is_empty() {
+        match &root {
+            Some(r) => match crate::scaffolds::write(r, &files) {
+                Ok((written, kept)) => {
+                    for w in written {
+                        eprintln!("wrote {w}");
+                    }
+                    for k in kept {
+                        eprintln!("kept {k} (it exists)");
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            },
+            None => eprintln!(
+                "note: the gap reports and test suites were not scaffolded: not inside a Mantile workspace"
+            ),
+        }
     }
     0
 }

@@ -4,5 +4,7 @@
 
 pub mod cli;
 pub mod disk;
+pub mod inspect;
 pub mod render;
+pub mod scaffolds;
 pub mod server;

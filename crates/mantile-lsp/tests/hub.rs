@@ -36,6 +36,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Every fixture — one per architecture family, an unknown architecture, a
+/// model of 163 shards — gets a config from its tensors that `check` (with
+/// the Hub cross-checks) passes with no error and no warning, whose layers
+/// and the pieces `check` names add up to the Hub's exact count, with its
+/// gap reports and test suites scaffolded.
 #[test]
 fn new_writes_a_config_for_every_mocked_model_that_check_accepts() {
     let (hub, _rt) = MockHub::start_in_background(MockModel::all_fixtures());
@@ -43,33 +48,89 @@ fn new_writes_a_config_for_every_mocked_model_that_check_accepts() {
     for m in MockModel::all_fixtures() {
         let o = run(&hub, &dir, &["new", &m.repo]);
         assert_eq!(o.status.code(), Some(0), "{}: {}", m.repo, stderr(&o));
+        assert!(
+            !stderr(&o).contains("config.json alone"),
+            "{}: from the tensors: {}",
+            m.repo,
+            stderr(&o)
+        );
         let file = dir
             .join("ws/backend/data/model_configs")
             .join(format!("{}.json", m.repo.replace('/', "_")));
-        assert!(file.exists(), "{}", stderr(&o));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        // total_params is the Hub's exact count (none of the fixtures is quantized).
+        let exact: u64 = m.parameters.as_ref().unwrap().iter().map(|(_, n)| n).sum();
+        assert_eq!(v["total_params"], exact, "{}", m.repo);
     }
-    // Every generated config passes check (with the Hub cross-checks) without errors.
     let o = run(&hub, &dir, &["check", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let errors: Vec<&serde_json::Value> = v["diagnostics"]
-        .as_array()
-        .unwrap()
+    let diags = v["diagnostics"].as_array().unwrap();
+    let bad: Vec<String> = diags
         .iter()
-        .filter(|d| d["severity"] == "error")
+        .filter(|d| d["path"].as_str().unwrap().contains("model_configs"))
+        .filter(|d| d["severity"] == "error" || d["severity"] == "warning")
+        .map(|d| format!("{} {} {}", d["path"], d["code"], d["message"]))
         .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    let errors: Vec<&serde_json::Value> =
+        diags.iter().filter(|d| d["severity"] == "error").collect();
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(v["files"].as_array().unwrap().len(), 7);
-    // No Hub finding on a generated config but information (omitted pieces) and
-    // the warnings the generator itself announces (Qwen2's bias convention).
-    let hub_findings: Vec<String> = v["diagnostics"]
-        .as_array()
-        .unwrap()
+    // Σ layers = total_params, or the difference is exactly pieces check names.
+    for m in MockModel::all_fixtures() {
+        let name = format!("{}.json", m.repo.replace('/', "_"));
+        let config = dir.join("ws/backend/data/model_configs").join(&name);
+        let c: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+        let sum: u64 = c["layer_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["count"].as_u64().unwrap() * l["specs"]["parameter_count"].as_u64().unwrap())
+            .sum();
+        if sum != c["total_params"].as_u64().unwrap() {
+            assert!(
+                diags
+                    .iter()
+                    .any(|d| d["path"].as_str().unwrap().ends_with(&name)
+                        && d["code"] == "MC061"
+                        && d["severity"] == "info"
+                        && d["message"].as_str().unwrap().contains("which is exactly")),
+                "{name}: the layers sum to {sum}"
+            );
+        }
+    }
+    // No Hub finding on a generated config but information.
+    let hub_findings: Vec<String> = diags
         .iter()
         .filter(|d| d["code"].as_str().unwrap().starts_with("MC07"))
+        .filter(|d| d["severity"] != "info")
         .map(|d| format!("{} {}", d["path"], d["message"]))
         .collect();
     assert!(hub_findings.is_empty(), "{hub_findings:#?}");
+    // Every gap has its report and a suite of three tests, none missing.
+    let o = run(&hub, &dir, &["report", "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["checklist"]["unaccounted"], 0, "{r:#}");
+    let features: Vec<&str> = r["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["report"].as_str().unwrap())
+        .collect();
+    for want in [
+        "model_builder/gaps/multi_head_latent_attention.md",
+        "model_builder/gaps/multi_token_prediction.md",
+        "model_builder/gaps/learned_attention_sinks.md",
+        "model_builder/gaps/sandwich_norm.md",
+        "model_builder/gaps/logit_softcapping.md",
+        "model_builder/gaps/parallel_block.md",
+        "model_builder/gaps/attention_dimension_mismatch.md",
+        "model_builder/gaps/unusual_tensors.md",
+    ] {
+        assert!(features.contains(&want), "{want} in {features:?}");
+    }
 }
 
 #[test]
@@ -318,7 +379,11 @@ fn new_refuses_zero_dimensions_with_the_reason() {
             "`num_key_value_heads` 0",
         ),
         ("org/zero-head-dim", "head_dim", "`head_dim` 0"),
-        ("org/zero-experts", "num_local_experts", "`num_experts` 0"),
+        (
+            "org/zero-experts",
+            "num_local_experts",
+            "`num_local_experts` 0",
+        ),
         ("org/zero-hidden", "hidden_size", "`hidden_size` 0"),
     ];
     let models: Vec<MockModel> = cases

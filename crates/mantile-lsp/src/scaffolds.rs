@@ -1,0 +1,108 @@
+//! The files a generated config brings with it: for every gap it names, the
+//! gap report (§4.1 filled from the real tensors, §4.3 with the computed
+//! mismatch) and its test suite, scaffolded as the editor's code action
+//! does. Planned here, written (never over an existing file) by the caller.
+
+use mantile_config::Catalog;
+use mantile_config::generate::Gap;
+use mantile_config::hub::Generated;
+use mantile_gap::scaffold::{Observed, ObservedTensor, gap_report_observed, test_suite};
+
+/// A file to create, relative to the workspace root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    pub rel: String,
+    pub content: String,
+}
+
+/// What the checkpoint shows about a gap, for the scaffold.
+pub fn observed(g: &Gap) -> Observed {
+    Observed {
+        tensors: g
+            .tensors
+            .iter()
+            .map(|t| ObservedTensor {
+                example: t.example.clone(),
+                repeats: t.repeats.clone(),
+                shape: t.shape.clone(),
+                dtype: t.dtype.clone(),
+                elements: t.elements,
+            })
+            .collect(),
+        mismatch: g.mismatch.clone(),
+        severity: Some(g.severity.to_string()),
+        why: Some(format!("{}: {}.", g.feature, g.why)),
+        config_layer: Some(g.layer.clone()),
+        references: g.references.iter().map(|r| r.to_string()).collect(),
+    }
+}
+
+/// The report and suite of every gap of `generated` (each report once).
+pub fn plan(generated: &Generated, catalog: &Catalog) -> Vec<Planned> {
+    let mut out: Vec<Planned> = Vec::new();
+    for g in &generated.gaps {
+        let rel = g.report_path();
+        if out.iter().any(|p| p.rel == rel) {
+            continue;
+        }
+        let Some(mut input) = mantile_engine::scaffold_input(&generated.text, &g.layer, catalog)
+        else {
+            continue;
+        };
+        input.layer = g.slug.clone();
+        input.parameters = Some(g.parameters);
+        out.push(Planned {
+            rel,
+            content: gap_report_observed(&input, &observed(g)),
+        });
+        out.push(Planned {
+            rel: g.suite_path(),
+            content: test_suite(&input),
+        });
+    }
+    out
+}
+
+/// Writes `files` under `root`, each only if nothing is at its path yet and
+/// only inside the root (no folder on the way may be a link that leads
+/// out); returns (written, kept) workspace paths.
+pub fn write(
+    root: &std::path::Path,
+    files: &[Planned],
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve the workspace `{}`: {e}", root.display()))?;
+    let mut written = Vec::new();
+    let mut kept = Vec::new();
+    for f in files {
+        let path = root.join(&f.rel);
+        let dir = path.parent().unwrap_or(&root);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        let real = dir
+            .canonicalize()
+            .map_err(|e| format!("cannot resolve `{}`: {e}", dir.display()))?;
+        if !real.starts_with(&root) {
+            return Err(format!("`{}` leads outside the workspace", f.rel));
+        }
+        if std::fs::symlink_metadata(&path).is_ok() {
+            kept.push(f.rel.clone());
+            continue;
+        }
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut file| {
+                use std::io::Write;
+                file.write_all(f.content.as_bytes())
+            });
+        match created {
+            Ok(()) => written.push(f.rel.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => kept.push(f.rel.clone()),
+            Err(e) => return Err(format!("cannot write `{}`: {e}", f.rel)),
+        }
+    }
+    Ok((written, kept))
+}
