@@ -134,7 +134,7 @@ fn logical(t: &Tensor, role: Option<Role>) -> u128 {
 }
 
 /// The patterns of a set of tensors, for gap reports.
-fn patterns(inv: &Inventory, idx: &[usize]) -> Vec<GapTensor> {
+pub(crate) fn patterns(inv: &Inventory, idx: &[usize]) -> Vec<GapTensor> {
     let sub = Inventory {
         shards: inv.shards.clone(),
         tensors: idx.iter().map(|&i| inv.tensors[i].clone()).collect(),

@@ -552,6 +552,8 @@ pub fn check_against_hub(root: &Node, facts: &HubFacts) -> Vec<Diagnostic> {
         ));
     }
     check_total(root, &layers, facts, &dims, &mut c);
+    let shapes = crate::hub_shapes::check_shapes(*root, facts, &c.out);
+    c.out.extend(shapes);
     c.out
 }
 
@@ -752,6 +754,9 @@ pub fn hover_card(root: &Node, facts: &HubFacts) -> String {
     }
     if let Some(sha) = &facts.sha {
         s.push_str(&format!("\nRevision `{}`", &sha[..sha.len().min(12)]));
+    }
+    if let Some(t) = crate::hub_shapes::inventory_summary(facts) {
+        s.push_str(&t);
     }
     s
 }

@@ -11,6 +11,7 @@ pub mod edit;
 pub mod generate;
 pub mod hover;
 pub mod hub;
+pub mod hub_shapes;
 pub mod params;
 pub mod rules;
 pub mod schema;

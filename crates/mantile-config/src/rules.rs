@@ -35,4 +35,5 @@ mantile_diag::declare_rules! {
     HUB_TOTAL_PARAMS = "MC072", "hub-total-params", Error, "`total_params` differs from the exact parameter count on Hugging Face (warning within 1%).";
     HUB_CACHE = "MC073", "hub-cache", Info, "Hugging Face checks used an expired cached copy of the metadata.";
     HUB_SLIDING_WINDOW = "MC074", "hub-sliding-window", Warning, "The model uses sliding-window attention but no layer models it.";
+    HUB_TENSOR_SHAPE = "MC075", "hub-tensor-shape", Error, "A layer's specs give tensor shapes the model's checkpoint on Hugging Face does not have.";
 }

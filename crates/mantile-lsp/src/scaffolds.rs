@@ -4,7 +4,7 @@
 //! does. Planned here, written (never over an existing file) by the caller.
 
 use mantile_config::Catalog;
-use mantile_config::generate::Gap;
+use mantile_config::generate::{Gap, GapTensor};
 use mantile_config::hub::Generated;
 use mantile_gap::scaffold::{Observed, ObservedTensor, gap_report_observed, test_suite};
 
@@ -15,20 +15,24 @@ pub struct Planned {
     pub content: String,
 }
 
+/// The tensors of a gap, for a scaffold's §4.1 and §4.2.
+pub fn observed_tensors(tensors: &[GapTensor]) -> Vec<ObservedTensor> {
+    tensors
+        .iter()
+        .map(|t| ObservedTensor {
+            example: t.example.clone(),
+            repeats: t.repeats.clone(),
+            shape: t.shape.clone(),
+            dtype: t.dtype.clone(),
+            elements: t.elements,
+        })
+        .collect()
+}
+
 /// What the checkpoint shows about a gap, for the scaffold.
 pub fn observed(g: &Gap) -> Observed {
     Observed {
-        tensors: g
-            .tensors
-            .iter()
-            .map(|t| ObservedTensor {
-                example: t.example.clone(),
-                repeats: t.repeats.clone(),
-                shape: t.shape.clone(),
-                dtype: t.dtype.clone(),
-                elements: t.elements,
-            })
-            .collect(),
+        tensors: observed_tensors(&g.tensors),
         mismatch: g.mismatch.clone(),
         severity: Some(g.severity.to_string()),
         why: Some(format!("{}: {}.", g.feature, g.why)),

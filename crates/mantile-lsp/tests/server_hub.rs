@@ -331,3 +331,104 @@ async fn pushed_settings_cannot_move_the_hub_endpoint_either() {
     assert!(attacker.requests().is_empty(), "{:?}", attacker.requests());
     assert!(!hub.requests().is_empty());
 }
+
+/// With the model's tensor inventory: hover on `hf_model_id` sums it up, and
+/// hover on a layer shows its tensors on the Hub beside its specs' shapes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hovers_show_the_hub_s_tensors() {
+    let hub = MockHub::start(vec![MockModel::fixture(
+        "TinyLlama--TinyLlama-1.1B-Chat-v1.0",
+    )])
+    .await;
+    let (mut c, root) = start("hub_tensors_hover", &hub, json!({})).await;
+    let uri = config_uri(&root, "TinyLlama_TinyLlama-1.1B-Chat-v1.0.json");
+    c.open(&uri, 1, TINY).await;
+    until(&mut c, &uri, "MC072").await;
+    let hover = |at: usize| {
+        let (line, character) = position(TINY, at, true);
+        json!({"textDocument": {"uri": uri}, "position": pos(line, character)})
+    };
+    let h = c.request("textDocument/hover", hover(80)).await;
+    let md = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        md.contains("**Tensors**: 201 in 1 shard, 1,100,048,384 elements (BF16 1,100,048,384)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- embeddings: untied: lm_head.weight [32000, 2048]"),
+        "{md}"
+    );
+    let at = TINY.find("GroupedQueryAttentionLayer").unwrap();
+    let h = c.request("textDocument/hover", hover(at)).await;
+    let md = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        md.contains("**Tensors on Hugging Face** (TinyLlama/TinyLlama-1.1B-Chat-v1.0)"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| `model.layers.0.self_attn.k_proj.weight` | [kv·dh, d] = [256, 2048] | [256, 2048] |"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains('⚠'), "{md}");
+}
+
+/// The "scaffold gap report" action fills §4.1 with the real tensors the
+/// layer stands for, once the model's inventory is known.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scaffolded_gap_report_lists_the_hub_s_tensors() {
+    let hub = MockHub::start(vec![MockModel::fixture("acme--Strange-LM-1B")]).await;
+    let (mut c, root) = start("hub_scaffold_tensors", &hub, json!({})).await;
+    let uri = config_uri(&root, "acme_Strange-LM-1B.json");
+    let text = r#"{"model_id": "acme_Strange-LM-1B", "hf_model_id": "acme/Strange-LM-1B", "name": "s", "hidden_size": 1024,
+ "num_layers": 8, "vocab_size": 32000, "total_params": 187196416,
+ "layer_types": [
+  {"name": "attention", "class": "GroupedQueryAttentionLayer", "count": 8, "specs": {"hidden_size": 1024, "num_heads": 16, "num_kv_heads": 4, "head_dim": 64}},
+  {"name": "feedforward", "class": "GatedMLPLayer", "count": 8, "specs": {"hidden_size": 1024, "intermediate_size": 4096}},
+  {"name": "norm", "class": "NormLayer", "count": 17, "specs": {"hidden_size": 1024}},
+  {"name": "embedding", "class": "EmbeddingLayer", "count": 1, "specs": {"vocab_size": 32000, "hidden_size": 1024}},
+  {"name": "rel_pos_bias", "class": "RelPosBiasLayer", "count": 8, "specs": {"hidden_size": 1024, "parameter_count": 1024}}]}"#;
+    c.open(&uri, 1, text).await;
+    assert_eq!(hub_status(&mut c).await["mode"], "live");
+    let at = text.find("RelPosBiasLayer").unwrap();
+    let (line, character) = position(text, at, true);
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": pos(line, character), "end": pos(line, character)},
+                   "context": {"diagnostics": []}}),
+        )
+        .await;
+    let report = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Scaffold gap report model_builder/gaps/rel_pos_bias.md")
+        })
+        .unwrap_or_else(|| panic!("{actions:#}"));
+    let created = report["edit"]["documentChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| {
+            c["edits"]
+                .as_array()
+                .and_then(|e| e.first())
+                .and_then(|e| e["newText"].as_str())
+                .filter(|t| t.starts_with("# Gap Report"))
+        })
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert!(
+        created.contains("  model.layers.0.self_attn.rel_pos_bias.weight: [16, 64] (BF16)  × 8 (model.layers.{0..7}.self_attn.rel_pos_bias.weight)"),
+        "{created}"
+    );
+    assert!(
+        created.contains("### Tensor: model.layers.0.self_attn.rel_pos_bias.weight"),
+        "{created}"
+    );
+}

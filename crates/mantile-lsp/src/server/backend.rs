@@ -405,12 +405,22 @@ impl LanguageServer for Backend {
                 let t = Text::new(&text, encoding);
                 let offset = t.offset(pos.position);
                 let catalog = features::catalog_of(snapshot.as_deref());
-                mantile_config::hover::hover(&text, offset, &catalog).map(|c| lsp::Hover {
-                    contents: lsp::Contents::MarkupContent(lsp::MarkupContent {
-                        kind: lsp::MarkupKind::Markdown,
-                        value: c.markdown,
-                    }),
-                    range: Some(t.range(c.range)),
+                mantile_config::hover::hover(&text, offset, &catalog).map(|c| {
+                    // On a layer: its tensors on the Hub beside its specs' shapes.
+                    let mut value = c.markdown;
+                    if let Some(hub) = &hub
+                        && let Some(card) = features::hub_layer_card(&text, offset, hub)
+                    {
+                        value.push_str("\n\n---\n\n");
+                        value.push_str(&card);
+                    }
+                    lsp::Hover {
+                        contents: lsp::Contents::MarkupContent(lsp::MarkupContent {
+                            kind: lsp::MarkupKind::Markdown,
+                            value,
+                        }),
+                        range: Some(t.range(c.range)),
+                    }
                 })
             })
             .await
@@ -545,11 +555,19 @@ impl LanguageServer for Backend {
             && let (Some(snapshot), Some(root)) = (self.session.snapshot(), self.session.root())
         {
             let (doc, range, encoding) = (uri.clone(), p.range, self.session.encoding());
+            let hub = self.session.hub.enabled().then(|| self.session.hub.view());
             let scaffolds = self
                 .session
                 .run_blocking("preparing scaffolds", move || {
                     features::scaffold_actions(
-                        &doc, version, &text, range, encoding, &snapshot, &root,
+                        &doc,
+                        version,
+                        &text,
+                        range,
+                        encoding,
+                        &snapshot,
+                        &root,
+                        hub.as_ref(),
                     )
                 })
                 .await

@@ -137,6 +137,7 @@ pub fn markdown_hover(
 
 /// The scaffold actions, as workspace edits that create the files (never
 /// overwriting: `ignoreIfExists`) and edit the config.
+#[allow(clippy::too_many_arguments)]
 pub fn scaffold_actions(
     doc_uri: &lsp::Uri,
     version: i32,
@@ -145,13 +146,63 @@ pub fn scaffold_actions(
     encoding: PositionEncoding,
     snapshot: &Snapshot,
     root: &Path,
+    hub: Option<&super::hub::HubView>,
 ) -> Vec<lsp::CodeAction> {
     let t = Text::new(text, encoding);
     let offset = t.text_range(range).start as usize;
-    ide::scaffold_actions(text, offset, snapshot)
+    let mut actions = ide::scaffold_actions(text, offset, snapshot);
+    // With the model's tensor inventory: the report's §4.1 lists the real
+    // tensors the layer stands for.
+    if let Some(hub) = hub
+        && let Some((input, observed)) = observed_for(text, offset, hub, &snapshot.catalog)
+    {
+        let report = input.report_path();
+        for a in &mut actions {
+            for f in &mut a.create {
+                if f.path == report {
+                    f.content = mantile_gap::scaffold::gap_report_observed(&input, &observed);
+                }
+            }
+        }
+    }
+    actions
         .into_iter()
         .map(|a| to_action(a, doc_uri, version, &t, root))
         .collect()
+}
+
+/// The scaffold input of the layer at `offset`, with the Hub's tensors for it.
+fn observed_for(
+    text: &str,
+    offset: usize,
+    hub: &super::hub::HubView,
+    catalog: &mantile_config::Catalog,
+) -> Option<(
+    mantile_gap::scaffold::ScaffoldInput,
+    mantile_gap::scaffold::Observed,
+)> {
+    let tree = mantile_json::parse(text);
+    let root = tree.root()?;
+    let layers = mantile_config::layers(&root);
+    let l = layers
+        .iter()
+        .find(|l| l.node.range.contains_inclusive(offset))?;
+    let repo = mantile_engine::hf_model_id(text)?;
+    let outcome = hub.outcome(&repo)?;
+    let facts = outcome.as_ref().as_ref().ok()?;
+    let inv = facts.tensors.as_deref()?;
+    let tensors = mantile_config::hub_shapes::layer_tensors(l, root, inv);
+    if tensors.is_empty() {
+        return None;
+    }
+    let input = mantile_engine::scaffold_input(text, l.name_str()?, catalog)?;
+    Some((
+        input,
+        mantile_gap::scaffold::Observed {
+            tensors: crate::scaffolds::observed_tensors(&tensors),
+            ..Default::default()
+        },
+    ))
 }
 
 fn to_action(
@@ -248,6 +299,17 @@ pub fn hub_hover(
         }),
         range: Some(t.range(node.range)),
     })
+}
+
+/// The tensors on the Hub of the layer at `offset`, beside the shapes its
+/// specs give (differences marked), once the model's inventory is known.
+pub fn hub_layer_card(text: &str, offset: usize, hub: &super::hub::HubView) -> Option<String> {
+    let tree = mantile_json::parse(text);
+    let root = tree.root()?;
+    let repo = mantile_engine::hf_model_id(text)?;
+    let outcome = hub.outcome(&repo)?;
+    let facts = outcome.as_ref().as_ref().ok()?;
+    mantile_config::hub_shapes::layer_card(root, offset, facts)
 }
 
 /// For a config that names its model but lists no layers yet: replace it
