@@ -87,9 +87,11 @@ pub struct MockModel {
 
 impl MockModel {
     /// A model from one of the fixtures in `fixtures/` (written from the
-    /// models' public facts). A fixture with `"shards": n` gets the tensors
-    /// of its `config.json` (see [`families`]) split into `n` shards; its
-    /// `parameters` (the Hub's published count), when given, must be theirs.
+    /// models' public facts: `config.json`, shard counts, published parameter
+    /// counts; the commit shas of the fixtures added for the tensor inventory
+    /// are placeholders, `0…0f1f10nn`). A fixture with `"shards": n` gets the
+    /// tensors of its `config.json` (see [`families`]) split into `n` shards;
+    /// its `parameters` (the Hub's published count), when given, must be theirs.
     pub fn fixture(name: &str) -> MockModel {
         // Generating the larger fixtures takes a while in debug builds: once per process.
         static CACHE: std::sync::OnceLock<Mutex<HashMap<String, MockModel>>> =

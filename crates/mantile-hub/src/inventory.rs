@@ -88,7 +88,7 @@ async fn read_shard(
     url: reqwest::Url,
     estimate: usize,
 ) -> Result<Vec<Entry>, HubProblem> {
-    let first = ((estimate + estimate / 8 + 256).max(4096) as u64).min(1 << 20);
+    let first = ((estimate + estimate / 8 + 256).max(1024) as u64).min(1 << 20);
     let a = http
         .get(url.clone(), Some((0, first - 1)), first as usize)
         .await?;

@@ -91,12 +91,17 @@ pub fn main(args: &[String]) -> i32 {
         ),
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
+    match stdout
         .write_all(out.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        eprintln!("error: cannot write the inventory: {e}");
-        return 2;
+        Ok(()) => {}
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("error: cannot write the inventory: {e}");
+            return 2;
+        }
     }
     0
 }
