@@ -965,12 +965,19 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
     };
     let swa = "SlidingWindowAttentionLayer";
     let gqa = "GroupedQueryAttentionLayer";
+    // Full attention with biases: SlidingWindowAttentionLayer without a
+    // window (GroupedQueryAttentionLayer takes no has_bias).
+    let (full, full_heads) = if bias {
+        (swa, "num_query_heads")
+    } else {
+        (gqa, "num_heads")
+    };
     match (d.sliding_window, d.sliding_layers, d.full_layers) {
         (Some(w), Some(s), Some(f)) if s > 0 && f > 0 => {
             // Alternating sliding and full attention (gpt_oss).
             let sinks = model_type == "gpt_oss";
             layer_types.push(layer(
-                "attention",
+                "attention_sliding",
                 swa,
                 s,
                 true,
@@ -978,14 +985,14 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
             ));
             layer_types.push(layer(
                 "attention_full",
-                gqa,
+                full,
                 f,
                 true,
-                with_count(gqa, attn_specs("num_heads", None, false)),
+                with_count(full, attn_specs(full_heads, None, false)),
             ));
             if sinks {
                 unsupported.push(format!(
-                    "learned attention sinks in the {f} full-attention layers ({heads} per layer) are not modelled by {gqa}"
+                    "learned attention sinks in the {f} full-attention layers ({heads} per layer) are not modelled by {full}"
                 ));
             }
         }
@@ -1001,10 +1008,10 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         _ => {
             layer_types.push(layer(
                 "attention",
-                gqa,
+                full,
                 nl,
                 true,
-                with_count(gqa, attn_specs("num_heads", None, false)),
+                with_count(full, attn_specs(full_heads, None, false)),
             ));
         }
     }
@@ -1428,7 +1435,8 @@ mod tests {
             classes,
             [
                 ("SlidingWindowAttentionLayer", 1),
-                ("GroupedQueryAttentionLayer", 1),
+                // Biased full attention: the class that takes has_bias, without a window.
+                ("SlidingWindowAttentionLayer", 1),
                 ("MoELayer", 2),
                 ("NormLayer", 5),
                 ("EmbeddingLayer", 1)

@@ -456,9 +456,16 @@ fn new_config(args: &[String]) -> i32 {
     }
     let files = crate::scaffolds::plan(&generated, &catalog);
     if dry_run {
+        // Paths as the workspace knows them, like the scaffolds below.
         let shown = target
             .as_ref()
-            .map(|t| t.display().to_string())
+            .map(|t| {
+                root.as_ref()
+                    .and_then(|r| t.strip_prefix(r).ok())
+                    .unwrap_or(t)
+                    .display()
+                    .to_string()
+            })
             .unwrap_or_else(|| "-".into());
         let mut out = format!("==> {shown} <==\n{}", generated.text);
         for f in &files {

@@ -414,3 +414,121 @@ fn new_refuses_zero_dimensions_with_the_reason() {
         .count();
     assert_eq!(written, 0);
 }
+
+/// `inspect`: the table, CSV and JSON of a model's tensors, from the cache
+/// when offline; a bad header is one error naming the shard, exit 2.
+#[test]
+fn inspect_prints_the_inventory_in_three_formats() {
+    let mut bad = MockModel::fixture("TinyLlama--TinyLlama-1.1B-Chat-v1.0");
+    bad.repo = "org/bad-header".into();
+    bad.safetensors[0].0 = "model-00001-of-00002.safetensors".into();
+    let mut past_end = 10_000u64.to_le_bytes().to_vec();
+    past_end.extend_from_slice(&[b' '; 100]);
+    bad.raw_shards = vec![("model-00002-of-00002.safetensors".into(), past_end, 108)];
+    let (hub, _rt) = MockHub::start_in_background(vec![
+        MockModel::fixture("deepseek-ai--DeepSeek-V2-Lite"),
+        bad,
+    ]);
+    let dir = scratch("inspect");
+    let repo = "deepseek-ai/DeepSeek-V2-Lite";
+    let o = run(&hub, &dir, &["inspect", repo]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(
+        table.starts_with(
+            "deepseek-ai/DeepSeek-V2-Lite at 000000000000 — 5,291 tensors in 4 shards\n"
+        ),
+        "{table}"
+    );
+    for line in [
+        "  model.layers.{1..26}.mlp.experts.{0..63}.gate_proj.weight  [1408, 2048]    BF16  ×1664  4,798,283,776",
+        "  total  15,706,484,224  29.3 GiB",
+        "  blocks           27 (model.layers.{0..26}), 2 kinds",
+        "  block            blocks {1..26}: attention MLA (multi-head latent attention), kv rank 512 + rope 64; MoE 64 routed experts (gated, intermediate 1408), shared experts of width 2816; 2 norms (input, post-attention)",
+    ] {
+        assert!(table.contains(line), "{line}\n{table}");
+    }
+    let o = run(&hub, &dir, &["inspect", repo, "--format", "csv"]);
+    let csv = stdout(&o);
+    assert!(csv.starts_with("name,shape,dtype,parameters\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 1 + 5291);
+    assert!(csv.contains(
+        "\nmodel.layers.0.self_attn.kv_a_proj_with_mqa.weight,\"[576, 2048]\",BF16,1179648\n"
+    ));
+    let o = run(&hub, &dir, &["inspect", repo, "--format=json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["totals"]["parameters"], 15_706_484_224u64);
+    assert_eq!(v["tensors"].as_array().unwrap().len(), 5291);
+    assert_eq!(v["structure"]["tied_embeddings"], false);
+    // Offline: from the cache, no request.
+    let before = hub.requests().len();
+    let o = run(&hub, &dir, &["inspect", repo, "--offline"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().next(), table.lines().next());
+    assert_eq!(hub.requests().len(), before);
+    // A bad header: one error naming the shard.
+    let o = run(&hub, &dir, &["inspect", "org/bad-header"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: Hugging Face sent malformed metadata for `org/bad-header` (declares a 10000-byte header, past the end of the 108-byte file); the Hub checks were skipped (reading model-00002-of-00002.safetensors)\n"
+    );
+    assert!(stdout(&o).is_empty());
+}
+
+/// `new --dry-run` prints the config and the files it would scaffold, and
+/// writes nothing; without safetensors headers, `new` says it used config.json alone.
+#[test]
+fn new_dry_run_writes_nothing_and_the_fallback_says_so() {
+    let mut plain = MockModel::fixture("TinyLlama--TinyLlama-1.1B-Chat-v1.0");
+    plain.repo = "org/no-safetensors".into();
+    plain.safetensors.clear();
+    let (hub, _rt) = MockHub::start_in_background(vec![
+        MockModel::fixture("deepseek-ai--DeepSeek-V2-Lite"),
+        plain,
+    ]);
+    let dir = scratch("new-dry-run");
+    let o = run(
+        &hub,
+        &dir,
+        &["new", "deepseek-ai/DeepSeek-V2-Lite", "--dry-run"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let heads: Vec<&str> = out.lines().filter(|l| l.starts_with("==> ")).collect();
+    assert_eq!(
+        heads,
+        [
+            "==> backend/data/model_configs/deepseek-ai_DeepSeek-V2-Lite.json <==",
+            "==> model_builder/gaps/multi_head_latent_attention.md <==",
+            "==> tests/multi_head_latent_attention_tests.md <==",
+        ]
+    );
+    assert!(out.contains("\"class\": \"MultiHeadLatentAttentionLayer\""));
+    assert!(
+        stderr(&o).ends_with("dry run: nothing written\n"),
+        "{}",
+        stderr(&o)
+    );
+    let mut written = Vec::new();
+    for d in [
+        "ws/backend/data/model_configs",
+        "ws/model_builder",
+        "ws/tests",
+    ] {
+        if let Ok(entries) = std::fs::read_dir(dir.join(d)) {
+            written.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    assert!(written.is_empty(), "{written:?}");
+    let o = run(&hub, &dir, &["new", "org/no-safetensors", "--out", "-"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("note: generated from config.json alone, without the tensor inventory"),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["total_params"], 1_100_048_384u64);
+}
