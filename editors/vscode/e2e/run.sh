@@ -57,9 +57,10 @@ if [ -z "$BIN" ]; then
   BIN="${CARGO_TARGET_DIR:+$(cd "$REPO" && realpath -m "$CARGO_TARGET_DIR")}"
   BIN="${BIN:-$REPO/target}/release/mantile-lsp"
 fi
-say "packaging the .vsix with $BIN"
-(cd "$EXT" && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } && MANTILE_LSP_BINARY="$BIN" npm run -s package >/dev/null)
-VSIX="$EXT/mantile.vsix"
+say "packaging the linux-x64 .vsix with $BIN"
+VSIX="$EXT/e2e/out-vsix/mantile-linux-x64.vsix"
+(cd "$EXT" && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } &&
+  node scripts/package.mjs --target linux-x64 --binary "$BIN" --out "$VSIX" >/dev/null)
 
 # --- a scratch copy of the example workspace (the quick-fix edits and saves it) ----------
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/mantile-e2e.XXXXXX")"
