@@ -9,7 +9,8 @@
 # and Alpine), where a glibc build from this Debian 12 machine would need glibc 2.34+. The
 # aarch64 build links with Debian's gcc-aarch64-linux-gnu against Rust's self-contained musl.
 # Each binary is smoke-tested before it is packaged (natively, or with qemu-user for aarch64):
-# --version, and `check --offline` on the example workspace (exit 1, its deliberate defects).
+# --version, `check --offline` on the example workspace (exit 1, its deliberate defects), and
+# `serve` answering initialize and exiting after shutdown.
 # Needs (installed when missing, as root): rustup targets x86_64/aarch64-unknown-linux-musl;
 # Debian musl-tools, gcc-aarch64-linux-gnu, binutils-aarch64-linux-gnu, qemu-user; npm ci in
 # editors/vscode. Binaries go to $CARGO_TARGET_DIR (or target)/<triple>/release.
@@ -59,7 +60,32 @@ smoke() { # BINARY [RUNNER...]: the binary answers --version and checks the exam
   if [ $status -ne 1 ] || ! grep -q "MC060" "$build_dir/smoke.txt"; then
     echo "$bin check on the example workspace: exit $status" >&2; cat "$build_dir/smoke.txt" >&2; exit 1
   fi
-  say "smoke test: $v; $(tail -n 1 "$build_dir/smoke.txt")"
+  # The language server answers initialize, then shuts down and exits 0 (one request at a time).
+  python3 - "$@" "$bin" serve <<'PY' || { echo "$bin serve: no clean LSP session" >&2; exit 1; }
+import json, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+def send(msg):
+    body = json.dumps(msg).encode()
+    p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    p.stdin.flush()
+def answer(id):
+    while True:
+        length = 0
+        while (line := p.stdout.readline().strip()):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        msg = json.loads(p.stdout.read(length))
+        if msg.get("id") == id:
+            return msg
+send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}, "rootUri": None}})
+assert "capabilities" in answer(1)["result"]
+send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+send({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+assert answer(2)["result"] is None
+send({"jsonrpc": "2.0", "method": "exit"})
+sys.exit(p.wait(timeout=30))
+PY
+  say "smoke test: $v / $(tail -n 1 "$build_dir/smoke.txt") / serve answered initialize and shut down"
 }
 
 version=$(node -p "require('./editors/vscode/package.json').version")
