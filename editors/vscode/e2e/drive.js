@@ -71,6 +71,8 @@ const FIX = 'Set parameter_count to 7,864,320';
     const status = page.locator('.statusbar-item', { hasText: 'Mantile' }).first();
     await status.locator('.codicon-check').waitFor({ timeout: 30000 })
       .catch(() => log('status bar never showed ready'));
+    // Then the server's own report of the Hub: offline (the user setting), nothing cached.
+    await status.filter({ hasText: 'Hub offline' }).waitFor({ timeout: 15000 }).catch(() => log('no Hub report from the server'));
     results.status = (await status.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
     results.statusReady = (await status.locator('.codicon-check').count()) > 0;
     log('status bar: ' + results.status);
@@ -156,6 +158,11 @@ const FIX = 'Set parameter_count to 7,864,320';
     await summary.waitFor({ timeout: 60000 }).catch(() => log('no check summary notification'));
     results.checkWorkspace = (await summary.innerText().catch(() => '')).trim();
     log('check workspace: ' + results.checkWorkspace);
+    // The Mantile output (shown by the command) is a log channel: each line has its level.
+    await page.waitForTimeout(500);
+    results.outputLines = (await page.locator('.part.panel .monaco-editor .view-lines').first().innerText().catch(() => ''))
+      .split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    log('output (visible lines):\n  ' + results.outputLines.join('\n  '));
     await shot('check-workspace.png');
 
     // New Config from Hugging Face…: the input box, then mantile-lsp new. Hub offline with an
@@ -229,7 +236,7 @@ const FIX = 'Set parameter_count to 7,864,320';
   }
   // Every expectation, by name, so that a failure says which one.
   const checks = {
-    'status bar ready, Hub mode from the settings/server': results.statusReady && /^Mantile · Hub (cached|offline)$/.test(results.status),
+    'status bar ready, Hub mode from the server': results.statusReady && results.status === 'Mantile · Hub offline',
     'workspace settings ignored (no early error)': results.earlyErrors.length === 0,
     'MC060 row with its position': /parameter_count 7,077,888 of layer "attention" does not match its specs/.test(results.mc060Row) && results.mc060Row.includes('[Ln 21, Col 28]'),
     'hover shows the server\'s derived numbers': results.hover.includes('q width h·dh = 32 × 64 = 2,048') && results.hover.includes('kv width kv·dh = 8 × 64 = 512'),
@@ -239,6 +246,7 @@ const FIX = 'Set parameter_count to 7,864,320';
     'gap report GR001 on its title': results.gapProblems.some((p) => p.includes('GR001') && p.includes('gap report lacks §4.6 Documentation References') && p.includes('[Ln 1, Col 1]')),
     'gap report MT001 at its claim': results.gapProblems.some((p) => p.includes('MT001') && p.includes('`2 * 1536 * 1536` is 4,718,592, not 4,718,593') && p.includes('[Ln 34, Col 55]')),
     'check workspace summary': results.checkWorkspace === 'Mantile: 4 files checked: 3 errors, 4 warnings, 2 info, 0 hints',
+    'output is a log channel (levels)': (results.outputLines ?? []).some((l) => /\[info\] 4 files checked: 3 errors, 4 warnings, 2 info, 0 hints$/.test(l)),
     'new config error when offline': /acme\/Not-Cached-1B/.test(results.newConfig),
     'new config written and opened': !hubEndpoint || (results.newConfigWritten && results.newConfigOpened),
     'missing server error': !machineSettings || (results.missingServer !== '' && results.statusErrorIcon),

@@ -85,7 +85,7 @@ cat > "$RUN/ud/User/settings.json" <<JSON
   "workbench.tips.enabled": false, "editor.hover.delay": 200,
   "workbench.secondarySideBar.defaultVisibility": "hidden", "chat.disableAIFeatures": true,
   "editor.stickyScroll.enabled": false, "editor.minimap.enabled": false,
-  "mantile.hub.offline": true }
+  "files.exclude": { "**/.vscode": true }, "mantile.hub.offline": true }
 JSON
 echo '{}' > "$RUN/ud/Machine/settings.json"
 
