@@ -75,10 +75,11 @@ pub fn required() -> bool {
 }
 
 /// The corpus root for `test`, saying which one it is; `None` (skip, with a note) when there is
-/// none outside CI; a panic in CI.
+/// none outside CI; a panic in CI, or when `MANTILE_REF` names no Mantile checkout.
 pub fn corpus(test: &str) -> Option<PathBuf> {
     match locate() {
         Ok((dir, how)) => {
+            let dir = dir.canonicalize().unwrap_or(dir);
             let _ = writeln!(
                 std::io::stderr(),
                 "{test}: real Mantile corpus {} ({how})",
@@ -86,9 +87,15 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
             );
             Some(dir)
         }
-        Err(why) if required() => panic!(
-            "{test}: {why}; CI requires the real corpus. Run scripts/mantile-ref.sh (fetches the \
-             pinned commit into the cache) or set MANTILE_REF to a Mantile checkout."
+        // A MANTILE_REF that is not a checkout is a mistake to report, CI or not.
+        Err(why) if required() || std::env::var_os("MANTILE_REF").is_some() => panic!(
+            "{test}: {why}{}. Run scripts/mantile-ref.sh (fetches the pinned commit into the \
+             cache) or set MANTILE_REF to a Mantile checkout.",
+            if required() {
+                " (CI requires the real corpus)"
+            } else {
+                ""
+            }
         ),
         Err(why) => {
             let _ = writeln!(
