@@ -78,13 +78,13 @@ function M.check()
   end
 
   h.start('mantile: Hugging Face Hub')
-  local hub = mantile.settings().hub or {}
+  local hub = mantile.hub()
   local env_offline = (os.getenv('HF_HUB_OFFLINE') or ''):lower()
   local offline = hub.offline == true or env_offline == '1' or env_offline == 'true' or env_offline == 'yes' or env_offline == 'on'
   local endpoint = hub.endpoint or os.getenv('HF_ENDPOINT') or 'https://huggingface.co'
   local home = hub.home or os.getenv('HF_HOME') or vim.fs.joinpath(vim.uv.os_homedir() or '~', '.cache', 'huggingface')
-  if hub.enabled == false then
-    h.info('Hub mode: disabled (settings.mantile.hub.enabled = false): no Hugging Face cross-checks')
+  if not hub.enabled then
+    h.info('Hub mode: disabled (hub.enabled = false): no Hugging Face cross-checks')
   elseif offline then
     h.ok('Hub mode: offline: cached metadata only, from ' .. vim.fs.joinpath(home, 'mantile-lsp'))
   else

@@ -71,13 +71,26 @@ function M.settings()
   return (type(s) == 'table' and type(s.mantile) == 'table') and s.mantile or {}
 end
 
+--- The Hub settings: `offline` and `enabled` from `settings.mantile.hub` (or `init_options.hub`);
+--- `endpoint` and `home` from `init_options.hub` only, as the server takes them (a workspace's
+--- settings must not choose where the token is sent or where files are written).
+function M.hub()
+  local cfg = M.config()
+  local init = type(cfg.init_options) == 'table' and type(cfg.init_options.hub) == 'table' and cfg.init_options.hub or {}
+  local set = M.settings().hub
+  set = type(set) == 'table' and set or {}
+  local function pick(k) if set[k] ~= nil then return set[k] end return init[k] end
+  local function text(v) return type(v) == 'string' and v ~= '' and v or nil end
+  return { offline = pick('offline') == true, enabled = pick('enabled') ~= false, endpoint = text(init.endpoint), home = text(init.home) }
+end
+
 --- Environment for the command line, from the Hub settings (as the VS Code extension does).
 function M.env()
-  local hub = M.settings().hub or {}
+  local hub = M.hub()
   local env = {}
   if hub.offline then env.HF_HUB_OFFLINE = '1' end
-  if type(hub.endpoint) == 'string' and hub.endpoint ~= '' then env.HF_ENDPOINT = hub.endpoint end
-  if type(hub.home) == 'string' and hub.home ~= '' then env.HF_HOME = hub.home end
+  if hub.endpoint then env.HF_ENDPOINT = hub.endpoint end
+  if hub.home then env.HF_HOME = hub.home end
   return env
 end
 
