@@ -120,4 +120,4 @@ if (inside.join('\n') !== packaged.join('\n')) fail(`${out} holds ${inside.join(
 const manifest = execFileSync('unzip', ['-p', out, 'extension.vsixmanifest'], { encoding: 'utf8' });
 const platform = /TargetPlatform="([^"]+)"/.exec(manifest)?.[1];
 if ((target && target !== 'universal' ? target : undefined) !== platform) fail(`${out}: target platform ${platform ?? 'none'}, expected ${target}`);
-console.log(`package: ${out} (${mib(statSync(out).size)}${platform ? `, ${platform}` : ', universal'}): ${inside.join(', ')}`);
+console.log(`package: ${out} (${mib(statSync(out).size)}${platform ? `, ${platform}` : local ? ', no target platform (local)' : ', universal'}): ${inside.join(', ')}`);
