@@ -6,9 +6,11 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 cargo build --release -q -p mantile-lsp
 venv="$repo/target/e2e-venv"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import pytest_lsp" 2>/dev/null; then
+# (Re)install the clients when the venv is missing or requirements.txt changed since.
+if [ ! -x "$venv/bin/pytest" ] || ! cmp -s tests/e2e/requirements.txt "$venv/requirements.txt"; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q -r tests/e2e/requirements.txt
+  cp tests/e2e/requirements.txt "$venv/requirements.txt"
 fi
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 export MANTILE_LSP="$target_dir/release/mantile-lsp"

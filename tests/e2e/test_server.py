@@ -105,10 +105,22 @@ async def test_quick_fix_corrects_the_parameter_count(client: LanguageClient):
 
 
 async def test_pull_diagnostics_with_neovim_capabilities(nvim_client: LanguageClient):
-    uri, _ = _open(nvim_client, CONFIG)
+    uri, text = _open(nvim_client, CONFIG)
     report = await nvim_client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
-    assert "MC060" in [d.code for d in report.items]
+    assert report.kind == "full"
+    by = {d.code: d for d in report.items}
+    # Exact ranges (UTF-16, Neovim's encoding; the config is ASCII, so these are also bytes).
+    assert by["MC060"].range == types.Range(start=types.Position(line=20, character=27),
+                                            end=types.Position(line=20, character=34))
+    assert by["MC010"].range == types.Range(start=types.Position(line=1, character=14),
+                                            end=types.Position(line=1, character=32))
+    assert by["MC032"].range == types.Range(start=types.Position(line=42, character=8),
+                                            end=types.Position(line=42, character=19))
+    lines = text.splitlines()
+    assert lines[20][27:34] == "7077888"
+    assert lines[42][8:19] == '"has_biass"'
+    assert sorted(by) == ["MC010", "MC011", "MC021", "MC032", "MC055", "MC060", "MC061", "MC062"]
 
 
 async def test_spec_claims_are_recomputed(client: LanguageClient):
@@ -119,6 +131,60 @@ async def test_spec_claims_are_recomputed(client: LanguageClient):
     diags = await _diagnostics(client, uri, want=lambda ds: bool(_by_code(ds, "MT001")))
     [claim] = _by_code(diags, "MT001")
     assert claim.message == "`2 * 128 * 3072 * 1536` is 1,207,959,552, not 1,207,959,553"
-    # Non-ASCII text before the claim on the page must not shift columns (UTF-16 here).
     line = text.splitlines()[claim.range.start.line]
     assert line[claim.range.start.character:claim.range.end.character] == "1,207,959,553"
+
+
+# A spec whose wrong claim follows an emoji (two UTF-16 code units, four UTF-8 bytes) and `×`
+# (one UTF-16 code unit, two UTF-8 bytes) on the same line.
+UNICODE_SPEC = "# Unicode tests\n\n## Test U-1: emoji\n\n- 🚀 × width: `2 * 3 = 7`\n"
+UNICODE_LINE = UNICODE_SPEC.splitlines()[4]
+
+
+def _caps(encodings):
+    return types.ClientCapabilities(general=types.GeneralClientCapabilities(position_encodings=encodings))
+
+
+async def _unicode_claim(client: LanguageClient, encodings):
+    result = await client.initialize_session(types.InitializeParams(
+        capabilities=_caps(encodings), root_uri=WS.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=WS.as_uri(), name="ws")]))
+    uri, _ = _open(client, "tests/unicode_tests.md", UNICODE_SPEC)
+    diags = await _diagnostics(client, uri, want=lambda ds: bool(_by_code(ds, "MT001")))
+    [claim] = _by_code(diags, "MT001")
+    assert claim.message == "`2 * 3` is 6, not 7"
+    pulled = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    [pulled_claim] = [d for d in pulled.items if d.code == "MT001"]
+    assert pulled_claim.range == claim.range, "pushed and pulled agree"
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=claim.range,
+        context=types.CodeActionContext(diagnostics=[claim])))
+    [edit] = next(a for a in actions if a.title == "Replace with 6").edit.changes[uri]
+    return result.capabilities.position_encoding, claim.range, edit
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[SERVER]))
+async def bare_client(lsp_client: LanguageClient):
+    """Not yet initialized: the test chooses the capabilities."""
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_utf16_columns_after_emoji_and_times(bare_client: LanguageClient):
+    encoding, rng, edit = await _unicode_claim(bare_client, [types.PositionEncodingKind.Utf16])
+    assert encoding == types.PositionEncodingKind.Utf16
+    # Python's str indexes code points; UTF-16 counts the emoji twice.
+    start = len(UNICODE_LINE[:UNICODE_LINE.index("7`")].encode("utf-16-le")) // 2
+    assert start == 23 and UNICODE_LINE.index("7`") == 22
+    assert rng == types.Range(start=types.Position(line=4, character=23), end=types.Position(line=4, character=24))
+    assert edit.range == rng and edit.new_text == "6"
+
+
+async def test_utf8_columns_after_emoji_and_times(bare_client: LanguageClient):
+    encoding, rng, edit = await _unicode_claim(bare_client, [types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16])
+    assert encoding == types.PositionEncodingKind.Utf8
+    start = len(UNICODE_LINE[:UNICODE_LINE.index("7`")].encode("utf-8"))
+    assert start == 26
+    assert rng == types.Range(start=types.Position(line=4, character=26), end=types.Position(line=4, character=27))
+    assert edit.range == rng and edit.new_text == "6"

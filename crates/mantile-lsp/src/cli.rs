@@ -1,6 +1,7 @@
 //! Command-line entry points.
 
 use crate::disk::{self, Target};
+use crate::formats;
 use crate::render::{self, CheckedFile};
 use mantile_diag::{Severity, SeverityOverrides};
 use mantile_engine::{FileKind, HubFacts, HubProblem, Snapshot, check_file, classify};
@@ -31,7 +32,8 @@ Usage:
   mantile-lsp --version | --help
 
 Options of check:
-  --format human|json     output format (default human; json is documented in the README)
+  --format FORMAT         human (default), json (documented in the README), sarif (SARIF 2.1.0),
+                          github (GitHub Actions annotations) or gitlab (GitLab Code Quality)
   --strict                exit 1 on warnings too
   --stats                 print per-file claim counts for test specs
   --rule CODE=LEVEL       change a rule's severity (error, warning, info, hint) or turn it off (off);
@@ -48,6 +50,9 @@ Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 usage or
 enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
+    Gitlab,
 }
 
 struct CheckArgs {
@@ -122,7 +127,14 @@ fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
                 a.format = match value("--format")?.as_str() {
                     "human" | "text" => Format::Human,
                     "json" => Format::Json,
-                    v => return Err(format!("unknown format `{v}` (expected human or json)")),
+                    "sarif" => Format::Sarif,
+                    "github" => Format::Github,
+                    "gitlab" => Format::Gitlab,
+                    v => {
+                        return Err(format!(
+                            "unknown format `{v}` (expected human, json, sarif, github or gitlab)"
+                        ));
+                    }
                 }
             }
             "--strict" => a.strict = true,
@@ -261,6 +273,9 @@ fn check(a: CheckArgs) -> i32 {
     let out = match a.format {
         Format::Human => render::human(&files, color, a.stats),
         Format::Json => render::json(&files),
+        Format::Sarif => formats::sarif::render(&files, std::env::current_dir().ok().as_deref()),
+        Format::Github => formats::github::render(&files),
+        Format::Gitlab => formats::gitlab::render(&files),
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());

@@ -2,6 +2,9 @@
 
 use mantile_hub_mock::{Behaviour, MockHub, MockModel};
 use std::path::{Path, PathBuf};
+
+#[path = "../../../tests/support/mantile_ref.rs"]
+mod mantile_ref;
 use std::process::{Command, Output};
 
 fn scratch(name: &str) -> PathBuf {
@@ -198,15 +201,14 @@ fn hub_problems_land_on_hf_model_id_without_the_token() {
     assert_eq!(hub.requests().len(), before);
 }
 
-/// The real configs of `../shared/mantile-ref` against the public facts of their models.
+/// The real configs (`../shared/mantile-ref`, see `tests/support/mantile_ref.rs`) against the
+/// public facts of their models.
 #[test]
 fn real_configs_against_the_mock_hub() {
-    let configs = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/mantile-ref/backend/data/model_configs");
-    if !configs.is_dir() {
-        eprintln!("skipped: {} is absent", configs.display());
+    let Some(reference) = mantile_ref::corpus("hub.rs real_configs_against_the_mock_hub") else {
         return;
-    }
+    };
+    let configs = reference.join("backend/data/model_configs");
     let (hub, _rt) = MockHub::start_in_background(MockModel::all_fixtures());
     let dir = scratch("reference");
     let o = run(
@@ -277,12 +279,15 @@ fn real_configs_against_the_mock_hub() {
 /// `new meta-llama/Llama-3.3-70B-Instruct` gives the real config's layer specs.
 #[test]
 fn generated_llama_matches_the_real_layer_specs() {
-    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/mantile-ref/backend/data/model_configs/meta-llama_Llama-3.3-70B-Instruct.json");
-    let Ok(real) = std::fs::read_to_string(&real) else {
-        eprintln!("skipped: the reference config is absent");
+    let Some(reference) =
+        mantile_ref::corpus("hub.rs generated_llama_matches_the_real_layer_specs")
+    else {
         return;
     };
+    let real = std::fs::read_to_string(
+        reference.join("backend/data/model_configs/meta-llama_Llama-3.3-70B-Instruct.json"),
+    )
+    .expect("the corpus holds meta-llama_Llama-3.3-70B-Instruct.json");
     let (hub, _rt) = MockHub::start_in_background(vec![MockModel::fixture(
         "meta-llama--Llama-3.3-70B-Instruct",
     )]);

@@ -1,19 +1,19 @@
-//! The exact findings on the real Mantile configs in `../shared/mantile-ref`
-//! (present beside the checkout in CI and on developer machines). Each one is
+//! The exact findings on the real Mantile configs (`../shared/mantile-ref` beside the checkout,
+//! or see `tests/support/mantile_ref.rs`: skipped without it, failed in CI). Each one is
 //! justified in the README's "Findings on the real configs"; anything new at
 //! any severity fails this test so it gets reviewed.
 
-use std::path::Path;
 use std::process::Command;
+
+#[path = "../../../tests/support/mantile_ref.rs"]
+mod mantile_ref;
 
 #[test]
 fn findings_on_the_real_configs_are_exactly_the_reviewed_ones() {
-    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/mantile-ref");
-    let configs = reference.join("backend/data/model_configs");
-    if !configs.is_dir() {
-        eprintln!("skipped: {} is absent", configs.display());
+    let Some(reference) = mantile_ref::corpus("reference.rs") else {
         return;
-    }
+    };
+    let configs = reference.join("backend/data/model_configs");
     let out = Command::new(env!("CARGO_BIN_EXE_mantile-lsp"))
         .args(["check", "--offline", "--format", "json"])
         .arg(&configs)

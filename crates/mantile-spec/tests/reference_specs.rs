@@ -1,22 +1,18 @@
 //! Runs over the real specs in `../shared/mantile-ref/tests/` (beside the
-//! checkout) when they are there, and pins the exact set of error-level
-//! findings. Skips with a note when the folder is absent.
+//! checkout; see `tests/support/mantile_ref.rs` for the other places) and pins
+//! the exact set of error-level findings. Skips with a note when there is no
+//! corpus, and fails instead in CI.
 
 use mantile_diag::{LineIndex, Severity};
 use std::path::PathBuf;
 
-fn reference_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/mantile-ref/tests");
-    dir.is_dir().then_some(dir)
-}
+#[path = "../../../tests/support/mantile_ref.rs"]
+mod mantile_ref;
 
 /// The reference folder and its files whose names end with `suffix`, sorted
-/// (`None`, with a note, when the folder is absent).
+/// (`None`, with a note, when there is no corpus outside CI).
 fn reference_files(suffix: &str) -> Option<(PathBuf, Vec<String>)> {
-    let Some(dir) = reference_dir() else {
-        println!("note: ../shared/mantile-ref/tests not found; skipping the reference run");
-        return None;
-    };
+    let dir = mantile_ref::corpus("reference_specs.rs")?.join("tests");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("read the reference folder")
         .filter_map(|e| e.ok())

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the .vsix in a real VS Code: code-server + headless Debian Chromium.
-# Opens the example workspace's defective config, reads the Problems panel, hovers a spec,
-# applies the MC060 quick-fix, saves, runs Check Workspace and New Config from Hugging Face… (against
+# Opens the example workspace's defective config (in a workspace whose .vscode/settings.json tries to
+# set the machine-only settings), reads the Problems panel, hovers a spec, applies the MC060 quick-fix,
+# saves, opens a gap report with two defects, runs Check Workspace and New Config from Hugging Face… (against
 # a mock Hub on loopback), breaks mantile.server.path, and saves screenshots (e2e/out/, and screenshots/ with
 # E2E_UPDATE_SCREENSHOTS=1).
 #
@@ -57,13 +58,24 @@ if [ -z "$BIN" ]; then
   BIN="${CARGO_TARGET_DIR:+$(cd "$REPO" && realpath -m "$CARGO_TARGET_DIR")}"
   BIN="${BIN:-$REPO/target}/release/mantile-lsp"
 fi
-say "packaging the .vsix with $BIN"
-(cd "$EXT" && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } && MANTILE_LSP_BINARY="$BIN" npm run -s package >/dev/null)
-VSIX="$EXT/mantile.vsix"
+say "packaging the linux-x64 .vsix with $BIN"
+VSIX="$EXT/e2e/out-vsix/mantile-linux-x64.vsix"
+(cd "$EXT" && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } &&
+  node scripts/package.mjs --target linux-x64 --binary "$BIN" --out "$VSIX" >/dev/null)
 
 # --- a scratch copy of the example workspace (the quick-fix edits and saves it) ----------
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/mantile-e2e.XXXXXX")"
 cp -r "$REPO/examples/workspace" "$RUN/workspace"
+# Two defects in the gap report (MT001 on line 34, GR001 on the title), as tests/e2e does.
+gap="$RUN/workspace/model_builder/gaps/multi_token_prediction.md"
+sed -i 's/`2 \* 1536 \* 1536 = 4,718,592`/`2 * 1536 * 1536 = 4,718,593`/; s/^## Documentation References$/## Further Reading/' "$gap"
+grep -q '4,718,593' "$gap" && grep -q '^## Further Reading$' "$gap" || { echo "the example gap report changed" >&2; exit 1; }
+# A hostile workspace: its settings name another server and Hub; both must be ignored.
+mkdir -p "$RUN/workspace/.vscode"
+cat > "$RUN/workspace/.vscode/settings.json" <<JSON
+{ "mantile.server.path": "/nonexistent/evil/mantile-lsp", "mantile.hub.endpoint": "http://127.0.0.1:9",
+  "mantile.hub.home": "$RUN/evil-home" }
+JSON
 rm -rf "$OUT"
 mkdir -p "$RUN/ud/User" "$RUN/ud/Machine" "$RUN/ext" "$RUN/home" "$RUN/tmp" "$OUT"
 cat > "$RUN/ud/User/settings.json" <<JSON
@@ -73,7 +85,7 @@ cat > "$RUN/ud/User/settings.json" <<JSON
   "workbench.tips.enabled": false, "editor.hover.delay": 200,
   "workbench.secondarySideBar.defaultVisibility": "hidden", "chat.disableAIFeatures": true,
   "editor.stickyScroll.enabled": false, "editor.minimap.enabled": false,
-  "mantile.hub.offline": true }
+  "files.exclude": { "**/.vscode": true }, "mantile.hub.offline": true }
 JSON
 echo '{}' > "$RUN/ud/Machine/settings.json"
 
@@ -133,8 +145,11 @@ if [ $status -ne 0 ]; then
   f=$(ls -t "$RUN"/ud/logs/*/exthost*/*Mantile*.log "$RUN"/ud/logs/*/*/exthost*/output_logging_*/*Mantile*.log 2>/dev/null | head -1)
   [ -n "$f" ] && { echo "--- Mantile output"; tail -n 40 "$f"; }
 fi
+if [ $status -eq 0 ] && [ -d "$RUN/evil-home" ]; then
+  echo "the workspace's mantile.hub.home was used: $RUN/evil-home exists" >&2; status=1
+fi
 if [ $status -eq 0 ] && [ -n "${E2E_UPDATE_SCREENSHOTS:-}" ]; then
-  cp "$OUT"/problems.png "$OUT"/hover.png "$OUT"/quickfix.png "$EXT/screenshots/"
+  cp "$OUT"/problems.png "$OUT"/hover.png "$OUT"/quickfix.png "$OUT"/gap-report.png "$EXT/screenshots/"
   say "screenshots copied to editors/vscode/screenshots/"
 fi
 say "done (exit $status); screenshots and results.json in $OUT"

@@ -5,29 +5,36 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  DidChangeConfigurationNotification,
   LanguageClient,
   type LanguageClientOptions,
+  LogMessageNotification,
+  type LogMessageParams,
+  ResponseError,
   RevealOutputChannelOn,
   type ServerOptions,
   State,
 } from 'vscode-languageclient/node';
 import { parseReport, reportLines, summaryLine } from './checkReport';
+import { type ChannelLevel, channelHides, levelOfMessageType, methodForLevel, passes, routeClientLine, serverLevelForChannel } from './logLevels';
 import { CONFIG_DIR, configPathFor, documentSelector, validModelId } from './patterns';
 import { type Resolved, resolveServer } from './serverPath';
 import {
   type LogLevel,
   type MantileSettings,
   hubMode,
-  initializationOptions,
   invalidRules,
   readSettings,
   ruleArgs,
+  sanitizeConfiguration,
   serverEnv,
+  serverSection,
 } from './settings';
 import { type HubMode, type ServerState, statusView } from './status';
 
 let client: LanguageClient | undefined;
-let output: vscode.OutputChannel;
+/** The Mantile output: a LogOutputChannel, each line at its level (see logLevels.ts). */
+let output: vscode.LogOutputChannel;
 let trace: vscode.OutputChannel;
 let statusItem: vscode.StatusBarItem;
 /** The Hub mode the server last reported (`mantile/hubStatus`), if any. */
@@ -36,16 +43,73 @@ let extensionPath = '';
 let serverState: ServerState = 'stopped';
 let stateDetail: string | undefined;
 
-const LOG_ORDER: LogLevel[] = ['error', 'warn', 'info', 'debug', 'trace'];
-
+/** The settings; the machine-only ones (server.path, hub.endpoint, hub.home) from the user's own
+ * settings through inspect(), never from a workspace (see settings.ts). */
 function settings(): MantileSettings {
   const cfg = vscode.workspace.getConfiguration('mantile');
-  return readSettings((k) => cfg.get(k));
+  return readSettings(
+    (k) => cfg.get(k),
+    (k) => cfg.inspect(k),
+  );
+}
+
+/** The level the server logs at: the setting, else what the output channel shows. */
+function logLevel(s: MantileSettings = settings()): LogLevel {
+  return s.logLevel ?? serverLevelForChannel(output.logLevel as number as ChannelLevel);
+}
+
+/** The `mantile` section the server gets, whichever way it asks. */
+function section(s: MantileSettings = settings()) {
+  return serverSection(s, logLevel(s));
 }
 
 function log(level: LogLevel, message: string): void {
-  if (LOG_ORDER.indexOf(level) > LOG_ORDER.indexOf(settings().logLevel)) return;
-  output.appendLine(`[${new Date().toISOString().slice(11, 19)} ${level}] ${message}`);
+  if (!passes(level, logLevel())) return;
+  output[methodForLevel(level)](message);
+}
+
+/** What vscode-languageclient writes to its output channel (its own `[Error - time] …` lines),
+ * written to the Mantile LogOutputChannel at the level of each line. */
+function clientChannel(): vscode.OutputChannel {
+  const write = (text: string) => {
+    for (const line of text.split(/\r?\n/)) {
+      if (!line) continue;
+      const { method, message } = routeClientLine(line);
+      output[method](message);
+    }
+  };
+  return {
+    name: output.name,
+    append: write,
+    appendLine: write,
+    replace: write,
+    clear: () => output.clear(),
+    show: (a?: unknown, b?: boolean) => output.show(typeof a === 'boolean' ? a : b),
+    hide: () => output.hide(),
+    dispose: () => {},
+  } as vscode.OutputChannel;
+}
+
+/** Says once per change when `mantile.logLevel` asks for messages the channel's level hides. */
+let hiddenNoted = '';
+function noteHiddenLevel(): void {
+  const s = settings();
+  const key = `${s.logLevel}:${output.logLevel}`;
+  if (!s.logLevel || !channelHides(s.logLevel, output.logLevel as number as ChannelLevel) || hiddenNoted === key) return;
+  hiddenNoted = key;
+  output.appendLine(
+    `mantile.logLevel is "${s.logLevel}", but the Mantile output shows only ${vscode.LogLevel[output.logLevel]} and above: ` +
+      'run "Developer: Set Log Level…", pick Mantile and choose Debug to see every message.',
+  );
+}
+
+/** Tells the running server its settings changed (it pulls them, or reads this payload). */
+function pushSettings(): void {
+  const c = client;
+  if (!c || c.state !== State.Running) return;
+  void c.sendNotification(DidChangeConfigurationNotification.type, { settings: { mantile: section() } }).catch((e) =>
+    log('warning', `sending settings to the server: ${String(e)}`),
+  );
 }
 
 /** The workspace folder that looks like a Mantile workspace, else the first one. */
@@ -69,7 +133,6 @@ function findServer(s: MantileSettings): Resolved | { error: string } {
   const r = resolveServer(
     {
       setting: s.serverPath,
-      workspaceRoot: workspaceRoot(),
       extensionPath,
       envPath: process.env.PATH,
       pathExt: process.env.PATHEXT,
@@ -87,7 +150,7 @@ function findServer(s: MantileSettings): Resolved | { error: string } {
       try {
         fs.chmodSync(r.command, 0o755);
       } catch (e) {
-        log('warn', `cannot make ${r.command} executable: ${String(e)}`);
+        log('warning', `cannot make ${r.command} executable: ${String(e)}`);
       }
     }
   }
@@ -121,7 +184,7 @@ async function showMissingServer(message: string): Promise<void> {
 async function startClient(): Promise<void> {
   const s = settings();
   const bad = invalidRules(vscode.workspace.getConfiguration('mantile').get('rules'));
-  if (bad.length) log('warn', `mantile.rules: ignoring ${bad.join(', ')} (expected CODE or name → error|warning|info|hint|off)`);
+  if (bad.length) log('warning', `mantile.rules: ignoring ${bad.join(', ')} (expected CODE or name → error|warning|info|hint|off)`);
   const server = findServer(s);
   if ('error' in server) {
     setState('error', 'server binary not found');
@@ -138,15 +201,30 @@ async function startClient(): Promise<void> {
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector,
-    outputChannel: output,
+    outputChannel: clientChannel(),
     traceOutputChannel: trace,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: initializationOptions(s),
-    synchronize: { configurationSection: 'mantile' },
+    initializationOptions: section(s),
+    middleware: {
+      workspace: {
+        // The server pulls `mantile`: answer with the same section as initializationOptions, so
+        // that a workspace's values of the machine-only settings never reach it.
+        configuration: async (params, token, next) => {
+          const answers = await next(params, token);
+          if (answers instanceof ResponseError || !Array.isArray(answers)) return answers;
+          return sanitizeConfiguration(params.items, answers, section());
+        },
+      },
+    },
   };
   const c = new LanguageClient('mantile', 'Mantile', serverOptions, clientOptions);
   client = c;
   serverHub = undefined;
+  // window/logMessage at the level of each message (the default handler writes them all as one).
+  c.onNotification(LogMessageNotification.type, (p: LogMessageParams) => {
+    output[methodForLevel(levelOfMessageType(p.type))](p.message);
+  });
+  noteHiddenLevel();
   c.onNotification('mantile/hubStatus', (p: { mode?: HubMode }) => {
     if (client !== c || !p?.mode) return;
     serverHub = p.mode;
@@ -184,7 +262,7 @@ async function stopClient(): Promise<void> {
   try {
     await c.stop(5000);
   } catch (e) {
-    log('warn', `stopping the server: ${String(e)}`);
+    log('warning', `stopping the server: ${String(e)}`);
   }
   setState('stopped');
 }
@@ -304,7 +382,7 @@ async function newConfig(): Promise<void> {
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   extensionPath = context.extensionPath;
-  output = vscode.window.createOutputChannel('Mantile');
+  output = vscode.window.createOutputChannel('Mantile', { log: true });
   trace = vscode.window.createOutputChannel('Mantile Trace');
   statusItem = vscode.window.createStatusBarItem('mantile.status', vscode.StatusBarAlignment.Left, 0);
   statusItem.name = 'Mantile';
@@ -320,8 +398,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('mantile')) return;
       refreshStatus();
-      // The path and the Hub settings reach the server as its command and environment.
+      // The path and the Hub settings reach the server as its command, environment and
+      // initializationOptions: a restart. The rest is sent to the running server.
       if (e.affectsConfiguration('mantile.server.path') || e.affectsConfiguration('mantile.hub')) void restart();
+      else {
+        noteHiddenLevel();
+        pushSettings();
+      }
+    }),
+    output.onDidChangeLogLevel(() => {
+      noteHiddenLevel();
+      if (!settings().logLevel) pushSettings();
     }),
   );
   await startClient();

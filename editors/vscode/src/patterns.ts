@@ -1,9 +1,11 @@
 // Which files the extension serves. Shared by the document selector, the activation events in
 // package.json (kept in agreement by a unit test) and the commands.
 
-/** Model configs and Markdown test specs; nothing else (no claim on every JSON or Markdown file). */
+/** Model configs, Markdown test specs and gap reports; nothing else (no claim on every JSON or
+ * Markdown file). The server itself leaves `model_builder/gaps/README.md` alone. */
 export const CONFIG_GLOB = '**/backend/data/model_configs/*.json';
 export const SPEC_GLOB = '**/tests/*_tests.md';
+export const GAP_GLOB = '**/model_builder/gaps/*.md';
 export const CONFIG_DIR = 'backend/data/model_configs';
 
 export interface Filter {
@@ -15,6 +17,13 @@ export interface Filter {
 export const documentSelector: Filter[] = [
   { scheme: 'file', pattern: CONFIG_GLOB },
   { scheme: 'file', pattern: SPEC_GLOB },
+  { scheme: 'file', pattern: GAP_GLOB },
+];
+
+/** `workspaceContains:` activation events: one per kind of file, plus the config folder itself. */
+export const activationEvents: string[] = [
+  `workspaceContains:${CONFIG_DIR}`,
+  ...documentSelector.map((f) => `workspaceContains:${f.pattern.replace(/^\*\*\//, '')}`),
 ];
 
 /** A Hugging Face id `org/name`, as `mantile-lsp new` accepts it. */

@@ -17,7 +17,6 @@ export interface Probe {
 
 export interface ResolveInput {
   setting: string;
-  workspaceRoot: string | undefined;
   extensionPath: string;
   envPath: string | undefined;
   platform: NodeJS.Platform;
@@ -29,14 +28,20 @@ export function exeName(platform: NodeJS.Platform): string {
   return platform === 'win32' ? 'mantile-lsp.exe' : 'mantile-lsp';
 }
 
-/** The absolute path the setting names (~ and relative paths resolved), or undefined if empty. */
-export function settingPath(input: ResolveInput): string | undefined {
+/**
+ * The absolute path the setting names (`~/` resolved against home), undefined if empty, or
+ * `{ relative }` for a relative path: those are refused, since resolving them against the
+ * workspace would run whatever binary an opened repository ships at that path.
+ */
+export function settingPath(input: ResolveInput): string | { relative: string } | undefined {
   let p = input.setting.trim();
   if (!p) return undefined;
   const pathApi = input.platform === 'win32' ? path.win32 : path.posix;
-  if ((p === '~' || p.startsWith('~/')) && input.home) p = pathApi.join(input.home, p.slice(1));
-  if (!pathApi.isAbsolute(p)) p = pathApi.resolve(input.workspaceRoot ?? input.extensionPath, p);
-  return p;
+  if ((p === '~' || p.startsWith('~/') || (input.platform === 'win32' && p.startsWith('~\\'))) && input.home) {
+    p = pathApi.join(input.home, p.slice(1));
+  }
+  if (!pathApi.isAbsolute(p)) return { relative: p };
+  return pathApi.normalize(p);
 }
 
 export function bundledPath(input: ResolveInput): string {
@@ -52,9 +57,10 @@ export function pathCandidates(input: ResolveInput): string[] {
     input.platform === 'win32'
       ? (input.pathExt ?? '.EXE;.CMD;.BAT').split(';').filter(Boolean).map((e) => 'mantile-lsp' + e.toLowerCase())
       : ['mantile-lsp'];
+  // Only absolute PATH entries: `.` or `bin` would find a binary in whatever folder is current.
   return (input.envPath ?? '')
     .split(sep)
-    .filter((d) => d.trim() !== '')
+    .filter((d) => d.trim() !== '' && pathApi.isAbsolute(d))
     .flatMap((d) => names.map((n) => pathApi.join(d, n)));
 }
 
@@ -62,6 +68,14 @@ export type Resolution = Resolved | { error: string; tried: string[] };
 
 export function resolveServer(input: ResolveInput, probe: Probe): Resolution {
   const fromSetting = settingPath(input);
+  if (typeof fromSetting === 'object') {
+    return {
+      error:
+        `mantile.server.path is set to "${input.setting}", a relative path. Use an absolute path ` +
+        '(or ~/…): a path relative to the workspace would run a binary the opened folder provides.',
+      tried: [],
+    };
+  }
   if (fromSetting !== undefined) {
     if (probe.isFile(fromSetting)) return { command: fromSetting, source: 'setting' };
     // A set but wrong path is an error of its own: falling back would hide the typo.

@@ -1,8 +1,10 @@
 // Pure mapping from the `mantile.*` settings to what the server gets: environment variables,
-// initializationOptions and command-line arguments. No vscode import, so it is unit-tested.
+// initializationOptions, the answer to workspace/configuration and command-line arguments.
+// No vscode import, so it is unit-tested.
 
 export type Level = 'error' | 'warning' | 'info' | 'hint' | 'off';
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+/** The server's log levels (`mantile.logLevel`): what goes to `window/logMessage`. */
+export type LogLevel = 'error' | 'warning' | 'info' | 'log';
 
 export interface MantileSettings {
   serverPath: string;
@@ -11,7 +13,8 @@ export interface MantileSettings {
   hubEndpoint: string;
   hubHome: string;
   rules: Record<string, Level>;
-  logLevel: LogLevel;
+  /** The level the user set, or undefined (then the output channel's level decides). */
+  logLevel: LogLevel | undefined;
   debounceMs: number;
 }
 
@@ -20,30 +23,69 @@ export const DEBOUNCE_MS = 20;
 const DEBOUNCE_MAX = 1000;
 
 const LEVELS: readonly string[] = ['error', 'warning', 'info', 'hint', 'off'];
-const LOG_LEVELS: readonly string[] = ['error', 'warn', 'info', 'debug', 'trace'];
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warning', 'info', 'log'];
 const RULE_KEY = /^([A-Za-z]{2}[0-9]{3}|[a-z][a-z0-9-]*)$/;
 
-/** Reads settings through `get` (a WorkspaceConfiguration for section `mantile`, or a stub). */
-export function readSettings(get: (key: string) => unknown): MantileSettings {
-  const str = (k: string) => {
-    const v = get(k);
-    return typeof v === 'string' ? v.trim() : '';
-  };
+/**
+ * Settings a workspace must not choose: which binary runs, where the Hugging Face token is sent
+ * and where the cache is written. Their `package.json` scope is `machine`; besides, they are read
+ * from the user's (or the machine's) own settings only, never from a workspace or folder's
+ * `.vscode/settings.json`, even in an editor that would apply those.
+ */
+export const MACHINE_ONLY = ['server.path', 'hub.endpoint', 'hub.home'] as const;
+
+/** What `WorkspaceConfiguration.inspect()` returns (the fields used here). */
+export interface Inspected {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/** The user's (global) value, else the default: a workspace's or folder's value is ignored. */
+export function userValue(i: Inspected | undefined): unknown {
+  if (!i) return undefined;
+  return i.globalValue !== undefined ? i.globalValue : i.defaultValue;
+}
+
+/** Whether the setting was set by the user, a workspace or a folder (not just defaulted). */
+export function isSet(i: Inspected | undefined): boolean {
+  return !!i && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+}
+
+/**
+ * Reads the `mantile` section. `get` is `WorkspaceConfiguration.get` (or a stub); `inspect` is
+ * `WorkspaceConfiguration.inspect`, used for the machine-only settings and to tell whether
+ * `logLevel` was set at all.
+ */
+export function readSettings(get: (key: string) => unknown, inspect: (key: string) => Inspected | undefined): MantileSettings {
+  const trim = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+  const str = (k: string) => trim(get(k));
+  const machine = (k: (typeof MACHINE_ONLY)[number]) => trim(userValue(inspect(k)));
   const logLevel = str('logLevel');
   const debounce = get('debounceMs');
   return {
-    serverPath: str('server.path'),
+    serverPath: machine('server.path'),
     hubEnabled: get('hub.enabled') !== false,
     hubOffline: get('hub.offline') === true,
-    hubEndpoint: str('hub.endpoint'),
-    hubHome: str('hub.home'),
+    hubEndpoint: machine('hub.endpoint'),
+    hubHome: machine('hub.home'),
     rules: normalizeRules(get('rules')),
-    logLevel: (LOG_LEVELS.includes(logLevel) ? logLevel : 'info') as LogLevel,
+    logLevel: isSet(inspect('logLevel')) ? parseLogLevel(logLevel) : undefined,
     debounceMs:
       typeof debounce === 'number' && Number.isFinite(debounce)
         ? Math.min(DEBOUNCE_MAX, Math.max(0, Math.round(debounce)))
         : DEBOUNCE_MS,
   };
+}
+
+/** A `mantile.logLevel` value; older names (`warn`, `debug`, `trace`) are read as the server does. */
+export function parseLogLevel(v: string): LogLevel {
+  const t = v.trim().toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(t)) return t as LogLevel;
+  if (t === 'warn') return 'warning';
+  if (t === 'debug' || t === 'trace' || t === 'verbose') return 'log';
+  return 'info';
 }
 
 /** Keeps the well-formed `code → level` pairs; codes are upper-cased (mc060 → MC060). */
@@ -71,8 +113,8 @@ export function invalidRules(raw: unknown): string[] {
 
 /**
  * Environment for the server process: the Hub settings as the variables the server already
- * honours (HF_HUB_OFFLINE, HF_ENDPOINT). A set value replaces the inherited one; offline off
- * leaves an HF_HUB_OFFLINE from the user's environment alone.
+ * honours (HF_HUB_OFFLINE, HF_ENDPOINT, HF_HOME). A set value replaces the inherited one; offline
+ * off leaves an HF_HUB_OFFLINE from the user's environment alone.
  */
 export function serverEnv(
   s: MantileSettings,
@@ -82,17 +124,47 @@ export function serverEnv(
   for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   if (s.hubOffline) env.HF_HUB_OFFLINE = '1';
   if (s.hubEndpoint) env.HF_ENDPOINT = s.hubEndpoint;
+  if (s.hubHome) env.HF_HOME = s.hubHome;
   return env;
 }
 
-/** The `mantile` section as the server reads it (initializationOptions, workspace/configuration). */
-export function initializationOptions(s: MantileSettings) {
+/**
+ * The `mantile` section as the server reads it: initializationOptions, the answer to
+ * workspace/configuration and the didChangeConfiguration payload are all this object, so the
+ * machine-only values in it are always the user's. `logLevel` is the setting, else the level that
+ * matches the output channel's (see `logLevelForChannel`).
+ */
+export function serverSection(s: MantileSettings, channelLogLevel: LogLevel = 'info') {
   return {
     rules: { ...s.rules },
-    logLevel: s.logLevel,
+    logLevel: s.logLevel ?? channelLogLevel,
     debounceMs: s.debounceMs,
     hub: { enabled: s.hubEnabled, offline: s.hubOffline, endpoint: s.hubEndpoint || null, home: s.hubHome || null },
   };
+}
+
+/**
+ * Replaces what a workspace/configuration answer holds for the `mantile` section (or one of its
+ * parts, `mantile.hub`) by `section`, so that a workspace's values of the machine-only settings
+ * never reach the server, whatever the editor returned. Other sections pass through.
+ */
+export function sanitizeConfiguration(
+  items: { section?: string }[],
+  answers: unknown[],
+  section: ReturnType<typeof serverSection>,
+): unknown[] {
+  return answers.map((answer, i) => {
+    const name = items[i]?.section;
+    if (name === 'mantile') return structuredClone(section);
+    if (name === 'mantile.hub') return structuredClone(section.hub);
+    if (name === undefined || name === null || name === '') {
+      // The whole configuration: keep everything but our section, which is ours to give.
+      const whole = answer && typeof answer === 'object' ? { ...(answer as Record<string, unknown>) } : {};
+      whole.mantile = structuredClone(section);
+      return whole;
+    }
+    return answer;
+  });
 }
 
 /** `--rule CODE=LEVEL` arguments for `mantile-lsp check`, in a stable order. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CONFIG_GLOB, SPEC_GLOB, configPathFor, documentSelector, validModelId } from '../patterns';
+import { CONFIG_GLOB, GAP_GLOB, SPEC_GLOB, activationEvents, configPathFor, documentSelector, validModelId } from '../patterns';
 
 // The tests run from out-test/; package.json is one folder up.
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
@@ -22,9 +22,12 @@ function globRegex(glob: string): RegExp {
 }
 const claimed = (p: string) => documentSelector.some((f) => f.scheme === 'file' && globRegex(f.pattern).test(p));
 
-test('the selector claims model configs and test specs', () => {
+test('the selector claims model configs, test specs and gap reports', () => {
   assert.ok(claimed('/ws/backend/data/model_configs/acme_Wide-MoE-2B.json'));
   assert.ok(claimed('/home/u/mantile/tests/attention_tests.md'));
+  assert.ok(claimed('/home/u/mantile/model_builder/gaps/multi_token_prediction.md'));
+  // README.md of gaps/ is claimed by the glob but the server classifies it as no Mantile file.
+  assert.ok(claimed('/ws/model_builder/gaps/README.md'));
 });
 
 test('the selector does not claim other JSON or Markdown files', () => {
@@ -36,21 +39,29 @@ test('the selector does not claim other JSON or Markdown files', () => {
     '/ws/README.md',
     '/ws/tests/README.md',
     '/ws/tests/sub/attention_tests.md',
-    '/ws/model_builder/gaps/x.md',
+    '/ws/model_builder/gaps/sub/x.md',
+    '/ws/model_builder/x.md',
+    '/ws/model_builder/gaps/x.json',
+    '/ws/model_builder/AGENT_CREATE_CONFIG.md',
   ]) {
     assert.ok(!claimed(p), p);
   }
 });
 
 test('package.json agrees: activation events and jsonValidation', () => {
+  assert.deepEqual(pkg.activationEvents, activationEvents);
   assert.deepEqual(pkg.activationEvents, [
     'workspaceContains:backend/data/model_configs',
     'workspaceContains:backend/data/model_configs/*.json',
     'workspaceContains:tests/*_tests.md',
+    'workspaceContains:model_builder/gaps/*.md',
   ]);
+  // Every selector pattern has its activation event.
+  for (const f of documentSelector) assert.ok(pkg.activationEvents.includes(`workspaceContains:${f.pattern.slice(3)}`), f.pattern);
   assert.ok(!pkg.activationEvents.some((e: string) => e.startsWith('onLanguage:')), 'no activation on every JSON/Markdown file');
   assert.deepEqual(pkg.contributes.jsonValidation, [{ fileMatch: CONFIG_GLOB, url: './schemas/model-config.schema.json' }]);
   assert.equal(SPEC_GLOB, '**/tests/*_tests.md');
+  assert.equal(GAP_GLOB, '**/model_builder/gaps/*.md');
 });
 
 test('package.json contributes the commands and settings the extension uses', () => {

@@ -4,7 +4,6 @@ import { type ResolveInput, resolveServer } from '../serverPath';
 
 const base: ResolveInput = {
   setting: '',
-  workspaceRoot: '/ws',
   extensionPath: '/ext',
   envPath: '/usr/local/bin:/usr/bin',
   platform: 'linux',
@@ -17,11 +16,11 @@ test('the setting wins over the bundled binary and PATH', () => {
   assert.deepEqual(r, { command: '/opt/m/mantile-lsp', source: 'setting' });
 });
 
-test('a relative setting is resolved against the workspace, ~ against home', () => {
-  assert.deepEqual(resolveServer({ ...base, setting: 'target/release/mantile-lsp' }, files('/ws/target/release/mantile-lsp')), {
-    command: '/ws/target/release/mantile-lsp',
-    source: 'setting',
-  });
+test('a relative setting is refused (it would run what the workspace ships); ~ is home', () => {
+  const r = resolveServer({ ...base, setting: 'target/release/mantile-lsp' }, files('/ws/target/release/mantile-lsp', '/ext/server/mantile-lsp'));
+  assert.ok('error' in r);
+  assert.match(r.error, /relative path\. Use an absolute path/);
+  assert.ok('error' in resolveServer({ ...base, setting: './mantile-lsp' }, files('mantile-lsp')));
   assert.deepEqual(resolveServer({ ...base, setting: '~/bin/mantile-lsp' }, files('/home/me/bin/mantile-lsp')), {
     command: '/home/me/bin/mantile-lsp',
     source: 'setting',
@@ -38,6 +37,13 @@ test('then the binary shipped in the extension', () => {
   assert.deepEqual(resolveServer(base, files('/ext/server/mantile-lsp', '/usr/bin/mantile-lsp')), {
     command: '/ext/server/mantile-lsp',
     source: 'bundled',
+  });
+});
+
+test('relative PATH entries are skipped', () => {
+  assert.deepEqual(resolveServer({ ...base, envPath: '.:bin:/usr/bin' }, files('mantile-lsp', 'bin/mantile-lsp', '/usr/bin/mantile-lsp')), {
+    command: '/usr/bin/mantile-lsp',
+    source: 'path',
   });
 });
 

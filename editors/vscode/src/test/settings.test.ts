@@ -1,47 +1,130 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
+  type Inspected,
+  MACHINE_ONLY,
   hubMode,
-  initializationOptions,
   invalidRules,
   normalizeRules,
+  parseLogLevel,
   readSettings,
   ruleArgs,
+  sanitizeConfiguration,
   serverEnv,
+  serverSection,
 } from '../settings';
 
-const stub = (values: Record<string, unknown>) => (k: string) => values[k];
+const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
+const props = pkg.contributes.configuration.properties;
+
+/**
+ * A configuration in layers, as VS Code keeps it: `get` merges them (folder over workspace over
+ * user over default, as an editor that did not honour `scope` would), `inspect` shows each.
+ */
+function layered(user: Record<string, unknown>, workspace: Record<string, unknown> = {}, folder: Record<string, unknown> = {}) {
+  const defaults: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) defaults[k.replace(/^mantile\./, '')] = (v as { default?: unknown }).default;
+  const get = (k: string) => folder[k] ?? workspace[k] ?? user[k] ?? defaults[k];
+  const inspect = (k: string): Inspected => ({
+    defaultValue: defaults[k],
+    globalValue: user[k],
+    workspaceValue: workspace[k],
+    workspaceFolderValue: folder[k],
+  });
+  return readSettings(get, inspect);
+}
 
 test('defaults when nothing is set', () => {
-  const s = readSettings(stub({}));
-  assert.deepEqual(s, {
+  assert.deepEqual(layered({}), {
     serverPath: '',
     hubEnabled: true,
     hubOffline: false,
     hubEndpoint: '',
     hubHome: '',
     rules: {},
-    logLevel: 'info',
+    logLevel: undefined,
     debounceMs: 20,
   });
 });
 
-test('reads and trims every setting; unknown log levels fall back to info', () => {
-  const s = readSettings(
-    stub({
-      'server.path': '  /opt/mantile-lsp ',
-      'hub.offline': true,
-      'hub.endpoint': 'https://hf-mirror.example ',
-      rules: { MC064: 'off' },
-      logLevel: 'loud',
-    }),
-  );
+test('a workspace cannot set server.path, hub.endpoint or hub.home: its values are ignored', () => {
+  const hostile = {
+    'server.path': '/tmp/evil/mantile-lsp',
+    'hub.endpoint': 'https://attacker.example',
+    'hub.home': '/tmp/evil-home',
+  };
+  for (const s of [layered({}, hostile), layered({}, {}, hostile)]) {
+    assert.equal(s.serverPath, '');
+    assert.equal(s.hubEndpoint, '');
+    assert.equal(s.hubHome, '');
+    assert.deepEqual(serverSection(s).hub, { enabled: true, offline: false, endpoint: null, home: null });
+    const env = serverEnv(s, { PATH: '/bin' });
+    assert.deepEqual(env, { PATH: '/bin' }, 'no HF_ENDPOINT / HF_HOME from a workspace');
+  }
+  // The user's own values win over the workspace's, and are the ones used.
+  const mine = layered({ 'hub.endpoint': 'https://hf-mirror.example', 'server.path': '/opt/m/mantile-lsp' }, hostile);
+  assert.equal(mine.hubEndpoint, 'https://hf-mirror.example');
+  assert.equal(mine.serverPath, '/opt/m/mantile-lsp');
+  assert.equal(mine.hubHome, '');
+  // Other settings are the workspace's to choose.
+  assert.deepEqual(layered({}, { rules: { MC064: 'off' }, 'hub.offline': true }).rules, { MC064: 'off' });
+});
+
+test('package.json: the machine-only settings have machine scope', () => {
+  for (const key of MACHINE_ONLY) {
+    assert.ok(['machine', 'application'].includes(props[`mantile.${key}`].scope), `mantile.${key} scope`);
+  }
+  // No other setting claims a scope that would hide it from workspaces by mistake.
+  const machine = Object.keys(props).filter((k) => ['machine', 'application'].includes(props[k].scope));
+  assert.deepEqual(machine.sort(), MACHINE_ONLY.map((k) => `mantile.${k}`).sort());
+});
+
+test('workspace/configuration answers carry the safe section, whatever the editor returned', () => {
+  const s = layered({ 'hub.endpoint': 'https://hf-mirror.example' }, { 'hub.endpoint': 'https://attacker.example', 'hub.home': '/x' });
+  const section = serverSection(s, 'info');
+  // What an editor that ignored `scope` would answer: the workspace's values.
+  const raw = [
+    { hub: { endpoint: 'https://attacker.example', home: '/x' }, rules: {} },
+    { endpoint: 'https://attacker.example' },
+    { mantile: { hub: { endpoint: 'https://attacker.example' } }, editor: { tabSize: 2 } },
+    { tabSize: 4 },
+  ];
+  const out = sanitizeConfiguration([{ section: 'mantile' }, { section: 'mantile.hub' }, {}, { section: 'editor' }], raw, section) as Record<string, unknown>[];
+  assert.deepEqual(out[0], section);
+  assert.equal((out[0].hub as { endpoint: string }).endpoint, 'https://hf-mirror.example');
+  assert.deepEqual(out[1], { enabled: true, offline: false, endpoint: 'https://hf-mirror.example', home: null });
+  assert.deepEqual(out[2], { mantile: section, editor: { tabSize: 2 } });
+  assert.deepEqual(out[3], { tabSize: 4 });
+});
+
+test('reads and trims every setting', () => {
+  const s = layered({
+    'server.path': '  /opt/mantile-lsp ',
+    'hub.offline': true,
+    'hub.endpoint': 'https://hf-mirror.example ',
+    rules: { MC064: 'off' },
+    logLevel: 'loud',
+  });
   assert.equal(s.serverPath, '/opt/mantile-lsp');
   assert.equal(s.hubOffline, true);
   assert.equal(s.hubEndpoint, 'https://hf-mirror.example');
   assert.deepEqual(s.rules, { MC064: 'off' });
-  assert.equal(s.logLevel, 'info');
-  assert.equal(readSettings(stub({ logLevel: 'debug' })).logLevel, 'debug');
+  assert.equal(s.logLevel, 'info', 'an unknown level is info');
+});
+
+test('log levels are the server\'s four; older names map as the server reads them', () => {
+  assert.deepEqual(props['mantile.logLevel'].enum, ['error', 'warning', 'info', 'log']);
+  assert.equal(props['mantile.logLevel'].enumDescriptions.length, 4);
+  assert.equal(props['mantile.logLevel'].default, 'info');
+  assert.equal(layered({ logLevel: 'log' }).logLevel, 'log');
+  assert.equal(layered({}, { logLevel: 'error' }).logLevel, 'error');
+  assert.equal(parseLogLevel('warn'), 'warning');
+  assert.equal(parseLogLevel('debug'), 'log');
+  assert.equal(parseLogLevel('trace'), 'log');
+  assert.equal(serverSection(layered({}), 'log').logLevel, 'log', 'unset: the channel level');
+  assert.equal(serverSection(layered({ logLevel: 'error' }), 'log').logLevel, 'error', 'set: the setting');
 });
 
 test('rules: codes upper-cased, names kept, bad entries dropped and reported', () => {
@@ -52,29 +135,29 @@ test('rules: codes upper-cased, names kept, bad entries dropped and reported', (
   assert.deepEqual(normalizeRules(null), {});
 });
 
-test('env: offline and endpoint become HF_HUB_OFFLINE and HF_ENDPOINT; the rest is inherited', () => {
+test('env: offline, endpoint and home become HF_HUB_OFFLINE, HF_ENDPOINT and HF_HOME; the rest is inherited', () => {
   const base = { PATH: '/bin', HF_TOKEN: 't', HF_HUB_OFFLINE: undefined };
-  const off = serverEnv(readSettings(stub({ 'hub.offline': true, 'hub.endpoint': 'http://127.0.0.1:9' })), base);
-  assert.deepEqual(off, { PATH: '/bin', HF_TOKEN: 't', HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' });
-  const on = serverEnv(readSettings(stub({})), { PATH: '/bin', HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'x' });
+  const off = serverEnv(layered({ 'hub.offline': true, 'hub.endpoint': 'http://127.0.0.1:9', 'hub.home': '/data/hf' }), base);
+  assert.deepEqual(off, { PATH: '/bin', HF_TOKEN: 't', HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9', HF_HOME: '/data/hf' });
+  const on = serverEnv(layered({}), { PATH: '/bin', HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'x' });
   assert.deepEqual(on, { PATH: '/bin', HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'x' }, 'unset settings leave the user environment alone');
 });
 
-test('initializationOptions carry the mantile section', () => {
-  const s = readSettings(stub({ rules: { MC064: 'off' }, logLevel: 'debug', 'hub.offline': true }));
-  assert.deepEqual(initializationOptions(s), {
+test('the server section (initializationOptions, workspace/configuration)', () => {
+  const s = layered({ rules: { MC064: 'off' }, logLevel: 'log', 'hub.offline': true });
+  assert.deepEqual(serverSection(s), {
     rules: { MC064: 'off' },
-    logLevel: 'debug',
+    logLevel: 'log',
     debounceMs: 20,
     hub: { enabled: true, offline: true, endpoint: null, home: null },
   });
-  const t = readSettings(stub({ debounceMs: 0, 'hub.enabled': false, 'hub.home': ' /data/hf ' }));
-  assert.deepEqual(initializationOptions(t).hub, { enabled: false, offline: false, endpoint: null, home: '/data/hf' });
-  assert.equal(initializationOptions(t).debounceMs, 0);
+  const t = layered({ debounceMs: 0, 'hub.enabled': false, 'hub.home': ' /data/hf ' });
+  assert.deepEqual(serverSection(t).hub, { enabled: false, offline: false, endpoint: null, home: '/data/hf' });
+  assert.equal(serverSection(t).debounceMs, 0);
 });
 
 test('debounce: a whole number of milliseconds within 0..1000, else the default', () => {
-  const ms = (v: unknown) => readSettings(stub({ debounceMs: v })).debounceMs;
+  const ms = (v: unknown) => layered({ debounceMs: v }).debounceMs;
   assert.equal(ms(35.6), 36);
   assert.equal(ms(-5), 0);
   assert.equal(ms(60000), 1000);
@@ -88,9 +171,9 @@ test('rule arguments for check, sorted', () => {
 });
 
 test('hub mode: cached when the setting or HF_HUB_OFFLINE says offline', () => {
-  const none = readSettings(stub({}));
+  const none = layered({});
   assert.equal(hubMode(none, {}), 'live');
   assert.equal(hubMode(none, { HF_HUB_OFFLINE: 'true' }), 'cached');
   assert.equal(hubMode(none, { HF_HUB_OFFLINE: '0' }), 'live');
-  assert.equal(hubMode(readSettings(stub({ 'hub.offline': true })), {}), 'cached');
+  assert.equal(hubMode(layered({ 'hub.offline': true }), {}), 'cached');
 });
