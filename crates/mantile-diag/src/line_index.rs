@@ -1,7 +1,8 @@
 //! Byte offsets ⇄ line/column positions, in UTF-8, UTF-16 or Unicode scalar units.
 //!
-//! Lines end at `\n`; a `\r` before it belongs to the line break, so positions
-//! never land between `\r` and `\n`.
+//! Lines end at `\n`, `\r\n` or a lone `\r` (the line breaks of the
+//! Language Server Protocol, and of ropey with its `cr_lines` feature). A
+//! `\r\n` is one break: positions never land between its `\r` and `\n`.
 
 /// The unit a column counts in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,7 +34,7 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0u32);
-        crate::bytes::for_each_newline(text.as_bytes(), |i| line_starts.push(i as u32 + 1));
+        crate::bytes::for_each_line_start(text.as_bytes(), |i| line_starts.push(i as u32));
         LineIndex {
             line_starts,
             len: text.len() as u32,
@@ -48,12 +49,15 @@ impl LineIndex {
     pub fn line_range(&self, text: &str, line: u32) -> std::ops::Range<usize> {
         let line = (line as usize).min(self.line_starts.len() - 1);
         let start = self.line_starts[line] as usize;
-        let mut end = self
-            .line_starts
-            .get(line + 1)
-            .map(|&s| s as usize - 1)
-            .unwrap_or(self.len as usize);
-        if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+        let Some(&next) = self.line_starts.get(line + 1) else {
+            return start..self.len as usize;
+        };
+        // The break before the next line: `\n`, a lone `\r`, or `\r\n`.
+        let mut end = next as usize - 1;
+        if end > start
+            && text.as_bytes()[end] == b'\n'
+            && text.as_bytes().get(end - 1) == Some(&b'\r')
+        {
             end -= 1;
         }
         start..end
@@ -171,6 +175,33 @@ mod tests {
         // A byte offset inside ×: moves back to its start.
         let times = TEXT.find('×').unwrap();
         assert_eq!(idx.line_col(TEXT, times + 1, Utf8).col, 2);
+    }
+
+    #[test]
+    fn lone_cr_ends_a_line_like_lf_and_crlf() {
+        // Old Mac line ends, mixed with the others, and non-ASCII on each line.
+        let text = "a×\rb≈ 😀\r\nc\nd\r\re";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 6);
+        let lines: Vec<&str> = (0..6).map(|l| &text[idx.line_range(text, l)]).collect();
+        assert_eq!(lines, ["a×", "b≈ 😀", "c", "d", "", "e"]);
+        let e = text.find('e').unwrap();
+        for enc in [Utf8, Utf16, Utf32] {
+            assert_eq!(idx.line_col(text, e, enc), LineCol { line: 5, col: 0 });
+            for (off, _) in text.char_indices() {
+                if text[..off].ends_with('\r') && text[off..].starts_with('\n') {
+                    continue; // between \r and \n is not a position
+                }
+                let lc = idx.line_col(text, off, enc);
+                assert_eq!(idx.offset(text, lc, enc), off, "{enc:?} at {off}");
+            }
+        }
+        let x = text.find('😀').unwrap() + 4; // end of line 1
+        assert_eq!(idx.line_col(text, x, Utf16), LineCol { line: 1, col: 5 });
+        assert_eq!(idx.line_col(text, x, Utf8), LineCol { line: 1, col: 9 });
+        // A trailing lone \r starts an empty last line, as \n does.
+        assert_eq!(LineIndex::new("x\r").line_count(), 2);
+        assert_eq!(LineIndex::new("x\r").line_col("x\r", 2, Utf16).line, 1);
     }
 
     #[test]
