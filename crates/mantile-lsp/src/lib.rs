@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub mod disk;
+pub mod files;
 pub mod render;
 pub mod server;

@@ -442,7 +442,13 @@ impl LanguageServer for Backend {
                 let range = match (target.range, target.line) {
                     // A byte range in the other file: its own text converts it.
                     (Some(r), _) => {
-                        let other = std::fs::read_to_string(&path).ok()?;
+                        let other = crate::files::read_in_workspace(
+                            &root,
+                            &path,
+                            mantile_engine::MAX_FILE_SIZE as u64,
+                        )
+                        .ok()?;
+                        let other = String::from_utf8(other).ok()?;
                         Text::new(&other, encoding).range(r)
                     }
                     (None, line) => {

@@ -97,9 +97,18 @@ pub fn to_lsp(d: &Diagnostic, text: &Text, origin: &Origin) -> lsp::Diagnostic {
                     range: text.range(r.range),
                 },
                 Some(rel) => {
-                    let path = origin.root?.join(rel);
-                    // Another file: its own text gives the positions.
-                    let other = std::fs::read_to_string(&path).unwrap_or_default();
+                    let root = origin.root?;
+                    let path = root.join(rel);
+                    // Another file: its own text gives the positions (read as
+                    // every workspace file is: inside it, regular, bounded).
+                    let other = crate::files::read_in_workspace(
+                        root,
+                        &path,
+                        mantile_engine::MAX_FILE_SIZE as u64,
+                    )
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_default();
                     let other = Text::new(&other, text.encoding());
                     lsp::Location {
                         uri: uri::from_path(&path),
@@ -166,6 +175,9 @@ pub fn check(
         input.spec_cache.as_deref_mut(),
     );
     let mut diagnostics = report.diagnostics;
+    if uri::to_path(origin.uri).is_some_and(|p| !crate::disk::name_is_utf8(&p)) {
+        mantile_engine::file_name_not_utf8(&mut diagnostics);
+    }
     if input.kind == FileKind::Config
         && let Some(hub) = input.hub
         && let Ok(src) = std::str::from_utf8(bytes)

@@ -135,8 +135,12 @@ pub fn markdown_hover(
     })
 }
 
-/// The scaffold actions, as workspace edits that create the files (never
-/// overwriting: `ignoreIfExists`) and edit the config.
+/// The scaffold actions, as workspace edits that create the files and edit
+/// the config. A file is offered only where [`crate::files::confine`] puts it
+/// inside the workspace and nothing is there yet (not even a symbolic link):
+/// an action whose file exists is dropped whole, so that its text is never
+/// inserted into an existing file; the create itself also says
+/// `overwrite: false, ignoreIfExists: true`.
 pub fn scaffold_actions(
     doc_uri: &lsp::Uri,
     version: i32,
@@ -150,6 +154,11 @@ pub fn scaffold_actions(
     let offset = t.text_range(range).start as usize;
     ide::scaffold_actions(text, offset, snapshot)
         .into_iter()
+        .filter(|a| {
+            a.create.iter().all(|f| {
+                crate::files::confine(root, &f.path).is_ok_and(|p| !crate::files::exists(&p))
+            })
+        })
         .map(|a| to_action(a, doc_uri, version, &t, root))
         .collect()
 }
