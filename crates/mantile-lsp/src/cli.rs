@@ -256,9 +256,12 @@ fn check(a: CheckArgs) -> i32 {
             Some((root, rel)) if classify(rel).is_some() => {
                 let snap = snapshots.entry(root.clone()).or_insert_with(|| {
                     let snap = disk::snapshot(root);
+                    // Folders and layer sources: a config or spec that cannot
+                    // be read gets its own finding when it is checked.
                     unreadable.extend(
                         snap.unreadable
                             .iter()
+                            .filter(|(rel, _)| classify(rel).is_none())
                             .map(|(rel, why)| (root.join(rel), why.clone())),
                     );
                     snap
@@ -301,12 +304,6 @@ fn check(a: CheckArgs) -> i32 {
             }),
         });
     }
-    // A file checked is not also reported as unreadable by the snapshot.
-    let checked: std::collections::HashSet<PathBuf> = targets
-        .iter()
-        .filter_map(|t| std::path::absolute(&t.display).ok())
-        .collect();
-    unreadable.retain(|(p, _)| !std::path::absolute(p).is_ok_and(|p| checked.contains(&p)));
     unreadable.sort();
     unreadable.dedup();
     if !a.offline {

@@ -494,23 +494,24 @@ impl LanguageServer for Backend {
         let Some((text, version)) = self.text_of(&uri) else {
             return Ok(None);
         };
-        // The client's diagnostics carry our fixes; if it sent none of ours,
-        // use the last ones computed for this text.
+        // The client's diagnostics carry our fixes, for the version they were
+        // computed for. If none of them is for this version — it sent none,
+        // or only older ones, such as the start-up scan's (published without
+        // a version) right after the file was opened — use the latest ones
+        // computed for this text.
+        let current =
+            |d: &&lsp::Diagnostic| fix_data(d).is_some_and(|f| f.version == Some(version));
         let mut candidates: Vec<lsp::Diagnostic> = p
             .context
             .diagnostics
             .iter()
-            .filter(|d| fix_data(d).is_some())
+            .filter(current)
             .cloned()
             .collect();
         if candidates.is_empty()
             && let Some((_, _, last)) = self.session.diagnostics_of_open(&uri).await
         {
-            candidates = last
-                .iter()
-                .filter(|d| fix_data(d).is_some())
-                .cloned()
-                .collect();
+            candidates = last.iter().filter(current).cloned().collect();
         }
         let t = Text::new(&text, self.session.encoding());
         let wanted = t.text_range(p.range);

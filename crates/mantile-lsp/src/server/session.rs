@@ -606,8 +606,13 @@ impl Session {
             .run_blocking("reading the workspace", move || disk::snapshot(&root))
             .await?;
         // Said at every rebuild: what cannot be read is not checked, and no
-        // finding claims it is missing.
-        for (rel, why) in &snapshot.unreadable {
+        // finding claims it is missing. (A config, spec or gap report that
+        // cannot be read gets a finding of its own instead.)
+        for (rel, why) in snapshot
+            .unreadable
+            .iter()
+            .filter(|(rel, _)| classify(rel).is_none())
+        {
             self.log_message(
                 lsp::MessageType::Warning,
                 format!("mantile-lsp: cannot read `{rel}`: {why}; what it holds is not checked"),
