@@ -144,6 +144,13 @@ pub fn read_in_workspace(root: &Path, path: &Path, limit: u64) -> Result<Vec<u8>
     read_regular(&resolved, limit)
 }
 
+/// Whether `path` exists and, every symbolic link followed, is inside the
+/// workspace at `root` (what a link or a definition may point the editor to).
+pub fn resolves_inside(root: &Path, path: &Path) -> bool {
+    path.canonicalize()
+        .is_ok_and(|p| p.starts_with(resolved_root(root)))
+}
+
 /// Why a path was not written.
 #[derive(Debug)]
 pub enum WriteError {

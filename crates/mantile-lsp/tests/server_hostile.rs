@@ -286,3 +286,77 @@ async fn scaffolds_never_leave_the_workspace_nor_land_on_an_existing_file() {
     );
     c.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_and_definitions_never_lead_out_of_the_workspace() {
+    let config = CONFIG.replace(
+        r#"{"name": "router", "class": "RouterLayer", "count": 2, "specs": {"hidden_size": 64, "parameter_count": 512}}"#,
+        r#"{"name": "mtp", "class": "MtpLayer", "count": 1, "supported": false, "gap_report": "model_builder/gaps/mtp.md", "specs": {"hidden_size": 64}},
+    {"name": "evil", "class": "EvilLayer", "count": 1, "supported": false, "gap_report": "model_builder/gaps/evil.md", "specs": {"hidden_size": 64}}"#,
+    );
+    let root = workspace(
+        "links_escape",
+        &[
+            ("backend/data/model_configs/org_Tiny-1.json", &config),
+            ("model_builder/gaps/mtp.md", "# Gap Report: Mtp\n"),
+        ],
+    );
+    let outside = root.with_file_name("links_escape_secret.md");
+    std::fs::write(&outside, "secret\n").unwrap();
+    symlink(&outside, root.join("model_builder/gaps/evil.md")).unwrap();
+    let mut c = Client::start();
+    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    let uri = config_uri(&root, NAME);
+    // The start-up scan publishes the closed files first.
+    c.publish(&uri, None).await;
+    c.publish(&file_uri(&root.join("model_builder/gaps/mtp.md")), None)
+        .await;
+    let evil = c
+        .publish(&file_uri(&root.join("model_builder/gaps/evil.md")), None)
+        .await;
+    assert!(
+        evil[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside the workspace"),
+        "{evil:?}"
+    );
+    c.open(&uri, 1, &config).await;
+    c.publish(&uri, Some(1)).await;
+    let links = c
+        .request(
+            "textDocument/documentLink",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let targets: Vec<&str> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, [file_uri(&root.join("model_builder/gaps/mtp.md"))]);
+    let definition = |needle: &str| {
+        let at = config.find(needle).unwrap() + 5;
+        let (l, col) = position(&config, at, true);
+        json!({"textDocument": {"uri": uri}, "position": pos(l, col)})
+    };
+    let good = c
+        .request(
+            "textDocument/definition",
+            definition("\"model_builder/gaps/mtp.md"),
+        )
+        .await;
+    assert_eq!(
+        good["uri"],
+        file_uri(&root.join("model_builder/gaps/mtp.md"))
+    );
+    let evil = c
+        .request(
+            "textDocument/definition",
+            definition("\"model_builder/gaps/evil.md"),
+        )
+        .await;
+    assert_eq!(evil, Value::Null);
+    c.finish().await;
+}

@@ -439,6 +439,10 @@ impl LanguageServer for Backend {
                 let offset = t.offset(pos.position);
                 let target = mantile_engine::ide::definition(kind, &text, offset, &snapshot)?;
                 let path = root.join(&target.path);
+                // Only to files inside the workspace, links resolved.
+                if !crate::files::resolves_inside(&root, &path) {
+                    return None;
+                }
                 let range = match (target.range, target.line) {
                     // A byte range in the other file: its own text converts it.
                     (Some(r), _) => {

@@ -84,6 +84,8 @@ pub fn links(
     let t = Text::new(text, encoding);
     ide::links(kind, text, snapshot)
         .into_iter()
+        // Only to files inside the workspace, links resolved.
+        .filter(|l| crate::files::resolves_inside(root, &root.join(&l.target)))
         .map(|l| lsp::DocumentLink {
             range: t.range(l.range),
             target: Some(uri::from_path(&root.join(&l.target))),
