@@ -70,14 +70,22 @@ fuzz_target!(|data: &[u8]| {
             input.extend(frame(body));
         }
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    runtime().block_on(async {
         let input: &[u8] = &input;
         mantile_lsp::server::serve(input, tokio::io::sink()).await;
     });
-    rt.shutdown_background();
 });
+
+/// One runtime for the whole fuzzing process: threads are reused between
+/// runs (creating them per run, under the sanitizer, cost most of each run).
+/// What a run leaves behind (a debounced check) ends on its own.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
