@@ -244,6 +244,20 @@ const CASES: &[Case] = &[
         whole_workspace: false,
     },
     Case {
+        name: "config-minified-findings-5k",
+        about: "one line of JSON (a minified config) with 5,000 findings and non-ASCII text: positions and source excerpts per finding (1.9 s before LineIndex's checkpoints)",
+        rel: "backend/data/model_configs/hostile_m.json",
+        make: |p| {
+            let layers = vec![layer("attention"); 5_000].join(",");
+            let text = format!(
+                "{{\"model_id\": \"hostile_m\", \"hf_model_id\": \"hostile/m\", \"name\": \"m × ᵀ ≈\", \"hidden_size\": 64, \"num_layers\": 2, \"vocab_size\": 100, \"total_params\": 1000, \"layer_types\": [{}]}}",
+                layers.replace("12288", "12000")
+            );
+            write(p, &text)
+        },
+        whole_workspace: false,
+    },
+    Case {
         name: "sparse-3gb",
         about: "item 9: a 3 GB (sparse) config, read whole before (6.3 GB RSS)",
         rel: "backend/data/model_configs/hostile_m.json",

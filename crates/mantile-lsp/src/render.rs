@@ -224,6 +224,36 @@ pub fn human(files: &[CheckedFile], problems: &[Problem], color: bool, stats: bo
     out
 }
 
+/// The characters of a source line shown at most; a longer line is shown
+/// as a window around the finding, [`CONTEXT`] characters before it.
+const SHOWN: usize = 300;
+const CONTEXT: usize = 100;
+
+/// The char boundary `n` characters before `i` (or `floor`, if nearer).
+fn back_chars(text: &str, mut i: usize, n: usize, floor: usize) -> usize {
+    for _ in 0..n {
+        if i <= floor {
+            break;
+        }
+        i -= 1;
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+    }
+    i
+}
+
+/// The char boundary `n` characters after `i` (or `ceil`, if nearer).
+fn forward_chars(text: &str, i: usize, n: usize, ceil: usize) -> usize {
+    text[i..ceil]
+        .char_indices()
+        .nth(n)
+        .map_or(ceil, |(k, _)| i + k)
+}
+
+/// The source line of a finding with a caret line under its range. The
+/// work is bounded by [`SHOWN`] whatever the line's length (a minified
+/// config is one line), so that many findings cost no more on one line.
 fn snippet(
     out: &mut String,
     st: &Style,
@@ -234,28 +264,36 @@ fn snippet(
 ) {
     let line = idx.line_of(range.start as usize);
     let lr = idx.line_range(text, line);
-    let src = &text[lr.clone()];
     let num = (line + 1).to_string();
     let pad = " ".repeat(num.len().max(3));
     let start = floor_boundary(text, (range.start as usize).clamp(lr.start, lr.end));
     let end = floor_boundary(text, (range.end as usize).clamp(start, lr.end)).max(start);
-    let mut lead = String::new();
-    for c in text[lr.start..start].chars() {
+    // The part of the line shown: all of it, or a window around the range.
+    let (begin, stop) = if forward_chars(text, lr.start, SHOWN, lr.end) == lr.end {
+        (lr.start, lr.end)
+    } else {
+        let begin = back_chars(text, start, CONTEXT, lr.start);
+        (begin, forward_chars(text, begin, SHOWN, lr.end))
+    };
+    let (before, after) = (begin > lr.start, stop < lr.end);
+    let mut lead = String::from(if before { " " } else { "" });
+    for c in text[begin..start].chars() {
         match c {
             '\t' => lead.push('\t'),
             c => lead.extend(std::iter::repeat_n(' ', shown_width(c))),
         }
     }
-    let width = text[start..end]
+    let width = text[start..end.min(stop).max(start)]
         .chars()
         .map(shown_width)
         .sum::<usize>()
         .max(1);
-    let src_shown: String = if src.chars().count() > 300 {
-        escape_source(&src.chars().take(300).collect::<String>()) + "…"
-    } else {
-        escape_source(src)
-    };
+    let src_shown = format!(
+        "{}{}{}",
+        if before { "…" } else { "" },
+        escape_source(&text[begin..stop]),
+        if after { "…" } else { "" }
+    );
     out.push_str(&format!("{pad} {}\n", st.paint("1;34", "|")));
     out.push_str(&format!(
         "{num:>w$} {} {src_shown}\n",
@@ -422,6 +460,46 @@ pub fn json(files: &[CheckedFile], problems: &[Problem]) -> String {
 mod tests {
     use super::*;
     use mantile_diag::{Diagnostic, Fix};
+
+    #[test]
+    fn long_lines_show_a_window_around_the_finding() {
+        // A minified config: one line of 20,000 characters, a finding far in.
+        let text = format!("{{{}\"bad\": 12}}", "\"a×\": 1, ".repeat(2_000));
+        let at = text.find("12").unwrap();
+        let d = Diagnostic::new(
+            &mantile_config::rules::INVALID_FILE,
+            TextRange::new(at, at + 2),
+            "x".to_string(),
+        );
+        let files = [CheckedFile {
+            path: "a.json".into(),
+            kind: "config",
+            text: text.clone(),
+            diagnostics: vec![d],
+            stats: None,
+        }];
+        let out = human(&files, &[], false, false);
+        let lines: Vec<&str> = out.lines().collect();
+        let src = lines[2].strip_prefix("  1 | ").unwrap();
+        assert!(src.starts_with('…') && !src.ends_with('…'), "{src}");
+        assert_eq!(src.chars().count(), 1 + 100 + "12}".len());
+        let caret = lines[3].strip_prefix("    | ").unwrap();
+        let col = caret.chars().take_while(|&c| c == ' ').count();
+        assert_eq!(caret.chars().skip(col).collect::<String>(), "^^");
+        assert_eq!(src.chars().skip(col).take(2).collect::<String>(), "12");
+        // A line of 300 characters or fewer is shown whole.
+        let short = "{\"b\": 12}".to_string();
+        let files = [CheckedFile {
+            text: short.clone(),
+            diagnostics: vec![Diagnostic::new(
+                &mantile_config::rules::INVALID_FILE,
+                TextRange::new(6, 8),
+                "x".to_string(),
+            )],
+            ..files.into_iter().next().unwrap()
+        }];
+        assert!(human(&files, &[], false, false).contains("  1 | {\"b\": 12}\n    |       ^^\n"));
+    }
 
     #[test]
     fn control_characters_are_escaped_and_carets_still_line_up() {

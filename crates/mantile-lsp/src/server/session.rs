@@ -539,7 +539,7 @@ impl Session {
         let t = Text::new("", self.encoding());
         found
             .iter()
-            .map(|d| diagnostics::to_lsp(d, &t, &origin))
+            .map(|d| diagnostics::to_lsp(d, &t, &origin, &mut Default::default()))
             .collect()
     }
 
