@@ -10,7 +10,24 @@ from conftest import CONFIG, SERVER, scratch_workspace
 WS = scratch_workspace()
 
 
+def _track_versions(client: LanguageClient):
+    """Records the version of each publishDiagnostics (pytest-lsp keeps only
+    the diagnostics): a test can then wait for those of the text it opened,
+    not the start-up scan's (published without a version)."""
+    method = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+    features = client.protocol.fm.features
+    original = features[method]
+    client.diagnostic_versions = {}
+
+    def handler(params: types.PublishDiagnosticsParams):
+        client.diagnostic_versions[params.uri] = params.version
+        return original(params)
+
+    features[method] = handler
+
+
 async def _start(client: LanguageClient, caps: types.ClientCapabilities):
+    _track_versions(client)
     await client.initialize_session(types.InitializeParams(
         capabilities=caps, root_uri=WS.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=WS.as_uri(), name="ws")]))
@@ -41,9 +58,17 @@ def _open(client: LanguageClient, rel: str, text: str | None = None) -> tuple[st
     return path.as_uri(), text
 
 
-async def _diagnostics(client: LanguageClient, uri: str, want=lambda ds: bool(ds), timeout=10.0):
+async def _diagnostics(client: LanguageClient, uri: str, want=lambda ds: bool(ds), timeout=10.0,
+                       version: int | None = None):
+    """The diagnostics of `uri` once `want` accepts them (and, with `version`,
+    once they are those published for that version of the document)."""
+    def ready():
+        if version is not None and client.diagnostic_versions.get(uri) != version:
+            return False
+        return want(client.diagnostics.get(uri, []))
+
     async def poll():
-        while not want(client.diagnostics.get(uri, [])):
+        while not ready():
             await asyncio.sleep(0.02)
         return client.diagnostics[uri]
     return await asyncio.wait_for(poll(), timeout)
@@ -81,7 +106,8 @@ async def test_hover_shows_derived_dimensions(client: LanguageClient):
 
 async def test_quick_fix_corrects_the_parameter_count(client: LanguageClient):
     uri, text = _open(client, CONFIG)
-    diags = await _diagnostics(client, uri)
+    # The fixes of the text opened (version 1), not the start-up scan's.
+    diags = await _diagnostics(client, uri, version=1)
     [count] = _by_code(diags, "MC060")
     actions = await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=count.range,
@@ -100,7 +126,7 @@ async def test_quick_fix_corrects_the_parameter_count(client: LanguageClient):
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)]))
-    after = await _diagnostics(client, uri, want=lambda ds: ds and not _by_code(ds, "MC060"))
+    after = await _diagnostics(client, uri, want=lambda ds: ds and not _by_code(ds, "MC060"), version=2)
     assert not _by_code(after, "MC060")
 
 

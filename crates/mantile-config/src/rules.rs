@@ -3,7 +3,7 @@
 mantile_diag::declare_rules! {
     /// Every model-config rule, in code order.
     RULES;
-    INVALID_FILE = "MC000", "invalid-file", Error, "The file cannot be checked: not UTF-8 or too large.";
+    INVALID_FILE = "MC000", "invalid-file", Error, "The file cannot be checked: unreadable, not a regular file, not UTF-8 or too large.";
     JSON_SYNTAX = "MC001", "json-syntax", Error, "The file is not valid JSON.";
     SCHEMA = "MC002", "schema", Error, "A field is missing or has the wrong type or form (schemas/model-config.schema.json).";
     DUPLICATE_KEY = "MC003", "duplicate-key", Warning, "A key appears twice in one object; the last one silently wins.";

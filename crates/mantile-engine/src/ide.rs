@@ -120,7 +120,7 @@ pub fn json_spot(text: &str, offset: usize) -> Option<JsonSpot> {
     let (replace, in_string) = match string_start {
         Some(s) => {
             let end = text[s + 1..]
-                .find(['"', '\n'])
+                .find(['"', '\n', '\r'])
                 .map(|e| s + 1 + e)
                 .unwrap_or(text.len());
             (TextRange::new(s + 1, end.max(offset)), true)
@@ -629,8 +629,9 @@ fn test_id_at(text: &str, offset: usize) -> Option<(String, TextRange)> {
     ok.then(|| (word.to_string(), TextRange::new(start, end)))
 }
 
+/// The 1-based line of `offset`, with the line breaks of [`mantile_diag::LineIndex`].
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+    mantile_diag::LineIndex::new(text).line_of(offset) as usize + 1
 }
 
 /// Hover in a test spec or gap report: a test ID shows that test's Expected
@@ -754,7 +755,12 @@ pub fn scaffold_actions(text: &str, offset: usize, snapshot: &Snapshot) -> Vec<W
         });
     let report_path = named.clone().unwrap_or_else(|| input.report_path());
     let mut out = Vec::new();
-    if !snapshot.files.contains(&report_path) {
+    // Only files in their own folder, by plain names: a layer named
+    // `../../x` or a `gap_report` that is absolute or climbs out gets no
+    // scaffold (the caller resolves the path against the disk too).
+    if crate::is_workspace_path(&report_path, FileKind::GapReport)
+        && !snapshot.files.contains(&report_path)
+    {
         // Mark the layer unsupported and point it at the report, in one insertion.
         let mut edits = Vec::new();
         match l.node.get("supported") {
@@ -799,7 +805,7 @@ pub fn scaffold_actions(text: &str, offset: usize, snapshot: &Snapshot) -> Vec<W
         });
     }
     let suite = input.suite_path();
-    if !snapshot.files.contains(&suite) {
+    if crate::is_workspace_path(&suite, FileKind::TestSpec) && !snapshot.files.contains(&suite) {
         out.push(WorkspaceAction {
             title: format!("Scaffold test suite {suite} (3 tests: single chip, TP = 4, decode)"),
             create: vec![NewFile {

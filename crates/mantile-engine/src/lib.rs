@@ -63,6 +63,28 @@ pub fn classify(rel_path: &str) -> Option<FileKind> {
     }
 }
 
+/// Whether `rel` is a plain relative path: `/`-separated names, none empty,
+/// `.` or `..`, none starting with `.`, with no backslash, colon or control
+/// character, and not absolute. Every path the tools write is one (and
+/// then resolved against the disk by the caller).
+pub fn is_plain_relative_path(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.starts_with('/')
+        && rel.split('/').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('.')
+                && !part
+                    .chars()
+                    .any(|c| c.is_control() || c == '\\' || c == ':')
+        })
+}
+
+/// Whether `rel` is a plain relative path ([`is_plain_relative_path`]) to a
+/// workspace file of `kind`.
+pub fn is_workspace_path(rel: &str, kind: FileKind) -> bool {
+    is_plain_relative_path(rel) && classify(rel) == Some(kind)
+}
+
 /// The kind of a file named explicitly (outside the standard layout): by extension.
 pub fn classify_loose(path: &str) -> Option<FileKind> {
     if path.ends_with(".json") {
@@ -82,6 +104,9 @@ pub struct Snapshot {
     pub files: BTreeSet<String>,
     /// The layers that need gap reports, and the test suites (see [`Snapshot::with_texts`]).
     pub gaps: mantile_gap::GapWorkspace,
+    /// Folders and files of the workspace that could not be read, with the
+    /// reason (see [`Snapshot::with_unreadable`]).
+    pub unreadable: Vec<(String, String)>,
 }
 
 impl Snapshot {
@@ -99,7 +124,29 @@ impl Snapshot {
             catalog,
             files: files.into_iter().collect(),
             gaps: Default::default(),
+            unreadable: Vec::new(),
         }
+    }
+
+    /// Records the folders and files (relative paths) that could not be
+    /// read, with the reason. What is in an unreadable folder is unknown, so
+    /// no file under it is said to be missing ([`WorkspaceFiles::exists`]);
+    /// when part of `backend/layers` could not be read, the classes Mantile
+    /// ships are added to the catalog for those it may have defined (the
+    /// catalog would otherwise call them unknown).
+    pub fn with_unreadable(mut self, unreadable: Vec<(String, String)>) -> Snapshot {
+        let layers_incomplete = unreadable
+            .iter()
+            .any(|(p, _)| p == LAYERS_DIR || p.starts_with(&format!("{LAYERS_DIR}/")));
+        if layers_incomplete && self.catalog.origin != mantile_config::CatalogOrigin::Builtin {
+            for class in Catalog::builtin().classes {
+                if self.catalog.get(&class.name).is_none() {
+                    self.catalog.classes.push(class);
+                }
+            }
+        }
+        self.unreadable = unreadable;
+        self
     }
 
     /// Adds what the gap checks need from the configs' and test specs' texts
@@ -255,6 +302,70 @@ fn gap_refs(path: &str, text: &str, catalog: &Catalog) -> Vec<mantile_gap::GapRe
 impl WorkspaceFiles for Snapshot {
     fn exists(&self, rel_path: &str) -> bool {
         self.files.contains(rel_path)
+            || self.unreadable.iter().any(|(dir, _)| {
+                rel_path
+                    .strip_prefix(dir.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+}
+
+/// Whether a gap report's finding `code` rests on files the snapshot could
+/// not read: with part of `tests/` unreadable a suite may exist unseen (GR010
+/// to GR012); with part of the configs unreadable a config may name the
+/// report (GR013).
+fn unknowable(code: &str, snapshot: &Snapshot) -> bool {
+    let under = |dir: &str| {
+        snapshot
+            .unreadable
+            .iter()
+            .any(|(p, _)| p == dir || p.starts_with(&format!("{dir}/")))
+    };
+    use mantile_gap::{MISSING_TEST_SUITE, ORPHANED_REPORT, TEST_SUITE_COVERAGE, TEST_SUITE_SIZE};
+    if [&MISSING_TEST_SUITE, &TEST_SUITE_SIZE, &TEST_SUITE_COVERAGE]
+        .iter()
+        .any(|r| r.code == code)
+    {
+        return under(TESTS_DIR);
+    }
+    code == ORPHANED_REPORT.code && under(CONFIG_DIR)
+}
+
+/// The finding for a file that could not be read at all (`reason`: why),
+/// at its start: the file is reported, the other files are still checked.
+pub fn unreadable_file(reason: &str) -> Diagnostic {
+    Diagnostic::new(
+        &INVALID_FILE,
+        TextRange::empty(0),
+        format!("file cannot be read: {reason}"),
+    )
+}
+
+/// The finding for a file larger than [`MAX_FILE_SIZE`] (`len` bytes).
+pub fn too_large_file(len: u64) -> Diagnostic {
+    Diagnostic::new(
+        &INVALID_FILE,
+        TextRange::empty(0),
+        format!(
+            "file is too large to check ({:.1} MiB; the limit is {} MiB)",
+            len as f64 / (1024.0 * 1024.0),
+            MAX_FILE_SIZE / (1024 * 1024)
+        ),
+    )
+}
+
+/// For a file whose name is not valid UTF-8 (the checks were given its lossy
+/// decoding): a finding that compares a value with the file name stays — no
+/// JSON string can equal that name — but its fix, which would write the
+/// lossy name, is dropped, and the message says to rename the file.
+pub fn file_name_not_utf8(diagnostics: &mut [Diagnostic]) {
+    for d in diagnostics {
+        if d.rule.code == mantile_config::rules::MODEL_ID_FILENAME.code {
+            d.fixes.clear();
+            d.message.push_str(
+                " (the file name is not valid UTF-8, so no model_id can match it: rename the file)",
+            );
+        }
     }
 }
 
@@ -303,15 +414,7 @@ pub fn check_file_with(
 ) -> FileReport {
     let mut diagnostics = Vec::new();
     if bytes.len() > MAX_FILE_SIZE {
-        diagnostics.push(Diagnostic::new(
-            &INVALID_FILE,
-            TextRange::empty(0),
-            format!(
-                "file is too large to check ({:.1} MiB; the limit is {} MiB)",
-                bytes.len() as f64 / (1024.0 * 1024.0),
-                MAX_FILE_SIZE / (1024 * 1024)
-            ),
-        ));
+        diagnostics.push(too_large_file(bytes.len() as u64));
         return FileReport {
             diagnostics,
             stats: None,
@@ -453,13 +556,19 @@ pub fn check_text_with(
             stats = Some(report.stats);
             report.diagnostics
         }
-        FileKind::GapReport => mantile_gap::check_gap_report(
-            text,
-            &mantile_gap::GapContext {
-                path,
-                workspace: snapshot.map(|s| &s.gaps),
-            },
-        ),
+        FileKind::GapReport => {
+            let mut found = mantile_gap::check_gap_report(
+                text,
+                &mantile_gap::GapContext {
+                    path,
+                    workspace: snapshot.map(|s| &s.gaps),
+                },
+            );
+            if let Some(s) = snapshot {
+                found.retain(|d| !unknowable(d.rule.code, s));
+            }
+            found
+        }
     };
     overrides.apply(&mut diagnostics);
     sort_diagnostics(&mut diagnostics);
@@ -616,6 +725,98 @@ mod tests {
             );
             assert!(found.is_empty());
         }
+    }
+
+    #[test]
+    fn unreadable_folders_hide_nothing_as_missing() {
+        let config = r#"{"model_id": "o_m", "hf_model_id": "o/m", "name": "m", "hidden_size": 8, "num_layers": 1, "vocab_size": 4, "total_params": 8,
+            "layer_types": [{"name": "mtp", "class": "MtpLayer", "count": 1, "supported": false, "gap_report": "model_builder/gaps/mtp.md", "specs": {"hidden_size": 8}}]}"#;
+        let codes = |snap: &Snapshot| -> Vec<&'static str> {
+            check_text(
+                FileKind::Config,
+                "backend/data/model_configs/o_m.json",
+                config,
+                Some(snap),
+                &SeverityOverrides::default(),
+            )
+            .diagnostics
+            .iter()
+            .map(|d| d.rule.code)
+            .collect()
+        };
+        let snap = Snapshot::new(None, Vec::<String>::new());
+        assert!(codes(&snap).contains(&"MC041"), "{:?}", codes(&snap));
+        // The gaps folder could not be read: the report may well exist.
+        let snap = Snapshot::new(None, Vec::<String>::new()).with_unreadable(vec![(
+            GAPS_DIR.to_string(),
+            "permission denied".to_string(),
+        )]);
+        assert!(!codes(&snap).contains(&"MC041"), "{:?}", codes(&snap));
+        assert!(snap.exists("model_builder/gaps/mtp.md"));
+        assert!(!snap.exists("model_builder/gapsx/mtp.md"));
+        // Part of backend/layers unreadable: Mantile's own classes stay known.
+        let layers = vec![(
+            "backend/layers/norm.py".to_string(),
+            "class RMSNormLayer(Layer):\n    def __init__(self, layer_idx, hidden_size):\n        pass\n".to_string(),
+        )];
+        let snap = Snapshot::new(Some(&layers), Vec::<String>::new());
+        assert!(snap.catalog.get("GroupedQueryAttentionLayer").is_none());
+        let snap = snap.with_unreadable(vec![(
+            "backend/layers/attention.py".to_string(),
+            "permission denied".to_string(),
+        )]);
+        assert!(snap.catalog.get("GroupedQueryAttentionLayer").is_some());
+        assert!(snap.catalog.get("RMSNormLayer").is_some());
+    }
+
+    #[test]
+    fn a_file_name_that_is_not_utf8_gets_no_fix_that_cannot_match() {
+        let text = r#"{"model_id": "o_m"}"#;
+        let mut r = check_text(
+            FileKind::Config,
+            "backend/data/model_configs/o\u{FFFD}m.json",
+            text,
+            None,
+            &SeverityOverrides::default(),
+        );
+        let mc010 = |r: &FileReport| {
+            r.diagnostics
+                .iter()
+                .find(|d| d.rule.code == "MC010")
+                .cloned()
+        };
+        assert_eq!(mc010(&r).unwrap().fixes.len(), 1);
+        file_name_not_utf8(&mut r.diagnostics);
+        let d = mc010(&r).unwrap();
+        assert!(d.fixes.is_empty());
+        assert!(d.message.ends_with("rename the file)"), "{}", d.message);
+    }
+
+    #[test]
+    fn plain_relative_paths_only() {
+        for ok in ["model_builder/gaps/x.md", "tests/a-b_tests.md", "a"] {
+            assert!(is_plain_relative_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.md",
+            "model_builder/gaps/../../../x/evil.md",
+            "a//b",
+            "a/./b",
+            "a/.hidden",
+            "a\\..\\b",
+            "C:x",
+            "a/b\nc",
+            "a/\u{1b}b",
+        ] {
+            assert!(!is_plain_relative_path(bad), "{bad:?}");
+        }
+        assert!(is_workspace_path("tests/x_tests.md", FileKind::TestSpec));
+        assert!(!is_workspace_path(
+            "tests/../tests/x_tests.md",
+            FileKind::TestSpec
+        ));
     }
 
     #[test]

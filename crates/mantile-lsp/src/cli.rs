@@ -1,6 +1,7 @@
 //! Command-line entry points.
 
 use crate::disk::{self, Target};
+use crate::files::{self, ReadError};
 use crate::formats;
 use crate::render::{self, CheckedFile};
 use mantile_diag::{Severity, SeverityOverrides};
@@ -46,6 +47,39 @@ Hugging Face: HF_ENDPOINT, HF_TOKEN (or $HF_HOME/token), HF_HOME, HF_HUB_CACHE a
 Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 usage or I/O error.
 ";
 
+/// Writes to standard error, ignoring failures (a closed or full stderr
+/// must not turn a message into a panic).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Writes `text` to standard output; on failure (a full disk, a closed
+/// pipe) says why on standard error and returns the exit status 2.
+fn emit(text: &str) -> Result<(), i32> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // The reader went away (`| head`): nothing to tell it.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(2),
+        Err(e) => {
+            say!("error: cannot write to standard output: {e}");
+            Err(2)
+        }
+    }
+}
+
+/// [`emit`], for commands whose output is their last act.
+fn emit_status(text: &str, status: i32) -> i32 {
+    emit(text).err().unwrap_or(status)
+}
+
+/// A path as printed: control characters escaped.
+fn shown(p: &Path) -> String {
+    render::escape_controls(&p.to_string_lossy()).into_owned()
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Human,
@@ -66,7 +100,7 @@ struct CheckArgs {
 }
 
 fn usage_error(msg: &str) -> i32 {
-    eprintln!("error: {msg}\n\n{USAGE}");
+    say!("error: {}\n\n{USAGE}", render::escape_controls(msg));
     2
 }
 
@@ -77,13 +111,9 @@ pub fn main(args: Vec<String>) -> i32 {
     };
     match cmd.as_str() {
         "serve" | "server" | "lsp" => crate::server::run_stdio(),
-        "--help" | "-h" | "help" => {
-            print!("{USAGE}");
-            0
-        }
+        "--help" | "-h" | "help" => emit_status(USAGE, 0),
         "--version" | "-V" => {
-            println!("mantile-lsp {}", env!("CARGO_PKG_VERSION"));
-            0
+            emit_status(&format!("mantile-lsp {}\n", env!("CARGO_PKG_VERSION")), 0)
         }
         "check" => match parse_check(&args[1..]) {
             Ok(a) => check(a),
@@ -174,6 +204,7 @@ fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
 
 fn rules(json: bool) -> i32 {
     let rules = mantile_engine::all_rules();
+    let mut out = String::new();
     if json {
         let v: Vec<serde_json::Value> = rules
             .iter()
@@ -183,19 +214,19 @@ fn rules(json: bool) -> i32 {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        out = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
     } else {
         for r in rules {
-            println!(
-                "{}  {:<24} {:<8} {}",
+            out.push_str(&format!(
+                "{}  {:<24} {:<8} {}\n",
                 r.code,
                 r.name,
                 r.default_severity.as_str(),
                 r.summary
-            );
+            ));
         }
     }
-    0
+    emit_status(&out, 0)
 }
 
 fn check(a: CheckArgs) -> i32 {
@@ -204,7 +235,7 @@ fn check(a: CheckArgs) -> i32 {
         match disk::find_root(&cwd) {
             Some(root) => vec![root],
             None => {
-                eprintln!(
+                say!(
                     "error: no Mantile workspace here: no folder from the current one up holds `backend/data/model_configs` or `tests/`; name files or folders to check"
                 );
                 return 2;
@@ -214,18 +245,24 @@ fn check(a: CheckArgs) -> i32 {
         a.paths.clone()
     };
     let mut targets: Vec<Target> = Vec::new();
+    // Folders and workspace files that could not be read: reported, and the
+    // exit status says the check is incomplete; every other file is checked.
+    let mut unreadable: Vec<(PathBuf, String)> = Vec::new();
     for p in &paths {
         match disk::targets(p) {
-            Ok(t) if t.is_empty() => {
-                eprintln!(
+            Ok(found) if found.targets.is_empty() && found.unreadable.is_empty() => {
+                say!(
                     "error: no model configs (backend/data/model_configs/*.json) or test specs (tests/*_tests.md) found in `{}`",
-                    p.display()
+                    shown(p)
                 );
                 return 2;
             }
-            Ok(t) => targets.extend(t),
+            Ok(found) => {
+                targets.extend(found.targets);
+                unreadable.extend(found.unreadable);
+            }
             Err(e) => {
-                eprintln!("error: {e}");
+                say!("error: {}", render::escape_controls(&e));
                 return 2;
             }
         }
@@ -234,53 +271,98 @@ fn check(a: CheckArgs) -> i32 {
     let mut snapshots: HashMap<PathBuf, Snapshot> = HashMap::new();
     let mut files = Vec::new();
     for t in &targets {
-        let bytes = match std::fs::read(&t.display) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", t.display.display());
-                return 2;
-            }
-        };
         let (snapshot, rel) = match &t.workspace {
             Some((root, rel)) if classify(rel).is_some() => {
-                let snap = snapshots
-                    .entry(root.clone())
-                    .or_insert_with(|| disk::snapshot(root));
+                let snap = snapshots.entry(root.clone()).or_insert_with(|| {
+                    let snap = disk::snapshot(root);
+                    // Folders and layer sources: a config or spec that cannot
+                    // be read gets its own finding when it is checked.
+                    unreadable.extend(
+                        snap.unreadable
+                            .iter()
+                            .filter(|(rel, _)| classify(rel).is_none())
+                            .map(|(rel, why)| (root.join(rel), why.clone())),
+                    );
+                    snap
+                });
                 (Some(&*snap), rel.clone())
             }
             _ => (None, t.display.to_string_lossy().into_owned()),
         };
-        let report = check_file(t.kind, &rel, &bytes, snapshot, &a.overrides);
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let (text, diagnostics, stats) = match t.read() {
+            Ok(bytes) => {
+                let mut report = check_file(t.kind, &rel, &bytes, snapshot, &a.overrides);
+                if !disk::name_is_utf8(&t.display) {
+                    mantile_engine::file_name_not_utf8(&mut report.diagnostics);
+                }
+                (
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    report.diagnostics,
+                    report.stats,
+                )
+            }
+            Err(e) => {
+                let d = match e {
+                    ReadError::TooLarge(len) => mantile_engine::too_large_file(len),
+                    e => mantile_engine::unreadable_file(&e.to_string()),
+                };
+                let mut diagnostics = vec![d];
+                a.overrides.apply(&mut diagnostics);
+                (String::new(), diagnostics, None)
+            }
+        };
         files.push(CheckedFile {
             path: display_path(&t.display),
             kind: t.kind.as_str(),
             text,
-            diagnostics: report.diagnostics,
-            stats: report.stats.map(|s| render::Stats {
+            diagnostics,
+            stats: stats.map(|s| render::Stats {
                 claims_found: s.claims_found,
                 claims_evaluated: s.claims_evaluated,
                 claims_failing: s.claims_failing,
             }),
         });
     }
+    unreadable.sort();
+    unreadable.dedup();
     if !a.offline {
         add_hub_findings(&mut files, &a.overrides);
     }
     let color = a.color.unwrap_or_else(|| {
         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
     });
+    let problems: Vec<render::Problem> = unreadable
+        .iter()
+        .map(|(p, why)| render::Problem {
+            path: display_path(p),
+            message: why.clone(),
+        })
+        .collect();
     let out = match a.format {
-        Format::Human => render::human(&files, color, a.stats),
-        Format::Json => render::json(&files),
+        Format::Human => render::human(&files, &problems, color, a.stats),
+        Format::Json => render::json(&files, &problems),
         Format::Sarif => formats::sarif::render(&files, std::env::current_dir().ok().as_deref()),
         Format::Github => formats::github::render(&files),
         Format::Gitlab => formats::gitlab::render(&files),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
+    if let Err(status) = emit(&out) {
+        return status;
+    }
+    // The CI formats have no place for a file that could not be read: it goes to standard
+    // error (and the exit status is 2), never silently dropped.
+    if matches!(a.format, Format::Sarif | Format::Github | Format::Gitlab) {
+        for p in &problems {
+            eprintln!(
+                "mantile-lsp: {}: {}",
+                render::escape_controls(&p.path),
+                render::escape_controls(&p.message)
+            );
+        }
+    }
     let summary = render::Summary::of(&files);
-    if summary.error > 0 || (a.strict && summary.warning > 0) {
+    if !problems.is_empty() {
+        2
+    } else if summary.error > 0 || (a.strict && summary.warning > 0) {
         1
     } else {
         0
@@ -346,12 +428,13 @@ fn add_hub_findings(files: &mut [CheckedFile], overrides: &SeverityOverrides) {
         .collect();
     let plural = if skipped.len() == 1 { "" } else { "s" };
     match skipped.first() {
-        Some(HubProblem::Network { message }) => eprintln!(
-            "note: Hugging Face ({}) could not be reached ({message}); the Hub cross-checks were skipped for {} model{plural} (--offline skips them quietly)",
-            client.settings().endpoint,
+        Some(HubProblem::Network { message }) => say!(
+            "note: Hugging Face ({}) could not be reached ({}); the Hub cross-checks were skipped for {} model{plural} (--offline skips them quietly)",
+            render::escape_controls(&client.settings().endpoint),
+            render::escape_controls(message),
             skipped.len()
         ),
-        Some(_) => eprintln!(
+        Some(_) => say!(
             "note: offline (HF_HUB_OFFLINE) with no cached Hugging Face metadata for {} model{plural}; their Hub cross-checks were skipped",
             skipped.len()
         ),
@@ -410,30 +493,47 @@ fn new_config(args: &[String]) -> i32 {
         ));
     }
     let root = disk::find_root(Path::new("."));
+    // Where to write: a path the user names is written as named; the
+    // default one is resolved inside the workspace (no folder on the way
+    // may lead out of it through a symbolic link).
     let target: Option<PathBuf> = match out.as_deref() {
         Some("-") => None,
         Some(p) => Some(PathBuf::from(p)),
         None => match &root {
-            Some(r) => Some(
-                r.join(mantile_engine::CONFIG_DIR)
-                    .join(format!("{}.json", repo.replace('/', "_"))),
-            ),
+            Some(r) => {
+                let rel = format!(
+                    "{}/{}.json",
+                    mantile_engine::CONFIG_DIR,
+                    repo.replace('/', "_")
+                );
+                match files::confine(r, &rel) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        say!(
+                            "error: cannot write the config in this workspace: {}",
+                            render::escape_controls(&e.to_string())
+                        );
+                        return 2;
+                    }
+                }
+            }
             None => {
-                eprintln!(
+                say!(
                     "error: not inside a Mantile workspace (no folder from here up holds backend/data/model_configs or tests/); name the file with --out PATH, or --out - for standard output"
                 );
                 return 2;
             }
         },
     };
+    // Anything at the path counts, a symbolic link that leads nowhere too.
     if let Some(t) = &target
-        && t.exists()
+        && files::exists(t)
         && !force
         && !dry_run
     {
-        eprintln!(
-            "error: `{}` already exists; pass --force to overwrite it",
-            t.display()
+        say!(
+            "error: `{}` already exists; pass --force to replace it",
+            shown(t)
         );
         return 2;
     }
@@ -441,13 +541,13 @@ fn new_config(args: &[String]) -> i32 {
     settings.offline |= offline;
     let client = HubClient::new(settings);
     let Some(rt) = runtime() else {
-        eprintln!("error: cannot start the async runtime");
+        say!("error: cannot start the async runtime");
         return 2;
     };
     let facts = match rt.block_on(client.facts(&repo)) {
         Ok(f) => f,
         Err(p) => {
-            eprintln!("error: {}", p.message(&repo));
+            say!("error: {}", render::escape_controls(&p.message(&repo)));
             return 2;
         }
     };
@@ -458,7 +558,11 @@ fn new_config(args: &[String]) -> i32 {
     let generated = match mantile_config::hub::generate(&facts, &catalog) {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("error: cannot generate a config for `{repo}`: {e}");
+            say!(
+                "error: cannot generate a config for `{}`: {}",
+                render::escape_controls(&repo),
+                render::escape_controls(&e.to_string())
+            );
             return 2;
         }
     };
@@ -507,24 +611,28 @@ fn new_config(args: &[String]) -> i32 {
         return 0;
     }
     match target {
-        None => print!("{}", generated.text),
+        None => {
+            if let Err(status) = emit(&generated.text) {
+                return status;
+            }
+        }
         Some(t) => {
-            if let Some(dir) = t.parent()
-                && !dir.as_os_str().is_empty()
-                && let Err(e) = std::fs::create_dir_all(dir)
-            {
-                eprintln!("error: cannot create `{}`: {e}", dir.display());
+            // Never through a symbolic link: a new file is created with
+            // O_EXCL; --force replaces what is there by a rename.
+            let written = if force {
+                files::replace(&t, generated.text.as_bytes())
+            } else {
+                files::write_new(&t, generated.text.as_bytes())
+            };
+            if let Err(e) = written {
+                say!("error: {}", render::escape_controls(&e.to_string()));
                 return 2;
             }
-            if let Err(e) = std::fs::write(&t, &generated.text) {
-                eprintln!("error: cannot write `{}`: {e}", t.display());
-                return 2;
-            }
-            eprintln!("wrote {}", t.display());
+            say!("wrote {}", shown(&t));
         }
     }
     for u in &generated.unsupported {
-        eprintln!("note: not modelled: {u}");
+        say!("note: not modelled: {}", render::escape_controls(u));
     }
     if !files.is_empty() {
         match &root {
@@ -574,23 +682,38 @@ fn report(args: &[String]) -> i32 {
         }
     }
     let Some(root) = disk::find_root(&path) else {
-        eprintln!(
+        say!(
             "error: `{}` is not inside a Mantile workspace (no backend/data/model_configs or tests/ above it)",
-            path.display()
+            shown(&path)
         );
         return 2;
     };
     let snap = disk::snapshot(&root);
-    let registry = mantile_gap::registry(&snap.gaps, &disk::gap_reports(&root));
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&registry).unwrap_or_default()
-        );
+    let (reports, unread) = disk::gap_reports(&root);
+    let registry = mantile_gap::registry(&snap.gaps, &reports);
+    let out = if json {
+        serde_json::to_string_pretty(&registry).unwrap_or_default() + "\n"
     } else {
-        print!("{}", mantile_gap::registry_markdown(&registry));
+        mantile_gap::registry_markdown(&registry)
+    };
+    if let Err(status) = emit(&out) {
+        return status;
     }
-    if registry.checklist.unaccounted > 0 {
+    // What could not be read makes the registry incomplete: said, and exit 2.
+    let mut problems = snap.unreadable.clone();
+    problems.extend(unread);
+    problems.sort();
+    problems.dedup();
+    for (rel, why) in &problems {
+        say!(
+            "error: cannot read `{}`: {}",
+            shown(&root.join(rel)),
+            render::escape_controls(why)
+        );
+    }
+    if !problems.is_empty() {
+        2
+    } else if registry.checklist.unaccounted > 0 {
         1
     } else {
         0

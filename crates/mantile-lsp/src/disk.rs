@@ -1,8 +1,17 @@
 //! Reading a Mantile workspace from disk into what the engine needs.
+//!
+//! Every read goes through [`crate::files`]: regular files only, the size
+//! checked before reading, and files found inside a workspace only if they
+//! resolve inside it. A file or folder that cannot be read is reported
+//! (recorded in the snapshot, or returned as a problem), never silently
+//! treated as missing or empty.
 
+use crate::files::{self, ReadError};
 use mantile_engine::{
-    CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, Snapshot, TESTS_DIR, classify, classify_loose,
+    CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, MAX_FILE_SIZE, Snapshot, TESTS_DIR, classify,
+    classify_loose,
 };
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Whether `dir` is a Mantile workspace root.
@@ -25,7 +34,8 @@ pub fn find_root(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// `path` relative to `root`, with `/` separators.
+/// `path` relative to `root`, with `/` separators (a name that is not valid
+/// UTF-8 is decoded lossily: see [`name_is_utf8`]).
 pub fn relative(root: &Path, path: &Path) -> Option<String> {
     let abs = std::path::absolute(path).ok()?;
     let rel = abs.strip_prefix(root).ok()?;
@@ -36,68 +46,124 @@ pub fn relative(root: &Path, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn list(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+/// Whether the file name of `path` is valid UTF-8 (else the checks see a
+/// lossy decoding of it).
+pub fn name_is_utf8(path: &Path) -> bool {
+    path.file_name().is_none_or(|n| n.to_str().is_some())
+}
+
+/// A folder's entries, sorted, each with whether it is a folder (a symbolic
+/// link to a folder counts; a link that leads nowhere does not). A folder
+/// that does not exist has no entries; one that cannot be read is an error.
+fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, bool)>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut v = Vec::new();
+    for entry in rd {
+        let entry = entry?;
+        let is_dir = match entry.file_type() {
+            Ok(t) if t.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()),
+            Ok(t) => t.is_dir(),
+            Err(_) => false,
+        };
+        v.push((entry.path(), is_dir));
+    }
     v.sort();
-    v
+    Ok(v)
 }
 
 /// Builds the engine's snapshot of a workspace: the layer catalog from
-/// `backend/layers/*.py` and the list of files the checks may look up.
+/// `backend/layers/*.py` and the list of files the checks may look up. What
+/// cannot be read is recorded ([`Snapshot::unreadable`]).
 pub fn snapshot(root: &Path) -> Snapshot {
-    let layers_dir = root.join(LAYERS_DIR);
-    let layer_sources: Option<Vec<(String, String)>> = layers_dir.is_dir().then(|| {
-        list(&layers_dir)
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "py"))
-            .filter_map(|p| {
-                let text = std::fs::read_to_string(&p).ok()?;
-                Some((relative(root, &p)?, text))
-            })
-            .collect()
-    });
-    let mut files = Vec::new();
-    for dir in [CONFIG_DIR, TESTS_DIR, GAPS_DIR] {
-        for p in list(&root.join(dir)) {
-            if p.is_file()
-                && let Some(rel) = relative(root, &p)
-            {
-                files.push(rel);
+    let mut unreadable: Vec<(String, String)> = Vec::new();
+    let mut read_text = |rel: &str| -> Option<String> {
+        match files::read_in_workspace(root, &root.join(rel), MAX_FILE_SIZE as u64) {
+            Ok(bytes) => String::from_utf8(bytes).ok(),
+            Err(ReadError::NotFound) => None,
+            Err(e) => {
+                unreadable.push((rel.to_string(), e.to_string()));
+                None
             }
         }
+    };
+    let mut dir_problems: Vec<(String, String)> = Vec::new();
+    let layer_sources: Option<Vec<(String, String)>> = match list(&root.join(LAYERS_DIR)) {
+        Ok(entries) if root.join(LAYERS_DIR).is_dir() => Some(
+            entries
+                .into_iter()
+                .filter(|(p, is_dir)| !is_dir && p.extension().is_some_and(|e| e == "py"))
+                .filter_map(|(p, _)| {
+                    let rel = relative(root, &p)?;
+                    Some((rel.clone(), read_text(&rel)?))
+                })
+                .collect(),
+        ),
+        Ok(_) => None,
+        Err(e) => {
+            dir_problems.push((LAYERS_DIR.to_string(), e.to_string()));
+            None
+        }
+    };
+    let mut listed = Vec::new();
+    for dir in [CONFIG_DIR, TESTS_DIR, GAPS_DIR] {
+        match list(&root.join(dir)) {
+            Ok(entries) => listed.extend(
+                entries
+                    .into_iter()
+                    .filter(|(_, is_dir)| !is_dir)
+                    .filter_map(|(p, _)| relative(root, &p)),
+            ),
+            Err(e) => dir_problems.push((dir.to_string(), e.to_string())),
+        }
     }
-    let texts = |kind: FileKind| -> Vec<(String, String)> {
-        files
+    let mut texts = |kind: FileKind| -> Vec<(String, String)> {
+        listed
             .iter()
             .filter(|f| classify(f) == Some(kind))
-            .filter_map(|f| Some((f.clone(), read_text(&root.join(f))?)))
+            .filter_map(|f| Some((f.clone(), read_text(f)?)))
             .collect()
     };
     let (configs, specs) = (texts(FileKind::Config), texts(FileKind::TestSpec));
-    Snapshot::new(layer_sources.as_deref(), files).with_texts(&configs, &specs)
+    unreadable.extend(dir_problems);
+    Snapshot::new(layer_sources.as_deref(), listed)
+        .with_texts(&configs, &specs)
+        .with_unreadable(unreadable)
 }
 
-/// The gap reports of a workspace: `(relative path, text)`.
-pub fn gap_reports(root: &Path) -> Vec<(String, String)> {
-    list(&root.join(GAPS_DIR))
-        .into_iter()
-        .filter_map(|p| {
-            let rel = relative(root, &p)?;
-            (classify(&rel) == Some(FileKind::GapReport)).then_some(())?;
-            Some((rel, read_text(&p)?))
-        })
-        .collect()
-}
+/// `(relative path, text)` of each file read, or `(relative path, reason)`
+/// of each one that could not be.
+pub type PathTexts = Vec<(String, String)>;
 
-/// A file's text, if it is a readable UTF-8 file of sane size.
-fn read_text(p: &Path) -> Option<String> {
-    let meta = std::fs::metadata(p).ok()?;
-    if meta.len() > mantile_engine::MAX_FILE_SIZE as u64 {
-        return None;
+/// The gap reports of a workspace, and those that could not be read, with
+/// the reason.
+pub fn gap_reports(root: &Path) -> (PathTexts, PathTexts) {
+    let mut problems = Vec::new();
+    let entries = match list(&root.join(GAPS_DIR)) {
+        Ok(e) => e,
+        Err(e) => return (Vec::new(), vec![(GAPS_DIR.to_string(), e.to_string())]),
+    };
+    let mut reports = Vec::new();
+    for (p, is_dir) in entries {
+        let Some(rel) = relative(root, &p) else {
+            continue;
+        };
+        if is_dir || classify(&rel) != Some(FileKind::GapReport) {
+            continue;
+        }
+        match files::read_in_workspace(root, &p, MAX_FILE_SIZE as u64) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => reports.push((rel, text)),
+                Err(_) => problems.push((rel, "not valid UTF-8".to_string())),
+            },
+            Err(ReadError::NotFound) => {}
+            Err(e) => problems.push((rel, e.to_string())),
+        }
     }
-    std::fs::read_to_string(p).ok()
+    (reports, problems)
 }
 
 /// A file to check.
@@ -108,15 +174,42 @@ pub struct Target {
     pub display: PathBuf,
     /// The workspace root and the path relative to it, if inside one.
     pub workspace: Option<(PathBuf, String)>,
+    /// Named on the command line (rather than found in a folder): read
+    /// wherever it leads, as asked. Files found in a folder of a workspace
+    /// are read only if they resolve inside it.
+    pub named: bool,
 }
 
-/// The files to check for one command-line path.
-pub fn targets(path: &Path) -> Result<Vec<Target>, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+impl Target {
+    /// The file's bytes (see [`crate::files`]).
+    pub fn read(&self) -> Result<Vec<u8>, ReadError> {
+        let limit = MAX_FILE_SIZE as u64;
+        match &self.workspace {
+            Some((root, _)) if !self.named => files::read_in_workspace(root, &self.display, limit),
+            _ => files::read_regular(&self.display, limit),
+        }
+    }
+}
+
+/// What a command-line path holds: the files to check, and the folders that
+/// could not be read (with the reason).
+#[derive(Debug, Default)]
+pub struct Found {
+    pub targets: Vec<Target>,
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
+/// The files to check for one command-line path. An error when the path
+/// does not exist at all (or names a file that is not a config or a spec).
+pub fn targets(path: &Path) -> Result<Found, String> {
+    // A symbolic link that leads nowhere still names a file (reading it
+    // gives a finding); only a path with nothing at all is an error.
+    let meta = std::fs::metadata(path)
+        .or_else(|_| std::fs::symlink_metadata(path))
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let root = find_root(path);
-    let mut out = Vec::new();
-    if meta.is_file() {
+    let mut found = Found::default();
+    if !meta.is_dir() {
         let rel = root.as_ref().and_then(|r| relative(r, path));
         let kind = rel
             .as_deref()
@@ -128,45 +221,54 @@ pub fn targets(path: &Path) -> Result<Vec<Target>, String> {
                     path.display()
                 )
             })?;
-        out.push(Target {
+        found.targets.push(Target {
             kind,
             display: path.to_path_buf(),
             workspace: root.zip(rel),
+            named: true,
         });
-        return Ok(out);
+        return Ok(found);
     }
-    // A folder: every workspace file below it (the standard layout is shallow).
+    // A folder: every workspace file below it (the standard layout is
+    // shallow). Folders reached twice (through symbolic links) are read once.
     let mut stack = vec![path.to_path_buf()];
-    let mut seen = 0usize;
+    let mut visited: HashSet<PathBuf> = HashSet::new();
+    if let Ok(c) = path.canonicalize() {
+        visited.insert(c);
+    }
     while let Some(dir) = stack.pop() {
-        for p in list(&dir) {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if p.is_dir() {
-                if !name.starts_with('.') && name != "node_modules" && name != "target" {
-                    seen += 1;
-                    if seen < 10_000 {
-                        stack.push(p);
-                    }
+        let entries = match list(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                found.unreadable.push((dir, e.to_string()));
+                continue;
+            }
+        };
+        for (p, is_dir) in entries {
+            if is_dir {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let skip = name.starts_with('.') || name == "node_modules" || name == "target";
+                let fresh = p.canonicalize().is_ok_and(|c| visited.insert(c));
+                if !skip && fresh && visited.len() < 10_000 {
+                    stack.push(p);
                 }
                 continue;
             }
             let rel = root.as_ref().and_then(|r| relative(r, &p));
-            let kind = match &rel {
-                Some(rel) => classify(rel),
-                None => None,
-            };
-            if let Some(kind) = kind {
-                out.push(Target {
+            if let Some(kind) = rel.as_deref().and_then(classify) {
+                found.targets.push(Target {
                     kind,
                     display: p.clone(),
                     workspace: root.clone().zip(rel),
+                    named: false,
                 });
             }
         }
     }
-    out.sort();
-    Ok(out)
+    found.targets.sort();
+    found.unreadable.sort();
+    Ok(found)
 }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod disk;
+pub mod files;
 pub mod formats;
 pub mod inspect;
 pub mod render;

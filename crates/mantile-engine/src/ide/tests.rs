@@ -282,6 +282,53 @@ fn scaffold_actions_for_an_unknown_class_mark_it_and_create_files() {
 }
 
 #[test]
+fn scaffolds_are_never_offered_outside_their_folder() {
+    // A layer named to climb out of the workspace, and gap_report paths
+    // that are absolute or climb: no file is offered anywhere.
+    let layer = |name: &str, extra: &str| {
+        format!(
+            "{{\n  \"hf_model_id\": \"o/m\",\n  \"hidden_size\": 64,\n  \"layer_types\": [\n    {{\"name\": \"{name}\", \"class\": \"RouterLayer\", \"count\": 1{extra}, \"specs\": {{\"hidden_size\": 64}}}}\n  ]\n}}"
+        )
+    };
+    let snap = Snapshot::new(None, Vec::<String>::new());
+    let created = |text: &str| -> Vec<String> {
+        scaffold_actions(text, text.find("RouterLayer").unwrap(), &snap)
+            .into_iter()
+            .flat_map(|a| a.create.into_iter().map(|f| f.path))
+            .collect()
+    };
+    for name in [
+        "../../../x/evil",
+        "a/b",
+        "..",
+        ".hidden",
+        "x\\u001b]0;t\\u0007",
+    ] {
+        let text = layer(name, "");
+        assert!(created(&text).is_empty(), "{name}: {:?}", created(&text));
+    }
+    for gap in [
+        "/tmp/evil.md",
+        "../../evil.md",
+        "model_builder/gaps/../../../evil.md",
+        "gaps/../../../../evil.md",
+        "model_builder/gaps/sub/x.md",
+    ] {
+        let text = layer(
+            "router",
+            &format!(", \"supported\": false, \"gap_report\": \"{gap}\""),
+        );
+        // The suite (named after the layer) is still offered; the report is not.
+        assert_eq!(created(&text), ["tests/router_tests.md"], "{gap}");
+    }
+    // A plain name still gets both.
+    assert_eq!(
+        created(&layer("router", "")),
+        ["model_builder/gaps/router.md", "tests/router_tests.md"]
+    );
+}
+
+#[test]
 fn hover_on_a_claim_shows_its_value_and_bindings() {
     let spec = "# Test AB-1 — x, single chip\n\n### Test case parameters\n\n* batch_size `B` = **2**\n* seq_len `S` = **128**\n\nDerived:\n\n* `M = B*S = 256`\n\n* FLOPs = `2 * M * 4 = 2,048`\n";
     let at = spec.find("2 * M").unwrap() + 4;

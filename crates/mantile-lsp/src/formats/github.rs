@@ -7,7 +7,7 @@
 //! Columns count Unicode characters, as in the human output.
 
 use super::span;
-use crate::render::CheckedFile;
+use crate::render::{CheckedFile, escape_controls};
 use mantile_diag::{LineIndex, PositionEncoding, Severity};
 
 /// The message part of a workflow command.
@@ -30,6 +30,15 @@ fn command(s: Severity) -> &'static str {
     }
 }
 
+/// A message whose lines (it may have several: the fixes) keep their breaks, every other
+/// character that would act on a terminal or a CI log (ESC, a lone CR) written as an escape.
+fn message_lines(s: &str) -> String {
+    s.split('\n')
+        .map(escape_controls)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn render(files: &[CheckedFile]) -> String {
     let mut out = String::new();
     for f in files {
@@ -45,9 +54,9 @@ pub fn render(files: &[CheckedFile]) -> String {
             out.push_str(&format!(
                 "::{} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
                 command(d.severity),
-                escape_property(&f.path),
-                escape_property(&title),
-                escape_data(&message),
+                escape_property(&escape_controls(&f.path)),
+                escape_property(&escape_controls(&title)),
+                escape_data(&message_lines(&message)),
             ));
         }
     }
@@ -64,5 +73,31 @@ mod tests {
         assert_eq!(escape_property("dir,x/a:b%.json"), "dir%2Cx/a%3Ab%25.json");
         // `::` in a message stays: the runner splits at the first `::` after the properties.
         assert_eq!(escape_data("a::b"), "a::b");
+    }
+
+    #[test]
+    fn terminal_controls_never_reach_the_log() {
+        // A file name and a message (a config's string) with ESC sequences and a lone CR: the
+        // runner would pass them to the log raw; they come out as visible escapes.
+        let d = mantile_diag::Diagnostic::new(
+            &mantile_config::rules::INVALID_FILE,
+            mantile_diag::TextRange::new(0, 1),
+            "name \u{1b}]0;pwned\u{7} here\rforged".to_string(),
+        );
+        let files = [CheckedFile {
+            path: "a\u{1b}[2J.json".into(),
+            kind: "config",
+            text: "{}".into(),
+            diagnostics: vec![d],
+            stats: None,
+        }];
+        let out = render(&files);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert_eq!(out.lines().count(), 1, "{out:?}");
+        assert!(out.contains("file=a\\x1B[2J.json"), "{out}");
+        assert!(
+            out.ends_with("::name \\x1B]0;pwned\\x07 here\\rforged\n"),
+            "{out}"
+        );
     }
 }

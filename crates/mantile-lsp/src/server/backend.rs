@@ -449,10 +449,20 @@ impl LanguageServer for Backend {
                 let offset = t.offset(pos.position);
                 let target = mantile_engine::ide::definition(kind, &text, offset, &snapshot)?;
                 let path = root.join(&target.path);
+                // Only to files inside the workspace, links resolved.
+                if !crate::files::resolves_inside(&root, &path) {
+                    return None;
+                }
                 let range = match (target.range, target.line) {
                     // A byte range in the other file: its own text converts it.
                     (Some(r), _) => {
-                        let other = std::fs::read_to_string(&path).ok()?;
+                        let other = crate::files::read_in_workspace(
+                            &root,
+                            &path,
+                            mantile_engine::MAX_FILE_SIZE as u64,
+                        )
+                        .ok()?;
+                        let other = String::from_utf8(other).ok()?;
                         Text::new(&other, encoding).range(r)
                     }
                     (None, line) => {
@@ -498,23 +508,24 @@ impl LanguageServer for Backend {
         let Some((text, version)) = self.text_of(&uri) else {
             return Ok(None);
         };
-        // The client's diagnostics carry our fixes; if it sent none of ours,
-        // use the last ones computed for this text.
+        // The client's diagnostics carry our fixes, for the version they were
+        // computed for. If none of them is for this version — it sent none,
+        // or only older ones, such as the start-up scan's (published without
+        // a version) right after the file was opened — use the latest ones
+        // computed for this text.
+        let current =
+            |d: &&lsp::Diagnostic| fix_data(d).is_some_and(|f| f.version == Some(version));
         let mut candidates: Vec<lsp::Diagnostic> = p
             .context
             .diagnostics
             .iter()
-            .filter(|d| fix_data(d).is_some())
+            .filter(current)
             .cloned()
             .collect();
         if candidates.is_empty()
             && let Some((_, _, last)) = self.session.diagnostics_of_open(&uri).await
         {
-            candidates = last
-                .iter()
-                .filter(|d| fix_data(d).is_some())
-                .cloned()
-                .collect();
+            candidates = last.iter().filter(current).cloned().collect();
         }
         let t = Text::new(&text, self.session.encoding());
         let wanted = t.text_range(p.range);

@@ -8,7 +8,7 @@
 use super::encoding::Text;
 use super::lsp;
 use super::uri;
-use mantile_diag::{Diagnostic, Fix, Severity, TextRange};
+use mantile_diag::{Diagnostic, Fix, PositionEncoding, Severity, TextRange};
 use mantile_engine::{FileKind, Snapshot, check_file_with};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -85,8 +85,50 @@ pub struct Origin<'a> {
     pub version: Option<i32>,
 }
 
-/// Converts one finding.
-pub fn to_lsp(d: &Diagnostic, text: &Text, origin: &Origin) -> lsp::Diagnostic {
+/// The other files related locations name, each read once per check (a
+/// report with thousands of findings names the same config each time).
+#[derive(Default)]
+pub struct OtherFiles(std::collections::HashMap<String, (String, mantile_diag::LineIndex)>);
+
+impl OtherFiles {
+    /// The protocol range of `r` in the workspace file `rel` (read as every
+    /// workspace file is: inside the workspace, regular, bounded; a file
+    /// that cannot be read gives the start of the file).
+    fn range(&mut self, root: &Path, rel: &str, r: TextRange, enc: PositionEncoding) -> lsp::Range {
+        let (text, index) = self.0.entry(rel.to_string()).or_insert_with(|| {
+            let text = crate::files::read_in_workspace(
+                root,
+                &root.join(rel),
+                mantile_engine::MAX_FILE_SIZE as u64,
+            )
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
+            let index = mantile_diag::LineIndex::new(&text);
+            (text, index)
+        });
+        let pos = |o: u32| {
+            let lc = index.line_col(text, o as usize, enc);
+            lsp::Position {
+                line: lc.line,
+                character: lc.col,
+            }
+        };
+        lsp::Range {
+            start: pos(r.start),
+            end: pos(r.end),
+        }
+    }
+}
+
+/// Converts one finding (`others`: the files its related locations name,
+/// kept between the findings of one check).
+pub fn to_lsp(
+    d: &Diagnostic,
+    text: &Text,
+    origin: &Origin,
+    others: &mut OtherFiles,
+) -> lsp::Diagnostic {
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .related
         .iter()
@@ -97,13 +139,11 @@ pub fn to_lsp(d: &Diagnostic, text: &Text, origin: &Origin) -> lsp::Diagnostic {
                     range: text.range(r.range),
                 },
                 Some(rel) => {
-                    let path = origin.root?.join(rel);
                     // Another file: its own text gives the positions.
-                    let other = std::fs::read_to_string(&path).unwrap_or_default();
-                    let other = Text::new(&other, text.encoding());
+                    let root = origin.root?;
                     lsp::Location {
-                        uri: uri::from_path(&path),
-                        range: other.range(r.range),
+                        uri: uri::from_path(&root.join(rel)),
+                        range: others.range(root, rel, r.range, text.encoding()),
                     }
                 }
             };
@@ -166,6 +206,9 @@ pub fn check(
         input.spec_cache.as_deref_mut(),
     );
     let mut diagnostics = report.diagnostics;
+    if uri::to_path(origin.uri).is_some_and(|p| !crate::disk::name_is_utf8(&p)) {
+        mantile_engine::file_name_not_utf8(&mut diagnostics);
+    }
     if input.kind == FileKind::Config
         && let Some(hub) = input.hub
         && let Ok(src) = std::str::from_utf8(bytes)
@@ -182,9 +225,10 @@ pub fn check(
             mantile_diag::sort_diagnostics(&mut diagnostics);
         }
     }
+    let mut others = OtherFiles::default();
     diagnostics
         .iter()
-        .map(|d| to_lsp(d, text, origin))
+        .map(|d| to_lsp(d, text, origin, &mut others))
         .collect()
 }
 

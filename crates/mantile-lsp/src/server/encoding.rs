@@ -167,6 +167,33 @@ mod tests {
     }
 
     #[test]
+    fn lone_cr_line_ends_agree_between_rope_and_text_index() {
+        // Old Mac line ends (a lone \r), mixed with \r\n and \n, non-ASCII
+        // before each spot: the rope's lines must be the index's lines.
+        let text = "{\"a\": \"×\",\r  \"b\": \"😀\", \"c\": 1,\r\n  \"ᵀ\": 2\r\r}\n";
+        let rope = Rope::from_str(text);
+        assert_eq!(rope.len_lines(), LineIndex::new(text).line_count());
+        for enc in [Utf8, Utf16] {
+            let t = Text::new(text, enc);
+            let c = text.find("\"c\"").unwrap();
+            let want = match enc {
+                Utf8 => pos(1, 15),
+                _ => pos(1, 13),
+            };
+            assert_eq!(t.position(c), want, "{enc:?}");
+            assert_eq!(t.position(text.find('}').unwrap()), pos(4, 0));
+            for (off, _) in text.char_indices() {
+                if text[..off].ends_with('\r') && text[off..].starts_with('\n') {
+                    continue;
+                }
+                let p = t.position(off);
+                assert_eq!(t.offset(p), off, "{enc:?} at byte {off}");
+                assert_eq!(rope_offset(&rope, p, enc), off, "{enc:?} at byte {off}");
+            }
+        }
+    }
+
+    #[test]
     fn a_column_inside_a_surrogate_pair_moves_to_the_emoji_start() {
         let emoji = TEXT.find('😀').unwrap();
         let t = Text::new(TEXT, Utf16);

@@ -84,6 +84,8 @@ pub fn links(
     let t = Text::new(text, encoding);
     ide::links(kind, text, snapshot)
         .into_iter()
+        // Only to files inside the workspace, links resolved.
+        .filter(|l| crate::files::resolves_inside(root, &root.join(&l.target)))
         .map(|l| lsp::DocumentLink {
             range: t.range(l.range),
             target: Some(uri::from_path(&root.join(&l.target))),
@@ -135,8 +137,12 @@ pub fn markdown_hover(
     })
 }
 
-/// The scaffold actions, as workspace edits that create the files (never
-/// overwriting: `ignoreIfExists`) and edit the config.
+/// The scaffold actions, as workspace edits that create the files and edit
+/// the config. A file is offered only where [`crate::files::confine`] puts it
+/// inside the workspace and nothing is there yet (not even a symbolic link):
+/// an action whose file exists is dropped whole, so that its text is never
+/// inserted into an existing file; the create itself also says
+/// `overwrite: false, ignoreIfExists: true`.
 #[allow(clippy::too_many_arguments)]
 pub fn scaffold_actions(
     doc_uri: &lsp::Uri,
@@ -167,6 +173,11 @@ pub fn scaffold_actions(
     }
     actions
         .into_iter()
+        .filter(|a| {
+            a.create.iter().all(|f| {
+                crate::files::confine(root, &f.path).is_ok_and(|p| !crate::files::exists(&p))
+            })
+        })
         .map(|a| to_action(a, doc_uri, version, &t, root))
         .collect()
 }

@@ -1,5 +1,8 @@
 //! The language server: a thin protocol edge over `mantile-engine`.
 //!
+//! - [`framing`]: reads the client's stream itself, answers malformed
+//!   messages and passes the rest to tower-lsp-server, so one bad message
+//!   never ends the session; writes whole frames only.
 //! - [`sequencer`]: document edits applied in arrival order, synchronously.
 //! - [`session`]: documents (ropes in a `DashMap`), the workspace snapshot,
 //!   debounced checks off the runtime, publishing with document versions.
@@ -16,6 +19,7 @@ pub mod backend;
 pub mod diagnostics;
 pub mod encoding;
 pub mod features;
+pub mod framing;
 pub mod hub;
 pub mod sequencer;
 pub mod session;
@@ -45,7 +49,10 @@ where
     });
     let session = service.inner().session.clone();
     let service = Sequencer::new(service, session.clone());
-    Server::new(input, output, socket).serve(service).await;
+    framing::run(input, output, |server_in, server_out| {
+        Server::new(server_in, server_out, socket).serve(service)
+    })
+    .await;
     session.was_shut_down()
 }
 

@@ -12,6 +12,7 @@ use super::encoding::{self, Text};
 use super::lsp;
 use super::uri;
 use crate::disk;
+use crate::files::{self, ReadError};
 use dashmap::DashMap;
 use mantile_diag::{PositionEncoding, SeverityOverrides};
 use mantile_engine::{
@@ -20,7 +21,7 @@ use mantile_engine::{
 use ropey::Rope;
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -503,21 +504,43 @@ impl Session {
         .await
     }
 
-    /// Checks a file as it is on disk (no version).
+    /// Checks a file as it is on disk (no version). A file that cannot be
+    /// read gets one finding that says why; one that is gone gets none.
     pub async fn diagnostics_on_disk(&self, uri: &lsp::Uri) -> Vec<lsp::Diagnostic> {
-        let Some(path) = uri::to_path(uri) else {
+        let (Some(path), Some(root)) = (uri::to_path(uri), self.root()) else {
             return Vec::new();
         };
-        let Some(bytes) = self
-            .run_blocking("reading a file", move || read_bytes(&path))
-            .await
-            .flatten()
-        else {
-            return Vec::new();
+        if self.target(uri).is_none() {
+            return Vec::new(); // not a Mantile file of this workspace
+        }
+        let read = self
+            .run_blocking("reading a file", move || {
+                files::read_in_workspace(&root, &path, mantile_engine::MAX_FILE_SIZE as u64)
+            })
+            .await;
+        let problem = match read {
+            Some(Ok(bytes)) => {
+                return self
+                    .compute(uri, Source::Disk(bytes), None, self.snapshot())
+                    .await
+                    .unwrap_or_default();
+            }
+            None | Some(Err(ReadError::NotFound)) => return Vec::new(),
+            Some(Err(ReadError::TooLarge(len))) => mantile_engine::too_large_file(len),
+            Some(Err(e)) => mantile_engine::unreadable_file(&e.to_string()),
         };
-        self.compute(uri, Source::Disk(bytes), None, self.snapshot())
-            .await
-            .unwrap_or_default()
+        let mut found = vec![problem];
+        self.overrides().apply(&mut found);
+        let origin = diagnostics::Origin {
+            uri,
+            root: None,
+            version: None,
+        };
+        let t = Text::new("", self.encoding());
+        found
+            .iter()
+            .map(|d| diagnostics::to_lsp(d, &t, &origin, &mut Default::default()))
+            .collect()
     }
 
     async fn publish_from_disk(&self, uri: lsp::Uri) {
@@ -582,6 +605,20 @@ impl Session {
         let snapshot = self
             .run_blocking("reading the workspace", move || disk::snapshot(&root))
             .await?;
+        // Said at every rebuild: what cannot be read is not checked, and no
+        // finding claims it is missing. (A config, spec or gap report that
+        // cannot be read gets a finding of its own instead.)
+        for (rel, why) in snapshot
+            .unreadable
+            .iter()
+            .filter(|(rel, _)| classify(rel).is_none())
+        {
+            self.log_message(
+                lsp::MessageType::Warning,
+                format!("mantile-lsp: cannot read `{rel}`: {why}; what it holds is not checked"),
+            )
+            .await;
+        }
         let snapshot = Arc::new(snapshot);
         self.set_snapshot(snapshot.clone());
         Some(snapshot)
@@ -714,16 +751,6 @@ enum Source {
     Disk(Vec<u8>),
 }
 
-/// Reads a file to check; files far over the engine's size limit are not
-/// read at all (an open document that large is reported by the engine).
-fn read_bytes(path: &Path) -> Option<Vec<u8>> {
-    let len = std::fs::metadata(path).ok()?.len();
-    if len > 2 * mantile_engine::MAX_FILE_SIZE as u64 {
-        return None;
-    }
-    std::fs::read(path).ok()
-}
-
 /// Applies one change to a rope. Positions are converted on the rope's line,
 /// in the negotiated encoding; out-of-range positions clamp.
 pub fn apply_change(
@@ -793,6 +820,20 @@ mod tests {
         assert_eq!(r16.to_string(), "ᵀ- Y\n");
         apply_change(&mut r16, &partial(7, 0, 7, 0, "!"), PositionEncoding::Utf16);
         assert_eq!(r16.to_string(), "ᵀ- Y\n!");
+    }
+
+    #[test]
+    fn edits_on_lines_ended_by_a_lone_cr_land_on_the_line_the_client_means() {
+        // Line 1 is "b😀 c" (after a lone \r); line 2 is "d" (after \r\n).
+        let text = "a×\rb😀 c\r\nd";
+        let mut r8 = Rope::from_str(text);
+        apply_change(&mut r8, &partial(1, 6, 1, 7, "C"), PositionEncoding::Utf8);
+        apply_change(&mut r8, &partial(2, 0, 2, 1, "D"), PositionEncoding::Utf8);
+        assert_eq!(r8.to_string(), "a×\rb😀 C\r\nD");
+        let mut r16 = Rope::from_str(text);
+        apply_change(&mut r16, &partial(1, 4, 1, 5, "C"), PositionEncoding::Utf16);
+        apply_change(&mut r16, &partial(2, 0, 2, 1, "D"), PositionEncoding::Utf16);
+        assert_eq!(r16.to_string(), "a×\rb😀 C\r\nD");
     }
 
     #[tokio::test]

@@ -12,14 +12,41 @@ pub fn to_path(uri: &Uri) -> Option<PathBuf> {
     // An authority ("localhost" or empty) comes before the path's first `/`.
     let path = &rest[rest.find('/')?..];
     let bytes = percent_decode(path)?;
-    let s = String::from_utf8(bytes).ok()?;
-    Some(PathBuf::from(s))
+    path_of_bytes(bytes)
 }
 
-/// The `file:` URI of an absolute path.
+/// A path from its bytes: any bytes on Unix (a name need not be UTF-8),
+/// UTF-8 elsewhere.
+fn path_of_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        Some(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        String::from_utf8(bytes).ok().map(PathBuf::from)
+    }
+}
+
+/// The bytes of a path (on Unix exactly; elsewhere its UTF-8, lossily).
+fn bytes_of_path(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+/// The `file:` URI of an absolute path (every byte that is not a plain
+/// character percent-encoded, so a name that is not UTF-8 round-trips).
 pub fn from_path(path: &Path) -> Uri {
     let mut out = String::from("file://");
-    for b in path.to_string_lossy().bytes() {
+    for b in bytes_of_path(path) {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
         } else {
@@ -79,5 +106,20 @@ mod tests {
         let untitled = Uri::from("untitled:Untitled-1");
         assert_eq!(normalize(&untitled), untitled);
         assert_eq!(to_path(&Uri::from("file:///bad%zz")), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_name_that_is_not_utf8_round_trips() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(std::ffi::OsStr::from_bytes(
+            b"/ws/backend/data/model_configs/o\xffm.json",
+        ));
+        let uri = from_path(p);
+        assert_eq!(
+            uri.as_ref(),
+            "file:///ws/backend/data/model_configs/o%FFm.json"
+        );
+        assert_eq!(to_path(&uri).as_deref(), Some(p));
     }
 }

@@ -76,6 +76,12 @@ impl Client {
         self.write.flush().await.unwrap();
     }
 
+    /// Writes raw bytes to the server, framed or not.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.write.write_all(bytes).await.unwrap();
+        self.write.flush().await.unwrap();
+    }
+
     pub async fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
             .await;
