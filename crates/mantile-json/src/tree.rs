@@ -106,6 +106,12 @@ impl Tree {
         if self.is_valid() { self.root() } else { None }
     }
 
+    /// The value at `index` (see [`Node::index`]); `None` past the end or at a key.
+    pub fn node_at(&self, index: usize) -> Option<Node<'_>> {
+        let raw = self.nodes.get(index)?;
+        (raw.kind != RawKind::Key).then(|| self.node(index as u32))
+    }
+
     /// Whether the document has no syntax error (repeated keys are not syntax errors).
     pub fn is_valid(&self) -> bool {
         self.errors.is_empty()

@@ -1,24 +1,31 @@
 //! Parameter counts from specs, with the true tensor shapes, as explained terms.
+//!
+//! All arithmetic is checked: sizes that overflow give no count (a hostile
+//! config gets no number rather than a wrong one).
 
+use crate::dims::Dimensions;
+use crate::specs::LayerSpecs;
 use mantile_json::Node;
 
-/// Reads integer and boolean specs.
+/// A `specs` object, read key by key. Prefer [`LayerSpecs`], which reads
+/// the specs once (and [`count_specs`] on it).
 #[derive(Clone, Copy)]
 pub struct Specs<'a>(pub Node<'a>);
 
 impl Specs<'_> {
+    /// The spec `key` as a non-negative integer.
     pub fn int(&self, key: &str) -> Option<u128> {
         self.0.get(key)?.as_u128()
     }
 
+    /// The spec `key` as a boolean.
     pub fn flag(&self, key: &str) -> Option<bool> {
         self.0.get(key)?.as_bool()
     }
 
-    /// Query heads: `num_heads`, or `num_query_heads` (sliding-window attention's name).
+    /// Query heads (see [`LayerSpecs::heads`], where the alias is resolved).
     pub fn heads(&self) -> Option<u128> {
-        self.int("num_heads")
-            .or_else(|| self.int("num_query_heads"))
+        LayerSpecs::read(self.0).heads()
     }
 }
 
@@ -42,9 +49,11 @@ pub struct ParamCount {
 }
 
 impl ParamCount {
-    fn new(terms: Vec<Term>) -> ParamCount {
-        let total = terms.iter().map(|t| t.value).sum();
-        ParamCount { terms, total }
+    fn new(terms: Vec<Term>) -> Option<ParamCount> {
+        let total = terms
+            .iter()
+            .try_fold(0u128, |sum, t| sum.checked_add(t.value))?;
+        Some(ParamCount { terms, total })
     }
 
     /// `q 2880×4096 + k,v 2×2880×512 + …` (numbers only).
@@ -77,108 +86,87 @@ fn term(label: &str, formula: &str, numbers: String, value: u128) -> Term {
     }
 }
 
-/// Attention widths derived from specs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AttentionDims {
-    pub d: u128,
-    pub heads: u128,
-    /// Key/value heads (= heads for multi-head attention).
-    pub kv_heads: u128,
-    pub head_dim: u128,
+/// `a × b × …`, or `None` on overflow.
+fn product(factors: &[u128]) -> Option<u128> {
+    factors.iter().try_fold(1u128, |p, &f| p.checked_mul(f))
 }
 
-impl AttentionDims {
-    pub fn from_specs(class: &str, s: Specs) -> Option<AttentionDims> {
-        let heads = s.heads()?;
-        let kv_heads = if class == "AttentionLayer" {
-            heads
-        } else {
-            s.int("num_kv_heads")?
-        };
-        Some(AttentionDims {
-            d: s.int("hidden_size")?,
-            heads,
-            kv_heads,
-            head_dim: s.int("head_dim")?,
-        })
-    }
+/// `a + b + …`, or `None` on overflow.
+fn sum(terms: &[u128]) -> Option<u128> {
+    terms.iter().try_fold(0u128, |s, &t| s.checked_add(t))
+}
 
-    /// Query width `h·dh`.
-    pub fn q_width(&self) -> u128 {
-        self.heads * self.head_dim
-    }
-
-    /// Key/value width `kv·dh`.
-    pub fn kv_width(&self) -> u128 {
-        self.kv_heads * self.head_dim
-    }
+/// The parameters of one instance of `class` with the specs of a `specs`
+/// object (see [`count_specs`]).
+pub fn count(class: &str, s: Specs) -> Option<ParamCount> {
+    count_specs(class, &LayerSpecs::read(s.0))
 }
 
 /// The parameters of one instance of `class` with these specs, from the true
-/// tensor shapes; `None` for a class whose shapes are not known or when a
-/// needed spec is missing or not an integer.
-pub fn count(class: &str, s: Specs) -> Option<ParamCount> {
-    let bias = s.flag("has_bias").unwrap_or(false);
+/// tensor shapes; `None` for a class whose shapes are not known, when a
+/// needed spec is missing or not an integer, or when the sizes overflow.
+pub fn count_specs(class: &str, s: &LayerSpecs) -> Option<ParamCount> {
+    let bias = s.bias().unwrap_or(false);
+    let dims = s.dims(class);
+    let int = |n: Option<Node>| n?.as_u128();
     let pc = match class {
         "AttentionLayer" => {
-            let a = AttentionDims::from_specs(class, s)?;
-            let (d, q) = (a.d, a.q_width());
+            let (d, q) = (dims.hidden_size?, dims.q_width()?);
             vec![term(
                 "q,k,v,o",
                 "4×d×(h·dh)",
                 format!("4×{d}×{q}"),
-                4 * d.checked_mul(q)?,
+                product(&[4, d, q])?,
             )]
         }
         "GroupedQueryAttentionLayer" | "SlidingWindowAttentionLayer" => {
-            let a = AttentionDims::from_specs(class, s)?;
-            let (d, q, kv) = (a.d, a.q_width(), a.kv_width());
+            let (d, q, kv) = (dims.hidden_size?, dims.q_width()?, dims.kv_width()?);
             let mut t = vec![
-                term("q", "d×(h·dh)", format!("{d}×{q}"), d.checked_mul(q)?),
+                term("q", "d×(h·dh)", format!("{d}×{q}"), product(&[d, q])?),
                 term(
                     "k,v",
                     "2×d×(kv·dh)",
                     format!("2×{d}×{kv}"),
-                    2 * d.checked_mul(kv)?,
+                    product(&[2, d, kv])?,
                 ),
-                term("o", "(h·dh)×d", format!("{q}×{d}"), q.checked_mul(d)?),
+                term("o", "(h·dh)×d", format!("{q}×{d}"), product(&[q, d])?),
             ];
             if bias {
                 t.push(term(
                     "bias",
                     "(h·dh + 2·kv·dh + d)",
                     format!("({q} + 2×{kv} + {d})"),
-                    q + 2 * kv + d,
+                    sum(&[q, product(&[2, kv])?, d])?,
                 ));
             }
             t
         }
         "MLPLayer" | "GatedMLPLayer" => {
-            let d = s.int("hidden_size")?;
-            let di = s.int("intermediate_size")?;
+            let d = dims.hidden_size?;
+            let di = dims.intermediate_size?;
             let np = if class == "GatedMLPLayer" {
                 3
             } else {
-                s.int("num_projections").unwrap_or(2)
+                int(s.num_projections()).unwrap_or(2)
             };
             vec![term(
                 "projections",
                 &format!("{np}×d×di"),
                 format!("{np}×{d}×{di}"),
-                np.checked_mul(d)?.checked_mul(di)?,
+                product(&[np, d, di])?,
             )]
         }
         "MoELayer" => {
-            let d = s.int("hidden_size")?;
-            let di = s.int("intermediate_size")?;
-            let e = s.int("num_experts")?;
-            let shared = s.int("num_shared_experts").unwrap_or(0);
-            let np = s.int("num_projections").unwrap_or(2);
+            let d = dims.hidden_size?;
+            let di = dims.intermediate_size?;
+            let e = dims.num_experts?;
+            let shared = dims.shared_experts.unwrap_or(0);
+            let np = int(s.num_projections()).unwrap_or(2);
             if !(2..=3).contains(&np) {
                 return None;
             }
-            let experts = e + shared;
-            let mut t = vec![term("router", "d×E", format!("{d}×{e}"), d.checked_mul(e)?)];
+            let experts = e.checked_add(shared)?;
+            let mut t = vec![term("router", "d×E", format!("{d}×{e}"), product(&[d, e])?)];
             if bias {
                 t.push(term("router bias", "E", format!("{e}"), e));
             }
@@ -191,49 +179,60 @@ pub fn count(class: &str, s: Specs) -> Option<ParamCount> {
                 "experts",
                 &format!("{ef}×{np}×d×di"),
                 format!("{en}×{np}×{d}×{di}"),
-                experts.checked_mul(np)?.checked_mul(d)?.checked_mul(di)?,
+                product(&[experts, np, d, di])?,
             ));
             if bias {
                 let (f, n, v) = if np == 3 {
-                    ("(2·di + d)", format!("(2×{di} + {d})"), 2 * di + d)
+                    (
+                        "(2·di + d)",
+                        format!("(2×{di} + {d})"),
+                        sum(&[product(&[2, di])?, d])?,
+                    )
                 } else {
-                    ("(di + d)", format!("({di} + {d})"), di + d)
+                    ("(di + d)", format!("({di} + {d})"), sum(&[di, d])?)
                 };
                 t.push(term(
                     "expert bias",
                     &format!("{ef}×{f}"),
                     format!("{en}×{n}"),
-                    experts.checked_mul(v)?,
+                    product(&[experts, v])?,
                 ));
             }
             t
         }
         "NormLayer" => {
-            let d = s.int("hidden_size")?;
+            let d = dims.hidden_size?;
             if bias {
-                vec![term("weight,bias", "2×d", format!("2×{d}"), 2 * d)]
+                vec![term(
+                    "weight,bias",
+                    "2×d",
+                    format!("2×{d}"),
+                    product(&[2, d])?,
+                )]
             } else {
                 vec![term("weight", "d", format!("{d}"), d)]
             }
         }
         "EmbeddingLayer" => {
-            let v = s.int("vocab_size")?;
-            let d = s.int("hidden_size")?;
+            let v = dims.vocab_size?;
+            let d = dims.hidden_size?;
             vec![term(
                 "embedding",
                 "V×d",
                 format!("{v}×{d}"),
-                v.checked_mul(d)?,
+                product(&[v, d])?,
             )]
         }
         _ => return None,
     };
-    Some(ParamCount::new(pc))
+    ParamCount::new(pc)
 }
 
-/// What GroupedQueryAttentionLayer computes, assuming o_proj is d×d.
-pub fn gqa_class_assumed(a: &AttentionDims) -> u128 {
-    a.d * a.q_width() + 2 * a.d * a.kv_width() + a.d * a.d
+/// What GroupedQueryAttentionLayer computes, assuming o_proj is d×d:
+/// `d·(h·dh) + 2·d·(kv·dh) + d·d`.
+pub fn gqa_class_assumed(a: &Dimensions) -> Option<u128> {
+    let (d, q, kv) = (a.hidden_size?, a.q_width()?, a.kv_width()?);
+    sum(&[product(&[d, q])?, product(&[2, d, kv])?, product(&[d, d])?])
 }
 
 /// `116829156672` → `116.8B` (one decimal, as Mantile's configs write it).
@@ -295,10 +294,11 @@ mod tests {
         // 2880·4096 + 2·2880·512 + 4096·2880 + (4096 + 1024 + 2880)
         assert_eq!(pc.total, 11_796_480 + 2_949_120 + 11_796_480 + 8_000);
         let tree = parse(specs);
-        let a =
-            AttentionDims::from_specs("GroupedQueryAttentionLayer", Specs(tree.root().unwrap()))
-                .unwrap();
-        assert_eq!(gqa_class_assumed(&a), 11_796_480 + 2_949_120 + 8_294_400);
+        let a = LayerSpecs::read(tree.root().unwrap()).dims("GroupedQueryAttentionLayer");
+        assert_eq!(
+            gqa_class_assumed(&a),
+            Some(11_796_480 + 2_949_120 + 8_294_400)
+        );
     }
 
     #[test]
@@ -358,6 +358,19 @@ mod tests {
             "a string is not a size"
         );
         assert!(count("MambaLayer", Specs(root)).is_none());
+    }
+
+    #[test]
+    fn sizes_that_overflow_give_no_count() {
+        let huge = u128::MAX / 2 + 1;
+        let specs = format!(
+            r#"{{"hidden_size": {huge}, "num_heads": 2, "num_kv_heads": 1, "head_dim": 1, "has_bias": true}}"#
+        );
+        let tree = parse(&specs);
+        let s = Specs(tree.root().unwrap());
+        assert!(count("GroupedQueryAttentionLayer", s).is_none());
+        assert!(count("NormLayer", s).is_none(), "2×d with bias");
+        assert!(count("AttentionLayer", s).is_none());
     }
 
     #[test]
