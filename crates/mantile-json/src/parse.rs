@@ -265,8 +265,13 @@ impl Parser<'_> {
     /// Skips whitespace, and comments with an error each.
     fn skip_trivia(&mut self) {
         loop {
+            // A run of whitespace at once (indentation is most of a config's bytes).
+            let rest = &self.src[self.pos..];
+            self.pos += rest
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(rest.len());
             match self.src.get(self.pos) {
-                Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
                 Some(b'/') if matches!(self.src.get(self.pos + 1), Some(b'/' | b'*')) => {
                     let rest = &self.text[self.pos..];
                     let len = if rest.starts_with("//") {

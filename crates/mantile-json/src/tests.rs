@@ -145,6 +145,8 @@ fn duplicate_keys_are_reported_and_last_wins() {
     assert_eq!(dups[1].first.start, 1, "each repeat points at the first");
     let shadowed: Vec<bool> = root.members().map(|m| m.is_shadowed()).collect();
     assert_eq!(shadowed, [true, true, false, false]);
+    assert_eq!(root.loaded_member_count(), 2);
+    assert_eq!(root.members().len(), 4);
 }
 
 #[test]

@@ -3,8 +3,9 @@
 
 use crate::catalog::Category;
 use crate::dims::Dimensions;
-use crate::params::{ParamCount, count_specs};
+use crate::params::{ParamCount, count_specs, count_total};
 use crate::specs::LayerSpecs;
+use mantile_diag::TextRange;
 use mantile_json::{Member, Node};
 use std::cell::OnceCell;
 
@@ -142,6 +143,8 @@ pub struct Layer<'a> {
     pub supported_node: Option<Node<'a>>,
     /// The `specs` object (absent when it is not an object).
     pub specs: Option<Node<'a>>,
+    /// The range of the `specs` key, whatever its value.
+    pub specs_key: Option<TextRange>,
     /// The specs the formulas read, aliases resolved (empty without a `specs` object).
     pub spec: LayerSpecs<'a>,
     pub gap_report: Option<Node<'a>>,
@@ -156,13 +159,17 @@ impl<'a> Layer<'a> {
     pub fn read(index: usize, node: Node<'a>) -> Layer<'a> {
         let (mut name, mut class, mut count, mut supported, mut specs, mut gap_report) =
             (None, None, None, None, None, None);
+        let mut specs_key = None;
         for m in node.members() {
             match m.key {
                 "name" => name = Some(m.value),
                 "class" => class = Some(m.value),
                 "count" => count = Some(m.value),
                 "supported" => supported = Some(m.value),
-                "specs" => specs = Some(m.value),
+                "specs" => {
+                    specs = Some(m.value);
+                    specs_key = Some(m.key_range);
+                }
                 "gap_report" => gap_report = Some(m.value),
                 _ => {}
             }
@@ -180,6 +187,7 @@ impl<'a> Layer<'a> {
             supported: supported.and_then(|s: Node| s.as_bool()),
             supported_node: supported,
             specs: specs_node,
+            specs_key,
             spec: specs_node.map(LayerSpecs::read).unwrap_or_default(),
             gap_report,
             role,
@@ -225,7 +233,7 @@ impl<'a> Layer<'a> {
     pub fn recomputed_total(&self) -> Option<u128> {
         *self
             .recomputed_total
-            .get_or_init(|| Some(self.recomputed()?.total))
+            .get_or_init(|| count_total(self.class_str()?, &self.spec))
     }
 
     /// `specs.parameter_count`.

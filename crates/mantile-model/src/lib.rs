@@ -19,5 +19,5 @@ pub mod specs;
 pub use catalog::{Catalog, CatalogOrigin, Category, ClassSource, LayerClass};
 pub use config::{Config, Layer, preview};
 pub use dims::Dimensions;
-pub use params::{ParamCount, Term, count_specs};
+pub use params::{ParamCount, Term, count_specs, count_total};
 pub use specs::LayerSpecs;

@@ -77,12 +77,47 @@ impl ParamCount {
     }
 }
 
-fn term(label: &str, formula: &str, numbers: String, value: u128) -> Term {
-    Term {
-        label: label.to_string(),
-        formula: formula.to_string(),
-        numbers,
-        value,
+/// Where the terms of a count go: described, for messages and cards, or
+/// only added up (no text is made).
+trait Terms {
+    fn term(
+        &mut self,
+        label: &str,
+        formula: impl FnOnce() -> String,
+        numbers: impl FnOnce() -> String,
+        value: u128,
+    );
+}
+
+impl Terms for Vec<Term> {
+    fn term(
+        &mut self,
+        label: &str,
+        formula: impl FnOnce() -> String,
+        numbers: impl FnOnce() -> String,
+        value: u128,
+    ) {
+        self.push(Term {
+            label: label.to_string(),
+            formula: formula(),
+            numbers: numbers(),
+            value,
+        });
+    }
+}
+
+/// The running total, `None` once it overflows.
+struct Total(Option<u128>);
+
+impl Terms for Total {
+    fn term(
+        &mut self,
+        _: &str,
+        _: impl FnOnce() -> String,
+        _: impl FnOnce() -> String,
+        value: u128,
+    ) {
+        self.0 = self.0.and_then(|t| t.checked_add(value));
     }
 }
 
@@ -103,43 +138,61 @@ pub fn count(class: &str, s: Specs) -> Option<ParamCount> {
 }
 
 /// The parameters of one instance of `class` with these specs, from the true
-/// tensor shapes; `None` for a class whose shapes are not known, when a
-/// needed spec is missing or not an integer, or when the sizes overflow.
+/// tensor shapes, term by term; `None` for a class whose shapes are not
+/// known, when a needed spec is missing or not an integer, or when the sizes
+/// overflow.
 pub fn count_specs(class: &str, s: &LayerSpecs) -> Option<ParamCount> {
+    let mut terms = Vec::new();
+    terms_of(class, s, &mut terms)?;
+    ParamCount::new(terms)
+}
+
+/// [`count_specs`]'s total alone, without describing the terms.
+pub fn count_total(class: &str, s: &LayerSpecs) -> Option<u128> {
+    let mut total = Total(Some(0));
+    terms_of(class, s, &mut total)?;
+    total.0
+}
+
+fn terms_of(class: &str, s: &LayerSpecs, t: &mut impl Terms) -> Option<()> {
     let bias = s.bias().unwrap_or(false);
     let dims = s.dims(class);
     let int = |n: Option<Node>| n?.as_u128();
-    let pc = match class {
+    let text = |s: &str| s.to_string();
+    match class {
         "AttentionLayer" => {
             let (d, q) = (dims.hidden_size?, dims.q_width()?);
-            vec![term(
+            t.term(
                 "q,k,v,o",
-                "4×d×(h·dh)",
-                format!("4×{d}×{q}"),
+                || text("4×d×(h·dh)"),
+                || format!("4×{d}×{q}"),
                 product(&[4, d, q])?,
-            )]
+            );
         }
         "GroupedQueryAttentionLayer" | "SlidingWindowAttentionLayer" => {
             let (d, q, kv) = (dims.hidden_size?, dims.q_width()?, dims.kv_width()?);
-            let mut t = vec![
-                term("q", "d×(h·dh)", format!("{d}×{q}"), product(&[d, q])?),
-                term(
-                    "k,v",
-                    "2×d×(kv·dh)",
-                    format!("2×{d}×{kv}"),
-                    product(&[2, d, kv])?,
-                ),
-                term("o", "(h·dh)×d", format!("{q}×{d}"), product(&[q, d])?),
-            ];
-            if bias {
-                t.push(term(
+            let (dq, dkv2) = (product(&[d, q])?, product(&[2, d, kv])?);
+            let bias_sum = if bias {
+                Some(sum(&[q, product(&[2, kv])?, d])?)
+            } else {
+                None
+            };
+            t.term("q", || text("d×(h·dh)"), || format!("{d}×{q}"), dq);
+            t.term(
+                "k,v",
+                || text("2×d×(kv·dh)"),
+                || format!("2×{d}×{kv}"),
+                dkv2,
+            );
+            t.term("o", || text("(h·dh)×d"), || format!("{q}×{d}"), dq);
+            if let Some(b) = bias_sum {
+                t.term(
                     "bias",
-                    "(h·dh + 2·kv·dh + d)",
-                    format!("({q} + 2×{kv} + {d})"),
-                    sum(&[q, product(&[2, kv])?, d])?,
-                ));
+                    || text("(h·dh + 2·kv·dh + d)"),
+                    || format!("({q} + 2×{kv} + {d})"),
+                    b,
+                );
             }
-            t
         }
         "MLPLayer" | "GatedMLPLayer" => {
             let d = dims.hidden_size?;
@@ -149,12 +202,12 @@ pub fn count_specs(class: &str, s: &LayerSpecs) -> Option<ParamCount> {
             } else {
                 int(s.num_projections()).unwrap_or(2)
             };
-            vec![term(
+            t.term(
                 "projections",
-                &format!("{np}×d×di"),
-                format!("{np}×{d}×{di}"),
+                || format!("{np}×d×di"),
+                || format!("{np}×{d}×{di}"),
                 product(&[np, d, di])?,
-            )]
+            );
         }
         "MoELayer" => {
             let d = dims.hidden_size?;
@@ -166,66 +219,77 @@ pub fn count_specs(class: &str, s: &LayerSpecs) -> Option<ParamCount> {
                 return None;
             }
             let experts = e.checked_add(shared)?;
-            let mut t = vec![term("router", "d×E", format!("{d}×{e}"), product(&[d, e])?)];
-            if bias {
-                t.push(term("router bias", "E", format!("{e}"), e));
-            }
-            let (ef, en) = if shared > 0 {
-                ("(E+shared)", format!("{experts}"))
-            } else {
-                ("E", format!("{e}"))
-            };
-            t.push(term(
-                "experts",
-                &format!("{ef}×{np}×d×di"),
-                format!("{en}×{np}×{d}×{di}"),
-                product(&[experts, np, d, di])?,
-            ));
-            if bias {
-                let (f, n, v) = if np == 3 {
-                    (
-                        "(2·di + d)",
-                        format!("(2×{di} + {d})"),
-                        sum(&[product(&[2, di])?, d])?,
-                    )
+            let router = product(&[d, e])?;
+            let weights = product(&[experts, np, d, di])?;
+            let f = if np == 3 { "(2·di + d)" } else { "(di + d)" };
+            let expert_bias = if bias {
+                let per_expert = if np == 3 {
+                    sum(&[product(&[2, di])?, d])?
                 } else {
-                    ("(di + d)", format!("({di} + {d})"), sum(&[di, d])?)
+                    sum(&[di, d])?
                 };
-                t.push(term(
-                    "expert bias",
-                    &format!("{ef}×{f}"),
-                    format!("{en}×{n}"),
-                    product(&[experts, v])?,
-                ));
+                product(&[experts, per_expert])?
+            } else {
+                0
+            };
+            let ef = if shared > 0 { "(E+shared)" } else { "E" };
+            let en = move || {
+                if shared > 0 {
+                    experts.to_string()
+                } else {
+                    e.to_string()
+                }
+            };
+            t.term("router", || text("d×E"), || format!("{d}×{e}"), router);
+            if bias {
+                t.term("router bias", || text("E"), || format!("{e}"), e);
             }
-            t
+            t.term(
+                "experts",
+                || format!("{ef}×{np}×d×di"),
+                || format!("{}×{np}×{d}×{di}", en()),
+                weights,
+            );
+            if bias {
+                let n = if np == 3 {
+                    format!("(2×{di} + {d})")
+                } else {
+                    format!("({di} + {d})")
+                };
+                t.term(
+                    "expert bias",
+                    || format!("{ef}×{f}"),
+                    || format!("{}×{n}", en()),
+                    expert_bias,
+                );
+            }
         }
         "NormLayer" => {
             let d = dims.hidden_size?;
             if bias {
-                vec![term(
+                t.term(
                     "weight,bias",
-                    "2×d",
-                    format!("2×{d}"),
+                    || text("2×d"),
+                    || format!("2×{d}"),
                     product(&[2, d])?,
-                )]
+                );
             } else {
-                vec![term("weight", "d", format!("{d}"), d)]
+                t.term("weight", || text("d"), || format!("{d}"), d);
             }
         }
         "EmbeddingLayer" => {
             let v = dims.vocab_size?;
             let d = dims.hidden_size?;
-            vec![term(
+            t.term(
                 "embedding",
-                "V×d",
-                format!("{v}×{d}"),
+                || text("V×d"),
+                || format!("{v}×{d}"),
                 product(&[v, d])?,
-            )]
+            );
         }
         _ => return None,
-    };
-    ParamCount::new(pc)
+    }
+    Some(())
 }
 
 /// What GroupedQueryAttentionLayer computes, assuming o_proj is d×d:
@@ -269,9 +333,13 @@ mod tests {
     use super::*;
     use mantile_json::parse;
 
+    /// The described count, checked against the total computed alone.
     fn count_of(class: &str, specs: &str) -> ParamCount {
         let tree = parse(specs);
-        count(class, Specs(tree.root().unwrap())).unwrap()
+        let pc = count(class, Specs(tree.root().unwrap())).unwrap();
+        let total = count_total(class, &LayerSpecs::read(tree.root().unwrap()));
+        assert_eq!(total, Some(pc.total), "{class} {specs}");
+        pc
     }
 
     #[test]

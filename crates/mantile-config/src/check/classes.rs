@@ -71,7 +71,7 @@ pub(super) fn check(text: &str, config: &Config, ctx: &ConfigContext, out: &mut 
             continue;
         };
         let Some(specs) = l.specs else { continue };
-        let specs_key = l.specs_member().map(|m| m.key_range).unwrap_or(specs.range);
+        let specs_key = l.specs_key.unwrap_or(specs.range);
         let class = preview(class);
         if l.supported != Some(false) {
             for req in def.required() {

@@ -54,8 +54,9 @@ fn standard_names(config: &Config, out: &mut Findings) {
     let layers = &config.layers;
     let mut claimants: [Claimants; 4] = Default::default();
     for (i, l) in layers.iter().enumerate() {
+        let name_role = l.name_str().and_then(Category::from_name);
         for cat in Category::ALL {
-            if l.name_str() == Some(cat.standard_name()) || l.class_category() == Some(cat) {
+            if name_role == Some(cat) || l.class_category() == Some(cat) {
                 let c = &mut claimants[cat as usize];
                 c.count += 1;
                 if c.first.len() <= crate::findings::LIST_ITEMS {

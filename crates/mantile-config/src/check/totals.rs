@@ -14,6 +14,9 @@ use mantile_model::{Config, Dimensions, Layer};
 /// Terms of Σ count × parameters a message shows before "and N more".
 const TERMS: usize = 12;
 
+/// The terms of Σ count × parameters: `(count, parameters)` per layer.
+pub(crate) type SumTerms = Vec<(u128, u128)>;
+
 /// A known piece of a model that configs leave out of `layer_types`.
 struct Piece {
     what: String,
@@ -237,9 +240,9 @@ pub(crate) fn explain_difference(
 }
 
 /// Σ count × parameters per layer (recomputed where the class is known, else
-/// stated), with the terms; `None` when a layer's parameters are unknown or
-/// the sum overflows.
-pub(crate) fn layer_sum(layers: &[LayerView]) -> Option<(u128, Vec<String>, bool)> {
+/// stated), with the terms `(count, parameters)`; `None` when a layer's
+/// parameters are unknown or the sum overflows.
+pub(crate) fn layer_sum(layers: &[LayerView]) -> Option<(u128, SumTerms, bool)> {
     let mut sum: u128 = 0;
     let mut recomputed_used = false;
     let mut parts = Vec::with_capacity(layers.len());
@@ -257,7 +260,7 @@ pub(crate) fn layer_sum(layers: &[LayerView]) -> Option<(u128, Vec<String>, bool
             (None, None) => return None,
         };
         sum = sum.checked_add(count.checked_mul(per)?)?;
-        parts.push(format!("{}×{}", count, n(per)));
+        parts.push((count, per));
     }
     Some((sum, parts, recomputed_used))
 }
@@ -341,7 +344,12 @@ pub(super) fn check(config: &Config, out: &mut Findings) {
             format!(
                 "total_params {} differs from the layers' sum Σ count × parameters = {} = {}{basis} by {by} ({percent:+.2}%)",
                 n(total),
-                some_of_n(parts.into_iter(), terms, " + ", TERMS),
+                some_of_n(
+                    parts.iter().map(|(c, per)| format!("{c}×{}", n(*per))),
+                    terms,
+                    " + ",
+                    TERMS
+                ),
                 n(sum),
             ),
         )

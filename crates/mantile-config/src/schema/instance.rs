@@ -37,8 +37,9 @@ impl Json for TreeJson {
     type Node<'a> = Instance<'a>;
     type PreparedKey = Box<str>;
     type StringBuffer = ();
-    // A lookup scans the members, so one pass over them is never dearer.
-    const KEYS_PER_LOOKUP: usize = 1 << 40;
+    // A lookup is a scan of the raw keys that stops at the match: cheaper
+    // than a pass that reads every member, so always look up.
+    const KEYS_PER_LOOKUP: usize = 0;
     const ACYCLIC: bool = true;
 
     fn prepare_key(key: &str) -> Box<str> {
@@ -174,7 +175,7 @@ impl<'a> Object<'a, TreeJson> for TreeObject<'a> {
     type MembersIter = LiveMembers<'a>;
 
     fn len(&self) -> usize {
-        self.members().count()
+        self.0.loaded_member_count()
     }
 
     fn get(&self, key: &Box<str>) -> Option<Instance<'a>> {
