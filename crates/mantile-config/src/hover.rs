@@ -8,7 +8,7 @@ use crate::check::{LayerView, layers};
 use crate::params::ParamCount;
 use crate::schema;
 use mantile_diag::TextRange;
-use mantile_json::{Kind, Node, parse};
+use mantile_json::{Kind, Node, Tree, parse};
 use mantile_model::{Dimensions, LayerSpecs, preview};
 use std::fmt::Write as _;
 
@@ -41,7 +41,12 @@ struct Hit<'a> {
 /// The card for the config `text` at byte `offset`, or `None` where there is
 /// nothing to say (whitespace, unknown keys, a document that does not parse).
 pub fn hover(text: &str, offset: usize, catalog: &Catalog) -> Option<HoverCard> {
-    let tree = parse(text);
+    hover_tree(&parse(text), offset, catalog)
+}
+
+/// [`hover`] on a document already parsed (the parts that parse, also while
+/// another part has a syntax error).
+pub fn hover_tree(tree: &Tree, offset: usize, catalog: &Catalog) -> Option<HoverCard> {
     let root = tree.root()?;
     if !root.is_object() {
         return None;

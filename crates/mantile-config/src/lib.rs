@@ -8,6 +8,7 @@
 //! files and answers [`WorkspaceFiles`] queries.
 
 mod check;
+mod dims;
 pub mod edit;
 mod findings;
 pub mod generate;
@@ -25,12 +26,13 @@ pub use mantile_model::params;
 pub use catalog::{Catalog, CatalogOrigin, Category, ClassSource, LayerClass};
 pub use check::{ConfigContext, LayerView, WorkspaceFiles, gap_report_path, layers};
 pub use findings::MAX_PER_RULE;
+pub use mantile_model::{Config, Dimensions, Layer, LayerSpecs};
 pub use rules::RULES;
 
 use findings::Findings;
 use mantile_diag::{Diagnostic, sort_diagnostics};
 use mantile_json::{Node, Tree, parse};
-use mantile_model::{Config, preview};
+use mantile_model::preview;
 
 /// The result of checking one config.
 pub struct ConfigReport {

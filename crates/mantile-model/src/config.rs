@@ -109,6 +109,11 @@ impl<'a> Config<'a> {
         }
     }
 
+    /// A layer's sizes: its own specs, else the model's (see [`Config::dims`]).
+    pub fn layer_dims(&self, layer: &Layer) -> Dimensions {
+        layer.dims().or(self.dims())
+    }
+
     /// Whether some layer has this role.
     pub fn has(&self, cat: Category) -> bool {
         self.layers.iter().any(|l| l.category() == Some(cat))
@@ -301,7 +306,14 @@ mod tests {
         );
         // q 48×48 + k,v 2×48×24 + o 48×48
         assert_eq!(c.layers[0].recomputed_total(), Some(2304 + 2304 + 2304));
-        assert_eq!(c.layer_named("feedforward").unwrap().index, 2);
+        let ffn = c.layer_named("feedforward").unwrap();
+        assert_eq!(ffn.index, 2);
+        // The feed-forward layer's own sizes, the model's where it has none.
+        let d = c.layer_dims(ffn);
+        assert_eq!(
+            (d.intermediate_size, d.heads, d.vocab_size),
+            (Some(32), Some(4), Some(100))
+        );
     }
 
     #[test]
