@@ -99,6 +99,10 @@ pub(crate) fn parse(text: &str) -> Tree {
         duplicates: Vec::new(),
     };
     mark_duplicates(&mut tree);
+    // A tree may be kept for a document's life: no slack.
+    tree.nodes.shrink_to_fit();
+    tree.decoded.shrink_to_fit();
+    tree.spans.shrink_to_fit();
     tree
 }
 

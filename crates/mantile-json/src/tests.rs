@@ -522,3 +522,30 @@ fn every_prefix_of_a_document_parses_without_panicking() {
         }
     }
 }
+
+#[test]
+fn the_tree_takes_at_most_eight_times_the_text() {
+    // The densest JSON: a value every two bytes. 16 bytes a value.
+    let zeros = format!("[{}]", vec!["0"; 100_000].join(","));
+    let tree = parse(&zeros);
+    assert!(
+        tree.heap_size() <= 8 * zeros.len() + 64,
+        "{}",
+        tree.heap_size()
+    );
+    // Keys with escapes keep a decoded copy: still bounded.
+    let escaped = format!(
+        "{{{}}}",
+        (0..10_000)
+            .map(|i| format!("\"k\\n{i}\": 0"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let tree = parse(&escaped);
+    assert!(tree.is_valid());
+    assert!(
+        tree.heap_size() <= 8 * escaped.len(),
+        "{}",
+        tree.heap_size()
+    );
+}
