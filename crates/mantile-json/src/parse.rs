@@ -72,6 +72,7 @@ pub(crate) fn parse(text: &str) -> Tree {
         errors: Vec::new(),
         more_errors: 0,
         stack: Vec::new(),
+        content_end: Vec::new(),
         pending: None,
         last_end: 0,
         junk: false,
@@ -117,6 +118,9 @@ struct Parser<'t> {
     more_errors: usize,
     /// The open arrays and objects (node indices), innermost last.
     stack: Vec<u32>,
+    /// For each open container, where the content read so far ends: a
+    /// container never ends before its last child.
+    content_end: Vec<u32>,
     /// A token read ahead, to be handled next.
     pending: Option<Token>,
     /// The end of the last token handled.
@@ -583,16 +587,29 @@ impl Parser<'_> {
         if self.stack.is_empty() && self.root.is_none() && kind != RawKind::Key {
             self.root = Some(id);
         }
+        if let Some(c) = self.content_end.last_mut() {
+            *c = (*c).max(end as u32);
+        }
         id
     }
 
-    /// Ends the innermost open container at `end`.
+    fn push_open(&mut self, id: u32) {
+        self.stack.push(id);
+        self.content_end.push(self.nodes[id as usize].end);
+    }
+
+    /// Ends the innermost open container at `end` (or past its last child).
     fn close_top(&mut self, end: usize) {
         if let Some(id) = self.stack.pop() {
+            let content = self.content_end.pop().unwrap_or(0);
             let len = self.nodes.len() as u32;
             let raw = &mut self.nodes[id as usize];
-            raw.end = (end as u32).max(raw.start + 1);
+            raw.end = (end as u32).max(raw.start + 1).max(content);
             raw.aux = len;
+            let end = raw.end;
+            if let Some(c) = self.content_end.last_mut() {
+                *c = (*c).max(end);
+            }
         }
     }
 
@@ -791,7 +808,7 @@ impl Parser<'_> {
             RawKind::Array
         };
         let id = self.leaf(kind, tok.start, tok.end, 0);
-        self.stack.push(id);
+        self.push_open(id);
         // An empty container closes at once.
         let next = self.next();
         let closer = if object { Tok::RBrace } else { Tok::RBracket };

@@ -549,3 +549,27 @@ fn the_tree_takes_at_most_eight_times_the_text() {
         tree.heap_size()
     );
 }
+
+#[test]
+fn fuzz_a_missing_value_before_a_mismatched_bracket_stays_inside_its_array() {
+    // Found by fuzzing: the array closed by `}` ended before the error node
+    // that holds the missing element's place.
+    let text = "{\"n\": [1, : }";
+    check(
+        text,
+        expect![[r#"
+            object 0..13
+              "n" 1..4: array 6..12
+                Number 7..8 "1"
+                Error 12..12 ""
+            error 10..11 ":": expected a value, found `:`
+            error 12..13 "}": expected a value, found `}`
+            error 6..7 "[": unclosed `[`: expected `]` to close the array before `}`
+        "#]],
+    );
+    let tree = parse(text);
+    let arr = tree.root().unwrap().get("n").unwrap();
+    for e in arr.elements() {
+        assert!(e.range.end <= arr.range.end, "{e:?} outside {arr:?}");
+    }
+}
