@@ -40,6 +40,14 @@ impl Dimensions {
         self.kv_heads?.checked_mul(self.head_dim?)
     }
 
+    /// Whether the four attention sizes (`d`, `h`, `kv`, `dh`) are known.
+    pub fn has_attention(&self) -> bool {
+        self.hidden_size.is_some()
+            && self.heads.is_some()
+            && self.kv_heads.is_some()
+            && self.head_dim.is_some()
+    }
+
     /// Query heads per key/value head, when they divide evenly.
     pub fn group(&self) -> Option<u128> {
         let (h, kv) = (self.heads?, self.kv_heads?);

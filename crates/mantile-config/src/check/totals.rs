@@ -106,8 +106,7 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
             l.class_str()?;
             l.specs?;
             let dims = l.dims();
-            (dims.hidden_size?, dims.heads?, dims.kv_heads?, dims.head_dim?);
-            Some((l.count?, dims))
+            dims.has_attention().then_some((l.count?, dims))
         })
         .collect();
     let per_head = checked_sum(attn_dims.iter(), |(c, a)| {
@@ -144,7 +143,10 @@ fn known_pieces(root: &Node, layers: &[LayerView]) -> Vec<Piece> {
         |l: &Layer| {
             l.specs?;
             let s = &l.spec;
-            let (d, di) = (s.hidden_size()?.as_u128()?, s.intermediate_size()?.as_u128()?);
+            let (d, di) = (
+                s.hidden_size()?.as_u128()?,
+                s.intermediate_size()?.as_u128()?,
+            );
             let gated = l.class_str() == Some("GatedMLPLayer")
                 || s.num_projections().and_then(Node::as_u128) == Some(3);
             let up = if gated { di.checked_mul(2)? } else { di };
