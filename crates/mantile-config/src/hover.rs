@@ -5,10 +5,11 @@
 
 use crate::catalog::{Catalog, Category, ClassSource, LayerClass};
 use crate::check::{LayerView, layers};
-use crate::params::{AttentionDims, ParamCount, Specs};
+use crate::params::ParamCount;
 use crate::schema;
-use mantile_diag::{TextRange, format_grouped};
-use mantile_json::{Kind, Node, parse};
+use mantile_diag::TextRange;
+use mantile_json::{Kind, Node, Tree, parse};
+use mantile_model::{Dimensions, LayerSpecs, preview};
 use std::fmt::Write as _;
 
 /// A hover card: Markdown describing the key or value at `range`.
@@ -17,6 +18,9 @@ pub struct HoverCard {
     pub range: TextRange,
     pub markdown: String,
 }
+
+/// Layers the `total_params` table lists before "… more layers".
+const TABLE_ROWS: usize = 100;
 
 /// Bytes per parameter of the weight formats the cards show.
 const FORMATS: [(&str, u128); 2] = [("bf16", 2), ("fp8", 1)];
@@ -37,7 +41,12 @@ struct Hit<'a> {
 /// The card for the config `text` at byte `offset`, or `None` where there is
 /// nothing to say (whitespace, unknown keys, a document that does not parse).
 pub fn hover(text: &str, offset: usize, catalog: &Catalog) -> Option<HoverCard> {
-    let tree = parse(text);
+    hover_tree(&parse(text), offset, catalog)
+}
+
+/// [`hover`] on a document already parsed (the parts that parse, also while
+/// another part has a syntax error).
+pub fn hover_tree(tree: &Tree, offset: usize, catalog: &Catalog) -> Option<HoverCard> {
     let root = tree.root()?;
     if !root.is_object() {
         return None;
@@ -145,7 +154,7 @@ fn description_card(path: &[Step]) -> Option<String> {
 }
 
 fn n(v: u128) -> String {
-    format_grouped(v as i128)
+    crate::findings::group(v)
 }
 
 /// A byte count for people: exact below 10 kB, else with a decimal unit.
@@ -256,12 +265,12 @@ fn layer_card(l: &LayerView, all: &[LayerView], catalog: &Catalog) -> String {
     }
     let class = l.class_str().unwrap_or_default();
     let count = l.count.unwrap_or(1);
-    let specs = l.specs.map(Specs);
-    if let Some(sp) = specs {
-        if Category::of_class(class) == Some(Category::Attention) {
-            if let Some(a) = AttentionDims::from_specs(class, sp) {
-                attention_section(&mut s, &a, sp);
-            }
+    let sp = l.specs.map(|_| &l.spec);
+    let dims = l.dims();
+    let attention = l.class_category() == Some(Category::Attention);
+    if let Some(sp) = sp {
+        if attention {
+            attention_section(&mut s, &dims, sp);
         } else if let Some(shapes) = ffn_shapes(class, sp) {
             let _ = writeln!(s, "**Projections** (out, in): {shapes}\n");
         }
@@ -274,27 +283,27 @@ fn layer_card(l: &LayerView, all: &[LayerView], catalog: &Catalog) -> String {
                     s,
                     "**Parameters**: {} per layer as stated (the class's formula is not known here), × {count} = {}\n",
                     n(stated),
-                    n(stated * count)
+                    n(mul(stated, count))
                 );
             }
         }
     }
     if class == "MoELayer"
-        && let Some(sp) = specs
+        && let Some(sp) = sp
     {
         moe_section(&mut s, sp, count);
     }
     if let Some((per, _)) = per_layer(l) {
         let parts: Vec<String> = FORMATS
             .iter()
-            .map(|(f, b)| {
+            .map(|&(f, b)| {
                 if count == 1 {
-                    format!("{f} {}", bytes(per * b))
+                    format!("{f} {}", bytes(mul(per, b)))
                 } else {
                     format!(
                         "{f} {} per layer, {} for {}",
-                        bytes(per * b),
-                        bytes(per * b * count),
+                        bytes(mul(per, b)),
+                        bytes(mul(mul(per, b), count)),
                         n(count)
                     )
                 }
@@ -302,18 +311,33 @@ fn layer_card(l: &LayerView, all: &[LayerView], catalog: &Catalog) -> String {
             .collect();
         let _ = writeln!(s, "**Weights**: {}\n", parts.join(" · "));
     }
-    if let Some(sp) = specs
-        && Category::of_class(class) == Some(Category::Attention)
-        && let Some(a) = AttentionDims::from_specs(class, sp)
-    {
-        kv_section(&mut s, &a, l, all);
+    if sp.is_some() && attention {
+        kv_section(&mut s, &dims, l, all);
     }
     s.trim_end().to_string()
 }
 
-fn attention_section(s: &mut String, a: &AttentionDims, sp: Specs) {
-    let (d, h, kv, dh) = (a.d, a.heads, a.kv_heads, a.head_dim);
-    let (q, kvw) = (a.q_width(), a.kv_width());
+/// `a × b`, saturating (a card shows absurd sizes rather than fail).
+fn mul(a: u128, b: u128) -> u128 {
+    a.saturating_mul(b)
+}
+
+/// The attention sizes, when all four are known and their widths fit.
+fn attention_sizes(a: &Dimensions) -> Option<(u128, u128, u128, u128, u128, u128)> {
+    Some((
+        a.hidden_size?,
+        a.heads?,
+        a.kv_heads?,
+        a.head_dim?,
+        a.q_width()?,
+        a.kv_width()?,
+    ))
+}
+
+fn attention_section(s: &mut String, a: &Dimensions, sp: &LayerSpecs) {
+    let Some((d, h, kv, dh, q, kvw)) = attention_sizes(a) else {
+        return;
+    };
     s.push_str("**Dimensions**\n");
     let _ = writeln!(s, "- q width h·dh = {h} × {dh} = {}", n(q));
     let _ = writeln!(s, "- kv width kv·dh = {kv} × {dh} = {}", n(kvw));
@@ -355,63 +379,68 @@ fn attention_section(s: &mut String, a: &AttentionDims, sp: Specs) {
         s,
         "- projections (out, in): q ({q}, {d}) · k ({kvw}, {d}) · v ({kvw}, {d}) · o ({d}, {q})"
     );
-    if let Some(w) = sp.int("sliding_window") {
+    if let Some(w) = sp.sliding_window().and_then(Node::as_u128) {
         let _ = writeln!(s, "- sliding window: {} tokens", n(w));
     }
     s.push('\n');
 }
 
 /// KV cache: 2 (K and V) · kv · dh values per token per layer.
-fn kv_section(s: &mut String, a: &AttentionDims, l: &LayerView, all: &[LayerView]) {
-    let kvw = a.kv_width();
-    let per_layer_values = 2 * kvw;
+fn kv_section(s: &mut String, a: &Dimensions, l: &LayerView, all: &[LayerView]) {
+    let Some((.., kvw)) = attention_sizes(a) else {
+        return;
+    };
+    let per_layer_values = mul(2, kvw);
     let attn: Vec<(u128, u128)> = all
         .iter()
         .filter(|o| o.category() == Some(Category::Attention))
         .filter_map(|o| {
-            let c = o.class_str()?;
-            let dims = AttentionDims::from_specs(c, Specs(o.specs?))?;
-            Some((o.count.unwrap_or(1), 2 * dims.kv_width()))
+            o.class_str()?;
+            o.specs?;
+            let (.., kv_width) = attention_sizes(&o.dims())?;
+            Some((o.count.unwrap_or(1), mul(2, kv_width)))
         })
         .collect();
-    let attn_layers: u128 = attn.iter().map(|(c, _)| c).sum();
-    let model_values: u128 = attn.iter().map(|(c, v)| c * v).sum();
+    let attn_layers: u128 = attn.iter().fold(0, |t, (c, _)| t.saturating_add(*c));
+    let model_values: u128 = attn
+        .iter()
+        .fold(0, |t, (c, v)| t.saturating_add(mul(*c, *v)));
     s.push_str("**KV cache per token** (2·kv·dh·bytes)\n");
     for (f, b) in FORMATS {
-        let per = per_layer_values * b;
+        let per = mul(per_layer_values, b);
         let mut line = format!("- {f}: 2 × {} × {b} = {} per layer", n(kvw), bytes(per));
         if let Some(c) = l.count
             && c > 1
         {
-            let _ = write!(line, ", {} for these {}", bytes(per * c), n(c));
+            let _ = write!(line, ", {} for these {}", bytes(mul(per, c)), n(c));
         }
         if attn_layers > 0 {
             let _ = write!(
                 line,
                 "; model ({}) {}",
                 plural(attn_layers, "attention layer"),
-                bytes(model_values * b)
+                bytes(mul(model_values, b))
             );
         }
         let _ = writeln!(s, "{line}");
     }
-    if let Some(w) = l.specs.and_then(|sp| Specs(sp).int("sliding_window")) {
+    if let Some(w) = l.spec.sliding_window().and_then(Node::as_u128) {
         let _ = writeln!(
             s,
             "- the window keeps at most {} tokens: {} per layer at bf16, whatever the context length",
             n(w),
-            bytes(w * per_layer_values * 2)
+            bytes(mul(mul(w, per_layer_values), 2))
         );
     }
     s.push('\n');
 }
 
-fn ffn_shapes(class: &str, sp: Specs) -> Option<String> {
-    let d = sp.int("hidden_size")?;
-    let di = sp.int("intermediate_size")?;
+fn ffn_shapes(class: &str, sp: &LayerSpecs) -> Option<String> {
+    let d = sp.hidden_size()?.as_u128()?;
+    let di = sp.intermediate_size()?.as_u128()?;
     let np = match class {
         "GatedMLPLayer" => 3,
-        "MLPLayer" | "MoELayer" => sp.int("num_projections").unwrap_or(2),
+        "MLPLayer" | "MoELayer" => sp.num_projections().and_then(Node::as_u128).unwrap_or(2),
         _ => return None,
     };
     let per = if class == "MoELayer" {
@@ -439,35 +468,44 @@ fn params_section(s: &mut String, pc: &ParamCount, l: &LayerView, count: u128) {
     let _ = writeln!(s, "- `{}`", pc.formula());
     let _ = writeln!(s, "- {}", pc.numbers());
     if count != 1 {
-        let _ = writeln!(s, "- × {} layers = {}", n(count), n(pc.total * count));
+        let _ = writeln!(s, "- × {} layers = {}", n(count), n(mul(pc.total, count)));
     }
     s.push('\n');
 }
 
-fn moe_section(s: &mut String, sp: Specs, count: u128) {
+fn moe_section(s: &mut String, sp: &LayerSpecs, count: u128) {
+    let int = |n: Option<Node>| n?.as_u128();
     let (Some(d), Some(di), Some(e), Some(k)) = (
-        sp.int("hidden_size"),
-        sp.int("intermediate_size"),
-        sp.int("num_experts"),
-        sp.int("top_k"),
+        int(sp.hidden_size()),
+        int(sp.intermediate_size()),
+        int(sp.num_experts()),
+        int(sp.top_k()),
     ) else {
         return;
     };
-    let np = sp.int("num_projections").unwrap_or(2);
+    let np = int(sp.num_projections()).unwrap_or(2);
     if !(2..=3).contains(&np) || e == 0 {
         return;
     }
-    let bias = sp.flag("has_bias").unwrap_or(false);
-    let shared = sp.int("num_shared_experts").unwrap_or(0);
-    let per_expert = np * d * di
-        + if bias {
-            if np == 3 { 2 * di + d } else { di + d }
+    let bias = sp.bias().unwrap_or(false);
+    let shared = int(sp.num_shared_experts()).unwrap_or(0);
+    let add = |a: u128, b: u128| a.saturating_add(b);
+    let per_expert = add(
+        mul(mul(np, d), di),
+        if bias {
+            if np == 3 {
+                add(mul(2, di), d)
+            } else {
+                add(di, d)
+            }
         } else {
             0
-        };
-    let router = d * e + if bias { e } else { 0 };
-    let total = router + (e + shared) * per_expert;
-    let active = router + (k.min(e) + shared) * per_expert;
+        },
+    );
+    let router = add(mul(d, e), if bias { e } else { 0 });
+    let total = add(router, mul(add(e, shared), per_expert));
+    let running = add(k.min(e), shared);
+    let active = add(router, mul(running, per_expert));
     s.push_str("**Experts**\n");
     let shared_txt = if shared > 0 {
         format!(" + {shared} shared")
@@ -476,15 +514,13 @@ fn moe_section(s: &mut String, sp: Specs, count: u128) {
     };
     let _ = writeln!(
         s,
-        "- {e} routed{shared_txt}, top_k = {k}: each token runs the router and {} experts",
-        k.min(e) + shared
+        "- {e} routed{shared_txt}, top_k = {k}: each token runs the router and {running} experts"
     );
     let _ = writeln!(s, "- per expert: {}", n(per_expert));
     let _ = writeln!(
         s,
-        "- active per token: router {} + {} × {} = {} of {} ({:.1}%)",
+        "- active per token: router {} + {running} × {} = {} of {} ({:.1}%)",
         n(router),
-        k.min(e) + shared,
         n(per_expert),
         n(active),
         n(total),
@@ -495,8 +531,8 @@ fn moe_section(s: &mut String, sp: Specs, count: u128) {
             s,
             "- × {} layers: {} active of {} per token",
             n(count),
-            n(active * count),
-            n(total * count)
+            n(mul(active, count)),
+            n(mul(total, count))
         );
     }
     s.push('\n');
@@ -523,18 +559,26 @@ fn total_card(root: Node) -> String {
     s.push_str("| layer | class | count | per layer | subtotal |\n|---|---|--:|--:|--:|\n");
     let mut sum: u128 = 0;
     let mut complete = true;
-    for l in &all {
+    for (row, l) in all.iter().enumerate() {
+        let per = per_layer(l);
+        if row >= TABLE_ROWS {
+            // Past the rows shown, only add up.
+            match (per, l.count) {
+                (Some((p, _)), Some(c)) => sum = sum.saturating_add(mul(p, c)),
+                _ => complete = false,
+            }
+            continue;
+        }
         let name = l
             .name_str()
-            .map(str::to_string)
+            .map(|s| preview(s).into_owned())
             .unwrap_or_else(|| format!("[{}]", l.index));
-        let class = l.class_str().unwrap_or("?");
-        let per = per_layer(l);
+        let class = preview(l.class_str().unwrap_or("?"));
         let (per_txt, sub_txt) = match (per, l.count) {
             (Some((p, recomputed)), Some(c)) => {
-                sum += p * c;
+                sum = sum.saturating_add(mul(p, c));
                 let mark = if recomputed { "" } else { " (stated)" };
-                (format!("{}{mark}", n(p)), n(p * c))
+                (format!("{}{mark}", n(p)), n(mul(p, c)))
             }
             (Some((p, _)), None) => {
                 complete = false;
@@ -548,6 +592,13 @@ fn total_card(root: Node) -> String {
         let count = l.count.map(n).unwrap_or_else(|| "?".to_string());
         let _ = writeln!(s, "| {name} | {class} | {count} | {per_txt} | {sub_txt} |");
     }
+    if all.len() > TABLE_ROWS {
+        let _ = writeln!(
+            s,
+            "| … {} more layers | | | | |",
+            n((all.len() - TABLE_ROWS) as u128)
+        );
+    }
     let _ = writeln!(
         s,
         "| **Σ** | | | | **{}{}** |\n",
@@ -560,12 +611,15 @@ fn total_card(root: Node) -> String {
         if t == sum {
             s.push_str("total_params equals the layers' sum.");
         } else {
-            let diff = t as i128 - sum as i128;
+            let by = if t > sum {
+                n(t - sum)
+            } else {
+                format!("-{}", n(sum - t))
+            };
             let _ = write!(
                 s,
-                "total_params differs from the layers' sum by {} ({:+.2}%).",
-                format_grouped(diff),
-                diff as f64 / sum.max(1) as f64 * 100.0
+                "total_params differs from the layers' sum by {by} ({:+.2}%).",
+                (t as f64 - sum as f64) / sum.max(1) as f64 * 100.0
             );
         }
     }
@@ -574,7 +628,7 @@ fn total_card(root: Node) -> String {
         "\n\nWeights: {}",
         FORMATS
             .iter()
-            .map(|(f, b)| format!("{f} {}", bytes(stated.unwrap_or(sum) * b)))
+            .map(|&(f, b)| format!("{f} {}", bytes(mul(stated.unwrap_or(sum), b))))
             .collect::<Vec<_>>()
             .join(" · ")
     );

@@ -718,3 +718,83 @@ fn non_object_documents_and_entries_do_not_panic() {
         "#]],
     );
 }
+
+#[test]
+fn a_tiny_exponent_is_not_an_integer() {
+    // 1e-400 rounds to 0.0 as a float, which a float-based schema check takes
+    // for the integer 0; it is not an integer (nor a count of anything).
+    check(
+        &good_with(r#""total_params": 80448"#, r#""total_params": 1e-400"#),
+        expect![[r#"
+            MC002 error 8:19 "1e-400": `total_params` must be an integer, found 1e-400 (not an integer, though it rounds to 0)
+        "#]],
+    );
+    check(
+        &good_with(r#""parameter_count": 64}"#, r#""parameter_count": 1e-400}"#),
+        expect![[r#"
+            MC002 error 27:74 "1e-400": `layer_types[2].specs.parameter_count` must be an integer, found 1e-400 (not an integer, though it rounds to 0)
+        "#]],
+    );
+    // An integer written with a fraction or an exponent is an integer.
+    check(
+        &good_with(r#""total_params": 80448"#, r#""total_params": 80448.0"#),
+        expect![""],
+    );
+}
+
+/// GOOD with `n` more copies of its attention layer, named by `name(i)`.
+fn with_attention_layers(n: usize, name: impl Fn(usize) -> String) -> String {
+    let extra: String = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"name": "{}", "class": "GroupedQueryAttentionLayer", "count": 1, "specs": {{"hidden_size": 64, "num_heads": 4, "num_kv_heads": 2, "head_dim": 16, "parameter_count": 12288}}}},
+    "#,
+                name(i)
+            )
+        })
+        .collect();
+    good_with(r#""layer_types": ["#, &format!("\"layer_types\": [{extra}"))
+}
+
+/// `code: count` of each rule, and the last finding of each.
+fn tally(text: &str) -> String {
+    let out = run(text, Some("org_Tiny-1"), None);
+    let mut counts: Vec<(String, usize, String)> = Vec::new();
+    for line in out.lines().filter(|l| !l.starts_with("  fix")) {
+        let code = line.split(' ').next().unwrap_or_default().to_string();
+        match counts.iter_mut().find(|c| c.0 == code) {
+            Some(c) => {
+                c.1 += 1;
+                c.2 = line.to_string();
+            }
+            None => counts.push((code, 1, line.to_string())),
+        }
+    }
+    counts
+        .iter()
+        .map(|(code, n, last)| format!("{code} ×{n}, last: {last}\n"))
+        .collect()
+}
+
+#[test]
+fn each_rule_lists_at_most_a_hundred_findings_then_counts_the_rest() {
+    // 250 more layers all named "attention": 250 duplicates (MC020), and
+    // counts that no longer add up (MC061, MC063, each one finding).
+    let text = with_attention_layers(250, |_| "attention".to_string());
+    expect![[r#"
+        MC063 ×1, last: MC063 error 6:17 "2": attention layer counts add up to 252 ("attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 + "attention" 1 and 239 more), but num_layers is 2
+        MC061 ×1, last: MC061 warning 8:19 "80448": total_params 80,448 differs from the layers' sum Σ count × parameters = 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 + 1×12,288 and 242 more = 3,152,448 by -3,072,000 (-97.45%)
+        MC020 ×101, last: MC020 error 111:14 "\"attention\"": and 150 more `duplicate-layer-name` findings in this file from here on, not listed (only the first 100 are)
+    "#]]
+    .assert_eq(&tally(&text));
+}
+
+#[test]
+fn mc021_names_a_few_rivals_and_counts_the_others() {
+    let text = with_attention_layers(9_999, |i| format!("attn_{i}"));
+    let out = run(&text, Some("org_Tiny-1"), None);
+    let first = out.lines().find(|l| l.starts_with("MC021")).unwrap();
+    expect![[r#"MC021 warning 10:28 "\"attn_0\"": layer name "attn_0" is not a standard name (attention, feedforward, norm, embedding): the standard name for a GroupedQueryAttentionLayer is `attention`, also wanted by "attn_1", "attn_2", "attn_3" and 9,996 more"#]]
+        .assert_eq(first);
+    assert!(out.len() < 200_000, "output of {} bytes", out.len());
+}

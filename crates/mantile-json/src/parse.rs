@@ -72,6 +72,7 @@ pub(crate) fn parse(text: &str) -> Tree {
         errors: Vec::new(),
         more_errors: 0,
         stack: Vec::new(),
+        content_end: Vec::new(),
         pending: None,
         last_end: 0,
         junk: false,
@@ -99,6 +100,10 @@ pub(crate) fn parse(text: &str) -> Tree {
         duplicates: Vec::new(),
     };
     mark_duplicates(&mut tree);
+    // A tree may be kept for a document's life: no slack.
+    tree.nodes.shrink_to_fit();
+    tree.decoded.shrink_to_fit();
+    tree.spans.shrink_to_fit();
     tree
 }
 
@@ -113,6 +118,9 @@ struct Parser<'t> {
     more_errors: usize,
     /// The open arrays and objects (node indices), innermost last.
     stack: Vec<u32>,
+    /// For each open container, where the content read so far ends: a
+    /// container never ends before its last child.
+    content_end: Vec<u32>,
     /// A token read ahead, to be handled next.
     pending: Option<Token>,
     /// The end of the last token handled.
@@ -265,8 +273,13 @@ impl Parser<'_> {
     /// Skips whitespace, and comments with an error each.
     fn skip_trivia(&mut self) {
         loop {
+            // A run of whitespace at once (indentation is most of a config's bytes).
+            let rest = &self.src[self.pos..];
+            self.pos += rest
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(rest.len());
             match self.src.get(self.pos) {
-                Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
                 Some(b'/') if matches!(self.src.get(self.pos + 1), Some(b'/' | b'*')) => {
                     let rest = &self.text[self.pos..];
                     let len = if rest.starts_with("//") {
@@ -574,16 +587,29 @@ impl Parser<'_> {
         if self.stack.is_empty() && self.root.is_none() && kind != RawKind::Key {
             self.root = Some(id);
         }
+        if let Some(c) = self.content_end.last_mut() {
+            *c = (*c).max(end as u32);
+        }
         id
     }
 
-    /// Ends the innermost open container at `end`.
+    fn push_open(&mut self, id: u32) {
+        self.stack.push(id);
+        self.content_end.push(self.nodes[id as usize].end);
+    }
+
+    /// Ends the innermost open container at `end` (or past its last child).
     fn close_top(&mut self, end: usize) {
         if let Some(id) = self.stack.pop() {
+            let content = self.content_end.pop().unwrap_or(0);
             let len = self.nodes.len() as u32;
             let raw = &mut self.nodes[id as usize];
-            raw.end = (end as u32).max(raw.start + 1);
+            raw.end = (end as u32).max(raw.start + 1).max(content);
             raw.aux = len;
+            let end = raw.end;
+            if let Some(c) = self.content_end.last_mut() {
+                *c = (*c).max(end);
+            }
         }
     }
 
@@ -782,7 +808,7 @@ impl Parser<'_> {
             RawKind::Array
         };
         let id = self.leaf(kind, tok.start, tok.end, 0);
-        self.stack.push(id);
+        self.push_open(id);
         // An empty container closes at once.
         let next = self.next();
         let closer = if object { Tok::RBrace } else { Tok::RBracket };

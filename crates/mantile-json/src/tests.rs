@@ -145,6 +145,8 @@ fn duplicate_keys_are_reported_and_last_wins() {
     assert_eq!(dups[1].first.start, 1, "each repeat points at the first");
     let shadowed: Vec<bool> = root.members().map(|m| m.is_shadowed()).collect();
     assert_eq!(shadowed, [true, true, false, false]);
+    assert_eq!(root.loaded_member_count(), 2);
+    assert_eq!(root.members().len(), 4);
 }
 
 #[test]
@@ -518,5 +520,56 @@ fn every_prefix_of_a_document_parses_without_panicking() {
         if let Some(root) = tree.root() {
             assert!(root.range.end as usize <= end);
         }
+    }
+}
+
+#[test]
+fn the_tree_takes_at_most_eight_times_the_text() {
+    // The densest JSON: a value every two bytes. 16 bytes a value.
+    let zeros = format!("[{}]", vec!["0"; 100_000].join(","));
+    let tree = parse(&zeros);
+    assert!(
+        tree.heap_size() <= 8 * zeros.len() + 64,
+        "{}",
+        tree.heap_size()
+    );
+    // Keys with escapes keep a decoded copy: still bounded.
+    let escaped = format!(
+        "{{{}}}",
+        (0..10_000)
+            .map(|i| format!("\"k\\n{i}\": 0"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let tree = parse(&escaped);
+    assert!(tree.is_valid());
+    assert!(
+        tree.heap_size() <= 8 * escaped.len(),
+        "{}",
+        tree.heap_size()
+    );
+}
+
+#[test]
+fn fuzz_a_missing_value_before_a_mismatched_bracket_stays_inside_its_array() {
+    // Found by fuzzing: the array closed by `}` ended before the error node
+    // that holds the missing element's place.
+    let text = "{\"n\": [1, : }";
+    check(
+        text,
+        expect![[r#"
+            object 0..13
+              "n" 1..4: array 6..12
+                Number 7..8 "1"
+                Error 12..12 ""
+            error 10..11 ":": expected a value, found `:`
+            error 12..13 "}": expected a value, found `}`
+            error 6..7 "[": unclosed `[`: expected `]` to close the array before `}`
+        "#]],
+    );
+    let tree = parse(text);
+    let arr = tree.root().unwrap().get("n").unwrap();
+    for e in arr.elements() {
+        assert!(e.range.end <= arr.range.end, "{e:?} outside {arr:?}");
     }
 }

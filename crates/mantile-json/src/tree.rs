@@ -106,6 +106,12 @@ impl Tree {
         if self.is_valid() { self.root() } else { None }
     }
 
+    /// The value at `index` (see [`Node::index`]); `None` past the end or at a key.
+    pub fn node_at(&self, index: usize) -> Option<Node<'_>> {
+        let raw = self.nodes.get(index)?;
+        (raw.kind != RawKind::Key).then(|| self.node(index as u32))
+    }
+
     /// Whether the document has no syntax error (repeated keys are not syntax errors).
     pub fn is_valid(&self) -> bool {
         self.errors.is_empty()
@@ -162,6 +168,28 @@ impl Tree {
         TextRange {
             start: r.start,
             end: r.end,
+        }
+    }
+
+    /// The member whose key is node `key`.
+    pub(crate) fn member(&self, key: u32) -> Member<'_> {
+        let k = &self.nodes[key as usize];
+        let v = &self.nodes[key as usize + 1];
+        Member {
+            key: self.str_of(key),
+            key_range: TextRange {
+                start: k.start,
+                end: k.end,
+            },
+            value: Node {
+                range: TextRange {
+                    start: v.start,
+                    end: v.end,
+                },
+                tree: self,
+                id: key + 1,
+            },
+            shadowed: k.flags & SHADOWED != 0,
         }
     }
 
@@ -284,12 +312,56 @@ impl<'a> Node<'a> {
     /// The member `key` of an object (the last one if the key is repeated,
     /// as `serde_json` and Python's `json` do).
     pub fn get(self, key: &str) -> Option<Node<'a>> {
-        self.member(key).map(|m| m.value)
+        self.key_of(key).map(|k| self.tree.node(k + 1))
     }
 
     /// The member `key` of an object (the last one if the key is repeated).
     pub fn member(self, key: &str) -> Option<Member<'a>> {
-        self.members().filter(|m| m.key == key).last()
+        let k = self.key_of(key)?;
+        Some(self.tree.member(k))
+    }
+
+    /// How many members an object has once loaded (a repeated key counts
+    /// once); 0 for other values. Counts without reading the keys.
+    pub fn loaded_member_count(self) -> usize {
+        let raw = self.raw();
+        if raw.kind != RawKind::Object {
+            return 0;
+        }
+        let mut n = 0;
+        let mut k = self.id + 1;
+        while k < raw.aux {
+            n += usize::from(self.tree.nodes[k as usize].flags & SHADOWED == 0);
+            k = self.tree.next_sibling(k + 1);
+        }
+        n
+    }
+
+    /// The key node of the member `key` that loads (the last of repeated
+    /// ones, which is the only one not shadowed): a scan that compares the
+    /// keys' text and stops at that member.
+    fn key_of(self, key: &str) -> Option<u32> {
+        let raw = self.raw();
+        if raw.kind != RawKind::Object {
+            return None;
+        }
+        let tree = self.tree;
+        let mut k = self.id + 1;
+        while k < raw.aux {
+            let r = &tree.nodes[k as usize];
+            let matches = if r.aux == RAW {
+                // Quotes around the key: compare lengths first.
+                (r.end - r.start) as usize == key.len() + 2
+                    && &tree.text[r.start as usize + 1..r.end as usize - 1] == key
+            } else {
+                tree.str_of(k) == key
+            };
+            if matches && r.flags & SHADOWED == 0 {
+                return Some(k);
+            }
+            k = tree.next_sibling(k + 1);
+        }
+        None
     }
 
     /// An object's members in document order (repeated keys included); empty
@@ -462,14 +534,8 @@ impl<'a> Iterator for Members<'a> {
             return None;
         }
         let key = self.next;
-        let value = key + 1;
-        self.next = self.tree.next_sibling(value);
-        Some(Member {
-            key: self.tree.str_of(key),
-            key_range: self.tree.range_of(key),
-            value: self.tree.node(value),
-            shadowed: self.tree.nodes[key as usize].flags & SHADOWED != 0,
-        })
+        self.next = self.tree.next_sibling(key + 1);
+        Some(self.tree.member(key))
     }
 }
 

@@ -252,6 +252,11 @@ impl Catalog {
             all.extend(python::classes(path, text));
         }
         // Classes without a readable __init__ inherit their base's parameters.
+        let mut by_name: std::collections::HashMap<&str, &LayerClass> =
+            std::collections::HashMap::with_capacity(all.len());
+        for c in &all {
+            by_name.entry(c.name.as_str()).or_insert(c);
+        }
         let mut classes = Vec::new();
         for c in all.iter().filter(|c| is_layer_class(&c.name)) {
             let mut class = c.clone();
@@ -260,7 +265,7 @@ impl Catalog {
             while class.params.is_none() && hops < 16 {
                 hops += 1;
                 let Some(b) = base.as_deref() else { break };
-                if let Some(parent) = all.iter().find(|p| p.name == b) {
+                if let Some(parent) = by_name.get(b) {
                     class.params = parent.params.clone();
                     base = parent.base.clone();
                 } else if let Some(bi) = BUILTIN.iter().find(|x| x.name == b) {
@@ -302,8 +307,12 @@ pub fn is_layer_class(name: &str) -> bool {
 pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let w = word.to_ascii_lowercase();
     let limit = (w.len() / 3).clamp(1, 4);
+    let chars = w.chars().count();
     candidates
         .filter(|c| *c != word)
+        // Lengths further apart than the limit cannot be close: skip them
+        // before the quadratic distance (a hostile 1 MB word stays cheap).
+        .filter(|c| c.chars().count().abs_diff(chars) <= limit)
         .map(|c| (levenshtein(&w, &c.to_ascii_lowercase()), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, c)| (d, c.len()))

@@ -1,17 +1,28 @@
 //! Validation against `schemas/model-config.schema.json`, with each error
 //! mapped back from its JSON pointer to the exact key or value.
+//!
+//! The validator reads the syntax tree directly ([`instance`]): no copy of
+//! the document, and integers decided from their literal.
+
+mod instance;
 
 use crate::catalog::closest;
+use crate::findings::Findings;
 use crate::rules::{SCHEMA, UNKNOWN_FIELD};
+use instance::{Instance, TreeJson};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use mantile_diag::{Diagnostic, Fix, TextRange};
-use mantile_json::Node;
+use mantile_json::{Member, Node};
+use mantile_model::preview;
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+pub use instance::is_integer_literal;
+
 /// The schema's text, as shipped in `schemas/`.
-pub const SCHEMA_JSON: &str = include_str!("../../../schemas/model-config.schema.json");
+pub const SCHEMA_JSON: &str = include_str!("../../../../schemas/model-config.schema.json");
 
 fn schema_value() -> &'static Value {
     static SCHEMA_VALUE: OnceLock<Value> = OnceLock::new();
@@ -20,11 +31,16 @@ fn schema_value() -> &'static Value {
     })
 }
 
-fn validator() -> &'static Validator {
-    static VALIDATOR: OnceLock<Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        jsonschema::draft202012::new(schema_value()).expect("the shipped schema compiles")
-    })
+fn compile(schema: &Value) -> Validator<TreeJson> {
+    jsonschema::options_for::<TreeJson>()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(schema)
+        .expect("the schema compiles")
+}
+
+fn validator() -> &'static Validator<TreeJson> {
+    static VALIDATOR: OnceLock<Validator<TreeJson>> = OnceLock::new();
+    VALIDATOR.get_or_init(|| compile(schema_value()))
 }
 
 /// The schema's `description` of a property, for hover text: `path` is the
@@ -77,7 +93,7 @@ fn display_path(pointer: &str) -> String {
             if !out.is_empty() {
                 out.push('.');
             }
-            out.push_str(&tok);
+            out.push_str(&preview(&tok));
         }
     }
     if out.is_empty() {
@@ -95,19 +111,90 @@ fn object_anchor(node: Node) -> TextRange {
 /// Schema findings for a parsed document. Required specs are left to the
 /// catalog-aware rule (MC031), which knows the workspace's classes.
 pub fn validate(root: Node, out: &mut Vec<Diagnostic>) {
+    let mut findings = Findings::new();
+    validate_into(root, &mut findings);
+    out.extend(findings.into_vec());
+}
+
+pub(crate) fn validate_into(root: Node, out: &mut Findings) {
     validate_with(validator(), root, out);
 }
 
-fn validate_with(validator: &Validator, root: Node, out: &mut Vec<Diagnostic>) {
-    let instance = root.to_value();
-    for error in validator.iter_errors(&instance) {
-        map_error(root, &error, out);
+fn validate_with(validator: &Validator<TreeJson>, root: Node, out: &mut Findings) {
+    let mut resolver = Resolver::default();
+    for error in validator.iter_errors(Instance::Tree(root)) {
+        map_error(root, &error, &mut resolver, out);
     }
 }
 
-fn map_error(root: Node, error: &ValidationError, out: &mut Vec<Diagnostic>) {
+/// Containers with more children than this get an index the first time an
+/// error's pointer goes through them, so that many errors cost one pass.
+const INDEX_FROM: usize = 16;
+
+/// Resolves JSON pointers in the tree in time linear in the pointer (after
+/// a container's first use).
+#[derive(Default)]
+struct Resolver<'a> {
+    arrays: HashMap<usize, Vec<Node<'a>>>,
+    objects: HashMap<usize, HashMap<&'a str, Member<'a>>>,
+}
+
+impl<'a> Resolver<'a> {
+    fn member(&mut self, object: Node<'a>, key: &str) -> Option<Member<'a>> {
+        if object.members().take(INDEX_FROM + 1).count() <= INDEX_FROM {
+            return object.member(key);
+        }
+        let index = self.objects.entry(object.index()).or_insert_with(|| {
+            // Later members replace earlier ones: the last one wins.
+            object.members().map(|m| (m.key, m)).collect()
+        });
+        index.get(key).copied()
+    }
+
+    fn element(&mut self, array: Node<'a>, i: usize) -> Option<Node<'a>> {
+        if i <= INDEX_FROM {
+            return array.elements().nth(i);
+        }
+        let all = self
+            .arrays
+            .entry(array.index())
+            .or_insert_with(|| array.elements().collect());
+        all.get(i).copied()
+    }
+
+    /// The node at `pointer`, and the key range of its member when the last
+    /// step is an object key.
+    fn resolve(&mut self, root: Node<'a>, pointer: &str) -> Option<(Node<'a>, Option<TextRange>)> {
+        let mut node = root;
+        let mut key_range = None;
+        if pointer.is_empty() {
+            return Some((node, None));
+        }
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            if node.is_object() {
+                let m = self.member(node, &token)?;
+                node = m.value;
+                key_range = Some(m.key_range);
+            } else if node.is_array() {
+                node = self.element(node, token.parse().ok()?)?;
+                key_range = None;
+            } else {
+                return None;
+            }
+        }
+        Some((node, key_range))
+    }
+}
+
+fn map_error<'a>(
+    root: Node<'a>,
+    error: &ValidationError,
+    resolver: &mut Resolver<'a>,
+    out: &mut Findings,
+) {
     let pointer = error.instance_path().to_string();
-    let Some((node, key_range)) = root.pointer_member(&pointer) else {
+    let Some((node, key_range)) = resolver.resolve(root, &pointer) else {
         return;
     };
     let what = display_path(&pointer);
@@ -131,26 +218,31 @@ fn map_error(root: Node, error: &ValidationError, out: &mut Vec<Diagnostic>) {
         }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let known = known_properties(&pointer);
-            for key in unexpected {
-                let Some(member) = node.member(key) else {
+            let unexpected: HashSet<&str> = unexpected.iter().map(String::as_str).collect();
+            // One pass over the members; a repeated key is reported where it loads from.
+            for member in node.members() {
+                if member.is_shadowed() || !unexpected.contains(member.key) {
                     continue;
-                };
-                let mut d = Diagnostic::new(
-                    &UNKNOWN_FIELD,
-                    member.key_range,
-                    format!("unknown field `{key}` in {what}"),
-                );
-                if let Some(s) = closest(key, known.iter().copied()) {
-                    d.message.push_str(&format!(": did you mean `{s}`?"));
-                    if node.member(s).is_none() {
-                        d = d.with_fix(Fix::replace(
-                            format!("Rename to `{s}`"),
-                            member.key_range,
-                            crate::edit::json_string(s),
-                        ));
-                    }
                 }
-                out.push(d);
+                out.push_with(&UNKNOWN_FIELD, member.key_range, || {
+                    let key = member.key;
+                    let mut d = Diagnostic::new(
+                        &UNKNOWN_FIELD,
+                        member.key_range,
+                        format!("unknown field `{}` in {what}", preview(key)),
+                    );
+                    if let Some(s) = closest(key, known.iter().copied()) {
+                        d.message.push_str(&format!(": did you mean `{s}`?"));
+                        if node.member(s).is_none() {
+                            d = d.with_fix(Fix::replace(
+                                format!("Rename to `{s}`"),
+                                member.key_range,
+                                crate::edit::json_string(s),
+                            ));
+                        }
+                    }
+                    d
+                });
             }
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
@@ -171,7 +263,7 @@ fn map_error(root: Node, error: &ValidationError, out: &mut Vec<Diagnostic>) {
             };
             if let Some(best) = context.iter().min_by_key(|errs| score(errs)) {
                 for e in best {
-                    map_error(root, e, out);
+                    map_error(root, e, resolver, out);
                 }
             }
         }
@@ -185,7 +277,7 @@ fn map_error(root: Node, error: &ValidationError, out: &mut Vec<Diagnostic>) {
                     format!(
                         "{what} must be {} {expected}, found {}",
                         article(&expected),
-                        node.type_name()
+                        found(node)
                     )
                 }
                 ValidationErrorKind::Minimum { limit } => {
@@ -213,6 +305,17 @@ fn map_error(root: Node, error: &ValidationError, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// What a value is, for "found …": its type, and for a number that is not
+/// an integer but looks like one to a float (`1e-400`), the number itself.
+fn found(node: Node) -> String {
+    match node.number_text() {
+        Some(lit) if !is_integer_literal(lit) && node.as_f64() == Some(0.0) => {
+            format!("{} (not an integer, though it rounds to 0)", preview(lit))
+        }
+        _ => node.type_name().to_string(),
+    }
+}
+
 fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
@@ -222,9 +325,9 @@ fn article(word: &str) -> &'static str {
 }
 
 fn node_text(node: Node) -> String {
-    match node {
-        _ if node.number_text().is_some() => node.text().to_string(),
-        _ => node.type_name().to_string(),
+    match node.number_text() {
+        Some(lit) => preview(lit).into_owned(),
+        None => node.type_name().to_string(),
     }
 }
 
@@ -233,12 +336,14 @@ mod tests {
     use super::*;
 
     fn messages(schema: serde_json::Value, text: &str) -> Vec<String> {
-        let v = jsonschema::draft202012::new(&schema).unwrap();
+        let v = compile(&schema);
         let tree = mantile_json::parse(text);
         let root = tree.root().unwrap();
-        let mut out = Vec::new();
-        validate_with(&v, root, &mut out);
-        out.iter()
+        let mut findings = Findings::new();
+        validate_with(&v, root, &mut findings);
+        findings
+            .into_vec()
+            .iter()
             .map(|d| {
                 format!(
                     "{} {:?}: {}",
