@@ -18,7 +18,7 @@ use mantile_tensors::pattern::{Group, ranges};
 use mantile_tensors::structure::{
     Attention, Block, Ffn, Heads, Kind, Layout, NormPos, Role, TopRole, shape_of, sliding_layers,
 };
-use mantile_tensors::{DType, Inventory, Tensor, grouped};
+use mantile_tensors::{Inventory, grouped};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -125,14 +125,6 @@ fn num_text(c: &Value, key: &str) -> Option<String> {
     v.is_number().then(|| v.to_string())
 }
 
-/// Elements of a tensor as parameters (MXFP4 blocks hold two per byte).
-fn logical(t: &Tensor, role: Option<Role>) -> u128 {
-    match (role, t.dtype) {
-        (Some(Role::QuantBlocks(_)), DType::U8) => 2 * t.numel(),
-        _ => t.numel(),
-    }
-}
-
 /// The patterns of a set of tensors, for gap reports.
 pub(crate) fn patterns(inv: &Inventory, idx: &[usize]) -> Vec<GapTensor> {
     let sub = Inventory {
@@ -224,13 +216,20 @@ fn references(slug: &str) -> Vec<&'static str> {
     }
 }
 
-/// Generates the config of `facts.repo_id` from its tensor inventory.
+/// Generates the config of `facts.repo_id` from its tensor inventory. A
+/// quantized checkpoint is read as its logical model
+/// ([`mantile_tensors::quant`]): the layers count parameters, and the
+/// quantization data the Hub counts beside them is named in the notes.
 pub fn from_inventory(
     facts: &HubFacts,
-    inv: &Inventory,
+    stored: &Inventory,
     catalog: &Catalog,
 ) -> Result<Generated, String> {
     let config = &facts.config;
+    let logical = mantile_tensors::quant::logical(stored, Some(config)).map_err(|e| {
+        format!("{e}. Mantile configs count the parameters of the model, which this checkpoint's headers do not give")
+    })?;
+    let inv: &Inventory = &logical.inventory;
     let layout = Layout::of(inv);
     let embed = layout
         .top_with(inv, TopRole::Embed)
@@ -412,7 +411,7 @@ pub fn from_inventory(
     }
     if lm_head > 0 {
         pieces.push(Piece {
-            what: format!("an untied lm_head V×d = {v}×{d} = {}", grouped(lm_head)),
+            what: format!("an untied lm_head (V×d = {v}×{d})"),
             value: lm_head,
         });
     }
@@ -555,7 +554,7 @@ pub fn from_inventory(
                 if *r == Some(Role::QuantScale) {
                     scales += inv.tensors[*i].numel();
                 } else {
-                    sum += logical(&inv.tensors[*i], *r);
+                    sum += inv.tensors[*i].numel();
                     idx.push(*i);
                 }
             }
@@ -651,7 +650,16 @@ pub fn from_inventory(
         notes.push("the blocks normalize after attention and after the MLP (post-norm, OLMo-2 style), not before; the norms' weights and FLOPs are the same".into());
     }
 
-    emit(facts, inv, &ctx, kinds, pieces, scales, notes)
+    emit(
+        facts,
+        stored,
+        logical.quantization.as_ref(),
+        &ctx,
+        kinds,
+        pieces,
+        scales,
+        notes,
+    )
 }
 
 /// config.json's dimensions, where stated, must be positive and sane: a
@@ -764,7 +772,7 @@ fn plan_attention(
                 && pred(*r)
             {
                 v.push(*i);
-                n += logical(&inv.tensors[*i], Some(*r));
+                n += inv.tensors[*i].numel();
                 used.insert(*i);
             }
         }
@@ -1028,7 +1036,7 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
                 && pred(*r)
             {
                 v.push(*i);
-                n += logical(&inv.tensors[*i], Some(*r));
+                n += inv.tensors[*i].numel();
                 used.insert(*i);
             }
         }
@@ -1226,9 +1234,11 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
 }
 
 /// Names the kinds, orders them, writes the config and its notes.
+#[allow(clippy::too_many_arguments)]
 fn emit(
     facts: &HubFacts,
-    inv: &Inventory,
+    stored: &Inventory,
+    quant: Option<&mantile_tensors::quant::Quantization>,
     ctx: &Ctx,
     mut kinds: Vec<Planned>,
     pieces: Vec<Piece>,
@@ -1258,30 +1268,21 @@ fn emit(
         names.push(name);
     }
     let d = ctx.d;
+    let inv = ctx.inv;
     let layers_sum: u128 = kinds.iter().map(|k| k.count * k.params).sum();
     let pieces_sum: u128 = pieces.iter().map(|p| p.value).sum();
     let total = layers_sum + pieces_sum;
-    let totals = inv.totals();
-    // MXFP4 blocks count two parameters per stored byte.
-    let layout = Layout::of(inv);
-    let packed_bonus: u128 = layout
-        .blocks
-        .iter()
-        .flat_map(|b| b.tensors.iter())
-        .filter(|(i, r)| {
-            matches!(r, Some(Role::QuantBlocks(_))) && inv.tensors[*i].dtype == DType::U8
-        })
-        .map(|(i, _)| inv.tensors[*i].numel())
-        .sum();
+    // The logical tensors (the stored ones when nothing is quantized).
+    let logical_total = inv.totals().total_elements;
+    let totals = stored.totals();
     let hub_total = facts.parameters.as_ref().map(|p| p.total);
-    if total + scales != totals.total_elements + packed_bonus {
+    if total + scales != logical_total {
         return Err(format!(
-            "internal: the accounting does not add up: layers {} + pieces {} + scales {} ≠ the tensors' {} (+ {} packed)",
+            "internal: the accounting does not add up: layers {} + pieces {} + scales {} ≠ the tensors' {}",
             grouped(layers_sum),
             grouped(pieces_sum),
             grouped(scales),
-            grouped(totals.total_elements),
-            grouped(packed_bonus)
+            grouped(logical_total),
         ));
     }
     if let Some(h) = hub_total
@@ -1450,8 +1451,8 @@ fn emit(
             .map(|s| format!(" at {}", &s[..s.len().min(12)]))
             .unwrap_or_default(),
         grouped(totals.tensors as u128),
-        inv.shards.len(),
-        if inv.shards.len() == 1 { "" } else { "s" },
+        stored.shards.len(),
+        if stored.shards.len() == 1 { "" } else { "s" },
     );
     text.push_str(&format!(
         "Every tensor is accounted for: the layers hold {}",
@@ -1477,13 +1478,14 @@ fn emit(
             grouped(scales)
         ));
     }
-    if packed_bonus > 0 {
+    text.push('.');
+    if let Some(q) = quant {
         text.push_str(&format!(
-            "; packed 4-bit weights count two parameters per stored byte ({} more than the stored elements)",
-            grouped(packed_bonus)
+            " Quantized checkpoint ({}): the Hub counts stored elements, and {}; total_params counts the parameters, as the unquantized model has them.",
+            q.summary(),
+            q.equation()
         ));
     }
-    text.push('.');
     if !dimension_notes.is_empty() {
         text.push_str(&format!(
             " Dimension mismatch (model_builder/gaps/attention_dimension_mismatch.md): {}.",

@@ -570,42 +570,68 @@ fn check_total(
     let Some(total) = total_node.as_u128() else {
         return;
     };
+    // The Hub counts stored elements. For a quantized checkpoint those are
+    // not its parameters (MXFP4 bytes and GPTQ int32s pack several, scales
+    // are none): the exact count is the logical one, from the headers.
     let quantized = p.quantized_dtypes();
-    if !quantized.is_empty() {
-        if total != p.total {
-            c.out.push(
-                Diagnostic::new(
-                    &HUB_TOTAL_PARAMS,
-                    total_node.range,
-                    format!(
-                        "the Hub's count for {} ({} elements) includes quantized tensors stored as {}, which pack several parameters per element; it is not compared with total_params{}",
-                        facts.repo_id,
-                        n(p.total),
-                        quantized.join(", "),
-                        c.suffix
-                    ),
-                )
-                .with_severity(Severity::Info),
-            );
-        }
-        return;
-    }
-    if total == p.total {
-        return;
-    }
-    let diff = p.total as i128 - total as i128;
-    let rel = diff as f64 / p.total.max(1) as f64;
-    let mut msg = format!(
-        "total_params {} is not the model's parameter count: {} has exactly {} ({} from {}), {}{} ({:+.2}%)",
-        n(total),
-        facts.repo_id,
-        n(p.total),
-        p.by_dtype
+    let (exact, detail) = if quantized.is_empty() {
+        let by: Vec<String> = p
+            .by_dtype
             .iter()
             .map(|(d, v)| format!("{d} {}", n(*v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        p.source,
+            .collect();
+        (p.total, format!("{} from {}", by.join(", "), p.source))
+    } else {
+        let logical = facts
+            .tensors
+            .as_deref()
+            .map(|inv| mantile_tensors::quant::logical(inv, Some(&facts.config)));
+        match logical {
+            Some(Ok(l)) => match l.quantization {
+                Some(q) => (
+                    q.logical_parameters,
+                    format!("from the safetensors headers: {}", q.equation()),
+                ),
+                None => (
+                    l.inventory.totals().total_elements,
+                    "from the safetensors headers".to_string(),
+                ),
+            },
+            other => {
+                if total != p.total {
+                    let why = match other {
+                        Some(Err(e)) => format!(": {e}"),
+                        _ => String::new(),
+                    };
+                    c.out.push(
+                        Diagnostic::new(
+                            &HUB_TOTAL_PARAMS,
+                            total_node.range,
+                            format!(
+                                "the Hub's count for {} ({} elements) includes quantized tensors stored as {}, which pack several parameters per element or are scales; without a readable tensor inventory it is not compared with total_params{why}{}",
+                                facts.repo_id,
+                                n(p.total),
+                                quantized.join(", "),
+                                c.suffix
+                            ),
+                        )
+                        .with_severity(Severity::Info),
+                    );
+                }
+                return;
+            }
+        }
+    };
+    if total == exact {
+        return;
+    }
+    let diff = exact as i128 - total as i128;
+    let rel = diff as f64 / exact.max(1) as f64;
+    let mut msg = format!(
+        "total_params {} is not the model's parameter count: {} has exactly {} ({detail}), {}{} ({:+.2}%)",
+        n(total),
+        facts.repo_id,
+        n(exact),
         if diff > 0 { "+" } else { "" },
         mantile_diag::format_grouped(diff),
         rel * 100.0
@@ -613,18 +639,18 @@ fn check_total(
     // Explain the gap with pieces the layer list omits, relative to what it does list.
     if diff > 0
         && let Some((sum, _, _)) = layer_sum(layers)
-        && p.total > sum
+        && exact > sum
         && let Some(what) = explain_difference(
             root,
             layers,
-            p.total - sum,
+            exact - sum,
             dims.tied_embeddings != Some(true),
         )
     {
         msg.push_str(&format!(
             "; the layers sum to {}, and the difference {} is exactly {}, which layer_types does not list",
             n(sum),
-            n(p.total - sum),
+            n(exact - sum),
             what.join(" + ")
         ));
     }
@@ -638,9 +664,9 @@ fn check_total(
         Diagnostic::new(&HUB_TOTAL_PARAMS, total_node.range, msg)
             .with_severity(sev)
             .with_fix(Fix::replace(
-                format!("Set total_params to {} (Hugging Face)", n(p.total)),
+                format!("Set total_params to {} (Hugging Face)", n(exact)),
                 total_node.range,
-                p.total.to_string(),
+                exact.to_string(),
             )),
     );
 }
@@ -1354,8 +1380,88 @@ mod tests {
             CONFIG,
             &f,
             expect![[r#"
-                MC072 info "80256": the Hub's count for org/Tiny (60,000 elements) includes quantized tensors stored as U8, which pack several parameters per element; it is not compared with total_params
+                MC072 info "80256": the Hub's count for org/Tiny (60,000 elements) includes quantized tensors stored as U8, which pack several parameters per element or are scales; without a readable tensor inventory it is not compared with total_params
             "#]],
+        );
+    }
+
+    /// The tiny Llama of CONFIG in FP8: projections `F8_E4M3` with one F32
+    /// block scale each (14 elements), the rest BF16.
+    fn fp8_facts() -> HubFacts {
+        use mantile_tensors::DType;
+        let mut e = vec![
+            ("model.embed_tokens.weight".to_string(), DType::BF16, vec![100, 64]),
+            ("lm_head.weight".to_string(), DType::BF16, vec![100, 64]),
+            ("model.norm.weight".to_string(), DType::BF16, vec![64]),
+        ];
+        for l in 0..2 {
+            let p = format!("model.layers.{l}");
+            for (n, s) in [
+                ("self_attn.q_proj", vec![64, 64]),
+                ("self_attn.k_proj", vec![32, 64]),
+                ("self_attn.v_proj", vec![32, 64]),
+                ("self_attn.o_proj", vec![64, 64]),
+                ("mlp.gate_proj", vec![128, 64]),
+                ("mlp.up_proj", vec![128, 64]),
+                ("mlp.down_proj", vec![64, 128]),
+            ] {
+                e.push((format!("{p}.{n}.weight"), DType::F8E4M3, s));
+                e.push((format!("{p}.{n}.weight_scale_inv"), DType::F32, vec![1, 1]));
+            }
+            for n in ["input_layernorm", "post_attention_layernorm"] {
+                e.push((format!("{p}.{n}.weight"), DType::BF16, vec![64]));
+            }
+        }
+        let mut inv = mantile_tensors::Inventory::default();
+        inv.add_shard("model.safetensors", e).unwrap();
+        inv.finish().unwrap();
+        let t = inv.totals();
+        let mut f = facts(llama_json(), t.total_elements);
+        f.parameters = Some(HubParameters {
+            by_dtype: t
+                .elements
+                .iter()
+                .map(|(d, n)| (d.name().to_string(), *n))
+                .collect(),
+            total: t.total_elements,
+            source: "model info",
+        });
+        f.tensors = Some(std::sync::Arc::new(inv));
+        f
+    }
+
+    #[test]
+    fn quantized_counts_are_compared_as_parameters_with_the_inventory() {
+        let f = fp8_facts();
+        assert_eq!(f.parameters.as_ref().unwrap().total, 86_862);
+        // The logical count (the stored elements less 14 scales) is exact.
+        check(&CONFIG.replace("80256", "86848"), &f, expect![""]);
+        // The stored elements are not the parameter count.
+        check(
+            &CONFIG.replace("80256", "86862"),
+            &f,
+            expect![[r#"
+                MC072 warning "86862": total_params 86,862 is not the model's parameter count: org/Tiny has exactly 86,848 (from the safetensors headers: 86,862 stored elements = 86,848 parameters + 14 elements of quantization data (F32 14), which are not parameters), -14 (-0.02%)
+            "#]],
+        );
+        check(
+            CONFIG,
+            &f,
+            expect![[r#"
+                MC072 error "80256": total_params 80,256 is not the model's parameter count: org/Tiny has exactly 86,848 (from the safetensors headers: 86,862 stored elements = 86,848 parameters + 14 elements of quantization data (F32 14), which are not parameters), +6,592 (+7.59%); the layers sum to 80,256, and the difference 6,592 is exactly an untied lm_head V×d = 100×64 = 6,400 + a final norm (64) + a second norm per block 2×64 = 128, which layer_types does not list
+            "#]],
+        );
+        // And `new` writes the parameters, naming the scales.
+        let g = generate(&f, &Catalog::builtin()).unwrap();
+        let v: Value = serde_json::from_str(&g.text).unwrap();
+        assert_eq!(v["total_params"], 86_848);
+        assert!(
+            v["validation_notes"]
+                .as_str()
+                .unwrap()
+                .contains("86,862 stored elements = 86,848 parameters + 14 elements of quantization data (F32 14)"),
+            "{}",
+            v["validation_notes"]
         );
     }
 

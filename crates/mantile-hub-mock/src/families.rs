@@ -230,7 +230,9 @@ fn block(o: &mut Out, c: &Cfg, mt: &str, i: u64, d: u64, h: u64, kv: u64, dh: u6
                 let mdi = c.req("moe_intermediate_size");
                 o.linear(&format!("{m}.gate"), d, e, false);
                 if mt == "deepseek_v3" {
-                    o.push(format!("{m}.gate.e_score_correction_bias"), vec![e]);
+                    // Kept in F32 whatever the weights' dtype (DeepSeek-V3, Kimi-K2).
+                    o.tensors
+                        .push((format!("{m}.gate.e_score_correction_bias"), "F32", vec![e]));
                 }
                 for x in 0..e {
                     gated(o, &format!("{m}.experts.{x}"), mdi);
@@ -283,23 +285,86 @@ fn block(o: &mut Out, c: &Cfg, mt: &str, i: u64, d: u64, h: u64, kv: u64, dh: u6
     }
 }
 
-/// FP8 checkpoints in DeepSeek's layout: every block's linear weight (not
-/// the router, norms or embeddings) stored as `F8_E4M3` with a `F32`
-/// `weight_scale_inv` of one scale per 128×128 tile.
-pub fn to_fp8_blocks(tensors: Vec<T>) -> Vec<T> {
+/// FP8 checkpoints with block scales (DeepSeek-V3, Qwen3-FP8): every
+/// projection of the decoder blocks (`*_proj.weight` and MLA's
+/// `kv_a_proj_with_mqa.weight`: attention, MLP, experts, shared experts) stored as `F8_E4M3`, each with a
+/// `weight_scale_inv` of one scale per 128×128 tile in `scale_dtype` (F32 in
+/// DeepSeek-V3, BF16 in Qwen3's dense FP8 releases). The router
+/// (`mlp.gate.weight`), norms, embeddings, the lm_head and DeepSeek-V3's
+/// multi-token-prediction projection and head (`eh_proj`, `shared_head`)
+/// stay as they are: DeepSeek-V3's published counts (BF16 3,918,786,560, F8
+/// 680,571,043,840, F32 41,555,600) hold only with those left out.
+pub fn to_fp8_blocks(tensors: Vec<T>, scale_dtype: &'static str) -> Vec<T> {
     let mut out = Vec::with_capacity(tensors.len() * 2);
     for (name, dtype, shape) in tensors {
         let linear = name.contains(".layers.")
-            && name.ends_with("_proj.weight")
+            && (name.ends_with("_proj.weight") || name.ends_with("_proj_with_mqa.weight"))
             && shape.len() == 2
-            && !name.contains("shared_head");
+            && !name.contains("shared_head")
+            && !name.ends_with(".eh_proj.weight");
         if linear {
             let scale = vec![shape[0].div_ceil(128), shape[1].div_ceil(128)];
             let base = name.trim_end_matches(".weight").to_string();
             out.push((name, "F8_E4M3", shape));
-            out.push((format!("{base}.weight_scale_inv"), "F32", scale));
+            out.push((format!("{base}.weight_scale_inv"), scale_dtype, scale));
         } else {
             out.push((name, dtype, shape));
+        }
+    }
+    out
+}
+
+/// gpt-oss as OpenAI publishes it: the experts' packed projections in MXFP4
+/// (transformers' `Mxfp4GptOssExperts`): `gate_up_proj` `[E, d, 2·di]`
+/// becomes `gate_up_proj_blocks` `U8 [E, 2·di, d/32, 16]` (32 4-bit values
+/// per 16 bytes, rows = outputs) and `gate_up_proj_scales` `U8 [E, 2·di,
+/// d/32]` (one E8M0 exponent per 32 values); `down_proj` `[E, di, d]`
+/// likewise `[E, d, di/32, 16]` and `[E, d, di/32]`. Attention, router,
+/// biases, sinks, norms, embeddings and lm_head stay BF16.
+pub fn to_mxfp4_experts(tensors: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(tensors.len() + tensors.len() / 8);
+    for (name, dtype, shape) in tensors {
+        let packed = name.contains(".mlp.experts.")
+            && (name.ends_with("experts.gate_up_proj") || name.ends_with("experts.down_proj"));
+        match shape[..] {
+            [e, inp, outp] if packed => {
+                assert!(inp.is_multiple_of(32), "{name}: input width {inp}");
+                out.push((format!("{name}_blocks"), "U8", vec![e, outp, inp / 32, 16]));
+                out.push((format!("{name}_scales"), "U8", vec![e, outp, inp / 32]));
+            }
+            _ => out.push((name, dtype, shape)),
+        }
+    }
+    out
+}
+
+/// GPTQ or AWQ 4-bit with groups of `group` input rows, as AutoGPTQ and
+/// AutoAWQ save them: each projection of the decoder blocks `X.weight`
+/// `[out, in]` becomes `X.qweight` `I32` — GPTQ `[in/8, out]` (eight input
+/// rows per int32), AWQ `[in, out/8]` (eight output columns) — with
+/// `X.qzeros` `I32 [in/group, out/8]` and `X.scales` `F16 [in/group, out]`,
+/// and GPTQ's `X.g_idx` `I32 [in]`; biases stay. The rest is F16.
+pub fn to_int4(tensors: Vec<T>, awq: bool, group: u64) -> Vec<T> {
+    let mut out = Vec::with_capacity(tensors.len() * 4);
+    for (name, _, shape) in tensors {
+        let linear =
+            name.contains(".layers.") && name.ends_with("_proj.weight") && shape.len() == 2;
+        if !linear {
+            out.push((name, "F16", shape));
+            continue;
+        }
+        let (o, i) = (shape[0], shape[1]);
+        assert!(
+            o.is_multiple_of(8) && i.is_multiple_of(group),
+            "{name}: {shape:?}"
+        );
+        let base = name.trim_end_matches(".weight");
+        let qweight = if awq { vec![i, o / 8] } else { vec![i / 8, o] };
+        out.push((format!("{base}.qweight"), "I32", qweight));
+        out.push((format!("{base}.qzeros"), "I32", vec![i / group, o / 8]));
+        out.push((format!("{base}.scales"), "F16", vec![i / group, o]));
+        if !awq {
+            out.push((format!("{base}.g_idx"), "I32", vec![i]));
         }
     }
     out

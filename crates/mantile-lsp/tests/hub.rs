@@ -62,9 +62,25 @@ fn new_writes_a_config_for_every_mocked_model_that_check_accepts() {
             .join(format!("{}.json", m.repo.replace('/', "_")));
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        // total_params is the Hub's exact count (none of the fixtures is quantized).
-        let exact: u64 = m.parameters.as_ref().unwrap().iter().map(|(_, n)| n).sum();
+        // total_params is the exact parameter count: the Hub's count of
+        // stored elements, or for a quantized checkpoint the unquantized
+        // model's published count.
+        let stored: u64 = m.parameters.as_ref().unwrap().iter().map(|(_, n)| n).sum();
+        let exact = m.logical_parameters.unwrap_or(stored);
         assert_eq!(v["total_params"], exact, "{}", m.repo);
+        let notes = v["validation_notes"].as_str().unwrap();
+        if m.logical_parameters.is_some() {
+            // The notes relate the two counts exactly.
+            assert!(
+                notes.contains(&format!(
+                    "{} stored elements = {} parameters",
+                    mantile_tensors::grouped(stored.into()),
+                    mantile_tensors::grouped(exact.into())
+                )),
+                "{}: {notes}",
+                m.repo
+            );
+        }
     }
     let o = run(&hub, &dir, &["check", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -441,7 +457,7 @@ fn inspect_prints_the_inventory_in_three_formats() {
     let table = stdout(&o);
     assert!(
         table.starts_with(
-            "deepseek-ai/DeepSeek-V2-Lite at 000000000000 — 5,291 tensors in 4 shards\n"
+            "deepseek-ai/DeepSeek-V2-Lite at f7ee3b2aa6b1 — 5,291 tensors in 4 shards\n"
         ),
         "{table}"
     );

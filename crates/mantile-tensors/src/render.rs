@@ -3,6 +3,7 @@
 //! structure analysis in words.
 
 use crate::pattern::{Group, groups, ranges};
+use crate::quant::{QuantError, Quantization};
 use crate::structure::Kind;
 use crate::structure::{
     Attention, Ffn, Heads, Layout, NormPos, Role, Shape, TopRole, attention_kind, block_kinds,
@@ -49,6 +50,16 @@ pub struct Analysis {
     pub unusual: Vec<String>,
     /// The structure in words: (topic, description).
     pub lines: Vec<(String, String)>,
+    /// How the checkpoint is quantized (the structure above is that of the
+    /// logical model, [`crate::quant::logical`]).
+    pub quantization: Option<Quantization>,
+    /// A quantization whose logical model the headers cannot give (the
+    /// structure above is then that of the stored tensors).
+    pub quant_error: Option<QuantError>,
+    /// The model's parameters: the logical count when the checkpoint is
+    /// quantized, else the stored elements; `None` when a quantization
+    /// cannot be read.
+    pub parameters: Option<u128>,
 }
 
 fn norm_name(p: NormPos) -> &'static str {
@@ -60,9 +71,16 @@ fn norm_name(p: NormPos) -> &'static str {
     }
 }
 
-pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
+/// The stored inventory's tensors and totals, and the structure of the
+/// logical model (quantized weights read as the weights they stand for).
+pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
     let null = Value::Null;
     let config = config.unwrap_or(&null);
+    let (logical, quantization, quant_error) = match crate::quant::logical(stored, Some(config)) {
+        Ok(l) => (l.inventory, l.quantization, None),
+        Err(e) => (std::borrow::Cow::Borrowed(stored), None, Some(e)),
+    };
+    let inv: &Inventory = &logical;
     let heads = Heads::from_config(config);
     let num_layers = ["num_hidden_layers", "n_layer", "num_layers"]
         .iter()
@@ -75,7 +93,7 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
     let kinds = block_kinds(&layout, inv, qkv_split);
     let sliding = num_layers.and_then(|n| sliding_layers(config, n));
     // Model order: embeddings, the blocks, anything else, the final norm, the head.
-    let mut groups = groups(inv);
+    let mut groups = groups(stored);
     let rank = |template: &str| match crate::structure::top_role(template) {
         Some(TopRole::Embed | TopRole::PositionEmbed) => 0,
         Some(TopRole::FinalNorm(_)) => 3,
@@ -91,7 +109,9 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
     };
     groups.sort_by_key(|g| rank(&g.template));
     let unexplained: BTreeSet<usize> = layout.unexplained().into_iter().collect();
-    let unusual: Vec<String> = groups_of(inv, &groups, &unexplained);
+    let mut logical_groups = crate::pattern::groups(inv);
+    logical_groups.sort_by_key(|g| rank(&g.template));
+    let unusual: Vec<String> = groups_of(inv, &logical_groups, &unexplained);
     let tied = layout
         .top_with(inv, TopRole::LmHead(Kind::Weight))
         .is_empty()
@@ -322,7 +342,7 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
     if !fused.is_empty() {
         lines.push(("fused projections".into(), fused.join(", ")));
     }
-    let packed: Vec<&str> = inv
+    let packed: Vec<&str> = stored
         .tensors
         .iter()
         .map(|t| t.dtype)
@@ -331,14 +351,23 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
         .filter(|d| d.is_packed() || matches!(d, DType::F8E4M3 | DType::F8E5M2 | DType::F4))
         .map(DType::name)
         .collect();
-    if !packed.is_empty() {
-        lines.push((
+    match (&quantization, &quant_error) {
+        (Some(q), _) => {
+            lines.push(("quantized".into(), q.summary()));
+            for e in &q.examples {
+                lines.push(("  read as".into(), e.clone()));
+            }
+            lines.push(("parameters".into(), q.equation()));
+        }
+        (None, Some(e)) => lines.push(("quantized".into(), format!("{e}"))),
+        (None, None) if !packed.is_empty() => lines.push((
             "quantized".into(),
             format!(
                 "{} tensors hold quantized or packed data: elements are not parameters one for one",
                 packed.join(", ")
             ),
-        ));
+        )),
+        _ => {}
     }
     lines.push((
         "unusual tensors".into(),
@@ -348,8 +377,17 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
             unusual.join("; ")
         },
     ));
+    let totals = stored.totals();
+    let parameters = match (&quantization, &quant_error) {
+        (Some(q), _) => Some(q.logical_parameters),
+        (None, Some(_)) => None,
+        (None, None) => Some(totals.total_elements),
+    };
     Analysis {
-        totals: inv.totals(),
+        totals,
+        quantization,
+        quant_error,
+        parameters,
         groups,
         layout,
         kinds,
@@ -420,7 +458,11 @@ pub fn table(title: &str, inv: &Inventory, a: &Analysis) -> String {
             w4 = w[4]
         ));
     }
-    out.push_str("\nTotals (parameters = elements as stored)\n");
+    out.push_str(if a.quantization.is_some() || a.quant_error.is_some() {
+        "\nTotals (elements as stored; quantized: the parameters are under Structure)\n"
+    } else {
+        "\nTotals (parameters = elements as stored)\n"
+    });
     let mut trows: Vec<[String; 3]> = a
         .totals
         .elements
@@ -525,6 +567,21 @@ pub fn json(repo: &str, revision: Option<&str>, inv: &Inventory, a: &Analysis) -
             "parameters": num(a.totals.total_elements),
             "bytes": num(a.totals.total_bytes),
             "by_dtype": by_dtype,
+        },
+        "parameters": a.parameters.map(num),
+        "quantization": match (&a.quantization, &a.quant_error) {
+            (Some(q), _) => json!({
+                "methods": q.methods.iter().map(|(m, n)| json!({"method": m.name(), "weights": n})).collect::<Vec<_>>(),
+                "quant_method": q.quant_method,
+                "scale_granularity": q.scale_granularity,
+                "stored_elements": num(q.stored_elements),
+                "parameters": num(q.logical_parameters),
+                "quantization_data_elements": num(q.aux_elements),
+                "packed_stored_elements": num(q.packed_stored),
+                "packed_parameters": num(q.packed_logical),
+            }),
+            (None, Some(e)) => json!({"error": e.to_string(), "method": e.method}),
+            (None, None) => Value::Null,
         },
         "structure": {
             "block_prefix": a.layout.prefix,

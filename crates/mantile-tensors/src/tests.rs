@@ -182,3 +182,238 @@ fn unknown_tensors_are_listed_as_unusual() {
     inv.tensors.push(inv.tensors[0].clone());
     assert!(inv.finish().unwrap_err().contains("appears in two shards"));
 }
+
+/// `tiny_llama` with its block projections stored by `f`: each
+/// `(name, dtype, shape)` of a projection's weight becomes the entries `f`
+/// returns.
+fn quantized(f: impl Fn(&str, &[u64]) -> Vec<Entry>) -> Inventory {
+    let mut entries = Vec::new();
+    for t in tiny_llama().tensors {
+        if t.name.contains(".layers.") && t.name.ends_with("_proj.weight") {
+            entries.extend(f(&t.name, &t.shape));
+        } else {
+            entries.push((t.name, t.dtype, t.shape));
+        }
+    }
+    let mut inv = Inventory::default();
+    inv.add_shard("model.safetensors", entries).unwrap();
+    inv.finish().unwrap();
+    inv
+}
+
+fn base(name: &str) -> &str {
+    name.strip_suffix(".weight").unwrap()
+}
+
+#[test]
+fn fp8_block_scales_are_quantization_data_not_parameters() {
+    // F8_E4M3 weights, one BF16 scale per 128×128 block (Qwen3-FP8 style).
+    let inv = quantized(|n, s| {
+        vec![
+            (n.to_string(), DType::F8E4M3, s.to_vec()),
+            (
+                format!("{}.weight_scale_inv", base(n)),
+                DType::BF16,
+                vec![s[0].div_ceil(128), s[1].div_ceil(128)],
+            ),
+        ]
+    });
+    let config =
+        json!({"quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]}});
+    let l = quant::logical(&inv, Some(&config)).unwrap();
+    let q = l.quantization.unwrap();
+    // 14 scales of one element; the weights keep their shapes.
+    assert_eq!(q.aux_elements, 14);
+    assert_eq!(q.logical_parameters, 1352);
+    assert_eq!(q.stored_elements, 1366);
+    assert_eq!(l.inventory.tensors.len(), 21);
+    assert_eq!(
+        q.equation(),
+        "1,366 stored elements = 1,352 parameters + 14 elements of quantization data (BF16 14), which are not parameters"
+    );
+    assert_eq!(
+        q.summary(),
+        "F8_E4M3 with scales (14 weights), scales over 128×128 blocks (BF16 `weight_scale_inv`)"
+    );
+    // The structure reads the logical model: no unusual tensor.
+    let a = render::analyse(&inv, None);
+    assert!(a.unusual.is_empty(), "{:?}", a.unusual);
+}
+
+#[test]
+fn mxfp4_blocks_are_read_as_their_logical_weights() {
+    // gpt-oss: experts.gate_up_proj_blocks U8 [E, out, in/32, 16] and
+    // _scales U8 [E, out, in/32] → gate_up_proj [E, in, out].
+    let mut entries = vec![
+        (
+            "model.layers.0.mlp.experts.gate_up_proj_blocks".to_string(),
+            DType::U8,
+            vec![4, 128, 2, 16],
+        ),
+        (
+            "model.layers.0.mlp.experts.gate_up_proj_scales".to_string(),
+            DType::U8,
+            vec![4, 128, 2],
+        ),
+        (
+            "model.layers.0.mlp.experts.down_proj_blocks".to_string(),
+            DType::U8,
+            vec![4, 64, 2, 16],
+        ),
+        (
+            "model.layers.0.mlp.experts.down_proj_scales".to_string(),
+            DType::U8,
+            vec![4, 64, 2],
+        ),
+        (
+            "model.layers.0.mlp.router.weight".to_string(),
+            DType::BF16,
+            vec![4, 64],
+        ),
+    ];
+    entries.push((
+        "model.embed_tokens.weight".into(),
+        DType::BF16,
+        vec![10, 64],
+    ));
+    let mut inv = Inventory::default();
+    inv.add_shard("model.safetensors", entries).unwrap();
+    inv.finish().unwrap();
+    let l = quant::logical(&inv, None).unwrap();
+    let q = l.quantization.unwrap();
+    let gate_up = l
+        .inventory
+        .get("model.layers.0.mlp.experts.gate_up_proj")
+        .unwrap();
+    assert_eq!(gate_up.shape, [4, 64, 128]);
+    assert_eq!(gate_up.dtype, DType::F4);
+    assert_eq!(
+        l.inventory
+            .get("model.layers.0.mlp.experts.down_proj")
+            .unwrap()
+            .shape,
+        [4, 64, 64]
+    );
+    // 4·128·64 + 4·64·64 parameters in 8192 + 4096 bytes; 1024 + 512 scales.
+    assert_eq!(q.packed_logical, 32768 + 16384);
+    assert_eq!(q.packed_stored, 16384 + 8192);
+    assert_eq!(q.aux_elements, 1536);
+    assert_eq!(q.logical_parameters, 49152 + 256 + 640);
+    assert_eq!(
+        q.equation(),
+        "27,008 stored elements = 50,048 parameters − 24,576 (the packed weights' 49,152 parameters are 24,576 stored elements) + 1,536 elements of quantization data (U8 1,536), which are not parameters"
+    );
+    assert!(q.examples[0].starts_with("model.layers.0.mlp.experts.down_proj_blocks U8 [4, 64, 2, 16] → model.layers.0.mlp.experts.down_proj [4, 64, 64]"), "{:?}", q.examples);
+}
+
+#[test]
+fn gptq_and_awq_qweights_are_unpacked_by_their_scales() {
+    // q_proj [8, 8] etc. padded to 4-bit groups of 8: GPTQ packs input rows,
+    // AWQ output columns; scales [in/group, out].
+    let gptq = quantized(|n, s| {
+        let (out, inp) = (s[0], s[1]);
+        let b = base(n);
+        vec![
+            (format!("{b}.qweight"), DType::I32, vec![inp / 8, out]),
+            (format!("{b}.qzeros"), DType::I32, vec![1, out.div_ceil(8)]),
+            (format!("{b}.scales"), DType::F16, vec![1, out]),
+            (format!("{b}.g_idx"), DType::I32, vec![inp]),
+        ]
+    });
+    let config =
+        json!({"quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 128}});
+    let l = quant::logical(&gptq, Some(&config)).unwrap();
+    let q = l.quantization.unwrap();
+    assert_eq!(q.logical_parameters, 1352);
+    assert_eq!(
+        l.inventory
+            .get("model.layers.1.mlp.down_proj.weight")
+            .unwrap()
+            .shape,
+        [8, 16]
+    );
+    assert_eq!(
+        q.methods.keys().next().unwrap().name(),
+        "GPTQ 4-bit (I32-packed qweight)"
+    );
+    // The same without config.json: the scales' width decides.
+    assert_eq!(
+        quant::logical(&gptq, None)
+            .unwrap()
+            .quantization
+            .unwrap()
+            .logical_parameters,
+        1352
+    );
+    // AWQ on the MLP only (k_proj's 4 outputs do not fill an int32).
+    let awq = quantized(|n, s| {
+        let (out, inp) = (s[0], s[1]);
+        let b = base(n);
+        if n.contains("self_attn") {
+            return vec![(n.to_string(), DType::F16, s.to_vec())];
+        }
+        vec![
+            (format!("{b}.qweight"), DType::I32, vec![inp, out / 8]),
+            (format!("{b}.qzeros"), DType::I32, vec![1, out / 8]),
+            (format!("{b}.scales"), DType::F16, vec![1, out]),
+        ]
+    });
+    let l = quant::logical(&awq, None).unwrap();
+    assert_eq!(l.quantization.as_ref().unwrap().logical_parameters, 1352);
+    assert_eq!(
+        l.inventory
+            .get("model.layers.0.mlp.gate_proj.weight")
+            .unwrap()
+            .shape,
+        [16, 8]
+    );
+    // Scales that fit neither reading: refused, naming the tensors.
+    let config = json!({"quantization_config": {"quant_method": "awq", "bits": 4}});
+    let e = quant::logical(&gptq, Some(&config)).unwrap_err();
+    assert_eq!(e.method, "AWQ 4-bit");
+    assert!(
+        e.to_string().contains("its scales should be [groups, "),
+        "{e}"
+    );
+}
+
+#[test]
+fn quantizations_the_headers_cannot_describe_are_refused_by_name() {
+    let bnb = quantized(|n, s| {
+        vec![
+            (n.to_string(), DType::U8, vec![s[0] * s[1] / 2, 1]),
+            (format!("{n}.absmax"), DType::F32, vec![2]),
+            (format!("{n}.quant_map"), DType::F32, vec![16]),
+            (
+                format!("{n}.quant_state.bitsandbytes__nf4"),
+                DType::U8,
+                vec![100],
+            ),
+        ]
+    });
+    let e = quant::logical(&bnb, None).unwrap_err();
+    assert_eq!(e.method, "bitsandbytes 4-bit (nf4/fp4)");
+    assert!(e.to_string().starts_with("the checkpoint is quantized with bitsandbytes 4-bit (nf4/fp4): its weights are flattened bytes"), "{e}");
+    let gptq3 = quantized(|n, s| {
+        vec![(
+            format!("{}.qweight", base(n)),
+            DType::I32,
+            vec![s[1] * 3 / 32, s[0]],
+        )]
+    });
+    let config = json!({"quantization_config": {"quant_method": "gptq", "bits": 3}});
+    assert_eq!(
+        quant::logical(&gptq3, Some(&config)).unwrap_err().method,
+        "GPTQ/AWQ 3-bit"
+    );
+    // Packed integers under a method this reader does not know.
+    let other = quantized(|n, s| vec![(format!("{n}_q"), DType::I32, vec![s[0], 1])]);
+    let config = json!({"quantization_config": {"quant_method": "hqq"}});
+    let e = quant::logical(&other, Some(&config)).unwrap_err();
+    assert_eq!(e.method, "`hqq`");
+    // Unquantized: the inventory itself, borrowed.
+    let inv = tiny_llama();
+    let l = quant::logical(&inv, None).unwrap();
+    assert!(l.quantization.is_none());
+    assert!(matches!(l.inventory, std::borrow::Cow::Borrowed(_)));
+}
