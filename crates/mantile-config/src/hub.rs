@@ -140,6 +140,10 @@ pub enum HubProblem {
     InvalidId {
         reason: String,
     },
+    /// The checkpoint's files contradict one another (a tensor in two shards).
+    Inconsistent {
+        what: String,
+    },
     /// A problem with one file of the checkpoint (a safetensors shard, the index).
     InShard {
         shard: String,
@@ -230,6 +234,9 @@ impl HubProblem {
                     "Hugging Face could not be reached for `{repo}` ({message}); the Hub checks were skipped"
                 )
             }
+            HubProblem::Inconsistent { what } => format!(
+                "the checkpoint of `{repo}` on Hugging Face is inconsistent: {what}; its tensors cannot be read as one model"
+            ),
             HubProblem::InShard { shard, inner } => {
                 format!("{} (reading {shard})", inner.message(repo))
             }
@@ -245,6 +252,7 @@ impl HubProblem {
             HubProblem::Unauthorized { .. }
             | HubProblem::NotFound
             | HubProblem::Malformed { .. }
+            | HubProblem::Inconsistent { .. }
             | HubProblem::InvalidId { .. } => Severity::Warning,
             HubProblem::OfflineNoCache => Severity::Hint,
             HubProblem::InShard { inner, .. } => inner.severity(),
@@ -1390,7 +1398,11 @@ mod tests {
     fn fp8_facts() -> HubFacts {
         use mantile_tensors::DType;
         let mut e = vec![
-            ("model.embed_tokens.weight".to_string(), DType::BF16, vec![100, 64]),
+            (
+                "model.embed_tokens.weight".to_string(),
+                DType::BF16,
+                vec![100, 64],
+            ),
             ("lm_head.weight".to_string(), DType::BF16, vec![100, 64]),
             ("model.norm.weight".to_string(), DType::BF16, vec![64]),
         ];

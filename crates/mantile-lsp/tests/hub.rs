@@ -553,3 +553,134 @@ fn new_dry_run_writes_nothing_and_the_fallback_says_so() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["total_params"], 1_100_048_384u64);
 }
+
+/// A model with the Llama-3.2-1B fixture's config whose tensors are stored
+/// as `f` makes them, in `shards` shards.
+fn restored(
+    repo: &str,
+    shards: usize,
+    f: impl Fn(Vec<mantile_hub_mock::families::T>) -> Vec<mantile_hub_mock::families::T>,
+) -> MockModel {
+    let mut m = MockModel::fixture("meta-llama--Llama-3.2-1B");
+    m.repo = repo.into();
+    let tensors = f(mantile_hub_mock::families::tensors(&m.config, "BF16"));
+    m.parameters = None;
+    m.safetensors = mantile_hub_mock::families::shard(&tensors, shards)
+        .into_iter()
+        .map(|(n, h, _)| (n, h))
+        .collect();
+    m
+}
+
+/// `inspect` and `new` on quantized checkpoints: MXFP4 read as its logical
+/// weights; bitsandbytes 4-bit, whose shapes are not in the headers,
+/// inspected as stored and refused by `new` with the reason; and a tensor
+/// listed in two shards, an error naming both.
+#[test]
+fn quantized_and_inconsistent_checkpoints() {
+    let bnb = restored("org/Llama-3.2-1B-bnb-4bit", 1, |ts| {
+        let mut out = Vec::new();
+        for (name, dtype, shape) in ts {
+            if name.contains(".layers.") && name.ends_with("_proj.weight") {
+                let n: u64 = shape.iter().product();
+                out.push((format!("{name}.absmax"), "F32", vec![n / 64]));
+                out.push((format!("{name}.quant_map"), "F32", vec![16]));
+                out.push((
+                    format!("{name}.quant_state.bitsandbytes__nf4"),
+                    "U8",
+                    vec![117],
+                ));
+                out.push((name, "U8", vec![n / 2, 1]));
+            } else {
+                out.push((name, dtype, shape));
+            }
+        }
+        out
+    });
+    let twice = restored("org/twice", 3, |ts| ts);
+    let mut twice = twice;
+    // The first shard's first tensor also in the last shard's header.
+    let (first, last) = (twice.safetensors[0].1.clone(), twice.safetensors.len() - 1);
+    let (name, entry) = first
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| *k != "__metadata__")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .unwrap();
+    let header = twice.safetensors[last].1.as_object_mut().unwrap();
+    let end = header
+        .values()
+        .filter_map(|t| t["data_offsets"][1].as_u64())
+        .max()
+        .unwrap();
+    let len =
+        entry["data_offsets"][1].as_u64().unwrap() - entry["data_offsets"][0].as_u64().unwrap();
+    let mut entry = entry;
+    entry["data_offsets"] = serde_json::json!([end, end + len]);
+    header.insert(name.clone(), entry);
+    let (hub, _rt) =
+        MockHub::start_in_background(vec![MockModel::fixture("openai--gpt-oss-120b"), bnb, twice]);
+    let dir = scratch("quantized");
+    // MXFP4: the parameters and how the Hub's count relates to them.
+    let o = run(
+        &hub,
+        &dir,
+        &["inspect", "openai/gpt-oss-120b", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["totals"]["parameters"], 63_081_444_672u64);
+    assert_eq!(v["parameters"], 116_829_156_672u64);
+    let q = &v["quantization"];
+    assert_eq!(q["quant_method"], "mxfp4");
+    assert_eq!(q["quantization_data_elements"], 3_583_180_800u64);
+    assert_eq!(q["packed_parameters"], 114_661_785_600u64);
+    assert_eq!(q["packed_stored_elements"], 57_330_892_800u64);
+    assert_eq!(v["structure"]["unusual"], serde_json::json!([]));
+    let o = run(&hub, &dir, &["inspect", "openai/gpt-oss-120b"]);
+    let table = stdout(&o);
+    for line in [
+        "Totals (elements as stored; quantized: the parameters are under Structure)",
+        "MoE 128 routed experts (gated, intermediate 2880), router bias, expert biases",
+        "model.layers.0.mlp.experts.gate_up_proj_blocks U8 [128, 5760, 90, 16] → model.layers.0.mlp.experts.gate_up_proj [128, 2880, 5760] as [E, in, out]",
+        "63,081,444,672 stored elements = 116,829,156,672 parameters − 57,330,892,800 (the packed weights' 114,661,785,600 parameters are 57,330,892,800 stored elements) + 3,583,180,800 elements of quantization data (U8 3,583,180,800), which are not parameters",
+    ] {
+        assert!(table.contains(line), "{line}\n{table}");
+    }
+    // bitsandbytes 4-bit: inspected as stored, refused by `new` by name.
+    let o = run(&hub, &dir, &["inspect", "org/Llama-3.2-1B-bnb-4bit"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("quantized        the checkpoint is quantized with bitsandbytes 4-bit (nf4/fp4): its weights are flattened bytes"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(
+        &hub,
+        &dir,
+        &["new", "org/Llama-3.2-1B-bnb-4bit", "--out", "-"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: cannot generate a config for `org/Llama-3.2-1B-bnb-4bit`: the checkpoint is quantized with bitsandbytes 4-bit (nf4/fp4): its weights are flattened bytes (`model.layers.0.mlp.down_proj.weight` is U8 [8388608, 1]) whose logical shapes are kept in the tensor data (quant_state)"),
+        "{err}"
+    );
+    // A tensor in two shards: inspect and new fail, naming both shards.
+    for args in [
+        vec!["inspect", "org/twice"],
+        vec!["new", "org/twice", "--out", "-"],
+    ] {
+        let o = run(&hub, &dir, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "error: the checkpoint of `org/twice` on Hugging Face is inconsistent: tensor `{name}` appears in two shards (model-00001-of-00003.safetensors and model-00003-of-00003.safetensors); its tensors cannot be read as one model\n"
+            ),
+            "{args:?}"
+        );
+    }
+}

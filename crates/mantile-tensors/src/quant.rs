@@ -336,11 +336,18 @@ pub fn logical<'a>(inv: &'a Inventory, config: Option<&Value>) -> Result<Logical
         example_keys: Vec::new(),
     };
     // bitsandbytes 4-bit keeps each weight's shape in its quant_state data.
-    if let Some(t) = inv.tensors.iter().find(|t| {
+    if let Some(marker) = inv.tensors.iter().find(|t| {
         t.name.contains(".quant_state.")
             || t.name.ends_with(".absmax")
             || t.name.ends_with(".quant_map")
     }) {
+        // The flattened weight itself, where it is beside its marker.
+        let weight = [".quant_state.", ".absmax", ".quant_map"]
+            .iter()
+            .find_map(|m| marker.name.find(m).map(|i| &marker.name[..i]))
+            .and_then(|w| b.get(w))
+            .map(|(_, t)| t);
+        let t = weight.unwrap_or(marker);
         return Err(QuantError {
             method: "bitsandbytes 4-bit (nf4/fp4)".into(),
             why: format!(
