@@ -188,6 +188,92 @@ fn gap(
     }
 }
 
+/// Learned attention sinks (GPT-OSS): `heads` logits per attention layer.
+pub(crate) fn sinks_gap(heads: u64, tensors: Vec<GapTensor>, parameters: u128) -> Gap {
+    gap(
+        "attention_sinks",
+        "LearnedSinksLayer",
+        "learned_attention_sinks",
+        "Learned attention sinks",
+        "MEDIUM",
+        format!(
+            "each attention layer has {heads} learned logits, one per query head, that join every softmax as an extra column and take part of the attention mass (GPT-OSS); Mantile's num_sinks keeps the first tokens of the sequence in the window instead, which is a different computation"
+        ),
+        tensors,
+        parameters,
+    )
+}
+
+/// Qwen2-MoE's sigmoid gate on the shared expert (`parameters` = d).
+pub(crate) fn shared_gate_gap(tensors: Vec<GapTensor>, parameters: u128) -> Gap {
+    gap(
+        "shared_expert_gate",
+        "SharedGateLayer",
+        "shared_expert_gate",
+        "Sigmoid gate on the shared expert",
+        "LOW",
+        "the shared expert's output is scaled by sigmoid(x·w), a learned gate of one weight per hidden unit (Qwen2-MoE); MoELayer adds shared experts ungated".into(),
+        tensors,
+        parameters,
+    )
+}
+
+/// The gap of a `GroupedQueryAttentionLayer` whose query width h·dh differs
+/// from hidden_size d: Mantile's class assumes a square o_proj, so it counts
+/// `assumed` where the layer has `truth` parameters. Its `why` is the note
+/// the config carries (the difference per layer and over its layers).
+pub(crate) fn square_o_proj_gap(
+    name: &str,
+    count: u128,
+    h: u128,
+    kv: u128,
+    dh: u128,
+    dd: u128,
+    truth: u128,
+) -> Option<Gap> {
+    let d = dd;
+    let q = h * dh;
+    if q == dd {
+        return None;
+    }
+    let assumed = dd * q + 2 * dd * kv * dh + dd * dd;
+    let diff = truth.abs_diff(assumed);
+    let under = truth > assumed;
+    let text = format!(
+        "GroupedQueryAttentionLayer assumes a square o_proj ({d}×{d}), but the query width h·dh = {h}×{dh} = {q} differs from hidden_size {d}: for layer \"{name}\" Mantile computes {} parameters per layer instead of the true {} ({}{} per layer, {}{} over its {} layers)",
+        grouped(assumed),
+        grouped(truth),
+        if under { "−" } else { "+" },
+        grouped(diff),
+        if under { "−" } else { "+" },
+        grouped(diff * count),
+        count
+    );
+    let mut g = gap(
+        name,
+        "GroupedQueryAttentionLayer",
+        "attention_dimension_mismatch",
+        "Non-square attention (query width ≠ hidden_size)",
+        "MEDIUM",
+        text,
+        Vec::new(),
+        truth,
+    );
+    g.unsupported = false;
+    g.count = count;
+    g.mismatch = Some(format!(
+        "### Dimension Mismatch: query width differs from hidden_size\n\n**Observed**: q_proj ({q}, {d}), o_proj ({d}, {q}), hidden_size {d}\n**Expected (standard)**: q_proj ({d}, {d}) and o_proj ({d}, {d})\n**Interpretation**: {h} heads of head_dim {dh} give a query width of {q}, {} than hidden_size; the output projection maps {q} → {d}\n\n**Derived parameters**:\n- num_heads = {h}\n- head_dim = {dh}\n- query width = `{h} * {dh} = {q}`\n- hidden_size = {d}\n- true parameters per layer = {}\n- GroupedQueryAttentionLayer's count (square o_proj) = {}\n\n**Impact**:\n- Q/K/V and O projections are NOT square matrices\n- GroupedQueryAttentionLayer {} o_proj by {} parameters per layer ({} over {} layers)\n- FLOPs and weight memory must use the query width, not hidden_size\n",
+        if q > dd { "wider" } else { "narrower" },
+        grouped(truth),
+        grouped(assumed),
+        if under { "undercounts" } else { "overcounts" },
+        grouped(diff),
+        grouped(diff * count),
+        count
+    ));
+    Some(g)
+}
+
 /// Papers describing each feature the generator reports as a gap.
 fn references(slug: &str) -> Vec<&'static str> {
     match slug {
@@ -988,18 +1074,7 @@ fn plan_attention(
                     ],
                     params: sink_n,
                     count: 1,
-                    gap: Some(gap(
-                        "attention_sinks",
-                        "LearnedSinksLayer",
-                        "learned_attention_sinks",
-                        "Learned attention sinks",
-                        "MEDIUM",
-                        format!(
-                            "each attention layer has {sinks} learned logits, one per query head, that join every softmax as an extra column and take part of the attention mass (GPT-OSS); Mantile's num_sinks keeps the first tokens of the sequence in the window instead, which is a different computation"
-                        ),
-                        patterns(inv, &sink_idx),
-                        sink_n,
-                    )),
+                    gap: Some(sinks_gap(*sinks, patterns(inv, &sink_idx), sink_n)),
                 });
             }
             Ok((out, pieces))
@@ -1216,16 +1291,7 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
                     specs: vec![("hidden_size", J::Int(d.into()))],
                     params: gn,
                     count: 1,
-                    gap: Some(gap(
-                        "shared_expert_gate",
-                        "SharedGateLayer",
-                        "shared_expert_gate",
-                        "Sigmoid gate on the shared expert",
-                        "LOW",
-                        "the shared expert's output is scaled by sigmoid(x·w), a learned gate of one weight per hidden unit (Qwen2-MoE); MoELayer adds shared experts ungated".into(),
-                        patterns(inv, &gi),
-                        gn,
-                    )),
+                    gap: Some(shared_gate_gap(patterns(inv, &gi), gn)),
                 });
             }
             Ok((out, pieces))
@@ -1325,46 +1391,8 @@ fn emit(
             else {
                 continue;
             };
-            let dd = u128::from(d);
-            let q = h * dh;
-            if q != dd {
-                let truth = k.params;
-                let assumed = dd * q + 2 * dd * kv * dh + dd * dd;
-                let diff = truth.abs_diff(assumed);
-                let under = truth > assumed;
-                let text = format!(
-                    "GroupedQueryAttentionLayer assumes a square o_proj ({d}×{d}), but the query width h·dh = {h}×{dh} = {q} differs from hidden_size {d}: for layer \"{name}\" Mantile computes {} parameters per layer instead of the true {} ({}{} per layer, {}{} over its {} layers)",
-                    grouped(assumed),
-                    grouped(truth),
-                    if under { "−" } else { "+" },
-                    grouped(diff),
-                    if under { "−" } else { "+" },
-                    grouped(diff * k.count),
-                    k.count
-                );
-                dimension_notes.push(text.clone());
-                let mut g = gap(
-                    name,
-                    "GroupedQueryAttentionLayer",
-                    "attention_dimension_mismatch",
-                    "Non-square attention (query width ≠ hidden_size)",
-                    "MEDIUM",
-                    text,
-                    Vec::new(),
-                    truth,
-                );
-                g.unsupported = false;
-                g.count = k.count;
-                g.mismatch = Some(format!(
-                    "### Dimension Mismatch: query width differs from hidden_size\n\n**Observed**: q_proj ({q}, {d}), o_proj ({d}, {q}), hidden_size {d}\n**Expected (standard)**: q_proj ({d}, {d}) and o_proj ({d}, {d})\n**Interpretation**: {h} heads of head_dim {dh} give a query width of {q}, {} than hidden_size; the output projection maps {q} → {d}\n\n**Derived parameters**:\n- num_heads = {h}\n- head_dim = {dh}\n- query width = `{h} * {dh} = {q}`\n- hidden_size = {d}\n- true parameters per layer = {}\n- GroupedQueryAttentionLayer's count (square o_proj) = {}\n\n**Impact**:\n- Q/K/V and O projections are NOT square matrices\n- GroupedQueryAttentionLayer {} o_proj by {} parameters per layer ({} over {} layers)\n- FLOPs and weight memory must use the query width, not hidden_size\n",
-                    if q > dd { "wider" } else { "narrower" },
-                    grouped(truth),
-                    grouped(assumed),
-                    if under { "undercounts" } else { "overcounts" },
-                    grouped(diff),
-                    grouped(diff * k.count),
-                    k.count
-                ));
+            if let Some(mut g) = square_o_proj_gap(name, k.count, h, kv, dh, d.into(), k.params) {
+                dimension_notes.push(g.why.clone());
                 let idx: Vec<usize> = inv
                     .tensors
                     .iter()

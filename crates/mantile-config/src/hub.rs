@@ -975,8 +975,19 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
     let bias = d.attention_bias.unwrap_or(false);
     let mut unsupported = Vec::new();
     let mut layer_types = Vec::new();
+    // Gap layers (no class can model them), each with its report.
+    let mut gaps: Vec<crate::generate::Gap> = Vec::new();
+    if model_type == "gpt_oss" {
+        // One learned logit per query head in every attention layer; not
+        // Mantile's num_sinks, which keeps sink tokens in the window.
+        gaps.push(crate::generate::sinks_gap(
+            u64::try_from(heads).unwrap_or(0),
+            Vec::new(),
+            heads,
+        ));
+    }
 
-    let attn_specs = |heads_key: &'static str, sliding: Option<u128>, sinks: bool| {
+    let attn_specs = |heads_key: &'static str, sliding: Option<u128>| {
         let mut s = vec![
             ("layer_idx", J::Int(0)),
             ("input_dim", J::Int(hidden)),
@@ -988,9 +999,6 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         ];
         if let Some(w) = sliding {
             s.push(("sliding_window", J::Int(w)));
-            if sinks {
-                s.push(("num_sinks", J::Int(heads)));
-            }
         }
         if bias {
             s.push(("has_bias", J::Bool(true)));
@@ -1009,26 +1017,20 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
     match (d.sliding_window, d.sliding_layers, d.full_layers) {
         (Some(w), Some(s), Some(f)) if s > 0 && f > 0 => {
             // Alternating sliding and full attention (gpt_oss).
-            let sinks = model_type == "gpt_oss";
             layer_types.push(layer(
                 "attention_sliding",
                 swa,
                 s,
                 true,
-                with_count(swa, attn_specs("num_query_heads", Some(w), sinks)),
+                with_count(swa, attn_specs("num_query_heads", Some(w))),
             ));
             layer_types.push(layer(
                 "attention_full",
                 full,
                 f,
                 true,
-                with_count(full, attn_specs(full_heads, None, false)),
+                with_count(full, attn_specs(full_heads, None)),
             ));
-            if sinks {
-                unsupported.push(format!(
-                    "learned attention sinks in the {f} full-attention layers ({heads} per layer) are not modelled by {full}"
-                ));
-            }
         }
         (Some(w), _, _) => {
             layer_types.push(layer(
@@ -1036,7 +1038,7 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
                 swa,
                 nl,
                 true,
-                with_count(swa, attn_specs("num_query_heads", Some(w), false)),
+                with_count(swa, attn_specs("num_query_heads", Some(w))),
             ));
         }
         _ => {
@@ -1045,7 +1047,7 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
                 full,
                 nl,
                 true,
-                with_count(full, attn_specs(full_heads, None, false)),
+                with_count(full, attn_specs(full_heads, None)),
             ));
         }
     }
@@ -1069,16 +1071,28 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
             ("top_k", J::Int(k)),
             ("num_projections", J::Int(3)),
         ];
-        if let Some(sh) = d.shared_experts.filter(|&s| s > 0) {
-            let sh = need(Some(sh), "n_shared_experts")?;
+        // Shared experts: counted (DeepSeek), or one of a given width in
+        // experts of the routed width (Qwen2-MoE's shared_expert_intermediate_size).
+        let shared_width =
+            int(&facts.config, &["shared_expert_intermediate_size"]).filter(|w| *w > 0);
+        let shared = match (d.shared_experts.filter(|&s| s > 0), shared_width) {
+            (Some(sh), _) => Some(need(Some(sh), "n_shared_experts")?),
+            (None, Some(w)) if w % di == 0 => Some(w / di),
+            (None, Some(w)) => {
+                return Err(format!(
+                    "config.json's shared expert of width {w} is not a whole number of experts of width {di}, which MoELayer's num_shared_experts needs"
+                ));
+            }
+            (None, None) => None,
+        };
+        if let Some(sh) = shared {
             s.push(("num_shared_experts", J::Int(sh)));
         }
         if model_type == "gpt_oss" {
             s.push(("has_bias", J::Bool(true)));
         }
-        if model_type == "qwen2_moe" {
-            unsupported
-                .push("the shared expert's sigmoid gate is not modelled by MoELayer".to_string());
+        if model_type == "qwen2_moe" && shared.is_some() {
+            gaps.push(crate::generate::shared_gate_gap(Vec::new(), hidden));
         }
         layer_types.push(layer(
             "feedforward",
@@ -1131,6 +1145,67 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
             ],
         ),
     ));
+    // Non-square attention: GroupedQueryAttentionLayer's own count differs.
+    let mut dimension_notes: Vec<String> = Vec::new();
+    for l in &mut layer_types {
+        let J::Obj(m) = l else { continue };
+        let get = |key: &str| -> Option<u128> {
+            let specs = m.iter().find(|(k, _)| *k == "specs").map(|(_, v)| v)?;
+            let J::Obj(specs) = specs else { return None };
+            specs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, v)| match v {
+                    J::Int(i) => Some(*i),
+                    _ => None,
+                })
+        };
+        let field = |key: &str| m.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+        if field("class") != Some(J::Str("GroupedQueryAttentionLayer".into())) {
+            continue;
+        }
+        let (Some(J::Str(name)), Some(J::Int(count))) = (field("name"), field("count")) else {
+            continue;
+        };
+        let (Some(h), Some(kv), Some(dh), Some(truth)) = (
+            get("num_heads"),
+            get("num_kv_heads"),
+            get("head_dim"),
+            get("parameter_count"),
+        ) else {
+            continue;
+        };
+        if let Some(g) = crate::generate::square_o_proj_gap(&name, count, h, kv, dh, hidden, truth)
+        {
+            m.insert(4, ("gap_report", J::Str(g.report_path())));
+            dimension_notes.push(g.why.clone());
+            gaps.push(g);
+        }
+    }
+    for g in gaps.iter_mut().filter(|g| g.unsupported) {
+        g.count = nl;
+        let specs = match g.class.as_str() {
+            "LearnedSinksLayer" => vec![
+                ("hidden_size", J::Int(hidden)),
+                ("num_heads", J::Int(heads)),
+            ],
+            _ => vec![("hidden_size", J::Int(hidden))],
+        };
+        let mut specs = specs;
+        specs.insert(0, ("parameter_count", J::Int(g.parameters)));
+        let mut l = layer(&g.layer, &g.class, nl, false, specs);
+        if let J::Obj(m) = &mut l {
+            m.insert(4, ("gap_report", J::Str(g.report_path())));
+        }
+        layer_types.push(l);
+        unsupported.push(format!(
+            "{} ({}, {}): {}",
+            g.feature,
+            g.layer,
+            g.report_path(),
+            g.why
+        ));
+    }
     if model_type == "qwen3" || model_type == "qwen3_moe" {
         unsupported.push(
             "per-head q_norm and k_norm (RMSNorm over head_dim) are not modelled".to_string(),
@@ -1142,17 +1217,31 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
     for l in &layer_types {
         if let J::Obj(m) = l
             && let Some((_, J::Str(class))) = m.iter().find(|(k, _)| *k == "class")
+            && !m
+                .iter()
+                .any(|(k, v)| *k == "supported" && *v == J::Bool(false))
             && catalog.get(class).is_none()
         {
             return Err(format!("the workspace's backend/layers has no {class}"));
         }
     }
     let model_id = facts.repo_id.replace('/', "_");
-    let total = facts
-        .parameters
-        .as_ref()
-        .filter(|p| p.quantized_dtypes().is_empty())
-        .map(|p| p.total);
+    if let Some(p) = &facts.parameters
+        && !p.quantized_dtypes().is_empty()
+    {
+        return Err(format!(
+            "the Hub counts {} stored elements for {} ({}), but the checkpoint is quantized ({} tensors pack several parameters per element, and scales are none), so that count is not its parameter count; only the safetensors headers give the exact one, and they could not be read",
+            n(p.total),
+            facts.repo_id,
+            p.by_dtype
+                .iter()
+                .map(|(d, v)| format!("{d} {}", n(*v)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.quantized_dtypes().join(", ")
+        ));
+    }
+    let total = facts.parameters.as_ref().map(|p| p.total);
     let mut top = vec![
         ("model_id", J::Str(model_id.clone())),
         ("hf_model_id", J::Str(facts.repo_id.clone())),
@@ -1178,7 +1267,7 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         }
         None => {
             return Err(format!(
-                "the Hub gives no exact (unquantized) parameter count for {}",
+                "the Hub gives no exact parameter count for {}",
                 facts.repo_id
             ));
         }
@@ -1199,6 +1288,13 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         notes.push_str(&unsupported.join("; "));
         notes.push('.');
     }
+    if !dimension_notes.is_empty() {
+        notes.push_str(&format!(
+            " Dimension mismatch (model_builder/gaps/attention_dimension_mismatch.md): {}.",
+            dimension_notes.join("; ")
+        ));
+        unsupported.extend(dimension_notes);
+    }
     top.push(("validation_notes", J::Str(notes)));
     top.push((
         "validation_sources",
@@ -1214,7 +1310,7 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         model_id,
         text,
         unsupported,
-        gaps: Vec::new(),
+        gaps,
         from_tensors: false,
     })
 }
@@ -1557,13 +1653,21 @@ mod tests {
                 ("SlidingWindowAttentionLayer", 1),
                 ("MoELayer", 2),
                 ("NormLayer", 5),
-                ("EmbeddingLayer", 1)
+                ("EmbeddingLayer", 1),
+                // One learned logit per head in every layer: a gap, not num_sinks.
+                ("LearnedSinksLayer", 2)
             ]
         );
         assert!(
-            g.unsupported[0].starts_with("learned attention sinks in the 1 full-attention layers")
+            g.unsupported[0].starts_with(
+                "Learned attention sinks (attention_sinks, model_builder/gaps/learned_attention_sinks.md): each attention layer has 4 learned logits"
+            ),
+            "{:?}",
+            g.unsupported
         );
-        assert!(g.text.contains("\"num_sinks\": 4"));
+        assert!(!g.text.contains("\"num_sinks\":"));
+        assert_eq!(g.gaps.len(), 1);
+        assert_eq!((g.gaps[0].count, g.gaps[0].parameters), (2, 4));
     }
 
     #[test]

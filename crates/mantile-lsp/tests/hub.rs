@@ -684,3 +684,90 @@ fn quantized_and_inconsistent_checkpoints() {
         );
     }
 }
+
+/// Without safetensors headers, `new` falls back to config.json for the
+/// families it knows; what it writes passes `check` (with the Hub's
+/// metadata) with no error and no warning, and a quantized checkpoint,
+/// whose Hub count is not its parameter count, is refused with the reason.
+#[test]
+fn the_config_json_fallback_passes_check_for_every_family_it_knows() {
+    let known = [
+        "llama",
+        "mistral",
+        "qwen2",
+        "qwen3",
+        "mixtral",
+        "qwen2_moe",
+        "qwen3_moe",
+        "gpt_oss",
+    ];
+    let models: Vec<MockModel> = MockModel::all_fixtures()
+        .into_iter()
+        .filter(|m| known.contains(&m.config["model_type"].as_str().unwrap_or_default()))
+        .map(|mut m| {
+            m.safetensors.clear();
+            m
+        })
+        .collect();
+    assert!(models.len() >= 12, "{}", models.len());
+    let (hub, _rt) = MockHub::start_in_background(models.clone());
+    let dir = scratch("fallback");
+    let mut written = Vec::new();
+    for m in &models {
+        let o = run(&hub, &dir, &["new", &m.repo]);
+        if m.logical_parameters.is_some() {
+            assert_eq!(o.status.code(), Some(2), "{}", m.repo);
+            assert!(
+                stderr(&o).contains("is not its parameter count"),
+                "{}: {}",
+                m.repo,
+                stderr(&o)
+            );
+            continue;
+        }
+        assert_eq!(o.status.code(), Some(0), "{}: {}", m.repo, stderr(&o));
+        assert!(stderr(&o).contains("config.json alone"), "{}", stderr(&o));
+        written.push(m.repo.clone());
+    }
+    assert!(written.len() >= 9, "{written:?}");
+    // GPT-OSS's learned sinks are a gap of their own (one logit per head in
+    // every layer), not Mantile's num_sinks (sink tokens kept in the window).
+    let oss: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            dir.join("ws/backend/data/model_configs/unsloth_gpt-oss-20b-BF16.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let layers = oss["layer_types"].as_array().unwrap();
+    assert!(
+        layers.iter().all(|l| l["specs"].get("num_sinks").is_none()),
+        "{oss:#}"
+    );
+    let sinks = layers
+        .iter()
+        .find(|l| l["name"] == "attention_sinks")
+        .unwrap();
+    assert_eq!(sinks["supported"], false);
+    assert_eq!(sinks["count"], 24);
+    assert_eq!(sinks["specs"]["parameter_count"], 64);
+    assert_eq!(
+        sinks["gap_report"],
+        "model_builder/gaps/learned_attention_sinks.md"
+    );
+    assert!(
+        dir.join("ws/model_builder/gaps/learned_attention_sinks.md")
+            .exists()
+    );
+    let o = run(&hub, &dir, &["check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bad: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error" || d["severity"] == "warning")
+        .map(|d| format!("{} {} {}", d["path"], d["code"], d["message"]))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    assert_eq!(o.status.code(), Some(0));
+}
