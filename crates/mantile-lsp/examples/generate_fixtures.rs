@@ -63,7 +63,10 @@ fn main() {
     for m in &models {
         let facts = rt.block_on(client.facts(&m.repo)).unwrap();
         match mantile_config::hub::generate(&facts, &catalog) {
-            Ok(g) => {
+            Ok(mut g) => {
+                mantile_lsp::scaffolds::assign_reports(&mut g, &|rel| {
+                    std::fs::read_to_string(ws.join(rel)).ok()
+                });
                 let path = configs.join(format!("{}.json", g.model_id));
                 std::fs::write(&path, &g.text).unwrap();
                 let files = mantile_lsp::scaffolds::plan(&g, &catalog);

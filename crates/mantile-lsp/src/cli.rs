@@ -555,7 +555,7 @@ fn new_config(args: &[String]) -> i32 {
         Some(r) => disk::snapshot(r).catalog,
         None => mantile_config::Catalog::builtin(),
     };
-    let generated = match mantile_config::hub::generate(&facts, &catalog) {
+    let mut generated = match mantile_config::hub::generate(&facts, &catalog) {
         Ok(g) => g,
         Err(e) => {
             say!(
@@ -566,6 +566,12 @@ fn new_config(args: &[String]) -> i32 {
             return 2;
         }
     };
+    if let Some(r) = &root {
+        // A gap report already documenting another model stays theirs.
+        crate::scaffolds::assign_reports(&mut generated, &|rel| {
+            std::fs::read_to_string(r.join(rel)).ok()
+        });
+    }
     if !generated.from_tensors {
         let why = match &facts.tensors_problem {
             Some(p) => p.message(&repo),

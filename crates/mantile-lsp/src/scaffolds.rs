@@ -41,6 +41,59 @@ pub fn observed(g: &Gap) -> Observed {
     }
 }
 
+/// Gives each gap of `generated` a report that documents this model.
+///
+/// A gap type's report is `model_builder/gaps/<slug>.md` (the guide's
+/// `gaps/{layer_type}.md`). Its §4.1 tensors, §4.3 mismatch and its test
+/// suite's numbers belong to one model, and `check` holds a report's tensor
+/// shapes to the config that names it (GR004), so a second model with the
+/// same gap gets a report of its own, `<slug>_<model_id>.md` (and
+/// `tests/<slug>_<model_id>_tests.md`), rather than a report whose numbers
+/// are another model's — and no existing file is ever rewritten or appended
+/// to. `existing` reads a workspace file (`None`: absent). A report
+/// documents a model when its `**Model**:` line names it.
+pub fn assign_reports(generated: &mut Generated, existing: &dyn Fn(&str) -> Option<String>) {
+    let repo = hf_model_id(&generated.text);
+    let Some(repo) = repo else { return };
+    let documents = |text: &str| {
+        text.lines().any(|l| {
+            l.strip_prefix("**Model**:")
+                .map(str::trim_start)
+                .and_then(|v| v.split_whitespace().next())
+                == Some(repo.as_str())
+        })
+    };
+    let slugs: Vec<String> = {
+        let mut v: Vec<String> = generated.gaps.iter().map(|g| g.slug.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for slug in slugs {
+        let shared = format!("model_builder/gaps/{slug}.md");
+        match existing(&shared) {
+            None => continue,
+            Some(text) if documents(&text) => continue,
+            Some(_) => {}
+        }
+        let own = format!("{slug}_{}", generated.model_id);
+        let own_path = format!("model_builder/gaps/{own}.md");
+        generated.text = generated.text.replace(&shared, &own_path);
+        for u in &mut generated.unsupported {
+            *u = u.replace(&shared, &own_path);
+        }
+        for g in generated.gaps.iter_mut().filter(|g| g.slug == slug) {
+            g.slug = own.clone();
+        }
+    }
+}
+
+/// The config's `hf_model_id`.
+fn hf_model_id(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v.get("hf_model_id")?.as_str().map(str::to_string)
+}
+
 /// The report and suite of every gap of `generated` (each report once).
 pub fn plan(generated: &Generated, catalog: &Catalog) -> Vec<Planned> {
     let mut out: Vec<Planned> = Vec::new();

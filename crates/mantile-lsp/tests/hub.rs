@@ -771,3 +771,80 @@ fn the_config_json_fallback_passes_check_for_every_family_it_knows() {
     assert!(bad.is_empty(), "{bad:#?}");
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// Two models with the same gap in one workspace: the report already there
+/// documents the first model (its §4.1 tensors and §4.3 numbers are that
+/// model's), so the second gets a report and a suite of its own, named in
+/// its config; the first keeps the shared report when it is generated
+/// again; and the whole workspace passes `check`.
+#[test]
+fn a_gap_report_shared_by_two_models_stays_the_first_ones() {
+    let (hub, _rt) = MockHub::start_in_background(vec![
+        MockModel::fixture("Qwen--Qwen3-0.6B"),
+        MockModel::fixture("Qwen--Qwen3-30B-A3B"),
+    ]);
+    let dir = scratch("shared-report");
+    let ws = dir.join("ws");
+    let config = |id: &str| -> serde_json::Value {
+        let p = ws.join(format!("backend/data/model_configs/{id}.json"));
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let reports = |c: &serde_json::Value| -> Vec<String> {
+        c["layer_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l["gap_report"].as_str().map(str::to_string))
+            .collect()
+    };
+    let o = run(&hub, &dir, &["new", "Qwen/Qwen3-0.6B"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let shared = "model_builder/gaps/attention_dimension_mismatch.md";
+    let first = std::fs::read_to_string(ws.join(shared)).unwrap();
+    assert!(first.contains("**Model**: Qwen/Qwen3-0.6B "), "{first}");
+    assert!(reports(&config("Qwen_Qwen3-0.6B")).contains(&shared.to_string()));
+
+    let o = run(&hub, &dir, &["new", "Qwen/Qwen3-30B-A3B"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let own = "model_builder/gaps/attention_dimension_mismatch_Qwen_Qwen3-30B-A3B.md";
+    let err = stderr(&o);
+    assert!(err.contains(&format!("wrote {own}\n")), "{err}");
+    assert!(
+        err.contains("wrote tests/attention_dimension_mismatch_Qwen_Qwen3-30B-A3B_tests.md\n"),
+        "{err}"
+    );
+    let second = config("Qwen_Qwen3-30B-A3B");
+    let r = reports(&second);
+    assert!(
+        r.contains(&own.to_string()) && !r.contains(&shared.to_string()),
+        "{r:?}"
+    );
+    assert!(
+        second["validation_notes"].as_str().unwrap().contains(own),
+        "{second:#}"
+    );
+    let text = std::fs::read_to_string(ws.join(own)).unwrap();
+    assert!(text.contains("**Model**: Qwen/Qwen3-30B-A3B "), "{text}");
+    // The first model's report is untouched and still its own.
+    assert_eq!(std::fs::read_to_string(ws.join(shared)).unwrap(), first);
+    let o = run(&hub, &dir, &["new", "Qwen/Qwen3-0.6B", "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("kept {shared} (it exists)")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(reports(&config("Qwen_Qwen3-0.6B")).contains(&shared.to_string()));
+
+    let o = run(&hub, &dir, &["check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bad: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error" || d["severity"] == "warning")
+        .map(|d| format!("{} {} {}", d["path"], d["code"], d["message"]))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    assert_eq!(o.status.code(), Some(0));
+}
