@@ -344,8 +344,11 @@ pub fn from_inventory(
         ));
     }
     let blocks: Vec<&Block> = layout.blocks.iter().collect();
-    let nl =
-        int(config, &["num_hidden_layers", "n_layer", "num_layers"]).unwrap_or(blocks.len() as u64);
+    let nl = int(
+        config,
+        &["num_hidden_layers", "n_layer", "n_layers", "num_layers"],
+    )
+    .unwrap_or(blocks.len() as u64);
     if nl == 0 || nl > crate::hub::MAX_DIMENSION as u64 {
         return Err(format!("config.json gives {nl} layers"));
     }
@@ -1090,6 +1093,12 @@ fn head_layout(ctx: &Ctx, q: u64, k: u64) -> Result<(u64, u64, u64), String> {
         (Some(dh), Some(heads)) if ok(dh) && q / dh == heads => dh,
         (_, Some(heads)) if heads > 0 && q.is_multiple_of(heads) && ok(q / heads) => q / heads,
         (Some(dh), None) if ok(dh) => dh,
+        (None, None) => {
+            // A projection's shape gives h·dh, never h and dh apart.
+            return Err(format!(
+                "config.json gives no attention head count (num_attention_heads, n_head or n_heads) and no head_dim, and the query width {q} alone cannot be split into heads"
+            ));
+        }
         _ => {
             return Err(format!(
                 "config.json's attention heads do not divide the query width {q}; the head layout cannot be read"

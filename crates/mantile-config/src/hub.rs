@@ -313,7 +313,7 @@ pub struct HubDims {
 
 impl HubDims {
     pub fn from_config(c: &Value) -> HubDims {
-        let heads = int(c, &["num_attention_heads", "n_head"]);
+        let heads = int(c, &["num_attention_heads", "n_head", "n_heads"]);
         let hidden = int(c, &["hidden_size", "n_embd", "d_model"]);
         let layer_types: Option<Vec<&str>> = c
             .get("layer_types")
@@ -331,7 +331,10 @@ impl HubDims {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             hidden_size: hidden,
-            num_layers: int(c, &["num_hidden_layers", "n_layer", "num_layers"]),
+            num_layers: int(
+                c,
+                &["num_hidden_layers", "n_layer", "n_layers", "num_layers"],
+            ),
             vocab_size: int(c, &["vocab_size"]),
             heads,
             kv_heads: int(c, &["num_key_value_heads"]).or(heads),

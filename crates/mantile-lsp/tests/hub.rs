@@ -848,3 +848,152 @@ fn a_gap_report_shared_by_two_models_stays_the_first_ones() {
     assert!(bad.is_empty(), "{bad:#?}");
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// A model served with `tensors` (in 2 shards) and `config`, no published count.
+fn synthetic(
+    repo: &str,
+    config: serde_json::Value,
+    tensors: &[mantile_hub_mock::families::T],
+) -> MockModel {
+    let mut m = MockModel::fixture("meta-llama--Llama-3.2-1B");
+    m.repo = repo.into();
+    m.sha = "5d7c0a1e9b3f4c2d8e6a0b1c2d3e4f5a6b7c8d9e".into();
+    m.config = config;
+    m.parameters = None;
+    m.safetensors = mantile_hub_mock::families::shard(tensors, 2)
+        .into_iter()
+        .map(|(n, h, _)| (n, h))
+        .collect();
+    m
+}
+
+/// Unknown `model_type`s are read from their tensor patterns alone: a
+/// GPT-NeoX-style checkpoint (`gpt_neox.layers.N.attention.query_key_value`,
+/// `mlp.dense_h_to_4h`, `embed_in`/`embed_out`, LayerNorms with biases)
+/// whose config.json uses the standard keys, and a Llama-style one whose
+/// config.json names its dimensions MPT's way (`d_model`, `n_heads`,
+/// `n_layers`) and whose checkpoint keeps a buffer no pattern explains
+/// (`rotary_emb.inv_freq`, a gap of unusual tensors). Each config passes
+/// `check`, its counts add up to the Hub's; without any head count the
+/// refusal says what is missing.
+#[test]
+fn unknown_architectures_from_their_tensor_patterns() {
+    let (d, l, v, h, ff) = (512u64, 4u64, 1000u64, 8u64, 2048u64);
+    let mut neox = vec![("gpt_neox.embed_in.weight".to_string(), "F16", vec![v, d])];
+    for i in 0..l {
+        for (n, s) in [
+            ("input_layernorm.weight", vec![d]),
+            ("input_layernorm.bias", vec![d]),
+            ("post_attention_layernorm.weight", vec![d]),
+            ("post_attention_layernorm.bias", vec![d]),
+            ("attention.query_key_value.weight", vec![3 * d, d]),
+            ("attention.query_key_value.bias", vec![3 * d]),
+            ("attention.dense.weight", vec![d, d]),
+            ("attention.dense.bias", vec![d]),
+            ("mlp.dense_h_to_4h.weight", vec![ff, d]),
+            ("mlp.dense_h_to_4h.bias", vec![ff]),
+            ("mlp.dense_4h_to_h.weight", vec![d, ff]),
+            ("mlp.dense_4h_to_h.bias", vec![d]),
+        ] {
+            neox.push((format!("gpt_neox.layers.{i}.{n}"), "F16", s));
+        }
+    }
+    neox.push(("gpt_neox.final_layer_norm.weight".into(), "F16", vec![d]));
+    neox.push(("gpt_neox.final_layer_norm.bias".into(), "F16", vec![d]));
+    neox.push(("embed_out.weight".into(), "F16", vec![v, d]));
+    let neox_config = serde_json::json!({"model_type": "acme_neox", "architectures": ["AcmeNeoXForCausalLM"],
+        "hidden_size": d, "num_hidden_layers": l, "num_attention_heads": h, "intermediate_size": ff,
+        "vocab_size": v, "tie_word_embeddings": false});
+    let llama = serde_json::json!({"model_type": "llama", "hidden_size": d, "num_hidden_layers": l,
+        "num_attention_heads": h, "intermediate_size": ff, "vocab_size": v, "tie_word_embeddings": true});
+    let mut odd = mantile_hub_mock::families::tensors(&llama, "BF16");
+    for i in 0..l {
+        odd.push((
+            format!("model.layers.{i}.self_attn.rotary_emb.inv_freq"),
+            "F32",
+            vec![32],
+        ));
+    }
+    let odd_config = serde_json::json!({"model_type": "acme_odd", "d_model": d, "n_layers": l,
+        "n_heads": h, "vocab_size": v});
+    let headless_config =
+        serde_json::json!({"model_type": "acme_odd", "n_layers": l, "vocab_size": v});
+    let models = vec![
+        synthetic("acme/neox", neox_config, &neox),
+        synthetic("acme/odd", odd_config, &odd),
+        synthetic("acme/headless", headless_config, &odd),
+    ];
+    let (hub, _rt) = MockHub::start_in_background(models.clone());
+    let dir = scratch("unknown");
+    for m in &models[..2] {
+        let o = run(&hub, &dir, &["new", &m.repo]);
+        assert_eq!(o.status.code(), Some(0), "{}: {}", m.repo, stderr(&o));
+    }
+    let config = |id: &str| -> serde_json::Value {
+        let p = dir.join(format!("ws/backend/data/model_configs/{id}.json"));
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let kinds = |c: &serde_json::Value| -> Vec<String> {
+        c["layer_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| format!("{} {} ×{}", l["name"], l["class"], l["count"]).replace('"', ""))
+            .collect()
+    };
+    let n = config("acme_neox");
+    assert_eq!(
+        kinds(&n),
+        [
+            "attention SlidingWindowAttentionLayer ×4",
+            "feedforward MLPLayer ×4",
+            "norm NormLayer ×9",
+            "embedding EmbeddingLayer ×1"
+        ]
+    );
+    let stored: u64 = neox.iter().map(|t| t.2.iter().product::<u64>()).sum();
+    assert_eq!(n["total_params"], stored);
+    assert!(
+        n["validation_notes"]
+            .as_str()
+            .unwrap()
+            .contains("an untied lm_head (V×d = 1000×512) 512,000"),
+        "{n:#}"
+    );
+    let o = config("acme_odd");
+    assert_eq!(
+        kinds(&o),
+        [
+            "attention GroupedQueryAttentionLayer ×4",
+            "feedforward GatedMLPLayer ×4",
+            "norm NormLayer ×9",
+            "embedding EmbeddingLayer ×1",
+            "unusual_tensors UnusualTensorsLayer ×4"
+        ]
+    );
+    let stored: u64 = odd.iter().map(|t| t.2.iter().product::<u64>()).sum();
+    assert_eq!(o["total_params"], stored);
+    assert_eq!(o["layer_types"][0]["specs"]["num_heads"], 8);
+    assert!(
+        dir.join("ws/model_builder/gaps/unusual_tensors.md")
+            .exists()
+    );
+    let out = run(&hub, &dir, &["check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bad: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"].as_str().unwrap().contains("model_configs"))
+        .filter(|d| d["severity"] == "error" || d["severity"] == "warning")
+        .map(|d| format!("{} {} {}", d["path"], d["code"], d["message"]))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    // No head count anywhere: refused with what is missing.
+    let o = run(&hub, &dir, &["new", "acme/headless", "--out", "-"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: cannot generate a config for `acme/headless`: config.json gives no attention head count (num_attention_heads, n_head or n_heads) and no head_dim, and the query width 512 alone cannot be split into heads\n"
+    );
+}

@@ -82,7 +82,7 @@ pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
     };
     let inv: &Inventory = &logical;
     let heads = Heads::from_config(config);
-    let num_layers = ["num_hidden_layers", "n_layer", "num_layers"]
+    let num_layers = ["num_hidden_layers", "n_layer", "n_layers", "num_layers"]
         .iter()
         .find_map(|k| config.get(*k)?.as_u64());
     let qkv_split = match (heads.heads, heads.kv_heads, heads.head_dim) {

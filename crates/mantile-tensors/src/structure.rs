@@ -715,7 +715,7 @@ pub struct Heads {
 impl Heads {
     pub fn from_config(c: &Value) -> Heads {
         let int = |keys: &[&str]| keys.iter().find_map(|k| c.get(*k)?.as_u64());
-        let heads = int(&["num_attention_heads", "n_head", "num_heads"]);
+        let heads = int(&["num_attention_heads", "n_head", "n_heads", "num_heads"]);
         let hidden = int(&["hidden_size", "n_embd", "d_model"]);
         Heads {
             heads,
