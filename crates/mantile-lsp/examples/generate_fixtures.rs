@@ -65,7 +65,7 @@ fn main() {
         match mantile_config::hub::generate(&facts, &catalog) {
             Ok(mut g) => {
                 mantile_lsp::scaffolds::assign_reports(&mut g, &|rel| {
-                    std::fs::read_to_string(ws.join(rel)).ok()
+                    mantile_lsp::scaffolds::workspace_file(&ws, rel)
                 });
                 let path = configs.join(format!("{}.json", g.model_id));
                 std::fs::write(&path, &g.text).unwrap();

@@ -569,7 +569,7 @@ fn new_config(args: &[String]) -> i32 {
     if let Some(r) = &root {
         // A gap report already documenting another model stays theirs.
         crate::scaffolds::assign_reports(&mut generated, &|rel| {
-            std::fs::read_to_string(r.join(rel)).ok()
+            crate::scaffolds::workspace_file(r, rel)
         });
     }
     if !generated.from_tensors {
@@ -616,6 +616,12 @@ fn new_config(args: &[String]) -> i32 {
         eprintln!("dry run: nothing written");
         return 0;
     }
+    if let Some(r) = &root
+        && let Err(e) = crate::scaffolds::check_paths(r, &files)
+    {
+        say!("error: {}; nothing written", render::escape_controls(&e));
+        return 2;
+    }
     match target {
         None => {
             if let Err(status) = emit(&generated.text) {
@@ -645,18 +651,18 @@ fn new_config(args: &[String]) -> i32 {
             Some(r) => match crate::scaffolds::write(r, &files) {
                 Ok((written, kept)) => {
                     for w in written {
-                        eprintln!("wrote {w}");
+                        say!("wrote {}", render::escape_controls(&w));
                     }
                     for k in kept {
-                        eprintln!("kept {k} (it exists)");
+                        say!("kept {} (it exists)", render::escape_controls(&k));
                     }
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    say!("error: {}", render::escape_controls(&e));
                     return 2;
                 }
             },
-            None => eprintln!(
+            None => say!(
                 "note: the gap reports and test suites were not scaffolded: not inside a Mantile workspace"
             ),
         }

@@ -1106,3 +1106,61 @@ fn unknown_architectures_from_their_tensor_patterns() {
         "error: cannot generate a config for `acme/headless`: config.json gives no attention head count (num_attention_heads, n_head or n_heads) and no head_dim, and the query width 512 alone cannot be split into heads\n"
     );
 }
+
+/// The gap reports `new` scaffolds stay inside the workspace: a
+/// `model_builder` folder that is a link leading out is refused (nothing is
+/// created there), and a shared report that is a link leading out is not
+/// read: it documents no model, so the model gets a report of its own.
+#[cfg(unix)]
+#[test]
+fn new_scaffolds_only_inside_the_workspace() {
+    let (hub, _rt) = MockHub::start_in_background(vec![MockModel::fixture("Qwen--Qwen3-0.6B")]);
+    let dir = scratch("scaffold-confined");
+    let outside = dir.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("ws/model_builder")).unwrap();
+    let o = run(&hub, &dir, &["new", "Qwen/Qwen3-0.6B"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("resolves outside the workspace; nothing is written there"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    // Refused before anything is written: no config naming absent reports.
+    assert!(
+        stderr(&o).ends_with("; nothing written\n"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !dir.join("ws/backend/data/model_configs/Qwen_Qwen3-0.6B.json")
+            .exists()
+    );
+    // A report that is a link to a file outside, whose **Model** line
+    // would claim this model: not read, so not trusted.
+    std::fs::remove_file(dir.join("ws/model_builder")).unwrap();
+    std::fs::create_dir_all(dir.join("ws/model_builder/gaps")).unwrap();
+    std::fs::write(
+        outside.join("secret.md"),
+        "**Model**: Qwen/Qwen3-0.6B (layer `attention`)\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.join("secret.md"),
+        dir.join("ws/model_builder/gaps/attention_dimension_mismatch.md"),
+    )
+    .unwrap();
+    let o = run(&hub, &dir, &["new", "Qwen/Qwen3-0.6B", "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("wrote model_builder/gaps/attention_dimension_mismatch_Qwen_Qwen3-0.6B.md\n"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("secret.md")).unwrap(),
+        "**Model**: Qwen/Qwen3-0.6B (layer `attention`)\n"
+    );
+}
