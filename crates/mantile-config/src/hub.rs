@@ -213,26 +213,12 @@ impl HubProblem {
             HubProblem::NotFound => format!(
                 "`{repo}` was not found on Hugging Face (404): check hf_model_id; a private repository also needs HF_TOKEN"
             ),
-            HubProblem::Timeout { secs } => {
-                format!(
-                    "Hugging Face did not answer within {secs} s for `{repo}`; the Hub checks were skipped"
-                )
-            }
-            HubProblem::Server { status } => {
-                format!("Hugging Face answered {status} for `{repo}`; the Hub checks were skipped")
-            }
-            HubProblem::Malformed { what } => {
-                format!(
-                    "Hugging Face sent malformed metadata for `{repo}` ({what}); the Hub checks were skipped"
-                )
-            }
-            HubProblem::OfflineNoCache => format!(
-                "offline (HF_HUB_OFFLINE=1 or --offline) and no cached metadata for `{repo}`; the Hub checks were skipped"
-            ),
-            HubProblem::Network { message } => {
-                format!(
-                    "Hugging Face could not be reached for `{repo}` ({message}); the Hub checks were skipped"
-                )
+            HubProblem::Timeout { .. }
+            | HubProblem::Server { .. }
+            | HubProblem::Malformed { .. }
+            | HubProblem::OfflineNoCache
+            | HubProblem::Network { .. } => {
+                format!("{}; the Hub checks were skipped", self.describe(repo))
             }
             HubProblem::Inconsistent { what } => format!(
                 "the checkpoint of `{repo}` on Hugging Face is inconsistent: {what}; its tensors cannot be read as one model"
@@ -244,6 +230,32 @@ impl HubProblem {
                 "`{}` is not a Hugging Face model id ({reason}); nothing was asked of the Hub",
                 repo.escape_debug()
             ),
+        }
+    }
+
+    /// The problem alone, for a command that needed the Hub's answer
+    /// (`inspect`, `new`) rather than a check that goes on without it.
+    pub fn describe(&self, repo: &str) -> String {
+        match self {
+            HubProblem::Timeout { secs } => {
+                format!("Hugging Face did not answer within {secs} s for `{repo}`")
+            }
+            HubProblem::Server { status } => {
+                format!("Hugging Face answered {status} for `{repo}`")
+            }
+            HubProblem::Malformed { what } => {
+                format!("Hugging Face sent malformed metadata for `{repo}` ({what})")
+            }
+            HubProblem::OfflineNoCache => format!(
+                "offline (HF_HUB_OFFLINE=1 or --offline) and no cached metadata for `{repo}`"
+            ),
+            HubProblem::Network { message } => {
+                format!("Hugging Face could not be reached for `{repo}` ({message})")
+            }
+            HubProblem::InShard { shard, inner } => {
+                format!("{} (reading {shard})", inner.describe(repo))
+            }
+            _ => self.message(repo),
         }
     }
 

@@ -547,7 +547,7 @@ fn new_config(args: &[String]) -> i32 {
     let facts = match rt.block_on(client.facts(&repo)) {
         Ok(f) => f,
         Err(p) => {
-            say!("error: {}", render::escape_controls(&p.message(&repo)));
+            say!("error: {}", render::escape_controls(&p.describe(&repo)));
             return 2;
         }
     };
@@ -574,10 +574,13 @@ fn new_config(args: &[String]) -> i32 {
     }
     if !generated.from_tensors {
         let why = match &facts.tensors_problem {
-            Some(p) => p.message(&repo),
+            Some(p) => p.describe(&repo),
             None => "the repository publishes no safetensors headers, or none are cached".into(),
         };
-        eprintln!("note: generated from config.json alone, without the tensor inventory ({why})");
+        say!(
+            "note: generated from config.json alone, without the tensor inventory ({})",
+            render::escape_controls(&why)
+        );
     }
     let files = crate::scaffolds::plan(&generated, &catalog);
     if dry_run {

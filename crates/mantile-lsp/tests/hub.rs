@@ -555,9 +555,18 @@ fn inspect_prints_the_inventory_in_three_formats() {
     let mut past_end = 10_000u64.to_le_bytes().to_vec();
     past_end.extend_from_slice(&[b' '; 100]);
     bad.raw_shards = vec![("model-00002-of-00002.safetensors".into(), past_end, 108)];
+    // A header whose tensor name would clear the terminal.
+    let mut hostile = bad.clone();
+    hostile.repo = "org/hostile-header".into();
+    let header =
+        "{\"w\\u001b[2J\": {\"dtype\": \"Q4_K\", \"shape\": [1], \"data_offsets\": [0, 1]}}";
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    hostile.raw_shards = vec![("model-00002-of-00002.safetensors".into(), bytes, 1000)];
     let (hub, _rt) = MockHub::start_in_background(vec![
         MockModel::fixture("deepseek-ai--DeepSeek-V2-Lite"),
         bad,
+        hostile,
     ]);
     let dir = scratch("inspect");
     let repo = "deepseek-ai/DeepSeek-V2-Lite";
@@ -602,9 +611,17 @@ fn inspect_prints_the_inventory_in_three_formats() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
-        "error: Hugging Face sent malformed metadata for `org/bad-header` (declares a 10000-byte header, past the end of the 108-byte file); the Hub checks were skipped (reading model-00002-of-00002.safetensors)\n"
+        "error: Hugging Face sent malformed metadata for `org/bad-header` (declares a 10000-byte header, past the end of the 108-byte file) (reading model-00002-of-00002.safetensors)\n"
     );
     assert!(stdout(&o).is_empty());
+    let o = run(&hub, &dir, &["inspect", "org/hostile-header"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains('\u{1b}'), "{:?}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown dtype `Q4_K`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// `new --dry-run` prints the config and the files it would scaffold, and
