@@ -294,6 +294,13 @@ fn references(slug: &str) -> Vec<&'static str> {
             "PaLM: Scaling Language Modeling with Pathways (parallel layers), https://arxiv.org/abs/2204.02311",
         ],
         "shared_expert_gate" => vec!["Qwen2 Technical Report, https://arxiv.org/abs/2407.10671"],
+        "mamba_mixer" => vec![
+            "Mamba: Linear-Time Sequence Modeling with Selective State Spaces, https://arxiv.org/abs/2312.00752",
+            "Jamba: A Hybrid Transformer-Mamba Language Model, https://arxiv.org/abs/2403.19887",
+        ],
+        "learned_position_embedding" => vec![
+            "Attention Is All You Need (learned positional embeddings, §3.5), https://arxiv.org/abs/1706.03762",
+        ],
         "attention_dimension_mismatch" => vec![
             "Gemma: Open Models Based on Gemini Research and Technology (head_dim 256 over d = 3072), https://arxiv.org/abs/2403.08295",
             "Qwen3 Technical Report, https://arxiv.org/abs/2505.09388",
@@ -391,6 +398,7 @@ pub fn from_inventory(
     let mut norms_sandwich: u128 = 0;
     let mut sandwich_tensors: Vec<usize> = Vec::new();
     let mut unusual_block: Vec<usize> = Vec::new();
+    let mut ssm_block: Vec<usize> = Vec::new();
     let mut parallel = false;
     let mut post_norm = false;
     let qkv_split = match (heads.heads, heads.kv_heads, heads.head_dim) {
@@ -468,6 +476,14 @@ pub fn from_inventory(
                     scales += inv.tensors[*i].numel();
                     used.insert(*i);
                 }
+                // Counted apart, in emit.
+                Some(Role::Buffer) => {
+                    used.insert(*i);
+                }
+                Some(Role::Ssm) => {
+                    ssm_block.push(*i);
+                    used.insert(*i);
+                }
                 None => {
                     unusual_block.push(*i);
                     used.insert(*i);
@@ -484,6 +500,7 @@ pub fn from_inventory(
     }
     // Top-level tensors.
     let mut unusual_top: Vec<usize> = Vec::new();
+    let mut positions: Vec<usize> = Vec::new();
     let mut lm_head = 0u128;
     let mut lm_bias = 0u128;
     for (i, role) in &layout.top {
@@ -494,7 +511,14 @@ pub fn from_inventory(
             Some(TopRole::LmHead(Kind::Bias)) if t.shape == [v] => lm_bias += t.numel(),
             Some(TopRole::FinalNorm(Kind::Weight)) if t.shape == [d] => norms_std += 1,
             Some(TopRole::FinalNorm(Kind::Bias)) if t.shape == [d] => norm_bias = Some(true),
+            // BLOOM's norm after the embedding: one more NormLayer.
+            Some(TopRole::EmbedNorm(Kind::Weight)) if t.shape == [d] => norms_std += 1,
+            Some(TopRole::EmbedNorm(Kind::Bias)) if t.shape == [d] => norm_bias = Some(true),
+            Some(TopRole::PositionEmbed) if t.shape.len() == 2 && t.shape[1] == d => {
+                positions.push(*i)
+            }
             Some(TopRole::QuantScale) => scales += t.numel(),
+            Some(TopRole::Buffer) => {}
             _ => unusual_top.push(*i),
         }
     }
@@ -577,6 +601,32 @@ pub fn from_inventory(
         count: 1,
         gap: None,
     });
+    if !positions.is_empty() {
+        let per: u128 = positions.iter().map(|&i| inv.tensors[i].numel()).sum();
+        let shape = inv.tensors[positions[0]].shape_text();
+        // `embedding_positions`: a second layer of the embedding role.
+        kinds.push(Planned {
+            role: "embedding",
+            kind: "positions".into(),
+            class: "LearnedPositionEmbeddingLayer".into(),
+            supported: false,
+            specs: vec![("hidden_size", J::Int(d.into()))],
+            params: per,
+            count: 1,
+            gap: Some(gap(
+                "embedding_positions",
+                "LearnedPositionEmbeddingLayer",
+                "learned_position_embedding",
+                "Learned absolute position embeddings",
+                "LOW",
+                format!(
+                    "a learned table of position vectors ({shape}) is added to the token embeddings (GPT-2 style), where Mantile's EmbeddingLayer has the token table alone; a lookup and an add per token, its weights P×d"
+                ),
+                patterns(inv, &positions),
+                per,
+            )),
+        });
+    }
     // Gaps without tensors of their own.
     if parallel {
         kinds.push(Planned {
@@ -642,6 +692,8 @@ pub fn from_inventory(
             for (i, r) in &b.tensors {
                 if *r == Some(Role::QuantScale) {
                     scales += inv.tensors[*i].numel();
+                } else if *r == Some(Role::Buffer) {
+                    // Counted apart, in emit.
                 } else {
                     sum += inv.tensors[*i].numel();
                     idx.push(*i);
@@ -649,10 +701,11 @@ pub fn from_inventory(
             }
             each.insert(sum);
         }
-        if each.len() != 1 {
-            return Err("the blocks past num_hidden_layers differ from one another".into());
-        }
-        let per = *each.iter().next().unwrap_or(&0);
+        // Blocks that differ from one another are one layer of them all.
+        let (per, count) = match each.len() {
+            1 => (*each.iter().next().unwrap_or(&0), extra.len() as u128),
+            _ => (idx.iter().map(|&i| inv.tensors[i].numel()).sum(), 1),
+        };
         let mtp = extra.iter().any(|b| b.has(|r| matches!(r, Role::Mtp(_))));
         let (slug, feature, class, why) = if mtp {
             (
@@ -679,7 +732,7 @@ pub fn from_inventory(
                 ("vocab_size", J::Int(v.into())),
             ],
             params: per,
-            count: extra.len() as u128,
+            count,
             gap: Some(gap(
                 if mtp { "mtp" } else { "extra_blocks" },
                 class,
@@ -692,37 +745,80 @@ pub fn from_inventory(
             )),
         });
     }
-    // Tensors no pattern explains.
-    if !unusual_block.is_empty() {
-        let with: Vec<&&Block> = main
-            .iter()
-            .filter(|b| b.tensors.iter().any(|(i, _)| unusual_block.contains(i)))
-            .collect();
-        let sums: BTreeSet<u128> = with
-            .iter()
-            .map(|b| {
-                b.tensors
-                    .iter()
-                    .filter(|(i, _)| unusual_block.contains(i))
-                    .map(|(i, _)| inv.tensors[*i].numel())
-                    .sum()
-            })
-            .collect();
-        if sums.len() != 1 {
-            return Err(
-                "tensors no known pattern explains differ from block to block; the generator cannot account for them per layer"
-                    .into(),
+    // Mamba mixers (a hybrid's state-space blocks): one gap layer per
+    // distinct set of their tensors.
+    if !ssm_block.is_empty() {
+        let set: BTreeSet<usize> = ssm_block.iter().copied().collect();
+        let groups = per_block_groups(&main, inv, &set);
+        let several = groups.len() > 1;
+        for (n, (key, idx, per)) in groups.iter().enumerate() {
+            let count = (idx.len() / key.len().max(1)) as u128;
+            let kind = if several {
+                (n + 1).to_string()
+            } else {
+                String::new()
+            };
+            let slug = if several {
+                format!("mamba_mixer_{kind}")
+            } else {
+                "mamba_mixer".to_string()
+            };
+            let mut g = gap(
+                "mamba",
+                "MambaMixerLayer",
+                "mamba_mixer",
+                "Mamba selective state-space mixer",
+                "HIGH",
+                "these blocks mix tokens with a selective state-space recurrence (Mamba: an input projection, a short causal convolution, input-dependent Δ, B and C, a per-channel state of fixed size) instead of attention, so they keep no KV cache and cost linear time in the sequence; Mantile has no layer for them".into(),
+                patterns(inv, idx),
+                *per,
             );
+            g.slug = slug;
+            kinds.push(Planned {
+                role: "mamba",
+                kind,
+                class: "MambaMixerLayer".into(),
+                supported: false,
+                specs: vec![("hidden_size", J::Int(d.into()))],
+                params: *per,
+                count,
+                gap: Some(g),
+            });
         }
-        let per = *sums.iter().next().unwrap_or(&0);
-        kinds.push(unusual_layer(
-            inv,
-            "unusual_tensors",
-            with.len() as u128,
-            per,
-            &unusual_block,
-            d,
-        ));
+    }
+    // Tensors no pattern explains: one gap layer per distinct set of them
+    // (a hybrid model's recurrent blocks, say, beside its attention blocks).
+    if !unusual_block.is_empty() {
+        let unusual: BTreeSet<usize> = unusual_block.iter().copied().collect();
+        let groups = per_block_groups(&main, inv, &unusual);
+        let several = groups.len() > 1;
+        for (n, (key, idx, per)) in groups.iter().enumerate() {
+            let count = (idx.len() / key.len().max(1)) as u128;
+            let mut layer = unusual_layer(inv, "unusual_tensors", count, *per, idx, d);
+            if several {
+                // Named after what the tensors are under (`mamba`), else numbered.
+                let scope = key[0].0.split('.').next().unwrap_or_default();
+                let unique = groups
+                    .iter()
+                    .filter(|g| g.0[0].0.split('.').next() == Some(scope))
+                    .count()
+                    == 1;
+                layer.kind = if unique
+                    && !scope.is_empty()
+                    && scope
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+                {
+                    scope.to_string()
+                } else {
+                    (n + 1).to_string()
+                };
+                if let Some(g) = &mut layer.gap {
+                    g.slug = format!("unusual_tensors_{}", layer.kind);
+                }
+            }
+            kinds.push(layer);
+        }
     }
     if !unusual_top.is_empty() {
         let per: u128 = unusual_top.iter().map(|&i| inv.tensors[i].numel()).sum();
@@ -734,6 +830,9 @@ pub fn from_inventory(
             &unusual_top,
             d,
         ));
+    }
+    if logical.conv1d {
+        notes.push("the checkpoint stores its projections as [in, out] (GPT-2's Conv1D); their shapes are read transposed, as [out, in]".into());
     }
     if post_norm {
         notes.push("the blocks normalize after attention and after the MLP (post-norm, OLMo-2 style), not before; the norms' weights and FLOPs are the same".into());
@@ -795,6 +894,48 @@ fn validate_config_dims(c: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The tensors of `set` block by block, grouped by what each block has of
+/// them (block-relative names and shapes): per group, that key, the
+/// tensors' indices and the elements one block holds.
+#[allow(clippy::type_complexity)]
+fn per_block_groups(
+    main: &[&Block],
+    inv: &Inventory,
+    set: &BTreeSet<usize>,
+) -> Vec<(Vec<(String, Vec<u64>)>, Vec<usize>, u128)> {
+    let mut groups: Vec<(Vec<(String, Vec<u64>)>, Vec<usize>, u128)> = Vec::new();
+    for b in main {
+        let mine: Vec<usize> = b
+            .tensors
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|i| set.contains(i))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut key: Vec<(String, Vec<u64>)> = mine
+            .iter()
+            .map(|&i| {
+                let t = &inv.tensors[i];
+                let rel = t
+                    .name
+                    .split_once(&format!(".{}.", b.index))
+                    .map(|(_, r)| r.to_string())
+                    .unwrap_or_else(|| t.name.clone());
+                (rel, t.shape.clone())
+            })
+            .collect();
+        key.sort();
+        let sum: u128 = mine.iter().map(|&i| inv.tensors[i].numel()).sum();
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.extend(mine),
+            None => groups.push((key, mine, sum)),
+        }
+    }
+    groups
 }
 
 fn unusual_layer(
@@ -1351,12 +1492,15 @@ fn emit(
     let logical_total = inv.totals().total_elements;
     let totals = stored.totals();
     let hub_total = facts.parameters.as_ref().map(|p| p.total);
-    if total + scales != logical_total {
+    // Buffers saved with the weights: elements the Hub counts, not parameters.
+    let (buffers, buffer_idx) = mantile_tensors::structure::buffers(inv);
+    if total + scales + buffers != logical_total {
         return Err(format!(
-            "internal: the accounting does not add up: layers {} + pieces {} + scales {} ≠ the tensors' {}",
+            "internal: the accounting does not add up: layers {} + pieces {} + scales {} + buffers {} ≠ the tensors' {}",
             grouped(layers_sum),
             grouped(pieces_sum),
             grouped(scales),
+            grouped(buffers),
             grouped(logical_total),
         ));
     }
@@ -1514,6 +1658,31 @@ fn emit(
             grouped(totals.total_elements),
             grouped(scales)
         ));
+    }
+    if buffers > 0 {
+        let list: Vec<String> = patterns(inv, &buffer_idx)
+            .iter()
+            .map(|t| {
+                if t.repeats.is_empty() {
+                    format!("{} {}", t.example, t.shape)
+                } else {
+                    format!("{} {} {}", t.example, t.shape, t.repeats)
+                }
+            })
+            .collect();
+        let what = format!(
+            "{} elements of buffers saved with the weights, which are not parameters (causal masks, rotary frequencies: {})",
+            grouped(buffers),
+            list.join(", ")
+        );
+        text.push_str(&match quant {
+            None => format!(
+                "; the checkpoint also stores buffers: the Hub counts {} stored elements = {} parameters + {what}",
+                grouped(totals.total_elements),
+                grouped(total)
+            ),
+            Some(_) => format!("; the checkpoint also stores {what}"),
+        });
     }
     text.push('.');
     if let Some(q) = quant {

@@ -326,7 +326,7 @@ pub struct HubDims {
 impl HubDims {
     pub fn from_config(c: &Value) -> HubDims {
         let heads = int(c, &["num_attention_heads", "n_head", "n_heads"]);
-        let hidden = int(c, &["hidden_size", "n_embd", "d_model"]);
+        let hidden = int(c, &["hidden_size", "n_embd", "n_embed", "d_model"]);
         let layer_types: Option<Vec<&str>> = c
             .get("layer_types")
             .and_then(Value::as_array)
@@ -349,7 +349,16 @@ impl HubDims {
             ),
             vocab_size: int(c, &["vocab_size"]),
             heads,
-            kv_heads: int(c, &["num_key_value_heads"]).or(heads),
+            kv_heads: int(
+                c,
+                &[
+                    "num_key_value_heads",
+                    "num_kv_heads",
+                    "multi_query_group_num",
+                ],
+            )
+            .or_else(|| mantile_tensors::structure::multi_query(c).then_some(1))
+            .or(heads),
             head_dim: int(c, &["head_dim"]).or_else(|| Some(hidden? / heads.filter(|&h| h > 0)?)),
             intermediate_size: int(c, &["intermediate_size", "ffn_dim"]),
             moe_intermediate_size: int(c, &["moe_intermediate_size"]),
@@ -644,6 +653,22 @@ fn check_total(
                 return;
             }
         }
+    };
+    // Buffers saved with the weights (causal masks, rotary frequencies) are
+    // elements the Hub counts, not parameters.
+    let (exact, detail) = match facts
+        .tensors
+        .as_deref()
+        .map(mantile_tensors::structure::buffers)
+    {
+        Some((b, _)) if b > 0 && exact > b => (
+            exact - b,
+            format!(
+                "{detail}, less {} elements of buffers saved with the weights, which are not parameters",
+                n(b)
+            ),
+        ),
+        _ => (exact, detail),
     };
     if total == exact {
         return;

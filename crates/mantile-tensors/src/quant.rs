@@ -184,6 +184,9 @@ pub struct Logical<'a> {
     /// The logical tensors (the stored inventory itself when nothing is quantized).
     pub inventory: Cow<'a, Inventory>,
     pub quantization: Option<Quantization>,
+    /// The projections are stored `[in, out]` (GPT-2's `Conv1D`) and were
+    /// read transposed ([`crate::structure::conv1d_layout`]).
+    pub conv1d: bool,
 }
 
 /// A quantized checkpoint whose logical model the headers cannot give.
@@ -586,9 +589,15 @@ pub fn logical<'a>(inv: &'a Inventory, config: Option<&Value>) -> Result<Logical
     }
     let total = inv.totals().total_elements;
     if !quantized {
+        let conv1d = crate::structure::conv1d_layout(inv);
         return Ok(Logical {
-            inventory: Cow::Borrowed(inv),
+            inventory: if conv1d {
+                Cow::Owned(crate::structure::transposed(inv))
+            } else {
+                Cow::Borrowed(inv)
+            },
             quantization: None,
+            conv1d,
         });
     }
     let mut out = Inventory {
@@ -620,9 +629,14 @@ pub fn logical<'a>(inv: &'a Inventory, config: Option<&Value>) -> Result<Logical
         q.stored_elements + q.packed_logical,
         q.logical_parameters + q.packed_stored + q.aux_elements
     );
+    let conv1d = crate::structure::conv1d_layout(&out);
+    if conv1d {
+        out = crate::structure::transposed(&out);
+    }
     Ok(Logical {
         inventory: Cow::Owned(out),
         quantization: Some(q),
+        conv1d,
     })
 }
 

@@ -76,10 +76,11 @@ fn norm_name(p: NormPos) -> &'static str {
 pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
     let null = Value::Null;
     let config = config.unwrap_or(&null);
-    let (logical, quantization, quant_error) = match crate::quant::logical(stored, Some(config)) {
-        Ok(l) => (l.inventory, l.quantization, None),
-        Err(e) => (std::borrow::Cow::Borrowed(stored), None, Some(e)),
-    };
+    let (logical, quantization, quant_error, conv1d) =
+        match crate::quant::logical(stored, Some(config)) {
+            Ok(l) => (l.inventory, l.quantization, None, l.conv1d),
+            Err(e) => (std::borrow::Cow::Borrowed(stored), None, Some(e), false),
+        };
     let inv: &Inventory = &logical;
     let heads = Heads::from_config(config);
     let num_layers = ["num_hidden_layers", "n_layer", "n_layers", "num_layers"]
@@ -95,7 +96,7 @@ pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
     // Model order: embeddings, the blocks, anything else, the final norm, the head.
     let mut groups = groups(stored);
     let rank = |template: &str| match crate::structure::top_role(template) {
-        Some(TopRole::Embed | TopRole::PositionEmbed) => 0,
+        Some(TopRole::Embed | TopRole::PositionEmbed | TopRole::EmbedNorm(_)) => 0,
         Some(TopRole::FinalNorm(_)) => 3,
         Some(TopRole::LmHead(_)) => 4,
         _ if layout
@@ -280,6 +281,12 @@ pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
                 names.join(", ")
             ));
         }
+        if shape.ssm > 0 {
+            parts.push(format!(
+                "Mamba mixer ({} parameters)",
+                grouped(u128::from(shape.ssm))
+            ));
+        }
         if shape.mtp {
             parts.push("a multi-token prediction module".into());
         }
@@ -339,8 +346,37 @@ pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
             )
         },
     ));
+    let extras: Vec<String> = layout
+        .top
+        .iter()
+        .filter_map(|(i, r)| {
+            let t = &inv.tensors[*i];
+            match r {
+                Some(TopRole::PositionEmbed) => Some(format!(
+                    "learned absolute positions {} {}",
+                    safe(&t.name),
+                    t.shape_text()
+                )),
+                Some(TopRole::EmbedNorm(Kind::Weight)) => Some(format!(
+                    "a norm after the token embedding {} {}",
+                    safe(&t.name),
+                    t.shape_text()
+                )),
+                _ => None,
+            }
+        })
+        .collect();
+    if !extras.is_empty() {
+        lines.push(("  also".into(), extras.join("; ")));
+    }
     if !fused.is_empty() {
         lines.push(("fused projections".into(), fused.join(", ")));
+    }
+    if conv1d {
+        lines.push((
+            "stored as".into(),
+            "[in, out] (GPT-2's Conv1D): the projections are read transposed, as [out, in]".into(),
+        ));
     }
     let packed: Vec<&str> = stored
         .tensors
@@ -369,6 +405,19 @@ pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
         )),
         _ => {}
     }
+    // Buffers saved with the weights: counted by the Hub, not parameters.
+    let (buffer_elements, buffer_idx) = crate::structure::buffers(stored);
+    if buffer_elements > 0 {
+        let set: BTreeSet<usize> = buffer_idx.iter().copied().collect();
+        lines.push((
+            "buffers".into(),
+            format!(
+                "{} elements saved with the weights that are not parameters (causal masks, rotary frequencies): {}",
+                grouped(buffer_elements),
+                groups_of(stored, &groups, &set).join("; ")
+            ),
+        ));
+    }
     lines.push((
         "unusual tensors".into(),
         if unusual.is_empty() {
@@ -382,7 +431,22 @@ pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
         (Some(q), _) => Some(q.logical_parameters),
         (None, Some(_)) => None,
         (None, None) => Some(totals.total_elements),
-    };
+    }
+    .map(|p| p.saturating_sub(buffer_elements));
+    if buffer_elements > 0
+        && quantization.is_none()
+        && let Some(p) = parameters
+    {
+        lines.push((
+            "parameters".into(),
+            format!(
+                "{} stored elements = {} parameters + {} elements of buffers",
+                grouped(totals.total_elements),
+                grouped(p),
+                grouped(buffer_elements)
+            ),
+        ));
+    }
     Analysis {
         totals,
         quantization,
@@ -458,11 +522,16 @@ pub fn table(title: &str, inv: &Inventory, a: &Analysis) -> String {
             w4 = w[4]
         ));
     }
-    out.push_str(if a.quantization.is_some() || a.quant_error.is_some() {
-        "\nTotals (elements as stored; quantized: the parameters are under Structure)\n"
-    } else {
-        "\nTotals (parameters = elements as stored)\n"
-    });
+    let buffers = a.lines.iter().any(|(k, _)| k == "buffers");
+    out.push_str(
+        if buffers && a.quantization.is_none() && a.quant_error.is_none() {
+            "\nTotals (elements as stored; buffers are not parameters: see Structure)\n"
+        } else if a.quantization.is_some() || a.quant_error.is_some() {
+            "\nTotals (elements as stored; quantized: the parameters are under Structure)\n"
+        } else {
+            "\nTotals (parameters = elements as stored)\n"
+        },
+    );
     let mut trows: Vec<[String; 3]> = a
         .totals
         .elements

@@ -417,3 +417,175 @@ fn quantizations_the_headers_cannot_describe_are_refused_by_name() {
     assert!(l.quantization.is_none());
     assert!(matches!(l.inventory, std::borrow::Cow::Borrowed(_)));
 }
+
+fn inventory(entries: Vec<(String, DType, Vec<u64>)>) -> Inventory {
+    let mut inv = Inventory::default();
+    inv.add_shard("model.safetensors", entries).unwrap();
+    inv.finish().unwrap();
+    inv
+}
+
+/// A GPT-2-style block: Conv1D weights `[in, out]`, the causal-mask buffer,
+/// learned positions. d=8, 2 heads, inner 32, V=10, 4 positions.
+fn tiny_gpt2(layers: u64) -> Inventory {
+    let mut e = vec![
+        ("wte.weight".to_string(), DType::F32, vec![10, 8]),
+        ("wpe.weight".to_string(), DType::F32, vec![4, 8]),
+        ("ln_f.weight".to_string(), DType::F32, vec![8]),
+        ("ln_f.bias".to_string(), DType::F32, vec![8]),
+    ];
+    for l in 0..layers {
+        for (n, s) in [
+            ("ln_1.weight", vec![8]),
+            ("ln_1.bias", vec![8]),
+            ("attn.bias", vec![1, 1, 4, 4]),
+            ("attn.c_attn.weight", vec![8, 24]),
+            ("attn.c_attn.bias", vec![24]),
+            ("attn.c_proj.weight", vec![8, 8]),
+            ("attn.c_proj.bias", vec![8]),
+            ("ln_2.weight", vec![8]),
+            ("ln_2.bias", vec![8]),
+            ("mlp.c_fc.weight", vec![8, 32]),
+            ("mlp.c_fc.bias", vec![32]),
+            ("mlp.c_proj.weight", vec![32, 8]),
+            ("mlp.c_proj.bias", vec![8]),
+        ] {
+            e.push((format!("h.{l}.{n}"), DType::F32, s));
+        }
+    }
+    inventory(e)
+}
+
+/// GPT-2's `Conv1D` projections are read transposed; its causal-mask
+/// buffers are not parameters, nor unusual; its positions are named.
+#[test]
+fn gpt2_conv1d_weights_buffers_and_positions() {
+    let inv = tiny_gpt2(2);
+    assert!(structure::conv1d_layout(&inv));
+    let l = quant::logical(&inv, None).unwrap();
+    assert!(l.conv1d);
+    assert_eq!(
+        l.inventory.get("h.0.attn.c_attn.weight").unwrap().shape,
+        [24, 8]
+    );
+    assert_eq!(
+        l.inventory.get("h.1.mlp.c_proj.weight").unwrap().shape,
+        [8, 32]
+    );
+    // Biases and norms are not transposed; nor is anything of a Linear model.
+    assert_eq!(l.inventory.get("h.0.attn.c_attn.bias").unwrap().shape, [24]);
+    assert!(!structure::conv1d_layout(&tiny_llama()));
+    assert_eq!(structure::buffers(&inv).0, 2 * 16);
+    let config = json!({"model_type": "gpt2", "n_embd": 8, "n_head": 2, "n_layer": 2});
+    let a = render::analyse(&inv, Some(&config));
+    let lines: Vec<String> = a.lines.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    expect![[r#"
+        [
+            "blocks: 2 (h.{0,1}), all alike",
+            "block: attention MHA (2 query heads, 2 key/value heads, head_dim 4), fused qkv_proj, biases on q/k/v/o; MLP plain intermediate 32, with biases; 2 norms (input+bias, post-attention+bias)",
+            "embeddings: tied: no lm_head tensor, the output projection reuses the embedding matrix",
+            "  also: learned absolute positions wpe.weight [4, 8]",
+            "fused projections: qkv_proj",
+            "stored as: [in, out] (GPT-2's Conv1D): the projections are read transposed, as [out, in]",
+            "buffers: 32 elements saved with the weights that are not parameters (causal masks, rotary frequencies): h.{0,1}.attn.bias [1, 1, 4, 4]",
+            "unusual tensors: none",
+            "parameters: 1,904 stored elements = 1,872 parameters + 32 elements of buffers",
+        ]
+    "#]]
+    .assert_debug_eq(&lines);
+    assert_eq!(a.parameters, Some(1872));
+    // A real attention bias is a parameter.
+    assert!(!structure::is_buffer("h.0.attn.bias", &[8]));
+    assert!(structure::is_buffer(
+        "model.layers.0.self_attn.rotary_emb.inv_freq",
+        &[32]
+    ));
+}
+
+/// Falcon-7B's fused multi-query qkv: config.json says `multi_query`, not a
+/// KV head count; the split follows the query width either way.
+#[test]
+fn a_fused_multi_query_projection_is_split_by_the_query_width() {
+    let mut e = vec![(
+        "transformer.word_embeddings.weight".to_string(),
+        DType::BF16,
+        vec![10, 8],
+    )];
+    for (n, s) in [
+        ("input_layernorm.weight", vec![8]),
+        ("self_attention.query_key_value.weight", vec![8 + 2 * 4, 8]),
+        ("self_attention.dense.weight", vec![8, 8]),
+        ("mlp.dense_h_to_4h.weight", vec![32, 8]),
+        ("mlp.dense_4h_to_h.weight", vec![8, 32]),
+    ] {
+        e.push((format!("transformer.h.0.{n}"), DType::BF16, s));
+    }
+    let inv = inventory(e);
+    for config in [
+        json!({"hidden_size": 8, "num_attention_heads": 2, "num_hidden_layers": 1, "multi_query": true}),
+        // Without multi_query the config's KV width is wrong; the query width still splits it.
+        json!({"hidden_size": 8, "num_attention_heads": 2, "num_hidden_layers": 1}),
+    ] {
+        let a = render::analyse(&inv, Some(&config));
+        assert_eq!(
+            a.lines[1].1,
+            "attention MQA (2 query heads, 1 key/value head, head_dim 4), fused qkv_proj; MLP plain intermediate 32; 1 norm (input)",
+            "{config}"
+        );
+    }
+}
+
+/// Jamba's Mamba blocks are a known kind of tensor, not unusual ones; OPT's
+/// `fc1`/`fc2` sit straight under the block, its norms have their own names.
+#[test]
+fn mamba_mixers_and_opt_blocks_are_recognized() {
+    let mut e = vec![(
+        "model.embed_tokens.weight".to_string(),
+        DType::BF16,
+        vec![10, 8],
+    )];
+    for (n, s) in [
+        ("mamba.in_proj.weight", vec![32, 8]),
+        ("mamba.conv1d.weight", vec![16, 1, 4]),
+        ("mamba.A_log", vec![16, 4]),
+        ("mamba.D", vec![16]),
+        ("mamba.out_proj.weight", vec![8, 16]),
+        ("input_layernorm.weight", vec![8]),
+        ("pre_ff_layernorm.weight", vec![8]),
+        ("feed_forward.gate_proj.weight", vec![16, 8]),
+        ("feed_forward.up_proj.weight", vec![16, 8]),
+        ("feed_forward.down_proj.weight", vec![8, 16]),
+    ] {
+        e.push((format!("model.layers.0.{n}"), DType::BF16, s));
+    }
+    let a = render::analyse(&inventory(e), None);
+    assert_eq!(
+        a.lines[1].1,
+        "MLP gated intermediate 16; 2 norms (input, post-attention); Mamba mixer (528 parameters)"
+    );
+    assert!(a.unusual.is_empty(), "{:?}", a.unusual);
+    let mut e = vec![(
+        "model.decoder.embed_tokens.weight".to_string(),
+        DType::F16,
+        vec![10, 8],
+    )];
+    for (n, s) in [
+        ("self_attn.q_proj.weight", vec![8, 8]),
+        ("self_attn.k_proj.weight", vec![8, 8]),
+        ("self_attn.v_proj.weight", vec![8, 8]),
+        ("self_attn.out_proj.weight", vec![8, 8]),
+        ("self_attn_layer_norm.weight", vec![8]),
+        ("fc1.weight", vec![32, 8]),
+        ("fc1.bias", vec![32]),
+        ("fc2.weight", vec![8, 32]),
+        ("final_layer_norm.weight", vec![8]),
+    ] {
+        e.push((format!("model.decoder.layers.0.{n}"), DType::F16, s));
+    }
+    let a = render::analyse(&inventory(e), None);
+    assert_eq!(
+        a.lines[1].1,
+        "attention MHA; MLP plain intermediate 32, with biases; 2 norms (input, post-attention)"
+    );
+    assert!(a.unusual.is_empty(), "{:?}", a.unusual);
+}
