@@ -53,6 +53,9 @@ impl Out {
 pub fn tensors(config: &Value, dtype: &'static str) -> Vec<T> {
     let c = Cfg(config);
     let mt = config["model_type"].as_str().unwrap_or_default();
+    if let Some(t) = other_layouts(&c, mt, dtype) {
+        return t;
+    }
     let d = c.req("hidden_size");
     let l = c.req("num_hidden_layers");
     let v = c.req("vocab_size");
@@ -283,6 +286,185 @@ fn block(o: &mut Out, c: &Cfg, mt: &str, i: u64, d: u64, h: u64, kv: u64, dh: u6
             o.norm(&format!("{p}.post_attention_layernorm"), d, false);
         }
     }
+}
+
+/// Families whose checkpoints are not laid out as `model.layers.N`:
+/// Falcon (`transformer.h.N`, fused multi-query qkv, one norm per parallel
+/// block), BLOOM (`transformer.h.N`, fused qkv, a norm after the embedding),
+/// GPT-2 as the Hub serves `openai-community/gpt2` (no prefix, `Conv1D`
+/// weights stored `[in, out]`, the causal-mask buffer `attn.bias` saved as
+/// F32 beside them, learned positions `wpe`), OPT (`model.decoder.layers.N`,
+/// `fc1`/`fc2` straight under the block, learned positions with an offset of
+/// 2), and Jamba (Mamba and attention blocks, dense and MoE feed-forwards).
+fn other_layouts(c: &Cfg, mt: &str, dtype: &'static str) -> Option<Vec<T>> {
+    let mut o = Out {
+        dtype,
+        tensors: Vec::new(),
+    };
+    let d = c.u("hidden_size").or(c.u("n_embd"))?;
+    let l = c.u("num_hidden_layers").or(c.u("n_layer"))?;
+    let v = c.req("vocab_size");
+    let h = c.u("num_attention_heads").or(c.u("n_head"))?;
+    let dh = d / h;
+    match mt {
+        "falcon" => {
+            let kv = if c.b("multi_query") == Some(true) {
+                1
+            } else {
+                c.u("num_kv_heads").unwrap_or(h)
+            };
+            let bias = c.b("bias").unwrap_or(false);
+            o.push("transformer.word_embeddings.weight".into(), vec![v, d]);
+            for i in 0..l {
+                let p = format!("transformer.h.{i}");
+                o.norm(&format!("{p}.input_layernorm"), d, true);
+                o.linear(
+                    &format!("{p}.self_attention.query_key_value"),
+                    d,
+                    (h + 2 * kv) * dh,
+                    bias,
+                );
+                o.linear(&format!("{p}.self_attention.dense"), h * dh, d, bias);
+                o.linear(&format!("{p}.mlp.dense_h_to_4h"), d, 4 * d, bias);
+                o.linear(&format!("{p}.mlp.dense_4h_to_h"), 4 * d, d, bias);
+            }
+            o.norm("transformer.ln_f", d, true);
+        }
+        "bloom" => {
+            o.push("transformer.word_embeddings.weight".into(), vec![v, d]);
+            o.norm("transformer.word_embeddings_layernorm", d, true);
+            for i in 0..l {
+                let p = format!("transformer.h.{i}");
+                o.norm(&format!("{p}.input_layernorm"), d, true);
+                o.linear(
+                    &format!("{p}.self_attention.query_key_value"),
+                    d,
+                    3 * d,
+                    true,
+                );
+                o.linear(&format!("{p}.self_attention.dense"), d, d, true);
+                o.norm(&format!("{p}.post_attention_layernorm"), d, true);
+                o.linear(&format!("{p}.mlp.dense_h_to_4h"), d, 4 * d, true);
+                o.linear(&format!("{p}.mlp.dense_4h_to_h"), 4 * d, d, true);
+            }
+            o.norm("transformer.ln_f", d, true);
+        }
+        "gpt2" => {
+            let n = c.req("n_positions");
+            let inner = c.u("n_inner").unwrap_or(4 * d);
+            // Conv1D(out, in) stores its weight as [in, out].
+            let conv1d = |o: &mut Out, name: &str, inp: u64, out: u64| {
+                o.push(format!("{name}.weight"), vec![inp, out]);
+                o.push(format!("{name}.bias"), vec![out]);
+            };
+            o.push("wte.weight".into(), vec![v, d]);
+            o.push("wpe.weight".into(), vec![n, d]);
+            for i in 0..l {
+                let p = format!("h.{i}");
+                o.norm(&format!("{p}.ln_1"), d, true);
+                o.tensors
+                    .push((format!("{p}.attn.bias"), "F32", vec![1, 1, n, n]));
+                conv1d(&mut o, &format!("{p}.attn.c_attn"), d, 3 * d);
+                conv1d(&mut o, &format!("{p}.attn.c_proj"), d, d);
+                o.norm(&format!("{p}.ln_2"), d, true);
+                conv1d(&mut o, &format!("{p}.mlp.c_fc"), d, inner);
+                conv1d(&mut o, &format!("{p}.mlp.c_proj"), inner, d);
+            }
+            o.norm("ln_f", d, true);
+        }
+        "opt" => {
+            let ff = c.req("ffn_dim");
+            let positions = c.req("max_position_embeddings") + 2;
+            let bias = c.b("enable_bias").unwrap_or(true);
+            o.push("model.decoder.embed_tokens.weight".into(), vec![v, d]);
+            o.push(
+                "model.decoder.embed_positions.weight".into(),
+                vec![positions, d],
+            );
+            for i in 0..l {
+                let p = format!("model.decoder.layers.{i}");
+                for n in ["k_proj", "v_proj", "q_proj", "out_proj"] {
+                    o.linear(&format!("{p}.self_attn.{n}"), d, d, bias);
+                }
+                o.norm(&format!("{p}.self_attn_layer_norm"), d, true);
+                o.linear(&format!("{p}.fc1"), d, ff, bias);
+                o.linear(&format!("{p}.fc2"), ff, d, bias);
+                o.norm(&format!("{p}.final_layer_norm"), d, true);
+            }
+            o.norm("model.decoder.final_layer_norm", d, true);
+        }
+        "jamba" => {
+            let kv = c.u("num_key_value_heads").unwrap_or(h);
+            let ff = c.req("intermediate_size");
+            let e = c.req("num_experts");
+            let (attn_period, attn_offset) =
+                (c.req("attn_layer_period"), c.req("attn_layer_offset"));
+            let (moe_period, moe_offset) =
+                (c.req("expert_layer_period"), c.req("expert_layer_offset"));
+            let di = c.req("mamba_expand") * d;
+            let state = c.req("mamba_d_state");
+            let conv = c.req("mamba_d_conv");
+            let rank = c.u("mamba_dt_rank").unwrap_or(d.div_ceil(16));
+            o.push("model.embed_tokens.weight".into(), vec![v, d]);
+            for i in 0..l {
+                let p = format!("model.layers.{i}");
+                if i % attn_period == attn_offset {
+                    let a = format!("{p}.self_attn");
+                    o.linear(&format!("{a}.q_proj"), d, h * dh, false);
+                    o.linear(&format!("{a}.k_proj"), d, kv * dh, false);
+                    o.linear(&format!("{a}.v_proj"), d, kv * dh, false);
+                    o.linear(&format!("{a}.o_proj"), h * dh, d, false);
+                } else {
+                    let m = format!("{p}.mamba");
+                    o.linear(
+                        &format!("{m}.in_proj"),
+                        d,
+                        2 * di,
+                        c.b("mamba_proj_bias").unwrap_or(false),
+                    );
+                    o.push(format!("{m}.conv1d.weight"), vec![di, 1, conv]);
+                    if c.b("mamba_conv_bias").unwrap_or(true) {
+                        o.push(format!("{m}.conv1d.bias"), vec![di]);
+                    }
+                    o.linear(&format!("{m}.x_proj"), di, rank + 2 * state, false);
+                    o.linear(&format!("{m}.dt_proj"), rank, di, true);
+                    o.push(format!("{m}.A_log"), vec![di, state]);
+                    o.push(format!("{m}.D"), vec![di]);
+                    o.linear(
+                        &format!("{m}.out_proj"),
+                        di,
+                        d,
+                        c.b("mamba_proj_bias").unwrap_or(false),
+                    );
+                    o.norm(&format!("{m}.dt_layernorm"), rank, false);
+                    o.norm(&format!("{m}.b_layernorm"), state, false);
+                    o.norm(&format!("{m}.c_layernorm"), state, false);
+                }
+                let f = format!("{p}.feed_forward");
+                let gated = |o: &mut Out, m: &str| {
+                    o.linear(&format!("{m}.gate_proj"), d, ff, false);
+                    o.linear(&format!("{m}.up_proj"), d, ff, false);
+                    o.linear(&format!("{m}.down_proj"), ff, d, false);
+                };
+                if e > 1 && i % moe_period == moe_offset {
+                    o.linear(&format!("{f}.router"), d, e, false);
+                    for x in 0..e {
+                        gated(&mut o, &format!("{f}.experts.{x}"));
+                    }
+                } else {
+                    gated(&mut o, &f);
+                }
+                o.norm(&format!("{p}.input_layernorm"), d, false);
+                o.norm(&format!("{p}.pre_ff_layernorm"), d, false);
+            }
+            o.norm("model.final_layernorm", d, false);
+            if c.b("tie_word_embeddings") != Some(true) {
+                o.linear("lm_head", d, v, false);
+            }
+        }
+        _ => return None,
+    }
+    Some(o.tensors)
 }
 
 /// FP8 checkpoints with block scales (DeepSeek-V3, Qwen3-FP8): every
