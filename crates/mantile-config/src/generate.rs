@@ -16,7 +16,8 @@ use crate::hub::{Generated, HubDims, HubFacts, J, class_count, layer, write_memb
 use crate::params::format_short;
 use mantile_tensors::pattern::{Group, ranges};
 use mantile_tensors::structure::{
-    Attention, Block, Ffn, Heads, Kind, Layout, NormPos, Role, TopRole, shape_of, sliding_layers,
+    Attention, AttnPart, Block, Ffn, Heads, Kind, Layout, NormPos, Role, TopRole, shape_of,
+    sliding_layers,
 };
 use mantile_tensors::{Inventory, grouped};
 use serde_json::Value;
@@ -298,6 +299,10 @@ fn references(slug: &str) -> Vec<&'static str> {
             "Mamba: Linear-Time Sequence Modeling with Selective State Spaces, https://arxiv.org/abs/2312.00752",
             "Jamba: A Hybrid Transformer-Mamba Language Model, https://arxiv.org/abs/2403.19887",
         ],
+        "multimodal_encoder" => vec![
+            "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale, https://arxiv.org/abs/2010.11929",
+            "Visual Instruction Tuning, https://arxiv.org/abs/2304.08485",
+        ],
         "learned_position_embedding" => vec![
             "Attention Is All You Need (learned positional embeddings, §3.5), https://arxiv.org/abs/1706.03762",
         ],
@@ -318,7 +323,9 @@ pub fn from_inventory(
     stored: &Inventory,
     catalog: &Catalog,
 ) -> Result<Generated, String> {
-    let config = &facts.config;
+    // A multimodal model's decoder: its dimensions under text_config.
+    let config = mantile_tensors::structure::text_config(&facts.config);
+    let config: &Value = &config;
     let logical = mantile_tensors::quant::logical(stored, Some(config)).map_err(|e| {
         format!("{e}. Mantile configs count the parameters of the model, which this checkpoint's headers do not give")
     })?;
@@ -501,6 +508,7 @@ pub fn from_inventory(
     // Top-level tensors.
     let mut unusual_top: Vec<usize> = Vec::new();
     let mut positions: Vec<usize> = Vec::new();
+    let mut encoders: Vec<usize> = Vec::new();
     let mut lm_head = 0u128;
     let mut lm_bias = 0u128;
     for (i, role) in &layout.top {
@@ -519,6 +527,7 @@ pub fn from_inventory(
             }
             Some(TopRole::QuantScale) => scales += t.numel(),
             Some(TopRole::Buffer) => {}
+            _ if mantile_tensors::structure::is_multimodal(&t.name) => encoders.push(*i),
             _ => unusual_top.push(*i),
         }
     }
@@ -623,6 +632,28 @@ pub fn from_inventory(
                     "a learned table of position vectors ({shape}) is added to the token embeddings (GPT-2 style), where Mantile's EmbeddingLayer has the token table alone; a lookup and an add per token, its weights P×d"
                 ),
                 patterns(inv, &positions),
+                per,
+            )),
+        });
+    }
+    if !encoders.is_empty() {
+        let per: u128 = encoders.iter().map(|&i| inv.tensors[i].numel()).sum();
+        kinds.push(Planned {
+            role: "multimodal_encoder",
+            kind: String::new(),
+            class: "MultimodalEncoderLayer".into(),
+            supported: false,
+            specs: vec![("hidden_size", J::Int(d.into()))],
+            params: per,
+            count: 1,
+            gap: Some(gap(
+                "multimodal_encoder",
+                "MultimodalEncoderLayer",
+                "multimodal_encoder",
+                "Image or audio encoder and its projector (multimodal model)",
+                "HIGH",
+                "the checkpoint also holds an encoder for images (or audio) and the projection of its outputs into the language model's embeddings; the config models the text decoder, and the encoder's FLOPs and memory for each image are not modelled".into(),
+                patterns(inv, &encoders),
                 per,
             )),
         });
@@ -1546,15 +1577,25 @@ fn emit(
             };
             if let Some(mut g) = square_o_proj_gap(name, k.count, h, kv, dh, d.into(), k.params) {
                 dimension_notes.push(g.why.clone());
-                let idx: Vec<usize> = inv
-                    .tensors
+                // The decoder blocks' q and o projections (not a vision
+                // encoder's, which a multimodal checkpoint also has).
+                let layout = Layout::of(inv);
+                let mut idx: Vec<usize> = layout
+                    .blocks
                     .iter()
-                    .enumerate()
-                    .filter(|(_, t)| {
-                        t.name.ends_with("q_proj.weight") || t.name.ends_with("o_proj.weight")
+                    .flat_map(|b| b.tensors.iter())
+                    .filter(|(_, r)| {
+                        matches!(
+                            r,
+                            Some(Role::Attn(
+                                AttnPart::Q | AttnPart::Qkv | AttnPart::O,
+                                Kind::Weight
+                            ))
+                        )
                     })
-                    .map(|(i, _)| i)
+                    .map(|(i, _)| *i)
                     .collect();
+                idx.sort_unstable();
                 g.tensors = patterns(inv, &idx);
                 gaps.push(g);
             }

@@ -325,6 +325,9 @@ pub struct HubDims {
 
 impl HubDims {
     pub fn from_config(c: &Value) -> HubDims {
+        // A multimodal model's decoder: its dimensions under text_config.
+        let c = mantile_tensors::structure::text_config(c);
+        let c: &Value = &c;
         let heads = int(c, &["num_attention_heads", "n_head", "n_heads"]);
         let hidden = int(c, &["hidden_size", "n_embd", "n_embed", "d_model"]);
         let layer_types: Option<Vec<&str>> = c

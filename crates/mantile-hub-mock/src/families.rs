@@ -56,6 +56,11 @@ pub fn tensors(config: &Value, dtype: &'static str) -> Vec<T> {
     if let Some(t) = other_layouts(&c, mt, dtype) {
         return t;
     }
+    if mt == "gemma3"
+        && let Some(text) = config.get("text_config")
+    {
+        return gemma3_multimodal(config, text, dtype);
+    }
     let d = c.req("hidden_size");
     let l = c.req("num_hidden_layers");
     let v = c.req("vocab_size");
@@ -286,6 +291,61 @@ fn block(o: &mut Out, c: &Cfg, mt: &str, i: u64, d: u64, h: u64, kv: u64, dh: u6
             o.norm(&format!("{p}.post_attention_layernorm"), d, false);
         }
     }
+}
+
+/// Gemma 3 with its image side (`Gemma3ForConditionalGeneration`, as the
+/// 4B-and-larger checkpoints are published): the text decoder under
+/// `language_model.`, a SigLIP vision tower (`vision_tower.vision_model`:
+/// a patch convolution, learned positions, pre-norm blocks with biases, a
+/// final norm) and the projector into the text width
+/// (`multi_modal_projector`: a norm and a `[vision d, text d]` matrix).
+fn gemma3_multimodal(config: &Value, text: &Value, dtype: &'static str) -> Vec<T> {
+    let mut text = text.clone();
+    text["model_type"] = "gemma3_text".into();
+    let mut out: Vec<T> = tensors(&text, dtype)
+        .into_iter()
+        .map(|(n, d, s)| (format!("language_model.{n}"), d, s))
+        .collect();
+    let v = Cfg(&config["vision_config"]);
+    let (d, l, inter) = (
+        v.req("hidden_size"),
+        v.req("num_hidden_layers"),
+        v.req("intermediate_size"),
+    );
+    let (image, patch) = (v.req("image_size"), v.req("patch_size"));
+    let mut o = Out {
+        dtype,
+        tensors: Vec::new(),
+    };
+    let e = "vision_tower.vision_model.embeddings";
+    o.push(
+        format!("{e}.patch_embedding.weight"),
+        vec![d, 3, patch, patch],
+    );
+    o.push(format!("{e}.patch_embedding.bias"), vec![d]);
+    o.push(
+        format!("{e}.position_embedding.weight"),
+        vec![(image / patch) * (image / patch), d],
+    );
+    for i in 0..l {
+        let p = format!("vision_tower.vision_model.encoder.layers.{i}");
+        for n in ["k_proj", "v_proj", "q_proj", "out_proj"] {
+            o.linear(&format!("{p}.self_attn.{n}"), d, d, true);
+        }
+        o.norm(&format!("{p}.layer_norm1"), d, true);
+        o.linear(&format!("{p}.mlp.fc1"), d, inter, true);
+        o.linear(&format!("{p}.mlp.fc2"), inter, d, true);
+        o.norm(&format!("{p}.layer_norm2"), d, true);
+    }
+    o.norm("vision_tower.vision_model.post_layernorm", d, true);
+    let text_d = Cfg(&text).req("hidden_size");
+    o.push(
+        "multi_modal_projector.mm_input_projection_weight".into(),
+        vec![d, text_d],
+    );
+    o.norm("multi_modal_projector.mm_soft_emb_norm", d, false);
+    out.extend(o.tensors);
+    out
 }
 
 /// Families whose checkpoints are not laid out as `model.layers.N`:

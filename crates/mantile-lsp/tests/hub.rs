@@ -224,6 +224,7 @@ fn new_writes_a_config_for_every_mocked_model_that_check_accepts() {
         "model_builder/gaps/unusual_tensors.md",
         "model_builder/gaps/mamba_mixer.md",
         "model_builder/gaps/learned_position_embedding.md",
+        "model_builder/gaps/multimodal_encoder.md",
     ] {
         assert!(features.contains(&want), "{want} in {features:?}");
     }

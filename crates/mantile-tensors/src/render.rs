@@ -75,7 +75,8 @@ fn norm_name(p: NormPos) -> &'static str {
 /// logical model (quantized weights read as the weights they stand for).
 pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
     let null = Value::Null;
-    let config = config.unwrap_or(&null);
+    let config = crate::structure::text_config(config.unwrap_or(&null));
+    let config: &Value = &config;
     let (logical, quantization, quant_error, conv1d) =
         match crate::quant::logical(stored, Some(config)) {
             Ok(l) => (l.inventory, l.quantization, None, l.conv1d),
@@ -109,7 +110,10 @@ pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
         _ => 2,
     };
     groups.sort_by_key(|g| rank(&g.template));
-    let unexplained: BTreeSet<usize> = layout.unexplained().into_iter().collect();
+    let (encoder, unexplained): (BTreeSet<usize>, BTreeSet<usize>) = layout
+        .unexplained()
+        .into_iter()
+        .partition(|&i| crate::structure::is_multimodal(&inv.tensors[i].name));
     let mut logical_groups = crate::pattern::groups(inv);
     logical_groups.sort_by_key(|g| rank(&g.template));
     let unusual: Vec<String> = groups_of(inv, &logical_groups, &unexplained);
@@ -368,6 +372,19 @@ pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
         .collect();
     if !extras.is_empty() {
         lines.push(("  also".into(), extras.join("; ")));
+    }
+    if !encoder.is_empty() {
+        let n: u128 = encoder.iter().map(|&i| inv.tensors[i].numel()).sum();
+        let first = &inv.tensors[*encoder.iter().next().unwrap_or(&0)];
+        lines.push((
+            "multimodal".into(),
+            format!(
+                "an image or audio encoder and its projector beside the decoder: {} tensors, {} parameters (such as {})",
+                encoder.len(),
+                grouped(n),
+                safe(&first.name)
+            ),
+        ));
     }
     if !fused.is_empty() {
         lines.push(("fused projections".into(), fused.join(", ")));

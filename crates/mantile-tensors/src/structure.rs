@@ -336,9 +336,30 @@ impl Layout {
                 *counts.entry(parts[..i].join(".")).or_default() += 1;
             }
         }
+        // The token embedding's module (`model`, `language_model.model`,
+        // `transformer`): a multimodal checkpoint's decoder blocks sit
+        // beside it, its vision encoder's blocks elsewhere.
+        let home: Option<String> = inv
+            .tensors
+            .iter()
+            .filter(|t| top_role(&t.name) == Some(TopRole::Embed))
+            .filter(|t| {
+                !t.name
+                    .split('.')
+                    .any(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .map(|t| {
+                let parts: Vec<&str> = t.name.split('.').collect();
+                parts[..parts.len().saturating_sub(2)].join(".")
+            })
+            .min_by_key(String::len);
+        let beside = |p: &str| match home.as_deref() {
+            Some("") | None => true,
+            Some(h) => p.starts_with(h) && p[h.len()..].starts_with('.'),
+        };
         let prefix = counts
             .into_iter()
-            .max_by_key(|(p, n)| (*n, std::cmp::Reverse(p.clone())))
+            .max_by_key(|(p, n)| (beside(p), *n, std::cmp::Reverse(p.clone())))
             .map(|(p, _)| p);
         let mut blocks: BTreeMap<u64, Block> = BTreeMap::new();
         let mut top = Vec::new();
@@ -860,6 +881,48 @@ pub fn transposed(inv: &Inventory) -> Inventory {
         }
     }
     out
+}
+
+/// The language model's config.json: a multimodal model's (Gemma 3,
+/// Llava, Mistral 3) keeps the text decoder's dimensions under
+/// `text_config`; read there, with the top level's other keys
+/// (`quantization_config`, `tie_word_embeddings`) where the text config
+/// does not have them. A config with its own dimensions is itself.
+pub fn text_config(c: &Value) -> std::borrow::Cow<'_, Value> {
+    let has_dims = ["hidden_size", "n_embd", "d_model"]
+        .iter()
+        .any(|k| c.get(*k).is_some());
+    match (c.get("text_config"), c.as_object()) {
+        (Some(Value::Object(text)), Some(top)) if !has_dims => {
+            let mut merged = text.clone();
+            for (k, v) in top {
+                if k != "text_config" && !k.ends_with("_config") || k == "quantization_config" {
+                    merged.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            std::borrow::Cow::Owned(Value::Object(merged))
+        }
+        _ => std::borrow::Cow::Borrowed(c),
+    }
+}
+
+/// A tensor of a multimodal model's image or audio side: its encoder and
+/// the projector into the language model (`vision_tower.…`,
+/// `model.multi_modal_projector.…`, `visual.…`).
+pub fn is_multimodal(name: &str) -> bool {
+    name.split('.').any(|p| {
+        matches!(
+            p,
+            "vision_tower"
+                | "vision_model"
+                | "visual"
+                | "vision_encoder"
+                | "multi_modal_projector"
+                | "mm_projector"
+                | "audio_tower"
+                | "audio_encoder"
+        )
+    })
 }
 
 /// config.json's `multi_query: true` (Falcon-7B/40B, GPT-BigCode): one key/value head.
