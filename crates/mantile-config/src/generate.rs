@@ -16,9 +16,10 @@ use crate::hub::{Generated, HubDims, HubFacts, J, class_count, layer, write_memb
 use crate::params::format_short;
 use mantile_tensors::pattern::{Group, ranges};
 use mantile_tensors::structure::{
-    Attention, Block, Ffn, Heads, Kind, Layout, NormPos, Role, TopRole, shape_of, sliding_layers,
+    Attention, AttnPart, Block, Ffn, Heads, Kind, Layout, NormPos, Role, TopRole, shape_of,
+    sliding_layers,
 };
-use mantile_tensors::{DType, Inventory, Tensor, grouped};
+use mantile_tensors::{Inventory, grouped};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -125,14 +126,6 @@ fn num_text(c: &Value, key: &str) -> Option<String> {
     v.is_number().then(|| v.to_string())
 }
 
-/// Elements of a tensor as parameters (MXFP4 blocks hold two per byte).
-fn logical(t: &Tensor, role: Option<Role>) -> u128 {
-    match (role, t.dtype) {
-        (Some(Role::QuantBlocks(_)), DType::U8) => 2 * t.numel(),
-        _ => t.numel(),
-    }
-}
-
 /// The patterns of a set of tensors, for gap reports.
 pub(crate) fn patterns(inv: &Inventory, idx: &[usize]) -> Vec<GapTensor> {
     let sub = Inventory {
@@ -196,6 +189,92 @@ fn gap(
     }
 }
 
+/// Learned attention sinks (GPT-OSS): `heads` logits per attention layer.
+pub(crate) fn sinks_gap(heads: u64, tensors: Vec<GapTensor>, parameters: u128) -> Gap {
+    gap(
+        "attention_sinks",
+        "LearnedSinksLayer",
+        "learned_attention_sinks",
+        "Learned attention sinks",
+        "MEDIUM",
+        format!(
+            "each attention layer has {heads} learned logits, one per query head, that join every softmax as an extra column and take part of the attention mass (GPT-OSS); Mantile's num_sinks keeps the first tokens of the sequence in the window instead, which is a different computation"
+        ),
+        tensors,
+        parameters,
+    )
+}
+
+/// Qwen2-MoE's sigmoid gate on the shared expert (`parameters` = d).
+pub(crate) fn shared_gate_gap(tensors: Vec<GapTensor>, parameters: u128) -> Gap {
+    gap(
+        "shared_expert_gate",
+        "SharedGateLayer",
+        "shared_expert_gate",
+        "Sigmoid gate on the shared expert",
+        "LOW",
+        "the shared expert's output is scaled by sigmoid(x·w), a learned gate of one weight per hidden unit (Qwen2-MoE); MoELayer adds shared experts ungated".into(),
+        tensors,
+        parameters,
+    )
+}
+
+/// The gap of a `GroupedQueryAttentionLayer` whose query width h·dh differs
+/// from hidden_size d: Mantile's class assumes a square o_proj, so it counts
+/// `assumed` where the layer has `truth` parameters. Its `why` is the note
+/// the config carries (the difference per layer and over its layers).
+pub(crate) fn square_o_proj_gap(
+    name: &str,
+    count: u128,
+    h: u128,
+    kv: u128,
+    dh: u128,
+    dd: u128,
+    truth: u128,
+) -> Option<Gap> {
+    let d = dd;
+    let q = h * dh;
+    if q == dd {
+        return None;
+    }
+    let assumed = dd * q + 2 * dd * kv * dh + dd * dd;
+    let diff = truth.abs_diff(assumed);
+    let under = truth > assumed;
+    let text = format!(
+        "GroupedQueryAttentionLayer assumes a square o_proj ({d}×{d}), but the query width h·dh = {h}×{dh} = {q} differs from hidden_size {d}: for layer \"{name}\" Mantile computes {} parameters per layer instead of the true {} ({}{} per layer, {}{} over its {} layers)",
+        grouped(assumed),
+        grouped(truth),
+        if under { "−" } else { "+" },
+        grouped(diff),
+        if under { "−" } else { "+" },
+        grouped(diff * count),
+        count
+    );
+    let mut g = gap(
+        name,
+        "GroupedQueryAttentionLayer",
+        "attention_dimension_mismatch",
+        "Non-square attention (query width ≠ hidden_size)",
+        "MEDIUM",
+        text,
+        Vec::new(),
+        truth,
+    );
+    g.unsupported = false;
+    g.count = count;
+    g.mismatch = Some(format!(
+        "### Dimension Mismatch: query width differs from hidden_size\n\n**Observed**: q_proj ({q}, {d}), o_proj ({d}, {q}), hidden_size {d}\n**Expected (standard)**: q_proj ({d}, {d}) and o_proj ({d}, {d})\n**Interpretation**: {h} heads of head_dim {dh} give a query width of {q}, {} than hidden_size; the output projection maps {q} → {d}\n\n**Derived parameters**:\n- num_heads = {h}\n- head_dim = {dh}\n- query width = `{h} * {dh} = {q}`\n- hidden_size = {d}\n- true parameters per layer = {}\n- GroupedQueryAttentionLayer's count (square o_proj) = {}\n\n**Impact**:\n- Q/K/V and O projections are NOT square matrices\n- GroupedQueryAttentionLayer {} o_proj by {} parameters per layer ({} over {} layers)\n- FLOPs and weight memory must use the query width, not hidden_size\n",
+        if q > dd { "wider" } else { "narrower" },
+        grouped(truth),
+        grouped(assumed),
+        if under { "undercounts" } else { "overcounts" },
+        grouped(diff),
+        grouped(diff * count),
+        count
+    ));
+    Some(g)
+}
+
 /// Papers describing each feature the generator reports as a gap.
 fn references(slug: &str) -> Vec<&'static str> {
     match slug {
@@ -216,6 +295,17 @@ fn references(slug: &str) -> Vec<&'static str> {
             "PaLM: Scaling Language Modeling with Pathways (parallel layers), https://arxiv.org/abs/2204.02311",
         ],
         "shared_expert_gate" => vec!["Qwen2 Technical Report, https://arxiv.org/abs/2407.10671"],
+        "mamba_mixer" => vec![
+            "Mamba: Linear-Time Sequence Modeling with Selective State Spaces, https://arxiv.org/abs/2312.00752",
+            "Jamba: A Hybrid Transformer-Mamba Language Model, https://arxiv.org/abs/2403.19887",
+        ],
+        "multimodal_encoder" => vec![
+            "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale, https://arxiv.org/abs/2010.11929",
+            "Visual Instruction Tuning, https://arxiv.org/abs/2304.08485",
+        ],
+        "learned_position_embedding" => vec![
+            "Attention Is All You Need (learned positional embeddings, §3.5), https://arxiv.org/abs/1706.03762",
+        ],
         "attention_dimension_mismatch" => vec![
             "Gemma: Open Models Based on Gemini Research and Technology (head_dim 256 over d = 3072), https://arxiv.org/abs/2403.08295",
             "Qwen3 Technical Report, https://arxiv.org/abs/2505.09388",
@@ -224,13 +314,22 @@ fn references(slug: &str) -> Vec<&'static str> {
     }
 }
 
-/// Generates the config of `facts.repo_id` from its tensor inventory.
+/// Generates the config of `facts.repo_id` from its tensor inventory. A
+/// quantized checkpoint is read as its logical model
+/// ([`mantile_tensors::quant`]): the layers count parameters, and the
+/// quantization data the Hub counts beside them is named in the notes.
 pub fn from_inventory(
     facts: &HubFacts,
-    inv: &Inventory,
+    stored: &Inventory,
     catalog: &Catalog,
 ) -> Result<Generated, String> {
-    let config = &facts.config;
+    // A multimodal model's decoder: its dimensions under text_config.
+    let config = mantile_tensors::structure::text_config(&facts.config);
+    let config: &Value = &config;
+    let logical = mantile_tensors::quant::logical(stored, Some(config)).map_err(|e| {
+        format!("{e}. Mantile configs count the parameters of the model, which this checkpoint's headers do not give")
+    })?;
+    let inv: &Inventory = &logical.inventory;
     let layout = Layout::of(inv);
     let embed = layout
         .top_with(inv, TopRole::Embed)
@@ -259,8 +358,11 @@ pub fn from_inventory(
         ));
     }
     let blocks: Vec<&Block> = layout.blocks.iter().collect();
-    let nl =
-        int(config, &["num_hidden_layers", "n_layer", "num_layers"]).unwrap_or(blocks.len() as u64);
+    let nl = int(
+        config,
+        &["num_hidden_layers", "n_layer", "n_layers", "num_layers"],
+    )
+    .unwrap_or(blocks.len() as u64);
     if nl == 0 || nl > crate::hub::MAX_DIMENSION as u64 {
         return Err(format!("config.json gives {nl} layers"));
     }
@@ -303,6 +405,7 @@ pub fn from_inventory(
     let mut norms_sandwich: u128 = 0;
     let mut sandwich_tensors: Vec<usize> = Vec::new();
     let mut unusual_block: Vec<usize> = Vec::new();
+    let mut ssm_block: Vec<usize> = Vec::new();
     let mut parallel = false;
     let mut post_norm = false;
     let qkv_split = match (heads.heads, heads.kv_heads, heads.head_dim) {
@@ -380,6 +483,14 @@ pub fn from_inventory(
                     scales += inv.tensors[*i].numel();
                     used.insert(*i);
                 }
+                // Counted apart, in emit.
+                Some(Role::Buffer) => {
+                    used.insert(*i);
+                }
+                Some(Role::Ssm) => {
+                    ssm_block.push(*i);
+                    used.insert(*i);
+                }
                 None => {
                     unusual_block.push(*i);
                     used.insert(*i);
@@ -396,6 +507,8 @@ pub fn from_inventory(
     }
     // Top-level tensors.
     let mut unusual_top: Vec<usize> = Vec::new();
+    let mut positions: Vec<usize> = Vec::new();
+    let mut encoders: Vec<usize> = Vec::new();
     let mut lm_head = 0u128;
     let mut lm_bias = 0u128;
     for (i, role) in &layout.top {
@@ -406,13 +519,21 @@ pub fn from_inventory(
             Some(TopRole::LmHead(Kind::Bias)) if t.shape == [v] => lm_bias += t.numel(),
             Some(TopRole::FinalNorm(Kind::Weight)) if t.shape == [d] => norms_std += 1,
             Some(TopRole::FinalNorm(Kind::Bias)) if t.shape == [d] => norm_bias = Some(true),
+            // BLOOM's norm after the embedding: one more NormLayer.
+            Some(TopRole::EmbedNorm(Kind::Weight)) if t.shape == [d] => norms_std += 1,
+            Some(TopRole::EmbedNorm(Kind::Bias)) if t.shape == [d] => norm_bias = Some(true),
+            Some(TopRole::PositionEmbed) if t.shape.len() == 2 && t.shape[1] == d => {
+                positions.push(*i)
+            }
             Some(TopRole::QuantScale) => scales += t.numel(),
+            Some(TopRole::Buffer) => {}
+            _ if mantile_tensors::structure::is_multimodal(&t.name) => encoders.push(*i),
             _ => unusual_top.push(*i),
         }
     }
     if lm_head > 0 {
         pieces.push(Piece {
-            what: format!("an untied lm_head V×d = {v}×{d} = {}", grouped(lm_head)),
+            what: format!("an untied lm_head (V×d = {v}×{d})"),
             value: lm_head,
         });
     }
@@ -489,6 +610,54 @@ pub fn from_inventory(
         count: 1,
         gap: None,
     });
+    if !positions.is_empty() {
+        let per: u128 = positions.iter().map(|&i| inv.tensors[i].numel()).sum();
+        let shape = inv.tensors[positions[0]].shape_text();
+        // `embedding_positions`: a second layer of the embedding role.
+        kinds.push(Planned {
+            role: "embedding",
+            kind: "positions".into(),
+            class: "LearnedPositionEmbeddingLayer".into(),
+            supported: false,
+            specs: vec![("hidden_size", J::Int(d.into()))],
+            params: per,
+            count: 1,
+            gap: Some(gap(
+                "embedding_positions",
+                "LearnedPositionEmbeddingLayer",
+                "learned_position_embedding",
+                "Learned absolute position embeddings",
+                "LOW",
+                format!(
+                    "a learned table of position vectors ({shape}) is added to the token embeddings (GPT-2 style), where Mantile's EmbeddingLayer has the token table alone; a lookup and an add per token, its weights P×d"
+                ),
+                patterns(inv, &positions),
+                per,
+            )),
+        });
+    }
+    if !encoders.is_empty() {
+        let per: u128 = encoders.iter().map(|&i| inv.tensors[i].numel()).sum();
+        kinds.push(Planned {
+            role: "multimodal_encoder",
+            kind: String::new(),
+            class: "MultimodalEncoderLayer".into(),
+            supported: false,
+            specs: vec![("hidden_size", J::Int(d.into()))],
+            params: per,
+            count: 1,
+            gap: Some(gap(
+                "multimodal_encoder",
+                "MultimodalEncoderLayer",
+                "multimodal_encoder",
+                "Image or audio encoder and its projector (multimodal model)",
+                "HIGH",
+                "the checkpoint also holds an encoder for images (or audio) and the projection of its outputs into the language model's embeddings; the config models the text decoder, and the encoder's FLOPs and memory for each image are not modelled".into(),
+                patterns(inv, &encoders),
+                per,
+            )),
+        });
+    }
     // Gaps without tensors of their own.
     if parallel {
         kinds.push(Planned {
@@ -554,17 +723,20 @@ pub fn from_inventory(
             for (i, r) in &b.tensors {
                 if *r == Some(Role::QuantScale) {
                     scales += inv.tensors[*i].numel();
+                } else if *r == Some(Role::Buffer) {
+                    // Counted apart, in emit.
                 } else {
-                    sum += logical(&inv.tensors[*i], *r);
+                    sum += inv.tensors[*i].numel();
                     idx.push(*i);
                 }
             }
             each.insert(sum);
         }
-        if each.len() != 1 {
-            return Err("the blocks past num_hidden_layers differ from one another".into());
-        }
-        let per = *each.iter().next().unwrap_or(&0);
+        // Blocks that differ from one another are one layer of them all.
+        let (per, count) = match each.len() {
+            1 => (*each.iter().next().unwrap_or(&0), extra.len() as u128),
+            _ => (idx.iter().map(|&i| inv.tensors[i].numel()).sum(), 1),
+        };
         let mtp = extra.iter().any(|b| b.has(|r| matches!(r, Role::Mtp(_))));
         let (slug, feature, class, why) = if mtp {
             (
@@ -591,7 +763,7 @@ pub fn from_inventory(
                 ("vocab_size", J::Int(v.into())),
             ],
             params: per,
-            count: extra.len() as u128,
+            count,
             gap: Some(gap(
                 if mtp { "mtp" } else { "extra_blocks" },
                 class,
@@ -604,37 +776,80 @@ pub fn from_inventory(
             )),
         });
     }
-    // Tensors no pattern explains.
-    if !unusual_block.is_empty() {
-        let with: Vec<&&Block> = main
-            .iter()
-            .filter(|b| b.tensors.iter().any(|(i, _)| unusual_block.contains(i)))
-            .collect();
-        let sums: BTreeSet<u128> = with
-            .iter()
-            .map(|b| {
-                b.tensors
-                    .iter()
-                    .filter(|(i, _)| unusual_block.contains(i))
-                    .map(|(i, _)| inv.tensors[*i].numel())
-                    .sum()
-            })
-            .collect();
-        if sums.len() != 1 {
-            return Err(
-                "tensors no known pattern explains differ from block to block; the generator cannot account for them per layer"
-                    .into(),
+    // Mamba mixers (a hybrid's state-space blocks): one gap layer per
+    // distinct set of their tensors.
+    if !ssm_block.is_empty() {
+        let set: BTreeSet<usize> = ssm_block.iter().copied().collect();
+        let groups = per_block_groups(&main, inv, &set);
+        let several = groups.len() > 1;
+        for (n, (key, idx, per)) in groups.iter().enumerate() {
+            let count = (idx.len() / key.len().max(1)) as u128;
+            let kind = if several {
+                (n + 1).to_string()
+            } else {
+                String::new()
+            };
+            let slug = if several {
+                format!("mamba_mixer_{kind}")
+            } else {
+                "mamba_mixer".to_string()
+            };
+            let mut g = gap(
+                "mamba",
+                "MambaMixerLayer",
+                "mamba_mixer",
+                "Mamba selective state-space mixer",
+                "HIGH",
+                "these blocks mix tokens with a selective state-space recurrence (Mamba: an input projection, a short causal convolution, input-dependent Δ, B and C, a per-channel state of fixed size) instead of attention, so they keep no KV cache and cost linear time in the sequence; Mantile has no layer for them".into(),
+                patterns(inv, idx),
+                *per,
             );
+            g.slug = slug;
+            kinds.push(Planned {
+                role: "mamba",
+                kind,
+                class: "MambaMixerLayer".into(),
+                supported: false,
+                specs: vec![("hidden_size", J::Int(d.into()))],
+                params: *per,
+                count,
+                gap: Some(g),
+            });
         }
-        let per = *sums.iter().next().unwrap_or(&0);
-        kinds.push(unusual_layer(
-            inv,
-            "unusual_tensors",
-            with.len() as u128,
-            per,
-            &unusual_block,
-            d,
-        ));
+    }
+    // Tensors no pattern explains: one gap layer per distinct set of them
+    // (a hybrid model's recurrent blocks, say, beside its attention blocks).
+    if !unusual_block.is_empty() {
+        let unusual: BTreeSet<usize> = unusual_block.iter().copied().collect();
+        let groups = per_block_groups(&main, inv, &unusual);
+        let several = groups.len() > 1;
+        for (n, (key, idx, per)) in groups.iter().enumerate() {
+            let count = (idx.len() / key.len().max(1)) as u128;
+            let mut layer = unusual_layer(inv, "unusual_tensors", count, *per, idx, d);
+            if several {
+                // Named after what the tensors are under (`mamba`), else numbered.
+                let scope = key[0].0.split('.').next().unwrap_or_default();
+                let unique = groups
+                    .iter()
+                    .filter(|g| g.0[0].0.split('.').next() == Some(scope))
+                    .count()
+                    == 1;
+                layer.kind = if unique
+                    && !scope.is_empty()
+                    && scope
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+                {
+                    scope.to_string()
+                } else {
+                    (n + 1).to_string()
+                };
+                if let Some(g) = &mut layer.gap {
+                    g.slug = format!("unusual_tensors_{}", layer.kind);
+                }
+            }
+            kinds.push(layer);
+        }
     }
     if !unusual_top.is_empty() {
         let per: u128 = unusual_top.iter().map(|&i| inv.tensors[i].numel()).sum();
@@ -647,11 +862,23 @@ pub fn from_inventory(
             d,
         ));
     }
+    if logical.conv1d {
+        notes.push("the checkpoint stores its projections as [in, out] (GPT-2's Conv1D); their shapes are read transposed, as [out, in]".into());
+    }
     if post_norm {
         notes.push("the blocks normalize after attention and after the MLP (post-norm, OLMo-2 style), not before; the norms' weights and FLOPs are the same".into());
     }
 
-    emit(facts, inv, &ctx, kinds, pieces, scales, notes)
+    emit(
+        facts,
+        stored,
+        logical.quantization.as_ref(),
+        &ctx,
+        kinds,
+        pieces,
+        scales,
+        notes,
+    )
 }
 
 /// config.json's dimensions, where stated, must be positive and sane: a
@@ -698,6 +925,48 @@ fn validate_config_dims(c: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The tensors of `set` block by block, grouped by what each block has of
+/// them (block-relative names and shapes): per group, that key, the
+/// tensors' indices and the elements one block holds.
+#[allow(clippy::type_complexity)]
+fn per_block_groups(
+    main: &[&Block],
+    inv: &Inventory,
+    set: &BTreeSet<usize>,
+) -> Vec<(Vec<(String, Vec<u64>)>, Vec<usize>, u128)> {
+    let mut groups: Vec<(Vec<(String, Vec<u64>)>, Vec<usize>, u128)> = Vec::new();
+    for b in main {
+        let mine: Vec<usize> = b
+            .tensors
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|i| set.contains(i))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut key: Vec<(String, Vec<u64>)> = mine
+            .iter()
+            .map(|&i| {
+                let t = &inv.tensors[i];
+                let rel = t
+                    .name
+                    .split_once(&format!(".{}.", b.index))
+                    .map(|(_, r)| r.to_string())
+                    .unwrap_or_else(|| t.name.clone());
+                (rel, t.shape.clone())
+            })
+            .collect();
+        key.sort();
+        let sum: u128 = mine.iter().map(|&i| inv.tensors[i].numel()).sum();
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.extend(mine),
+            None => groups.push((key, mine, sum)),
+        }
+    }
+    groups
 }
 
 fn unusual_layer(
@@ -764,7 +1033,7 @@ fn plan_attention(
                 && pred(*r)
             {
                 v.push(*i);
-                n += logical(&inv.tensors[*i], Some(*r));
+                n += inv.tensors[*i].numel();
                 used.insert(*i);
             }
         }
@@ -980,18 +1249,7 @@ fn plan_attention(
                     ],
                     params: sink_n,
                     count: 1,
-                    gap: Some(gap(
-                        "attention_sinks",
-                        "LearnedSinksLayer",
-                        "learned_attention_sinks",
-                        "Learned attention sinks",
-                        "MEDIUM",
-                        format!(
-                            "each attention layer has {sinks} learned logits, one per query head, that join every softmax as an extra column and take part of the attention mass (GPT-OSS); Mantile's num_sinks keeps the first tokens of the sequence in the window instead, which is a different computation"
-                        ),
-                        patterns(inv, &sink_idx),
-                        sink_n,
-                    )),
+                    gap: Some(sinks_gap(*sinks, patterns(inv, &sink_idx), sink_n)),
                 });
             }
             Ok((out, pieces))
@@ -1007,6 +1265,12 @@ fn head_layout(ctx: &Ctx, q: u64, k: u64) -> Result<(u64, u64, u64), String> {
         (Some(dh), Some(heads)) if ok(dh) && q / dh == heads => dh,
         (_, Some(heads)) if heads > 0 && q.is_multiple_of(heads) && ok(q / heads) => q / heads,
         (Some(dh), None) if ok(dh) => dh,
+        (None, None) => {
+            // A projection's shape gives h·dh, never h and dh apart.
+            return Err(format!(
+                "config.json gives no attention head count (num_attention_heads, n_head or n_heads) and no head_dim, and the query width {q} alone cannot be split into heads"
+            ));
+        }
         _ => {
             return Err(format!(
                 "config.json's attention heads do not divide the query width {q}; the head layout cannot be read"
@@ -1028,7 +1292,7 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
                 && pred(*r)
             {
                 v.push(*i);
-                n += logical(&inv.tensors[*i], Some(*r));
+                n += inv.tensors[*i].numel();
                 used.insert(*i);
             }
         }
@@ -1208,16 +1472,7 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
                     specs: vec![("hidden_size", J::Int(d.into()))],
                     params: gn,
                     count: 1,
-                    gap: Some(gap(
-                        "shared_expert_gate",
-                        "SharedGateLayer",
-                        "shared_expert_gate",
-                        "Sigmoid gate on the shared expert",
-                        "LOW",
-                        "the shared expert's output is scaled by sigmoid(x·w), a learned gate of one weight per hidden unit (Qwen2-MoE); MoELayer adds shared experts ungated".into(),
-                        patterns(inv, &gi),
-                        gn,
-                    )),
+                    gap: Some(shared_gate_gap(patterns(inv, &gi), gn)),
                 });
             }
             Ok((out, pieces))
@@ -1226,9 +1481,11 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
 }
 
 /// Names the kinds, orders them, writes the config and its notes.
+#[allow(clippy::too_many_arguments)]
 fn emit(
     facts: &HubFacts,
-    inv: &Inventory,
+    stored: &Inventory,
+    quant: Option<&mantile_tensors::quant::Quantization>,
     ctx: &Ctx,
     mut kinds: Vec<Planned>,
     pieces: Vec<Piece>,
@@ -1258,30 +1515,24 @@ fn emit(
         names.push(name);
     }
     let d = ctx.d;
+    let inv = ctx.inv;
     let layers_sum: u128 = kinds.iter().map(|k| k.count * k.params).sum();
     let pieces_sum: u128 = pieces.iter().map(|p| p.value).sum();
     let total = layers_sum + pieces_sum;
-    let totals = inv.totals();
-    // MXFP4 blocks count two parameters per stored byte.
-    let layout = Layout::of(inv);
-    let packed_bonus: u128 = layout
-        .blocks
-        .iter()
-        .flat_map(|b| b.tensors.iter())
-        .filter(|(i, r)| {
-            matches!(r, Some(Role::QuantBlocks(_))) && inv.tensors[*i].dtype == DType::U8
-        })
-        .map(|(i, _)| inv.tensors[*i].numel())
-        .sum();
+    // The logical tensors (the stored ones when nothing is quantized).
+    let logical_total = inv.totals().total_elements;
+    let totals = stored.totals();
     let hub_total = facts.parameters.as_ref().map(|p| p.total);
-    if total + scales != totals.total_elements + packed_bonus {
+    // Buffers saved with the weights: elements the Hub counts, not parameters.
+    let (buffers, buffer_idx) = mantile_tensors::structure::buffers(inv);
+    if total + scales + buffers != logical_total {
         return Err(format!(
-            "internal: the accounting does not add up: layers {} + pieces {} + scales {} ≠ the tensors' {} (+ {} packed)",
+            "internal: the accounting does not add up: layers {} + pieces {} + scales {} + buffers {} ≠ the tensors' {}",
             grouped(layers_sum),
             grouped(pieces_sum),
             grouped(scales),
-            grouped(totals.total_elements),
-            grouped(packed_bonus)
+            grouped(buffers),
+            grouped(logical_total),
         ));
     }
     if let Some(h) = hub_total
@@ -1324,55 +1575,27 @@ fn emit(
             else {
                 continue;
             };
-            let dd = u128::from(d);
-            let q = h * dh;
-            if q != dd {
-                let truth = k.params;
-                let assumed = dd * q + 2 * dd * kv * dh + dd * dd;
-                let diff = truth.abs_diff(assumed);
-                let under = truth > assumed;
-                let text = format!(
-                    "GroupedQueryAttentionLayer assumes a square o_proj ({d}×{d}), but the query width h·dh = {h}×{dh} = {q} differs from hidden_size {d}: for layer \"{name}\" Mantile computes {} parameters per layer instead of the true {} ({}{} per layer, {}{} over its {} layers)",
-                    grouped(assumed),
-                    grouped(truth),
-                    if under { "−" } else { "+" },
-                    grouped(diff),
-                    if under { "−" } else { "+" },
-                    grouped(diff * k.count),
-                    k.count
-                );
-                dimension_notes.push(text.clone());
-                let mut g = gap(
-                    name,
-                    "GroupedQueryAttentionLayer",
-                    "attention_dimension_mismatch",
-                    "Non-square attention (query width ≠ hidden_size)",
-                    "MEDIUM",
-                    text,
-                    Vec::new(),
-                    truth,
-                );
-                g.unsupported = false;
-                g.count = k.count;
-                g.mismatch = Some(format!(
-                    "### Dimension Mismatch: query width differs from hidden_size\n\n**Observed**: q_proj ({q}, {d}), o_proj ({d}, {q}), hidden_size {d}\n**Expected (standard)**: q_proj ({d}, {d}) and o_proj ({d}, {d})\n**Interpretation**: {h} heads of head_dim {dh} give a query width of {q}, {} than hidden_size; the output projection maps {q} → {d}\n\n**Derived parameters**:\n- num_heads = {h}\n- head_dim = {dh}\n- query width = `{h} * {dh} = {q}`\n- hidden_size = {d}\n- true parameters per layer = {}\n- GroupedQueryAttentionLayer's count (square o_proj) = {}\n\n**Impact**:\n- Q/K/V and O projections are NOT square matrices\n- GroupedQueryAttentionLayer {} o_proj by {} parameters per layer ({} over {} layers)\n- FLOPs and weight memory must use the query width, not hidden_size\n",
-                    if q > dd { "wider" } else { "narrower" },
-                    grouped(truth),
-                    grouped(assumed),
-                    if under { "undercounts" } else { "overcounts" },
-                    grouped(diff),
-                    grouped(diff * k.count),
-                    k.count
-                ));
-                let idx: Vec<usize> = inv
-                    .tensors
+            if let Some(mut g) = square_o_proj_gap(name, k.count, h, kv, dh, d.into(), k.params) {
+                dimension_notes.push(g.why.clone());
+                // The decoder blocks' q and o projections (not a vision
+                // encoder's, which a multimodal checkpoint also has).
+                let layout = Layout::of(inv);
+                let mut idx: Vec<usize> = layout
+                    .blocks
                     .iter()
-                    .enumerate()
-                    .filter(|(_, t)| {
-                        t.name.ends_with("q_proj.weight") || t.name.ends_with("o_proj.weight")
+                    .flat_map(|b| b.tensors.iter())
+                    .filter(|(_, r)| {
+                        matches!(
+                            r,
+                            Some(Role::Attn(
+                                AttnPart::Q | AttnPart::Qkv | AttnPart::O,
+                                Kind::Weight
+                            ))
+                        )
                     })
-                    .map(|(i, _)| i)
+                    .map(|(i, _)| *i)
                     .collect();
+                idx.sort_unstable();
                 g.tensors = patterns(inv, &idx);
                 gaps.push(g);
             }
@@ -1450,8 +1673,8 @@ fn emit(
             .map(|s| format!(" at {}", &s[..s.len().min(12)]))
             .unwrap_or_default(),
         grouped(totals.tensors as u128),
-        inv.shards.len(),
-        if inv.shards.len() == 1 { "" } else { "s" },
+        stored.shards.len(),
+        if stored.shards.len() == 1 { "" } else { "s" },
     );
     text.push_str(&format!(
         "Every tensor is accounted for: the layers hold {}",
@@ -1477,13 +1700,39 @@ fn emit(
             grouped(scales)
         ));
     }
-    if packed_bonus > 0 {
-        text.push_str(&format!(
-            "; packed 4-bit weights count two parameters per stored byte ({} more than the stored elements)",
-            grouped(packed_bonus)
-        ));
+    if buffers > 0 {
+        let list: Vec<String> = patterns(inv, &buffer_idx)
+            .iter()
+            .map(|t| {
+                if t.repeats.is_empty() {
+                    format!("{} {}", t.example, t.shape)
+                } else {
+                    format!("{} {} {}", t.example, t.shape, t.repeats)
+                }
+            })
+            .collect();
+        let what = format!(
+            "{} elements of buffers saved with the weights, which are not parameters (causal masks, rotary frequencies: {})",
+            grouped(buffers),
+            list.join(", ")
+        );
+        text.push_str(&match quant {
+            None => format!(
+                "; the checkpoint also stores buffers: the Hub counts {} stored elements = {} parameters + {what}",
+                grouped(totals.total_elements),
+                grouped(total)
+            ),
+            Some(_) => format!("; the checkpoint also stores {what}"),
+        });
     }
     text.push('.');
+    if let Some(q) = quant {
+        text.push_str(&format!(
+            " Quantized checkpoint ({}): the Hub counts stored elements, and {}; total_params counts the parameters, as the unquantized model has them.",
+            q.summary(),
+            q.equation()
+        ));
+    }
     if !dimension_notes.is_empty() {
         text.push_str(&format!(
             " Dimension mismatch (model_builder/gaps/attention_dimension_mismatch.md): {}.",

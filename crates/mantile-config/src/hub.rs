@@ -140,6 +140,10 @@ pub enum HubProblem {
     InvalidId {
         reason: String,
     },
+    /// The checkpoint's files contradict one another (a tensor in two shards).
+    Inconsistent {
+        what: String,
+    },
     /// A problem with one file of the checkpoint (a safetensors shard, the index).
     InShard {
         shard: String,
@@ -209,27 +213,16 @@ impl HubProblem {
             HubProblem::NotFound => format!(
                 "`{repo}` was not found on Hugging Face (404): check hf_model_id; a private repository also needs HF_TOKEN"
             ),
-            HubProblem::Timeout { secs } => {
-                format!(
-                    "Hugging Face did not answer within {secs} s for `{repo}`; the Hub checks were skipped"
-                )
+            HubProblem::Timeout { .. }
+            | HubProblem::Server { .. }
+            | HubProblem::Malformed { .. }
+            | HubProblem::OfflineNoCache
+            | HubProblem::Network { .. } => {
+                format!("{}; the Hub checks were skipped", self.describe(repo))
             }
-            HubProblem::Server { status } => {
-                format!("Hugging Face answered {status} for `{repo}`; the Hub checks were skipped")
-            }
-            HubProblem::Malformed { what } => {
-                format!(
-                    "Hugging Face sent malformed metadata for `{repo}` ({what}); the Hub checks were skipped"
-                )
-            }
-            HubProblem::OfflineNoCache => format!(
-                "offline (HF_HUB_OFFLINE=1 or --offline) and no cached metadata for `{repo}`; the Hub checks were skipped"
+            HubProblem::Inconsistent { what } => format!(
+                "the checkpoint of `{repo}` on Hugging Face is inconsistent: {what}; its tensors cannot be read as one model"
             ),
-            HubProblem::Network { message } => {
-                format!(
-                    "Hugging Face could not be reached for `{repo}` ({message}); the Hub checks were skipped"
-                )
-            }
             HubProblem::InShard { shard, inner } => {
                 format!("{} (reading {shard})", inner.message(repo))
             }
@@ -240,11 +233,38 @@ impl HubProblem {
         }
     }
 
+    /// The problem alone, for a command that needed the Hub's answer
+    /// (`inspect`, `new`) rather than a check that goes on without it.
+    pub fn describe(&self, repo: &str) -> String {
+        match self {
+            HubProblem::Timeout { secs } => {
+                format!("Hugging Face did not answer within {secs} s for `{repo}`")
+            }
+            HubProblem::Server { status } => {
+                format!("Hugging Face answered {status} for `{repo}`")
+            }
+            HubProblem::Malformed { what } => {
+                format!("Hugging Face sent malformed metadata for `{repo}` ({what})")
+            }
+            HubProblem::OfflineNoCache => format!(
+                "offline (HF_HUB_OFFLINE=1 or --offline) and no cached metadata for `{repo}`"
+            ),
+            HubProblem::Network { message } => {
+                format!("Hugging Face could not be reached for `{repo}` ({message})")
+            }
+            HubProblem::InShard { shard, inner } => {
+                format!("{} (reading {shard})", inner.describe(repo))
+            }
+            _ => self.message(repo),
+        }
+    }
+
     pub fn severity(&self) -> Severity {
         match self {
             HubProblem::Unauthorized { .. }
             | HubProblem::NotFound
             | HubProblem::Malformed { .. }
+            | HubProblem::Inconsistent { .. }
             | HubProblem::InvalidId { .. } => Severity::Warning,
             HubProblem::OfflineNoCache => Severity::Hint,
             HubProblem::InShard { inner, .. } => inner.severity(),
@@ -305,8 +325,11 @@ pub struct HubDims {
 
 impl HubDims {
     pub fn from_config(c: &Value) -> HubDims {
-        let heads = int(c, &["num_attention_heads", "n_head"]);
-        let hidden = int(c, &["hidden_size", "n_embd", "d_model"]);
+        // A multimodal model's decoder: its dimensions under text_config.
+        let c = mantile_tensors::structure::text_config(c);
+        let c: &Value = &c;
+        let heads = int(c, &["num_attention_heads", "n_head", "n_heads"]);
+        let hidden = int(c, &["hidden_size", "n_embd", "n_embed", "d_model"]);
         let layer_types: Option<Vec<&str>> = c
             .get("layer_types")
             .and_then(Value::as_array)
@@ -323,10 +346,22 @@ impl HubDims {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             hidden_size: hidden,
-            num_layers: int(c, &["num_hidden_layers", "n_layer", "num_layers"]),
+            num_layers: int(
+                c,
+                &["num_hidden_layers", "n_layer", "n_layers", "num_layers"],
+            ),
             vocab_size: int(c, &["vocab_size"]),
             heads,
-            kv_heads: int(c, &["num_key_value_heads"]).or(heads),
+            kv_heads: int(
+                c,
+                &[
+                    "num_key_value_heads",
+                    "num_kv_heads",
+                    "multi_query_group_num",
+                ],
+            )
+            .or_else(|| mantile_tensors::structure::multi_query(c).then_some(1))
+            .or(heads),
             head_dim: int(c, &["head_dim"]).or_else(|| Some(hidden? / heads.filter(|&h| h > 0)?)),
             intermediate_size: int(c, &["intermediate_size", "ffn_dim"]),
             moe_intermediate_size: int(c, &["moe_intermediate_size"]),
@@ -570,42 +605,84 @@ fn check_total(
     let Some(total) = total_node.as_u128() else {
         return;
     };
+    // The Hub counts stored elements. For a quantized checkpoint those are
+    // not its parameters (MXFP4 bytes and GPTQ int32s pack several, scales
+    // are none): the exact count is the logical one, from the headers.
     let quantized = p.quantized_dtypes();
-    if !quantized.is_empty() {
-        if total != p.total {
-            c.out.push(
-                Diagnostic::new(
-                    &HUB_TOTAL_PARAMS,
-                    total_node.range,
-                    format!(
-                        "the Hub's count for {} ({} elements) includes quantized tensors stored as {}, which pack several parameters per element; it is not compared with total_params{}",
-                        facts.repo_id,
-                        n(p.total),
-                        quantized.join(", "),
-                        c.suffix
-                    ),
-                )
-                .with_severity(Severity::Info),
-            );
-        }
-        return;
-    }
-    if total == p.total {
-        return;
-    }
-    let diff = p.total as i128 - total as i128;
-    let rel = diff as f64 / p.total.max(1) as f64;
-    let mut msg = format!(
-        "total_params {} is not the model's parameter count: {} has exactly {} ({} from {}), {}{} ({:+.2}%)",
-        n(total),
-        facts.repo_id,
-        n(p.total),
-        p.by_dtype
+    let (exact, detail) = if quantized.is_empty() {
+        let by: Vec<String> = p
+            .by_dtype
             .iter()
             .map(|(d, v)| format!("{d} {}", n(*v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        p.source,
+            .collect();
+        (p.total, format!("{} from {}", by.join(", "), p.source))
+    } else {
+        let logical = facts
+            .tensors
+            .as_deref()
+            .map(|inv| mantile_tensors::quant::logical(inv, Some(&facts.config)));
+        match logical {
+            Some(Ok(l)) => match l.quantization {
+                Some(q) => (
+                    q.logical_parameters,
+                    format!("from the safetensors headers: {}", q.equation()),
+                ),
+                None => (
+                    l.inventory.totals().total_elements,
+                    "from the safetensors headers".to_string(),
+                ),
+            },
+            other => {
+                if total != p.total {
+                    let why = match other {
+                        Some(Err(e)) => format!(": {e}"),
+                        _ => String::new(),
+                    };
+                    c.out.push(
+                        Diagnostic::new(
+                            &HUB_TOTAL_PARAMS,
+                            total_node.range,
+                            format!(
+                                "the Hub's count for {} ({} elements) includes quantized tensors stored as {}, which pack several parameters per element or are scales; without a readable tensor inventory it is not compared with total_params{why}{}",
+                                facts.repo_id,
+                                n(p.total),
+                                quantized.join(", "),
+                                c.suffix
+                            ),
+                        )
+                        .with_severity(Severity::Info),
+                    );
+                }
+                return;
+            }
+        }
+    };
+    // Buffers saved with the weights (causal masks, rotary frequencies) are
+    // elements the Hub counts, not parameters.
+    let (exact, detail) = match facts
+        .tensors
+        .as_deref()
+        .map(mantile_tensors::structure::buffers)
+    {
+        Some((b, _)) if b > 0 && exact > b => (
+            exact - b,
+            format!(
+                "{detail}, less {} elements of buffers saved with the weights, which are not parameters",
+                n(b)
+            ),
+        ),
+        _ => (exact, detail),
+    };
+    if total == exact {
+        return;
+    }
+    let diff = exact as i128 - total as i128;
+    let rel = diff as f64 / exact.max(1) as f64;
+    let mut msg = format!(
+        "total_params {} is not the model's parameter count: {} has exactly {} ({detail}), {}{} ({:+.2}%)",
+        n(total),
+        facts.repo_id,
+        n(exact),
         if diff > 0 { "+" } else { "" },
         mantile_diag::format_grouped(diff),
         rel * 100.0
@@ -613,18 +690,18 @@ fn check_total(
     // Explain the gap with pieces the layer list omits, relative to what it does list.
     if diff > 0
         && let Some((sum, _, _)) = layer_sum(layers)
-        && p.total > sum
+        && exact > sum
         && let Some(what) = explain_difference(
             root,
             layers,
-            p.total - sum,
+            exact - sum,
             dims.tied_embeddings != Some(true),
         )
     {
         msg.push_str(&format!(
             "; the layers sum to {}, and the difference {} is exactly {}, which layer_types does not list",
             n(sum),
-            n(p.total - sum),
+            n(exact - sum),
             what.join(" + ")
         ));
     }
@@ -638,9 +715,9 @@ fn check_total(
         Diagnostic::new(&HUB_TOTAL_PARAMS, total_node.range, msg)
             .with_severity(sev)
             .with_fix(Fix::replace(
-                format!("Set total_params to {} (Hugging Face)", n(p.total)),
+                format!("Set total_params to {} (Hugging Face)", n(exact)),
                 total_node.range,
-                p.total.to_string(),
+                exact.to_string(),
             )),
     );
 }
@@ -941,8 +1018,19 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
     let bias = d.attention_bias.unwrap_or(false);
     let mut unsupported = Vec::new();
     let mut layer_types = Vec::new();
+    // Gap layers (no class can model them), each with its report.
+    let mut gaps: Vec<crate::generate::Gap> = Vec::new();
+    if model_type == "gpt_oss" {
+        // One learned logit per query head in every attention layer; not
+        // Mantile's num_sinks, which keeps sink tokens in the window.
+        gaps.push(crate::generate::sinks_gap(
+            u64::try_from(heads).unwrap_or(0),
+            Vec::new(),
+            heads,
+        ));
+    }
 
-    let attn_specs = |heads_key: &'static str, sliding: Option<u128>, sinks: bool| {
+    let attn_specs = |heads_key: &'static str, sliding: Option<u128>| {
         let mut s = vec![
             ("layer_idx", J::Int(0)),
             ("input_dim", J::Int(hidden)),
@@ -954,9 +1042,6 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         ];
         if let Some(w) = sliding {
             s.push(("sliding_window", J::Int(w)));
-            if sinks {
-                s.push(("num_sinks", J::Int(heads)));
-            }
         }
         if bias {
             s.push(("has_bias", J::Bool(true)));
@@ -975,26 +1060,20 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
     match (d.sliding_window, d.sliding_layers, d.full_layers) {
         (Some(w), Some(s), Some(f)) if s > 0 && f > 0 => {
             // Alternating sliding and full attention (gpt_oss).
-            let sinks = model_type == "gpt_oss";
             layer_types.push(layer(
                 "attention_sliding",
                 swa,
                 s,
                 true,
-                with_count(swa, attn_specs("num_query_heads", Some(w), sinks)),
+                with_count(swa, attn_specs("num_query_heads", Some(w))),
             ));
             layer_types.push(layer(
                 "attention_full",
                 full,
                 f,
                 true,
-                with_count(full, attn_specs(full_heads, None, false)),
+                with_count(full, attn_specs(full_heads, None)),
             ));
-            if sinks {
-                unsupported.push(format!(
-                    "learned attention sinks in the {f} full-attention layers ({heads} per layer) are not modelled by {full}"
-                ));
-            }
         }
         (Some(w), _, _) => {
             layer_types.push(layer(
@@ -1002,7 +1081,7 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
                 swa,
                 nl,
                 true,
-                with_count(swa, attn_specs("num_query_heads", Some(w), false)),
+                with_count(swa, attn_specs("num_query_heads", Some(w))),
             ));
         }
         _ => {
@@ -1011,7 +1090,7 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
                 full,
                 nl,
                 true,
-                with_count(full, attn_specs(full_heads, None, false)),
+                with_count(full, attn_specs(full_heads, None)),
             ));
         }
     }
@@ -1035,16 +1114,28 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
             ("top_k", J::Int(k)),
             ("num_projections", J::Int(3)),
         ];
-        if let Some(sh) = d.shared_experts.filter(|&s| s > 0) {
-            let sh = need(Some(sh), "n_shared_experts")?;
+        // Shared experts: counted (DeepSeek), or one of a given width in
+        // experts of the routed width (Qwen2-MoE's shared_expert_intermediate_size).
+        let shared_width =
+            int(&facts.config, &["shared_expert_intermediate_size"]).filter(|w| *w > 0);
+        let shared = match (d.shared_experts.filter(|&s| s > 0), shared_width) {
+            (Some(sh), _) => Some(need(Some(sh), "n_shared_experts")?),
+            (None, Some(w)) if w % di == 0 => Some(w / di),
+            (None, Some(w)) => {
+                return Err(format!(
+                    "config.json's shared expert of width {w} is not a whole number of experts of width {di}, which MoELayer's num_shared_experts needs"
+                ));
+            }
+            (None, None) => None,
+        };
+        if let Some(sh) = shared {
             s.push(("num_shared_experts", J::Int(sh)));
         }
         if model_type == "gpt_oss" {
             s.push(("has_bias", J::Bool(true)));
         }
-        if model_type == "qwen2_moe" {
-            unsupported
-                .push("the shared expert's sigmoid gate is not modelled by MoELayer".to_string());
+        if model_type == "qwen2_moe" && shared.is_some() {
+            gaps.push(crate::generate::shared_gate_gap(Vec::new(), hidden));
         }
         layer_types.push(layer(
             "feedforward",
@@ -1097,6 +1188,67 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
             ],
         ),
     ));
+    // Non-square attention: GroupedQueryAttentionLayer's own count differs.
+    let mut dimension_notes: Vec<String> = Vec::new();
+    for l in &mut layer_types {
+        let J::Obj(m) = l else { continue };
+        let get = |key: &str| -> Option<u128> {
+            let specs = m.iter().find(|(k, _)| *k == "specs").map(|(_, v)| v)?;
+            let J::Obj(specs) = specs else { return None };
+            specs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, v)| match v {
+                    J::Int(i) => Some(*i),
+                    _ => None,
+                })
+        };
+        let field = |key: &str| m.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+        if field("class") != Some(J::Str("GroupedQueryAttentionLayer".into())) {
+            continue;
+        }
+        let (Some(J::Str(name)), Some(J::Int(count))) = (field("name"), field("count")) else {
+            continue;
+        };
+        let (Some(h), Some(kv), Some(dh), Some(truth)) = (
+            get("num_heads"),
+            get("num_kv_heads"),
+            get("head_dim"),
+            get("parameter_count"),
+        ) else {
+            continue;
+        };
+        if let Some(g) = crate::generate::square_o_proj_gap(&name, count, h, kv, dh, hidden, truth)
+        {
+            m.insert(4, ("gap_report", J::Str(g.report_path())));
+            dimension_notes.push(g.why.clone());
+            gaps.push(g);
+        }
+    }
+    for g in gaps.iter_mut().filter(|g| g.unsupported) {
+        g.count = nl;
+        let specs = match g.class.as_str() {
+            "LearnedSinksLayer" => vec![
+                ("hidden_size", J::Int(hidden)),
+                ("num_heads", J::Int(heads)),
+            ],
+            _ => vec![("hidden_size", J::Int(hidden))],
+        };
+        let mut specs = specs;
+        specs.insert(0, ("parameter_count", J::Int(g.parameters)));
+        let mut l = layer(&g.layer, &g.class, nl, false, specs);
+        if let J::Obj(m) = &mut l {
+            m.insert(4, ("gap_report", J::Str(g.report_path())));
+        }
+        layer_types.push(l);
+        unsupported.push(format!(
+            "{} ({}, {}): {}",
+            g.feature,
+            g.layer,
+            g.report_path(),
+            g.why
+        ));
+    }
     if model_type == "qwen3" || model_type == "qwen3_moe" {
         unsupported.push(
             "per-head q_norm and k_norm (RMSNorm over head_dim) are not modelled".to_string(),
@@ -1108,17 +1260,31 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
     for l in &layer_types {
         if let J::Obj(m) = l
             && let Some((_, J::Str(class))) = m.iter().find(|(k, _)| *k == "class")
+            && !m
+                .iter()
+                .any(|(k, v)| *k == "supported" && *v == J::Bool(false))
             && catalog.get(class).is_none()
         {
             return Err(format!("the workspace's backend/layers has no {class}"));
         }
     }
     let model_id = facts.repo_id.replace('/', "_");
-    let total = facts
-        .parameters
-        .as_ref()
-        .filter(|p| p.quantized_dtypes().is_empty())
-        .map(|p| p.total);
+    if let Some(p) = &facts.parameters
+        && !p.quantized_dtypes().is_empty()
+    {
+        return Err(format!(
+            "the Hub counts {} stored elements for {} ({}), but the checkpoint is quantized ({} tensors pack several parameters per element, and scales are none), so that count is not its parameter count; only the safetensors headers give the exact one, and they could not be read",
+            n(p.total),
+            facts.repo_id,
+            p.by_dtype
+                .iter()
+                .map(|(d, v)| format!("{d} {}", n(*v)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.quantized_dtypes().join(", ")
+        ));
+    }
+    let total = facts.parameters.as_ref().map(|p| p.total);
     let mut top = vec![
         ("model_id", J::Str(model_id.clone())),
         ("hf_model_id", J::Str(facts.repo_id.clone())),
@@ -1144,7 +1310,7 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         }
         None => {
             return Err(format!(
-                "the Hub gives no exact (unquantized) parameter count for {}",
+                "the Hub gives no exact parameter count for {}",
                 facts.repo_id
             ));
         }
@@ -1165,6 +1331,13 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         notes.push_str(&unsupported.join("; "));
         notes.push('.');
     }
+    if !dimension_notes.is_empty() {
+        notes.push_str(&format!(
+            " Dimension mismatch (model_builder/gaps/attention_dimension_mismatch.md): {}.",
+            dimension_notes.join("; ")
+        ));
+        unsupported.extend(dimension_notes);
+    }
     top.push(("validation_notes", J::Str(notes)));
     top.push((
         "validation_sources",
@@ -1180,7 +1353,7 @@ pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, Str
         model_id,
         text,
         unsupported,
-        gaps: Vec::new(),
+        gaps,
         from_tensors: false,
     })
 }
@@ -1354,8 +1527,92 @@ mod tests {
             CONFIG,
             &f,
             expect![[r#"
-                MC072 info "80256": the Hub's count for org/Tiny (60,000 elements) includes quantized tensors stored as U8, which pack several parameters per element; it is not compared with total_params
+                MC072 info "80256": the Hub's count for org/Tiny (60,000 elements) includes quantized tensors stored as U8, which pack several parameters per element or are scales; without a readable tensor inventory it is not compared with total_params
             "#]],
+        );
+    }
+
+    /// The tiny Llama of CONFIG in FP8: projections `F8_E4M3` with one F32
+    /// block scale each (14 elements), the rest BF16.
+    fn fp8_facts() -> HubFacts {
+        use mantile_tensors::DType;
+        let mut e = vec![
+            (
+                "model.embed_tokens.weight".to_string(),
+                DType::BF16,
+                vec![100, 64],
+            ),
+            ("lm_head.weight".to_string(), DType::BF16, vec![100, 64]),
+            ("model.norm.weight".to_string(), DType::BF16, vec![64]),
+        ];
+        for l in 0..2 {
+            let p = format!("model.layers.{l}");
+            for (n, s) in [
+                ("self_attn.q_proj", vec![64, 64]),
+                ("self_attn.k_proj", vec![32, 64]),
+                ("self_attn.v_proj", vec![32, 64]),
+                ("self_attn.o_proj", vec![64, 64]),
+                ("mlp.gate_proj", vec![128, 64]),
+                ("mlp.up_proj", vec![128, 64]),
+                ("mlp.down_proj", vec![64, 128]),
+            ] {
+                e.push((format!("{p}.{n}.weight"), DType::F8E4M3, s));
+                e.push((format!("{p}.{n}.weight_scale_inv"), DType::F32, vec![1, 1]));
+            }
+            for n in ["input_layernorm", "post_attention_layernorm"] {
+                e.push((format!("{p}.{n}.weight"), DType::BF16, vec![64]));
+            }
+        }
+        let mut inv = mantile_tensors::Inventory::default();
+        inv.add_shard("model.safetensors", e).unwrap();
+        inv.finish().unwrap();
+        let t = inv.totals();
+        let mut f = facts(llama_json(), t.total_elements);
+        f.parameters = Some(HubParameters {
+            by_dtype: t
+                .elements
+                .iter()
+                .map(|(d, n)| (d.name().to_string(), *n))
+                .collect(),
+            total: t.total_elements,
+            source: "model info",
+        });
+        f.tensors = Some(std::sync::Arc::new(inv));
+        f
+    }
+
+    #[test]
+    fn quantized_counts_are_compared_as_parameters_with_the_inventory() {
+        let f = fp8_facts();
+        assert_eq!(f.parameters.as_ref().unwrap().total, 86_862);
+        // The logical count (the stored elements less 14 scales) is exact.
+        check(&CONFIG.replace("80256", "86848"), &f, expect![""]);
+        // The stored elements are not the parameter count.
+        check(
+            &CONFIG.replace("80256", "86862"),
+            &f,
+            expect![[r#"
+                MC072 warning "86862": total_params 86,862 is not the model's parameter count: org/Tiny has exactly 86,848 (from the safetensors headers: 86,862 stored elements = 86,848 parameters + 14 elements of quantization data (F32 14), which are not parameters), -14 (-0.02%)
+            "#]],
+        );
+        check(
+            CONFIG,
+            &f,
+            expect![[r#"
+                MC072 error "80256": total_params 80,256 is not the model's parameter count: org/Tiny has exactly 86,848 (from the safetensors headers: 86,862 stored elements = 86,848 parameters + 14 elements of quantization data (F32 14), which are not parameters), +6,592 (+7.59%); the layers sum to 80,256, and the difference 6,592 is exactly an untied lm_head V×d = 100×64 = 6,400 + a final norm (64) + a second norm per block 2×64 = 128, which layer_types does not list
+            "#]],
+        );
+        // And `new` writes the parameters, naming the scales.
+        let g = generate(&f, &Catalog::builtin()).unwrap();
+        let v: Value = serde_json::from_str(&g.text).unwrap();
+        assert_eq!(v["total_params"], 86_848);
+        assert!(
+            v["validation_notes"]
+                .as_str()
+                .unwrap()
+                .contains("86,862 stored elements = 86,848 parameters + 14 elements of quantization data (F32 14)"),
+            "{}",
+            v["validation_notes"]
         );
     }
 
@@ -1439,13 +1696,21 @@ mod tests {
                 ("SlidingWindowAttentionLayer", 1),
                 ("MoELayer", 2),
                 ("NormLayer", 5),
-                ("EmbeddingLayer", 1)
+                ("EmbeddingLayer", 1),
+                // One learned logit per head in every layer: a gap, not num_sinks.
+                ("LearnedSinksLayer", 2)
             ]
         );
         assert!(
-            g.unsupported[0].starts_with("learned attention sinks in the 1 full-attention layers")
+            g.unsupported[0].starts_with(
+                "Learned attention sinks (attention_sinks, model_builder/gaps/learned_attention_sinks.md): each attention layer has 4 learned logits"
+            ),
+            "{:?}",
+            g.unsupported
         );
-        assert!(g.text.contains("\"num_sinks\": 4"));
+        assert!(!g.text.contains("\"num_sinks\":"));
+        assert_eq!(g.gaps.len(), 1);
+        assert_eq!((g.gaps[0].count, g.gaps[0].parameters), (2, 4));
     }
 
     #[test]

@@ -209,13 +209,28 @@ pub fn layer_rows(l: &LayerView, root: Node, inv: &Inventory) -> Vec<ShapeRow> {
         .collect()
 }
 
+/// The checkpoint as its logical model ([`mantile_tensors::quant::logical`]):
+/// quantized weights with their architectural shapes, `[in, out]` (Conv1D)
+/// projections read as `[out, in]`, so that a layer's specs are compared
+/// with the weights they describe; the stored tensors when a quantization
+/// cannot be read.
+fn logical(facts: &HubFacts) -> Option<std::borrow::Cow<'_, Inventory>> {
+    let inv = facts.tensors.as_deref()?;
+    Some(
+        mantile_tensors::quant::logical(inv, Some(&facts.config))
+            .map(|l| l.inventory)
+            .unwrap_or(std::borrow::Cow::Borrowed(inv)),
+    )
+}
+
 /// MC075: layers whose specs give tensor shapes the checkpoint does not
 /// have. A layer that already has a finding inside it (an MC071 on a
 /// dimension) is left to that finding.
 pub fn check_shapes(root: Node, facts: &HubFacts, already: &[Diagnostic]) -> Vec<Diagnostic> {
-    let Some(inv) = facts.tensors.as_deref() else {
+    let Some(inv) = logical(facts) else {
         return Vec::new();
     };
+    let inv: &Inventory = &inv;
     let mut out = Vec::new();
     for l in layers(&root) {
         if already
@@ -270,7 +285,8 @@ pub fn check_shapes(root: Node, facts: &HubFacts, already: &[Diagnostic]) -> Vec
 /// Markdown: the tensors of the layer around `offset`, from its specs and
 /// on the Hub, differences marked.
 pub fn layer_card(root: Node, offset: usize, facts: &HubFacts) -> Option<String> {
-    let inv = facts.tensors.as_deref()?;
+    let inv = logical(facts)?;
+    let inv: &Inventory = &inv;
     let ls = layers(&root);
     let l = ls
         .iter()

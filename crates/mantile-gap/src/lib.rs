@@ -334,6 +334,23 @@ pub fn expected_shape(name: &str, d: &Dims) -> Option<(Vec<&'static str>, Vec<u1
     if name.contains(".experts.") || name.contains(".shared_expert") {
         return None;
     }
+    // A multimodal model's image or audio encoder and projector have widths
+    // of their own: the decoder's specs say nothing of them.
+    if parts.iter().any(|p| {
+        matches!(
+            *p,
+            "vision_tower"
+                | "vision_model"
+                | "visual"
+                | "vision_encoder"
+                | "multi_modal_projector"
+                | "mm_projector"
+                | "audio_tower"
+                | "audio_encoder"
+        )
+    }) {
+        return None;
+    }
     match (owner, last) {
         ("q_proj", "weight") => two("h·dh", q, "d", dd),
         ("k_proj" | "v_proj", "weight") => two("kv·dh", kv, "d", dd),

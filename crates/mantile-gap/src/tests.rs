@@ -568,3 +568,27 @@ fn findings_per_rule_are_capped_and_the_rest_counted() {
     let at = text.find("### Tensor: t1000.weight").unwrap();
     assert_eq!(count.0.start as usize, at);
 }
+
+/// A multimodal model's image encoder has widths of its own: its tensors
+/// are not held to the decoder's specs (no GR004 on a vision tower's q_proj).
+#[test]
+fn encoder_tensors_are_not_held_to_the_decoder_specs() {
+    let d = Dims {
+        hidden_size: Some(2560),
+        heads: Some(8),
+        kv_heads: Some(4),
+        head_dim: Some(256),
+        ..Dims::default()
+    };
+    assert_eq!(
+        expected_shape("language_model.model.layers.0.self_attn.q_proj.weight", &d),
+        Some((vec!["h·dh", "d"], vec![2048, 2560]))
+    );
+    for name in [
+        "vision_tower.vision_model.encoder.layers.0.self_attn.q_proj.weight",
+        "model.multi_modal_projector.linear_1.weight",
+        "visual.blocks.0.attn.qkv.weight",
+    ] {
+        assert_eq!(expected_shape(name, &d), None, "{name}");
+    }
+}

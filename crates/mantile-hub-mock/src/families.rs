@@ -53,6 +53,14 @@ impl Out {
 pub fn tensors(config: &Value, dtype: &'static str) -> Vec<T> {
     let c = Cfg(config);
     let mt = config["model_type"].as_str().unwrap_or_default();
+    if let Some(t) = other_layouts(&c, mt, dtype) {
+        return t;
+    }
+    if mt == "gemma3"
+        && let Some(text) = config.get("text_config")
+    {
+        return gemma3_multimodal(config, text, dtype);
+    }
     let d = c.req("hidden_size");
     let l = c.req("num_hidden_layers");
     let v = c.req("vocab_size");
@@ -230,7 +238,9 @@ fn block(o: &mut Out, c: &Cfg, mt: &str, i: u64, d: u64, h: u64, kv: u64, dh: u6
                 let mdi = c.req("moe_intermediate_size");
                 o.linear(&format!("{m}.gate"), d, e, false);
                 if mt == "deepseek_v3" {
-                    o.push(format!("{m}.gate.e_score_correction_bias"), vec![e]);
+                    // Kept in F32 whatever the weights' dtype (DeepSeek-V3, Kimi-K2).
+                    o.tensors
+                        .push((format!("{m}.gate.e_score_correction_bias"), "F32", vec![e]));
                 }
                 for x in 0..e {
                     gated(o, &format!("{m}.experts.{x}"), mdi);
@@ -283,23 +293,320 @@ fn block(o: &mut Out, c: &Cfg, mt: &str, i: u64, d: u64, h: u64, kv: u64, dh: u6
     }
 }
 
-/// FP8 checkpoints in DeepSeek's layout: every block's linear weight (not
-/// the router, norms or embeddings) stored as `F8_E4M3` with a `F32`
-/// `weight_scale_inv` of one scale per 128×128 tile.
-pub fn to_fp8_blocks(tensors: Vec<T>) -> Vec<T> {
+/// Gemma 3 with its image side (`Gemma3ForConditionalGeneration`, as the
+/// 4B-and-larger checkpoints are published): the text decoder under
+/// `language_model.`, a SigLIP vision tower (`vision_tower.vision_model`:
+/// a patch convolution, learned positions, pre-norm blocks with biases, a
+/// final norm) and the projector into the text width
+/// (`multi_modal_projector`: a norm and a `[vision d, text d]` matrix).
+fn gemma3_multimodal(config: &Value, text: &Value, dtype: &'static str) -> Vec<T> {
+    let mut text = text.clone();
+    text["model_type"] = "gemma3_text".into();
+    let mut out: Vec<T> = tensors(&text, dtype)
+        .into_iter()
+        .map(|(n, d, s)| (format!("language_model.{n}"), d, s))
+        .collect();
+    let v = Cfg(&config["vision_config"]);
+    let (d, l, inter) = (
+        v.req("hidden_size"),
+        v.req("num_hidden_layers"),
+        v.req("intermediate_size"),
+    );
+    let (image, patch) = (v.req("image_size"), v.req("patch_size"));
+    let mut o = Out {
+        dtype,
+        tensors: Vec::new(),
+    };
+    let e = "vision_tower.vision_model.embeddings";
+    o.push(
+        format!("{e}.patch_embedding.weight"),
+        vec![d, 3, patch, patch],
+    );
+    o.push(format!("{e}.patch_embedding.bias"), vec![d]);
+    o.push(
+        format!("{e}.position_embedding.weight"),
+        vec![(image / patch) * (image / patch), d],
+    );
+    for i in 0..l {
+        let p = format!("vision_tower.vision_model.encoder.layers.{i}");
+        for n in ["k_proj", "v_proj", "q_proj", "out_proj"] {
+            o.linear(&format!("{p}.self_attn.{n}"), d, d, true);
+        }
+        o.norm(&format!("{p}.layer_norm1"), d, true);
+        o.linear(&format!("{p}.mlp.fc1"), d, inter, true);
+        o.linear(&format!("{p}.mlp.fc2"), inter, d, true);
+        o.norm(&format!("{p}.layer_norm2"), d, true);
+    }
+    o.norm("vision_tower.vision_model.post_layernorm", d, true);
+    let text_d = Cfg(&text).req("hidden_size");
+    o.push(
+        "multi_modal_projector.mm_input_projection_weight".into(),
+        vec![d, text_d],
+    );
+    o.norm("multi_modal_projector.mm_soft_emb_norm", d, false);
+    out.extend(o.tensors);
+    out
+}
+
+/// Families whose checkpoints are not laid out as `model.layers.N`:
+/// Falcon (`transformer.h.N`, fused multi-query qkv, one norm per parallel
+/// block), BLOOM (`transformer.h.N`, fused qkv, a norm after the embedding),
+/// GPT-2 as the Hub serves `openai-community/gpt2` (no prefix, `Conv1D`
+/// weights stored `[in, out]`, the causal-mask buffer `attn.bias` saved as
+/// F32 beside them, learned positions `wpe`), OPT (`model.decoder.layers.N`,
+/// `fc1`/`fc2` straight under the block, learned positions with an offset of
+/// 2), and Jamba (Mamba and attention blocks, dense and MoE feed-forwards).
+fn other_layouts(c: &Cfg, mt: &str, dtype: &'static str) -> Option<Vec<T>> {
+    let mut o = Out {
+        dtype,
+        tensors: Vec::new(),
+    };
+    let d = c.u("hidden_size").or(c.u("n_embd"))?;
+    let l = c.u("num_hidden_layers").or(c.u("n_layer"))?;
+    let v = c.req("vocab_size");
+    let h = c.u("num_attention_heads").or(c.u("n_head"))?;
+    let dh = d / h;
+    match mt {
+        "falcon" => {
+            let kv = if c.b("multi_query") == Some(true) {
+                1
+            } else {
+                c.u("num_kv_heads").unwrap_or(h)
+            };
+            let bias = c.b("bias").unwrap_or(false);
+            o.push("transformer.word_embeddings.weight".into(), vec![v, d]);
+            for i in 0..l {
+                let p = format!("transformer.h.{i}");
+                o.norm(&format!("{p}.input_layernorm"), d, true);
+                o.linear(
+                    &format!("{p}.self_attention.query_key_value"),
+                    d,
+                    (h + 2 * kv) * dh,
+                    bias,
+                );
+                o.linear(&format!("{p}.self_attention.dense"), h * dh, d, bias);
+                o.linear(&format!("{p}.mlp.dense_h_to_4h"), d, 4 * d, bias);
+                o.linear(&format!("{p}.mlp.dense_4h_to_h"), 4 * d, d, bias);
+            }
+            o.norm("transformer.ln_f", d, true);
+        }
+        "bloom" => {
+            o.push("transformer.word_embeddings.weight".into(), vec![v, d]);
+            o.norm("transformer.word_embeddings_layernorm", d, true);
+            for i in 0..l {
+                let p = format!("transformer.h.{i}");
+                o.norm(&format!("{p}.input_layernorm"), d, true);
+                o.linear(
+                    &format!("{p}.self_attention.query_key_value"),
+                    d,
+                    3 * d,
+                    true,
+                );
+                o.linear(&format!("{p}.self_attention.dense"), d, d, true);
+                o.norm(&format!("{p}.post_attention_layernorm"), d, true);
+                o.linear(&format!("{p}.mlp.dense_h_to_4h"), d, 4 * d, true);
+                o.linear(&format!("{p}.mlp.dense_4h_to_h"), 4 * d, d, true);
+            }
+            o.norm("transformer.ln_f", d, true);
+        }
+        "gpt2" => {
+            let n = c.req("n_positions");
+            let inner = c.u("n_inner").unwrap_or(4 * d);
+            // Conv1D(out, in) stores its weight as [in, out].
+            let conv1d = |o: &mut Out, name: &str, inp: u64, out: u64| {
+                o.push(format!("{name}.weight"), vec![inp, out]);
+                o.push(format!("{name}.bias"), vec![out]);
+            };
+            o.push("wte.weight".into(), vec![v, d]);
+            o.push("wpe.weight".into(), vec![n, d]);
+            for i in 0..l {
+                let p = format!("h.{i}");
+                o.norm(&format!("{p}.ln_1"), d, true);
+                o.tensors
+                    .push((format!("{p}.attn.bias"), "F32", vec![1, 1, n, n]));
+                conv1d(&mut o, &format!("{p}.attn.c_attn"), d, 3 * d);
+                conv1d(&mut o, &format!("{p}.attn.c_proj"), d, d);
+                o.norm(&format!("{p}.ln_2"), d, true);
+                conv1d(&mut o, &format!("{p}.mlp.c_fc"), d, inner);
+                conv1d(&mut o, &format!("{p}.mlp.c_proj"), inner, d);
+            }
+            o.norm("ln_f", d, true);
+        }
+        "opt" => {
+            let ff = c.req("ffn_dim");
+            let positions = c.req("max_position_embeddings") + 2;
+            let bias = c.b("enable_bias").unwrap_or(true);
+            o.push("model.decoder.embed_tokens.weight".into(), vec![v, d]);
+            o.push(
+                "model.decoder.embed_positions.weight".into(),
+                vec![positions, d],
+            );
+            for i in 0..l {
+                let p = format!("model.decoder.layers.{i}");
+                for n in ["k_proj", "v_proj", "q_proj", "out_proj"] {
+                    o.linear(&format!("{p}.self_attn.{n}"), d, d, bias);
+                }
+                o.norm(&format!("{p}.self_attn_layer_norm"), d, true);
+                o.linear(&format!("{p}.fc1"), d, ff, bias);
+                o.linear(&format!("{p}.fc2"), ff, d, bias);
+                o.norm(&format!("{p}.final_layer_norm"), d, true);
+            }
+            o.norm("model.decoder.final_layer_norm", d, true);
+        }
+        "jamba" => {
+            let kv = c.u("num_key_value_heads").unwrap_or(h);
+            let ff = c.req("intermediate_size");
+            let e = c.req("num_experts");
+            let (attn_period, attn_offset) =
+                (c.req("attn_layer_period"), c.req("attn_layer_offset"));
+            let (moe_period, moe_offset) =
+                (c.req("expert_layer_period"), c.req("expert_layer_offset"));
+            let di = c.req("mamba_expand") * d;
+            let state = c.req("mamba_d_state");
+            let conv = c.req("mamba_d_conv");
+            let rank = c.u("mamba_dt_rank").unwrap_or(d.div_ceil(16));
+            o.push("model.embed_tokens.weight".into(), vec![v, d]);
+            for i in 0..l {
+                let p = format!("model.layers.{i}");
+                if i % attn_period == attn_offset {
+                    let a = format!("{p}.self_attn");
+                    o.linear(&format!("{a}.q_proj"), d, h * dh, false);
+                    o.linear(&format!("{a}.k_proj"), d, kv * dh, false);
+                    o.linear(&format!("{a}.v_proj"), d, kv * dh, false);
+                    o.linear(&format!("{a}.o_proj"), h * dh, d, false);
+                } else {
+                    let m = format!("{p}.mamba");
+                    o.linear(
+                        &format!("{m}.in_proj"),
+                        d,
+                        2 * di,
+                        c.b("mamba_proj_bias").unwrap_or(false),
+                    );
+                    o.push(format!("{m}.conv1d.weight"), vec![di, 1, conv]);
+                    if c.b("mamba_conv_bias").unwrap_or(true) {
+                        o.push(format!("{m}.conv1d.bias"), vec![di]);
+                    }
+                    o.linear(&format!("{m}.x_proj"), di, rank + 2 * state, false);
+                    o.linear(&format!("{m}.dt_proj"), rank, di, true);
+                    o.push(format!("{m}.A_log"), vec![di, state]);
+                    o.push(format!("{m}.D"), vec![di]);
+                    o.linear(
+                        &format!("{m}.out_proj"),
+                        di,
+                        d,
+                        c.b("mamba_proj_bias").unwrap_or(false),
+                    );
+                    o.norm(&format!("{m}.dt_layernorm"), rank, false);
+                    o.norm(&format!("{m}.b_layernorm"), state, false);
+                    o.norm(&format!("{m}.c_layernorm"), state, false);
+                }
+                let f = format!("{p}.feed_forward");
+                let gated = |o: &mut Out, m: &str| {
+                    o.linear(&format!("{m}.gate_proj"), d, ff, false);
+                    o.linear(&format!("{m}.up_proj"), d, ff, false);
+                    o.linear(&format!("{m}.down_proj"), ff, d, false);
+                };
+                if e > 1 && i % moe_period == moe_offset {
+                    o.linear(&format!("{f}.router"), d, e, false);
+                    for x in 0..e {
+                        gated(&mut o, &format!("{f}.experts.{x}"));
+                    }
+                } else {
+                    gated(&mut o, &f);
+                }
+                o.norm(&format!("{p}.input_layernorm"), d, false);
+                o.norm(&format!("{p}.pre_ff_layernorm"), d, false);
+            }
+            o.norm("model.final_layernorm", d, false);
+            if c.b("tie_word_embeddings") != Some(true) {
+                o.linear("lm_head", d, v, false);
+            }
+        }
+        _ => return None,
+    }
+    Some(o.tensors)
+}
+
+/// FP8 checkpoints with block scales (DeepSeek-V3, Qwen3-FP8): every
+/// projection of the decoder blocks (`*_proj.weight` and MLA's
+/// `kv_a_proj_with_mqa.weight`: attention, MLP, experts, shared experts) stored as `F8_E4M3`, each with a
+/// `weight_scale_inv` of one scale per 128×128 tile in `scale_dtype` (F32 in
+/// DeepSeek-V3, BF16 in Qwen3's dense FP8 releases). The router
+/// (`mlp.gate.weight`), norms, embeddings, the lm_head and DeepSeek-V3's
+/// multi-token-prediction projection and head (`eh_proj`, `shared_head`)
+/// stay as they are: DeepSeek-V3's published counts (BF16 3,918,786,560, F8
+/// 680,571,043,840, F32 41,555,600) hold only with those left out.
+pub fn to_fp8_blocks(tensors: Vec<T>, scale_dtype: &'static str) -> Vec<T> {
     let mut out = Vec::with_capacity(tensors.len() * 2);
     for (name, dtype, shape) in tensors {
         let linear = name.contains(".layers.")
-            && name.ends_with("_proj.weight")
+            && (name.ends_with("_proj.weight") || name.ends_with("_proj_with_mqa.weight"))
             && shape.len() == 2
-            && !name.contains("shared_head");
+            && !name.contains("shared_head")
+            && !name.ends_with(".eh_proj.weight");
         if linear {
             let scale = vec![shape[0].div_ceil(128), shape[1].div_ceil(128)];
             let base = name.trim_end_matches(".weight").to_string();
             out.push((name, "F8_E4M3", shape));
-            out.push((format!("{base}.weight_scale_inv"), "F32", scale));
+            out.push((format!("{base}.weight_scale_inv"), scale_dtype, scale));
         } else {
             out.push((name, dtype, shape));
+        }
+    }
+    out
+}
+
+/// gpt-oss as OpenAI publishes it: the experts' packed projections in MXFP4
+/// (transformers' `Mxfp4GptOssExperts`): `gate_up_proj` `[E, d, 2·di]`
+/// becomes `gate_up_proj_blocks` `U8 [E, 2·di, d/32, 16]` (32 4-bit values
+/// per 16 bytes, rows = outputs) and `gate_up_proj_scales` `U8 [E, 2·di,
+/// d/32]` (one E8M0 exponent per 32 values); `down_proj` `[E, di, d]`
+/// likewise `[E, d, di/32, 16]` and `[E, d, di/32]`. Attention, router,
+/// biases, sinks, norms, embeddings and lm_head stay BF16.
+pub fn to_mxfp4_experts(tensors: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(tensors.len() + tensors.len() / 8);
+    for (name, dtype, shape) in tensors {
+        let packed = name.contains(".mlp.experts.")
+            && (name.ends_with("experts.gate_up_proj") || name.ends_with("experts.down_proj"));
+        match shape[..] {
+            [e, inp, outp] if packed => {
+                assert!(inp.is_multiple_of(32), "{name}: input width {inp}");
+                out.push((format!("{name}_blocks"), "U8", vec![e, outp, inp / 32, 16]));
+                out.push((format!("{name}_scales"), "U8", vec![e, outp, inp / 32]));
+            }
+            _ => out.push((name, dtype, shape)),
+        }
+    }
+    out
+}
+
+/// GPTQ or AWQ 4-bit with groups of `group` input rows, as AutoGPTQ and
+/// AutoAWQ save them: each projection of the decoder blocks `X.weight`
+/// `[out, in]` becomes `X.qweight` `I32` — GPTQ `[in/8, out]` (eight input
+/// rows per int32), AWQ `[in, out/8]` (eight output columns) — with
+/// `X.qzeros` `I32 [in/group, out/8]` and `X.scales` `F16 [in/group, out]`,
+/// and GPTQ's `X.g_idx` `I32 [in]`; biases stay. The rest is F16.
+pub fn to_int4(tensors: Vec<T>, awq: bool, group: u64) -> Vec<T> {
+    let mut out = Vec::with_capacity(tensors.len() * 4);
+    for (name, _, shape) in tensors {
+        let linear =
+            name.contains(".layers.") && name.ends_with("_proj.weight") && shape.len() == 2;
+        if !linear {
+            out.push((name, "F16", shape));
+            continue;
+        }
+        let (o, i) = (shape[0], shape[1]);
+        assert!(
+            o.is_multiple_of(8) && i.is_multiple_of(group),
+            "{name}: {shape:?}"
+        );
+        let base = name.trim_end_matches(".weight");
+        let qweight = if awq { vec![i, o / 8] } else { vec![i / 8, o] };
+        out.push((format!("{base}.qweight"), "I32", qweight));
+        out.push((format!("{base}.qzeros"), "I32", vec![i / group, o / 8]));
+        out.push((format!("{base}.scales"), "F16", vec![i / group, o]));
+        if !awq {
+            out.push((format!("{base}.g_idx"), "I32", vec![i]));
         }
     }
     out

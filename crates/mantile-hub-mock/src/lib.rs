@@ -73,8 +73,14 @@ pub struct MockModel {
     pub sha: String,
     pub config: Value,
     /// Parameters per dtype reported by the model-info API; `None` leaves
-    /// `safetensors` out so clients must read the safetensors headers.
+    /// `safetensors` out so clients must read the safetensors headers. Like
+    /// the Hub's, these count stored elements: quantization scales and packed
+    /// words (MXFP4 bytes, GPTQ int32s) one each.
     pub parameters: Option<Vec<(String, u64)>>,
+    /// The model's exact parameter count where it differs from the stored
+    /// elements (a quantized checkpoint): the published count of the
+    /// unquantized original.
+    pub logical_parameters: Option<u64>,
     /// Safetensors files: name → header JSON. The data section is virtual:
     /// the file's length counts it (from the headers' `data_offsets`), its
     /// bytes are blanks, and only the header is ever meant to be read.
@@ -88,10 +94,13 @@ pub struct MockModel {
 impl MockModel {
     /// A model from one of the fixtures in `fixtures/` (written from the
     /// models' public facts: `config.json`, shard counts, published parameter
-    /// counts; the commit shas of the fixtures added for the tensor inventory
-    /// are placeholders, `0…0f1f10nn`). A fixture with `"shards": n` gets the
-    /// tensors of its `config.json` (see [`families`]) split into `n` shards;
-    /// its `parameters` (the Hub's published count), when given, must be theirs.
+    /// counts; the commit shas are well-formed 40-hex ids, not all the
+    /// repositories' real commits). A fixture with `"shards": n` gets the
+    /// tensors of its `config.json` (see [`families`]) split into `n` shards,
+    /// stored as its `"quantization"` says (`fp8` with `scale_dtype`,
+    /// `mxfp4`, `gptq`, `awq`); its `parameters` (the Hub's published count,
+    /// stored elements per dtype), when given, must be theirs, and
+    /// `logical_parameters` is the unquantized model's count.
     pub fn fixture(name: &str) -> MockModel {
         // Generating the larger fixtures takes a while in debug builds: once per process.
         static CACHE: std::sync::OnceLock<Mutex<HashMap<String, MockModel>>> =
@@ -118,6 +127,7 @@ impl MockModel {
                     .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
                     .collect()
             }),
+            logical_parameters: v["logical_parameters"].as_u64(),
             safetensors: Vec::new(),
             raw_shards: Vec::new(),
             behaviour: Behaviour::Normal,
@@ -130,8 +140,24 @@ impl MockModel {
                 _ => "BF16",
             };
             let mut tensors = families::tensors(&m.config, dtype);
-            if v["fp8"] == true {
-                tensors = families::to_fp8_blocks(tensors);
+            match v["quantization"].as_str() {
+                None => {}
+                Some("fp8") => {
+                    let scale: &'static str = match v["scale_dtype"].as_str() {
+                        Some("BF16") => "BF16",
+                        Some("F16") => "F16",
+                        _ => "F32",
+                    };
+                    tensors = families::to_fp8_blocks(tensors, scale);
+                }
+                Some("mxfp4") => tensors = families::to_mxfp4_experts(tensors),
+                Some(q @ ("gptq" | "awq")) => {
+                    let group = m.config["quantization_config"]["group_size"]
+                        .as_u64()
+                        .unwrap_or(128);
+                    tensors = families::to_int4(tensors, q == "awq", group);
+                }
+                Some(q) => panic!("{name}: unknown quantization `{q}`"),
             }
             // Extra tensors (`{i}` stands for every block index).
             let blocks = m.config["num_hidden_layers"].as_u64().unwrap_or(0);

@@ -168,6 +168,7 @@ pub async fn fetch(
         inv.add_shard(shard, entries.unwrap_or_default())
             .map_err(malformed)?;
     }
-    inv.finish().map_err(malformed)?;
+    inv.finish()
+        .map_err(|what| HubProblem::Inconsistent { what })?;
     Ok(Some(inv))
 }

@@ -5,8 +5,12 @@
 //! there), else the built-in one. Used by `.ci/run` to load every generated
 //! config with Mantile's own Python backend (tests/backend/load_generated.py).
 //!
+//! With `--config-json-only`, the fixtures are served without their
+//! safetensors (the families `new` knows from config.json alone, unquantized),
+//! so what is generated is `new`'s fallback.
+//!
 //! ```sh
-//! cargo run -p mantile-lsp --example generate_fixtures -- WORKSPACE
+//! cargo run -p mantile-lsp --example generate_fixtures -- WORKSPACE [--config-json-only]
 //! ```
 
 use mantile_hub::{HubClient, HubSettings};
@@ -15,13 +19,35 @@ use std::path::PathBuf;
 
 fn main() {
     let Some(ws) = std::env::args().nth(1).map(PathBuf::from) else {
-        eprintln!("usage: generate_fixtures WORKSPACE");
+        eprintln!("usage: generate_fixtures WORKSPACE [--config-json-only]");
         std::process::exit(2);
     };
+    let config_json_only = std::env::args().any(|a| a == "--config-json-only");
     let configs = ws.join("backend/data/model_configs");
     std::fs::create_dir_all(&configs).unwrap();
     let catalog = mantile_lsp::disk::snapshot(&ws).catalog;
-    let models = MockModel::all_fixtures();
+    let mut models = MockModel::all_fixtures();
+    if config_json_only {
+        // The model types `new` maps from config.json alone; a quantized
+        // checkpoint's Hub count is not its parameter count, so it is refused.
+        let known = [
+            "llama",
+            "mistral",
+            "qwen2",
+            "qwen3",
+            "mixtral",
+            "qwen2_moe",
+            "qwen3_moe",
+            "gpt_oss",
+        ];
+        models.retain(|m| {
+            known.contains(&m.config["model_type"].as_str().unwrap_or_default())
+                && m.logical_parameters.is_none()
+        });
+        for m in &mut models {
+            m.safetensors.clear();
+        }
+    }
     let (hub, rt) = MockHub::start_in_background(models.clone());
     let home = std::env::temp_dir().join(format!("mantile-generate-{}", std::process::id()));
     let url = hub.url.clone();
@@ -37,7 +63,10 @@ fn main() {
     for m in &models {
         let facts = rt.block_on(client.facts(&m.repo)).unwrap();
         match mantile_config::hub::generate(&facts, &catalog) {
-            Ok(g) => {
+            Ok(mut g) => {
+                mantile_lsp::scaffolds::assign_reports(&mut g, &|rel| {
+                    mantile_lsp::scaffolds::workspace_file(&ws, rel)
+                });
                 let path = configs.join(format!("{}.json", g.model_id));
                 std::fs::write(&path, &g.text).unwrap();
                 let files = mantile_lsp::scaffolds::plan(&g, &catalog);

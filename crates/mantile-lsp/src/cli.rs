@@ -547,7 +547,7 @@ fn new_config(args: &[String]) -> i32 {
     let facts = match rt.block_on(client.facts(&repo)) {
         Ok(f) => f,
         Err(p) => {
-            say!("error: {}", render::escape_controls(&p.message(&repo)));
+            say!("error: {}", render::escape_controls(&p.describe(&repo)));
             return 2;
         }
     };
@@ -555,7 +555,7 @@ fn new_config(args: &[String]) -> i32 {
         Some(r) => disk::snapshot(r).catalog,
         None => mantile_config::Catalog::builtin(),
     };
-    let generated = match mantile_config::hub::generate(&facts, &catalog) {
+    let mut generated = match mantile_config::hub::generate(&facts, &catalog) {
         Ok(g) => g,
         Err(e) => {
             say!(
@@ -566,12 +566,21 @@ fn new_config(args: &[String]) -> i32 {
             return 2;
         }
     };
+    if let Some(r) = &root {
+        // A gap report already documenting another model stays theirs.
+        crate::scaffolds::assign_reports(&mut generated, &|rel| {
+            crate::scaffolds::workspace_file(r, rel)
+        });
+    }
     if !generated.from_tensors {
         let why = match &facts.tensors_problem {
-            Some(p) => p.message(&repo),
+            Some(p) => p.describe(&repo),
             None => "the repository publishes no safetensors headers, or none are cached".into(),
         };
-        eprintln!("note: generated from config.json alone, without the tensor inventory ({why})");
+        say!(
+            "note: generated from config.json alone, without the tensor inventory ({})",
+            render::escape_controls(&why)
+        );
     }
     let files = crate::scaffolds::plan(&generated, &catalog);
     if dry_run {
@@ -610,6 +619,12 @@ fn new_config(args: &[String]) -> i32 {
         eprintln!("dry run: nothing written");
         return 0;
     }
+    if let Some(r) = &root
+        && let Err(e) = crate::scaffolds::check_paths(r, &files)
+    {
+        say!("error: {}; nothing written", render::escape_controls(&e));
+        return 2;
+    }
     match target {
         None => {
             if let Err(status) = emit(&generated.text) {
@@ -639,18 +654,18 @@ fn new_config(args: &[String]) -> i32 {
             Some(r) => match crate::scaffolds::write(r, &files) {
                 Ok((written, kept)) => {
                     for w in written {
-                        eprintln!("wrote {w}");
+                        say!("wrote {}", render::escape_controls(&w));
                     }
                     for k in kept {
-                        eprintln!("kept {k} (it exists)");
+                        say!("kept {} (it exists)", render::escape_controls(&k));
                     }
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    say!("error: {}", render::escape_controls(&e));
                     return 2;
                 }
             },
-            None => eprintln!(
+            None => say!(
                 "note: the gap reports and test suites were not scaffolded: not inside a Mantile workspace"
             ),
         }

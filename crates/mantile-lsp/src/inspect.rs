@@ -59,13 +59,19 @@ pub fn main(args: &[String]) -> i32 {
     let facts = match rt.block_on(client.facts(&repo)) {
         Ok(f) => f,
         Err(p) => {
-            eprintln!("error: {}", p.message(&repo));
+            eprintln!(
+                "error: {}",
+                crate::render::escape_controls(&p.describe(&repo))
+            );
             return 2;
         }
     };
     let Some(inv) = facts.tensors.as_deref() else {
         match &facts.tensors_problem {
-            Some(p) => eprintln!("error: {}", p.message(&repo)),
+            Some(p) => eprintln!(
+                "error: {}",
+                crate::render::escape_controls(&p.describe(&repo))
+            ),
             None => eprintln!(
                 "error: `{repo}` has no safetensors weights to inspect (no model.safetensors or model.safetensors.index.json){}",
                 facts.provenance.suffix()

@@ -41,6 +41,75 @@ pub fn observed(g: &Gap) -> Observed {
     }
 }
 
+/// Gives each gap of `generated` a report that documents this model.
+///
+/// A gap type's report is `model_builder/gaps/<slug>.md` (the guide's
+/// `gaps/{layer_type}.md`). Its §4.1 tensors, §4.3 mismatch and its test
+/// suite's numbers belong to one model, and `check` holds a report's tensor
+/// shapes to the config that names it (GR004), so a second model with the
+/// same gap gets a report of its own, `<slug>_<model_id>.md` (and
+/// `tests/<slug>_<model_id>_tests.md`), rather than a report whose numbers
+/// are another model's — and no existing file is ever rewritten or appended
+/// to. `existing` reads a workspace file (`None`: absent). A report
+/// documents a model when its `**Model**:` line names it.
+pub fn assign_reports(generated: &mut Generated, existing: &dyn Fn(&str) -> Option<String>) {
+    let repo = hf_model_id(&generated.text);
+    let Some(repo) = repo else { return };
+    let documents = |text: &str| {
+        text.lines().any(|l| {
+            l.strip_prefix("**Model**:")
+                .map(str::trim_start)
+                .and_then(|v| v.split_whitespace().next())
+                == Some(repo.as_str())
+        })
+    };
+    let slugs: Vec<String> = {
+        let mut v: Vec<String> = generated.gaps.iter().map(|g| g.slug.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for slug in slugs {
+        let shared = format!("model_builder/gaps/{slug}.md");
+        match existing(&shared) {
+            None => continue,
+            Some(text) if documents(&text) => continue,
+            Some(_) => {}
+        }
+        let own = format!("{slug}_{}", generated.model_id);
+        let own_path = format!("model_builder/gaps/{own}.md");
+        generated.text = generated.text.replace(&shared, &own_path);
+        for u in &mut generated.unsupported {
+            *u = u.replace(&shared, &own_path);
+        }
+        for g in generated.gaps.iter_mut().filter(|g| g.slug == slug) {
+            g.slug = own.clone();
+        }
+    }
+}
+
+/// A workspace file for [`assign_reports`], read only inside the workspace
+/// (links followed must stay in it) and only if it is a regular file of a
+/// sane size: `None` when nothing is at `rel`; a file that is there but
+/// cannot be read so reads as empty, which documents no model (the gap gets
+/// a report of its own rather than one nobody can vouch for).
+pub fn workspace_file(root: &std::path::Path, rel: &str) -> Option<String> {
+    let path = root.join(rel);
+    std::fs::symlink_metadata(&path).ok()?;
+    Some(
+        crate::files::read_in_workspace(root, &path, mantile_engine::MAX_FILE_SIZE as u64)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default(),
+    )
+}
+
+/// The config's `hf_model_id`.
+fn hf_model_id(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v.get("hf_model_id")?.as_str().map(str::to_string)
+}
+
 /// The report and suite of every gap of `generated` (each report once).
 pub fn plan(generated: &Generated, catalog: &Catalog) -> Vec<Planned> {
     let mut out: Vec<Planned> = Vec::new();
@@ -67,45 +136,39 @@ pub fn plan(generated: &Generated, catalog: &Catalog) -> Vec<Planned> {
     out
 }
 
-/// Writes `files` under `root`, each only if nothing is at its path yet and
-/// only inside the root (no folder on the way may be a link that leads
-/// out); returns (written, kept) workspace paths.
+/// Whether every file of `files` could be written inside `root` (see
+/// [`write`]), checked before anything is written so that a refusal leaves
+/// no config naming reports that are not there.
+pub fn check_paths(root: &std::path::Path, files: &[Planned]) -> Result<(), String> {
+    for f in files {
+        crate::files::confine(root, &f.rel).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Writes `files` under `root`, each only if nothing is at its path yet
+/// (a dangling link counts) and only inside the root: each path is plain and
+/// relative, no folder on the way is a link that leads out, and the folders
+/// that do not exist are made without following links
+/// ([`crate::files::confine`], [`crate::files::write_new`]). Returns
+/// (written, kept) workspace paths.
 pub fn write(
     root: &std::path::Path,
     files: &[Planned],
 ) -> Result<(Vec<String>, Vec<String>), String> {
-    let root = root
-        .canonicalize()
-        .map_err(|e| format!("cannot resolve the workspace `{}`: {e}", root.display()))?;
+    use crate::files::{WriteError, confine, exists, write_new};
     let mut written = Vec::new();
     let mut kept = Vec::new();
     for f in files {
-        let path = root.join(&f.rel);
-        let dir = path.parent().unwrap_or(&root);
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
-        let real = dir
-            .canonicalize()
-            .map_err(|e| format!("cannot resolve `{}`: {e}", dir.display()))?;
-        if !real.starts_with(&root) {
-            return Err(format!("`{}` leads outside the workspace", f.rel));
-        }
-        if std::fs::symlink_metadata(&path).is_ok() {
+        let path = confine(root, &f.rel).map_err(|e| e.to_string())?;
+        if exists(&path) {
             kept.push(f.rel.clone());
             continue;
         }
-        let created = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .and_then(|mut file| {
-                use std::io::Write;
-                file.write_all(f.content.as_bytes())
-            });
-        match created {
+        match write_new(&path, f.content.as_bytes()) {
             Ok(()) => written.push(f.rel.clone()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => kept.push(f.rel.clone()),
-            Err(e) => return Err(format!("cannot write `{}`: {e}", f.rel)),
+            Err(WriteError::Exists(_)) => kept.push(f.rel.clone()),
+            Err(e) => return Err(e.to_string()),
         }
     }
     Ok((written, kept))

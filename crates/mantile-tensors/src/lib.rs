@@ -9,6 +9,7 @@
 //! "__metadata__": {…}}`; the offsets are relative to the data that follows.
 
 pub mod pattern;
+pub mod quant;
 pub mod render;
 pub mod structure;
 
@@ -39,9 +40,14 @@ pub enum DType {
     F4,
     F6E2M3,
     F6E3M2,
+    /// A 4-bit integer: not a safetensors dtype (never parsed from a
+    /// header), the element type of a GPTQ/AWQ weight read as its logical
+    /// tensor ([`quant`]).
+    I4,
 }
 
 impl DType {
+    /// The dtypes of safetensors headers.
     pub const ALL: [DType; 20] = [
         DType::Bool,
         DType::U8,
@@ -88,6 +94,7 @@ impl DType {
             DType::F4 => "F4",
             DType::F6E2M3 => "F6_E2M3",
             DType::F6E3M2 => "F6_E3M2",
+            DType::I4 => "I4",
         }
     }
 
@@ -98,7 +105,7 @@ impl DType {
     /// Bits per element.
     pub fn bits(self) -> u32 {
         match self {
-            DType::F4 => 4,
+            DType::F4 | DType::I4 => 4,
             DType::F6E2M3 | DType::F6E3M2 => 6,
             DType::Bool | DType::U8 | DType::I8 | DType::F8E5M2 | DType::F8E4M3 | DType::F8E8M0 => {
                 8

@@ -3,6 +3,7 @@
 //! structure analysis in words.
 
 use crate::pattern::{Group, groups, ranges};
+use crate::quant::{QuantError, Quantization};
 use crate::structure::Kind;
 use crate::structure::{
     Attention, Ffn, Heads, Layout, NormPos, Role, Shape, TopRole, attention_kind, block_kinds,
@@ -49,6 +50,16 @@ pub struct Analysis {
     pub unusual: Vec<String>,
     /// The structure in words: (topic, description).
     pub lines: Vec<(String, String)>,
+    /// How the checkpoint is quantized (the structure above is that of the
+    /// logical model, [`crate::quant::logical`]).
+    pub quantization: Option<Quantization>,
+    /// A quantization whose logical model the headers cannot give (the
+    /// structure above is then that of the stored tensors).
+    pub quant_error: Option<QuantError>,
+    /// The model's parameters: the logical count when the checkpoint is
+    /// quantized, else the stored elements; `None` when a quantization
+    /// cannot be read.
+    pub parameters: Option<u128>,
 }
 
 fn norm_name(p: NormPos) -> &'static str {
@@ -60,11 +71,20 @@ fn norm_name(p: NormPos) -> &'static str {
     }
 }
 
-pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
+/// The stored inventory's tensors and totals, and the structure of the
+/// logical model (quantized weights read as the weights they stand for).
+pub fn analyse(stored: &Inventory, config: Option<&Value>) -> Analysis {
     let null = Value::Null;
-    let config = config.unwrap_or(&null);
+    let config = crate::structure::text_config(config.unwrap_or(&null));
+    let config: &Value = &config;
+    let (logical, quantization, quant_error, conv1d) =
+        match crate::quant::logical(stored, Some(config)) {
+            Ok(l) => (l.inventory, l.quantization, None, l.conv1d),
+            Err(e) => (std::borrow::Cow::Borrowed(stored), None, Some(e), false),
+        };
+    let inv: &Inventory = &logical;
     let heads = Heads::from_config(config);
-    let num_layers = ["num_hidden_layers", "n_layer", "num_layers"]
+    let num_layers = ["num_hidden_layers", "n_layer", "n_layers", "num_layers"]
         .iter()
         .find_map(|k| config.get(*k)?.as_u64());
     let qkv_split = match (heads.heads, heads.kv_heads, heads.head_dim) {
@@ -75,9 +95,9 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
     let kinds = block_kinds(&layout, inv, qkv_split);
     let sliding = num_layers.and_then(|n| sliding_layers(config, n));
     // Model order: embeddings, the blocks, anything else, the final norm, the head.
-    let mut groups = groups(inv);
+    let mut groups = groups(stored);
     let rank = |template: &str| match crate::structure::top_role(template) {
-        Some(TopRole::Embed | TopRole::PositionEmbed) => 0,
+        Some(TopRole::Embed | TopRole::PositionEmbed | TopRole::EmbedNorm(_)) => 0,
         Some(TopRole::FinalNorm(_)) => 3,
         Some(TopRole::LmHead(_)) => 4,
         _ if layout
@@ -90,8 +110,13 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
         _ => 2,
     };
     groups.sort_by_key(|g| rank(&g.template));
-    let unexplained: BTreeSet<usize> = layout.unexplained().into_iter().collect();
-    let unusual: Vec<String> = groups_of(inv, &groups, &unexplained);
+    let (encoder, unexplained): (BTreeSet<usize>, BTreeSet<usize>) = layout
+        .unexplained()
+        .into_iter()
+        .partition(|&i| crate::structure::is_multimodal(&inv.tensors[i].name));
+    let mut logical_groups = crate::pattern::groups(inv);
+    logical_groups.sort_by_key(|g| rank(&g.template));
+    let unusual: Vec<String> = groups_of(inv, &logical_groups, &unexplained);
     let tied = layout
         .top_with(inv, TopRole::LmHead(Kind::Weight))
         .is_empty()
@@ -260,6 +285,12 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
                 names.join(", ")
             ));
         }
+        if shape.ssm > 0 {
+            parts.push(format!(
+                "Mamba mixer ({} parameters)",
+                grouped(u128::from(shape.ssm))
+            ));
+        }
         if shape.mtp {
             parts.push("a multi-token prediction module".into());
         }
@@ -319,10 +350,52 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
             )
         },
     ));
+    let extras: Vec<String> = layout
+        .top
+        .iter()
+        .filter_map(|(i, r)| {
+            let t = &inv.tensors[*i];
+            match r {
+                Some(TopRole::PositionEmbed) => Some(format!(
+                    "learned absolute positions {} {}",
+                    safe(&t.name),
+                    t.shape_text()
+                )),
+                Some(TopRole::EmbedNorm(Kind::Weight)) => Some(format!(
+                    "a norm after the token embedding {} {}",
+                    safe(&t.name),
+                    t.shape_text()
+                )),
+                _ => None,
+            }
+        })
+        .collect();
+    if !extras.is_empty() {
+        lines.push(("  also".into(), extras.join("; ")));
+    }
+    if !encoder.is_empty() {
+        let n: u128 = encoder.iter().map(|&i| inv.tensors[i].numel()).sum();
+        let first = &inv.tensors[*encoder.iter().next().unwrap_or(&0)];
+        lines.push((
+            "multimodal".into(),
+            format!(
+                "an image or audio encoder and its projector beside the decoder: {} tensors, {} parameters (such as {})",
+                encoder.len(),
+                grouped(n),
+                safe(&first.name)
+            ),
+        ));
+    }
     if !fused.is_empty() {
         lines.push(("fused projections".into(), fused.join(", ")));
     }
-    let packed: Vec<&str> = inv
+    if conv1d {
+        lines.push((
+            "stored as".into(),
+            "[in, out] (GPT-2's Conv1D): the projections are read transposed, as [out, in]".into(),
+        ));
+    }
+    let packed: Vec<&str> = stored
         .tensors
         .iter()
         .map(|t| t.dtype)
@@ -331,12 +404,34 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
         .filter(|d| d.is_packed() || matches!(d, DType::F8E4M3 | DType::F8E5M2 | DType::F4))
         .map(DType::name)
         .collect();
-    if !packed.is_empty() {
-        lines.push((
+    match (&quantization, &quant_error) {
+        (Some(q), _) => {
+            lines.push(("quantized".into(), q.summary()));
+            for e in &q.examples {
+                lines.push(("  read as".into(), e.clone()));
+            }
+            lines.push(("parameters".into(), q.equation()));
+        }
+        (None, Some(e)) => lines.push(("quantized".into(), format!("{e}"))),
+        (None, None) if !packed.is_empty() => lines.push((
             "quantized".into(),
             format!(
                 "{} tensors hold quantized or packed data: elements are not parameters one for one",
                 packed.join(", ")
+            ),
+        )),
+        _ => {}
+    }
+    // Buffers saved with the weights: counted by the Hub, not parameters.
+    let (buffer_elements, buffer_idx) = crate::structure::buffers(stored);
+    if buffer_elements > 0 {
+        let set: BTreeSet<usize> = buffer_idx.iter().copied().collect();
+        lines.push((
+            "buffers".into(),
+            format!(
+                "{} elements saved with the weights that are not parameters (causal masks, rotary frequencies): {}",
+                grouped(buffer_elements),
+                groups_of(stored, &groups, &set).join("; ")
             ),
         ));
     }
@@ -348,8 +443,32 @@ pub fn analyse(inv: &Inventory, config: Option<&Value>) -> Analysis {
             unusual.join("; ")
         },
     ));
+    let totals = stored.totals();
+    let parameters = match (&quantization, &quant_error) {
+        (Some(q), _) => Some(q.logical_parameters),
+        (None, Some(_)) => None,
+        (None, None) => Some(totals.total_elements),
+    }
+    .map(|p| p.saturating_sub(buffer_elements));
+    if buffer_elements > 0
+        && quantization.is_none()
+        && let Some(p) = parameters
+    {
+        lines.push((
+            "parameters".into(),
+            format!(
+                "{} stored elements = {} parameters + {} elements of buffers",
+                grouped(totals.total_elements),
+                grouped(p),
+                grouped(buffer_elements)
+            ),
+        ));
+    }
     Analysis {
-        totals: inv.totals(),
+        totals,
+        quantization,
+        quant_error,
+        parameters,
         groups,
         layout,
         kinds,
@@ -420,7 +539,16 @@ pub fn table(title: &str, inv: &Inventory, a: &Analysis) -> String {
             w4 = w[4]
         ));
     }
-    out.push_str("\nTotals (parameters = elements as stored)\n");
+    let buffers = a.lines.iter().any(|(k, _)| k == "buffers");
+    out.push_str(
+        if buffers && a.quantization.is_none() && a.quant_error.is_none() {
+            "\nTotals (elements as stored; buffers are not parameters: see Structure)\n"
+        } else if a.quantization.is_some() || a.quant_error.is_some() {
+            "\nTotals (elements as stored; quantized: the parameters are under Structure)\n"
+        } else {
+            "\nTotals (parameters = elements as stored)\n"
+        },
+    );
     let mut trows: Vec<[String; 3]> = a
         .totals
         .elements
@@ -525,6 +653,21 @@ pub fn json(repo: &str, revision: Option<&str>, inv: &Inventory, a: &Analysis) -
             "parameters": num(a.totals.total_elements),
             "bytes": num(a.totals.total_bytes),
             "by_dtype": by_dtype,
+        },
+        "parameters": a.parameters.map(num),
+        "quantization": match (&a.quantization, &a.quant_error) {
+            (Some(q), _) => json!({
+                "methods": q.methods.iter().map(|(m, n)| json!({"method": m.name(), "weights": n})).collect::<Vec<_>>(),
+                "quant_method": q.quant_method,
+                "scale_granularity": q.scale_granularity,
+                "stored_elements": num(q.stored_elements),
+                "parameters": num(q.logical_parameters),
+                "quantization_data_elements": num(q.aux_elements),
+                "packed_stored_elements": num(q.packed_stored),
+                "packed_parameters": num(q.packed_logical),
+            }),
+            (None, Some(e)) => json!({"error": e.to_string(), "method": e.method}),
+            (None, None) => Value::Null,
         },
         "structure": {
             "block_prefix": a.layout.prefix,

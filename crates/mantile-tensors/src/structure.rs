@@ -93,6 +93,10 @@ pub enum Role {
     QuantScale,
     /// MXFP4 packed weight blocks (`*_blocks`): 2 parameters per byte.
     QuantBlocks(MlpPart),
+    /// A buffer saved with the weights, not a parameter ([`is_buffer`]).
+    Buffer,
+    /// A Mamba mixer's tensors (`mamba.*`: Jamba, Falcon-H1, Granite-4.0-H).
+    Ssm,
 }
 
 /// The role of a tensor outside the blocks.
@@ -103,7 +107,27 @@ pub enum TopRole {
     FinalNorm(Kind),
     /// Learned absolute position embeddings (GPT-2 style).
     PositionEmbed,
+    /// A norm right after the token embedding (BLOOM's `word_embeddings_layernorm`).
+    EmbedNorm(Kind),
     QuantScale,
+    /// A buffer saved with the weights, not a parameter ([`is_buffer`]).
+    Buffer,
+}
+
+/// A buffer that older checkpoints save beside the weights, which is not a
+/// learned parameter though the Hub counts its elements: a causal mask
+/// (`attn.bias` `[1, 1, n, n]` of GPT-2, GPT-J, GPT-Neo, GPT-NeoX), its
+/// fill value (`masked_bias`), rotary frequencies (`rotary_emb.inv_freq`),
+/// position ids.
+pub fn is_buffer(name: &str, shape: &[u64]) -> bool {
+    let mut parts = name.rsplit('.');
+    let last = parts.next().unwrap_or_default();
+    let scope = parts.next().unwrap_or_default();
+    match last {
+        "inv_freq" | "masked_bias" | "position_ids" => true,
+        "bias" => ATTN_SCOPES.contains(&scope) && matches!(shape, [1, 1, a, b] if a == b && *a > 1),
+        _ => false,
+    }
 }
 
 fn kind_of(last: &str) -> Option<Kind> {
@@ -145,10 +169,16 @@ fn mlp_part(name: &str) -> Option<MlpPart> {
 
 fn norm_pos(name: &str) -> Option<NormPos> {
     Some(match name {
-        "input_layernorm" | "ln_1" | "attention_norm" | "norm1" | "ln_attn" => NormPos::Input,
-        "post_attention_layernorm" | "ln_2" | "ffn_norm" | "norm2" | "ln_mlp" => {
-            NormPos::PostAttention
-        }
+        "input_layernorm" | "ln_1" | "attention_norm" | "norm1" | "ln_attn" | "operator_norm"
+        | "self_attn_layer_norm" => NormPos::Input,
+        "post_attention_layernorm"
+        | "ln_2"
+        | "ffn_norm"
+        | "norm2"
+        | "ln_mlp"
+        | "pre_ff_layernorm"
+        // OPT's norm before the MLP, inside each block.
+        | "final_layer_norm" => NormPos::PostAttention,
         "pre_feedforward_layernorm" => NormPos::PreFeedforward,
         "post_feedforward_layernorm" => NormPos::PostFeedforward,
         _ => return None,
@@ -167,6 +197,7 @@ pub fn block_role(rest: &str) -> Option<Role> {
         return Some(Role::QuantScale);
     }
     match parts.as_slice() {
+        ["mamba", _, ..] => Some(Role::Ssm),
         [scope, p, k] if ATTN_SCOPES.contains(scope) => {
             Some(Role::Attn(attn_part(p)?, kind_of(k)?))
         }
@@ -177,6 +208,10 @@ pub fn block_role(rest: &str) -> Option<Role> {
         [n, k] => {
             if let Some(pos) = norm_pos(n) {
                 return Some(Role::Norm(pos, kind_of(k)?));
+            }
+            // Projections straight under the block (OPT's `fc1`, `fc2`).
+            if let Some(p) = mlp_part(n) {
+                return Some(Role::Mlp(p, kind_of(k)?));
             }
             Some(Role::Mtp(match *n {
                 "enorm" => MtpPart::ENorm,
@@ -239,6 +274,7 @@ pub fn top_role(name: &str) -> Option<TopRole> {
             TopRole::FinalNorm(kind)
         }
         "wpe" | "embed_positions" | "position_embeddings" => TopRole::PositionEmbed,
+        "word_embeddings_layernorm" => TopRole::EmbedNorm(kind),
         _ => return None,
     })
 }
@@ -300,9 +336,30 @@ impl Layout {
                 *counts.entry(parts[..i].join(".")).or_default() += 1;
             }
         }
+        // The token embedding's module (`model`, `language_model.model`,
+        // `transformer`): a multimodal checkpoint's decoder blocks sit
+        // beside it, its vision encoder's blocks elsewhere.
+        let home: Option<String> = inv
+            .tensors
+            .iter()
+            .filter(|t| top_role(&t.name) == Some(TopRole::Embed))
+            .filter(|t| {
+                !t.name
+                    .split('.')
+                    .any(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .map(|t| {
+                let parts: Vec<&str> = t.name.split('.').collect();
+                parts[..parts.len().saturating_sub(2)].join(".")
+            })
+            .min_by_key(String::len);
+        let beside = |p: &str| match home.as_deref() {
+            Some("") | None => true,
+            Some(h) => p.starts_with(h) && p[h.len()..].starts_with('.'),
+        };
         let prefix = counts
             .into_iter()
-            .max_by_key(|(p, n)| (*n, std::cmp::Reverse(p.clone())))
+            .max_by_key(|(p, n)| (beside(p), *n, std::cmp::Reverse(p.clone())))
             .map(|(p, _)| p);
         let mut blocks: BTreeMap<u64, Block> = BTreeMap::new();
         let mut top = Vec::new();
@@ -312,6 +369,7 @@ impl Layout {
                 let (n, rest) = rest.split_once('.')?;
                 Some((n.parse::<u64>().ok()?, rest))
             });
+            let buffer = is_buffer(&t.name, &t.shape);
             match inside {
                 Some((n, rest)) => blocks
                     .entry(n)
@@ -320,8 +378,22 @@ impl Layout {
                         tensors: Vec::new(),
                     })
                     .tensors
-                    .push((i, block_role(rest))),
-                None => top.push((i, top_role(&t.name))),
+                    .push((
+                        i,
+                        if buffer {
+                            Some(Role::Buffer)
+                        } else {
+                            block_role(rest)
+                        },
+                    )),
+                None => top.push((
+                    i,
+                    if buffer {
+                        Some(TopRole::Buffer)
+                    } else {
+                        top_role(&t.name)
+                    },
+                )),
             }
         }
         Layout {
@@ -434,6 +506,8 @@ pub struct Shape {
     pub norms: Vec<(NormPos, u64, bool)>,
     /// The block carries a multi-token-prediction module.
     pub mtp: bool,
+    /// Elements of the block's Mamba mixer (0: none).
+    pub ssm: u64,
     /// Tensor templates (block-relative) no pattern explains, with shapes.
     pub unknown: Vec<(String, Vec<u64>)>,
 }
@@ -483,8 +557,14 @@ pub fn shape_of(b: &Block, inv: &Inventory, qkv_split: Option<(u64, u64)>) -> Sh
         let (q, k, v, hidden, fused) = match t(Role::Attn(Qkv, Weight)) {
             Some(qkv) => {
                 let rows = qkv.shape.first().copied().unwrap_or(0);
+                // config.json's widths; else its query width, the rest
+                // split evenly between k and v; else thirds.
                 let (q, kv) = qkv_split
                     .filter(|(q, kv)| q + 2 * kv == rows)
+                    .or_else(|| {
+                        let (q, _) = qkv_split?;
+                        (rows > q && (rows - q).is_multiple_of(2)).then(|| (q, (rows - q) / 2))
+                    })
                     .unwrap_or((rows / 3, rows / 3));
                 (q, kv, kv, qkv.shape.get(1).copied().unwrap_or(0), true)
             }
@@ -645,6 +725,7 @@ pub fn shape_of(b: &Block, inv: &Inventory, qkv_split: Option<(u64, u64)>) -> Sh
         ffn,
         norms,
         mtp: b.has(|r| matches!(r, Role::Mtp(_))),
+        ssm: b.numel(inv, |r| r == Role::Ssm) as u64,
         unknown,
     }
 }
@@ -715,8 +796,8 @@ pub struct Heads {
 impl Heads {
     pub fn from_config(c: &Value) -> Heads {
         let int = |keys: &[&str]| keys.iter().find_map(|k| c.get(*k)?.as_u64());
-        let heads = int(&["num_attention_heads", "n_head", "num_heads"]);
-        let hidden = int(&["hidden_size", "n_embd", "d_model"]);
+        let heads = int(&["num_attention_heads", "n_head", "n_heads", "num_heads"]);
+        let hidden = int(&["hidden_size", "n_embd", "n_embed", "d_model"]);
         Heads {
             heads,
             kv_heads: int(&[
@@ -724,10 +805,129 @@ impl Heads {
                 "num_kv_heads",
                 "multi_query_group_num",
             ])
+            .or_else(|| multi_query(c).then_some(1))
             .or(heads),
             head_dim: int(&["head_dim"]).or_else(|| Some(hidden? / heads.filter(|h| *h > 0)?)),
         }
     }
+}
+
+/// The buffers of a checkpoint ([`is_buffer`]): their elements and indices.
+pub fn buffers(inv: &Inventory) -> (u128, Vec<usize>) {
+    let idx: Vec<usize> = inv
+        .tensors
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| is_buffer(&t.name, &t.shape))
+        .map(|(i, _)| i)
+        .collect();
+    (idx.iter().map(|&i| inv.tensors[i].numel()).sum(), idx)
+}
+
+/// Whether the checkpoint stores its projections as GPT-2's `Conv1D` does,
+/// `[in, out]`, rather than `nn.Linear`'s `[out, in]`: every projection into
+/// a block's width (q, k, v, fused qkv, up, gate) has the embedding width d
+/// first, every projection out of it (o, down) has d last, and at least one
+/// is not square (so that the two layouts can be told apart at all).
+pub fn conv1d_layout(inv: &Inventory) -> bool {
+    let layout = Layout::of(inv);
+    let Some(d) = layout
+        .top_with(inv, TopRole::Embed)
+        .first()
+        .and_then(|e| e.shape.get(1).copied())
+    else {
+        return false;
+    };
+    let (mut seen, mut square) = (0usize, 0usize);
+    for b in &layout.blocks {
+        for (i, r) in &b.tensors {
+            let into = match r {
+                Some(Role::Attn(p, Kind::Weight)) => match p {
+                    AttnPart::Q | AttnPart::K | AttnPart::V | AttnPart::Qkv => true,
+                    AttnPart::O => false,
+                    _ => continue,
+                },
+                Some(Role::Mlp(p, Kind::Weight)) => !matches!(p, MlpPart::Down),
+                _ => continue,
+            };
+            let [a, b] = inv.tensors[*i].shape[..] else {
+                return false;
+            };
+            let conv1d = if into { a == d } else { b == d };
+            if !conv1d {
+                return false;
+            }
+            seen += 1;
+            square += usize::from(a == b);
+        }
+    }
+    seen > square
+}
+
+/// The inventory with every 2-D attention and MLP weight of the blocks
+/// transposed (`[in, out]` read as `[out, in]`), for [`conv1d_layout`].
+pub fn transposed(inv: &Inventory) -> Inventory {
+    let layout = Layout::of(inv);
+    let mut out = inv.clone();
+    for b in &layout.blocks {
+        for (i, r) in &b.tensors {
+            if matches!(
+                r,
+                Some(Role::Attn(_, Kind::Weight) | Role::Mlp(_, Kind::Weight))
+            ) && out.tensors[*i].shape.len() == 2
+            {
+                out.tensors[*i].shape.reverse();
+            }
+        }
+    }
+    out
+}
+
+/// The language model's config.json: a multimodal model's (Gemma 3,
+/// Llava, Mistral 3) keeps the text decoder's dimensions under
+/// `text_config`; read there, with the top level's other keys
+/// (`quantization_config`, `tie_word_embeddings`) where the text config
+/// does not have them. A config with its own dimensions is itself.
+pub fn text_config(c: &Value) -> std::borrow::Cow<'_, Value> {
+    let has_dims = ["hidden_size", "n_embd", "d_model"]
+        .iter()
+        .any(|k| c.get(*k).is_some());
+    match (c.get("text_config"), c.as_object()) {
+        (Some(Value::Object(text)), Some(top)) if !has_dims => {
+            let mut merged = text.clone();
+            for (k, v) in top {
+                if k != "text_config" && !k.ends_with("_config") || k == "quantization_config" {
+                    merged.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            std::borrow::Cow::Owned(Value::Object(merged))
+        }
+        _ => std::borrow::Cow::Borrowed(c),
+    }
+}
+
+/// A tensor of a multimodal model's image or audio side: its encoder and
+/// the projector into the language model (`vision_tower.…`,
+/// `model.multi_modal_projector.…`, `visual.…`).
+pub fn is_multimodal(name: &str) -> bool {
+    name.split('.').any(|p| {
+        matches!(
+            p,
+            "vision_tower"
+                | "vision_model"
+                | "visual"
+                | "vision_encoder"
+                | "multi_modal_projector"
+                | "mm_projector"
+                | "audio_tower"
+                | "audio_encoder"
+        )
+    })
+}
+
+/// config.json's `multi_query: true` (Falcon-7B/40B, GPT-BigCode): one key/value head.
+pub fn multi_query(c: &Value) -> bool {
+    c.get("multi_query").and_then(Value::as_bool) == Some(true)
 }
 
 /// `MHA`, `GQA`, `MQA` or `MLA`, with the numbers.
