@@ -78,6 +78,10 @@ def test_neovim_gap_report_checkhealth_and_commands(tmp_path):
     gap = {d["code"]: d for d in result["gap"]}
     assert gap["GR001"]["message"].startswith("gap report lacks §4.6 Documentation References")
     assert gap["MT001"]["message"] == "`2 * 1536 * 1536` is 4,718,592, not 4,718,593"
-    # The summary counts the workspace's four files; the check ran against the mock Hub.
-    assert result["check_summary"].startswith("mantile: 4 files checked: "), result["check_summary"]
+    # The summary counts the workspace's four files (notes.md is no Mantile file). Errors: MC010
+    # and MC060 in the defective config, GR001 and MT001 in the broken gap report; warnings: the
+    # example workspace's four, and MC070 on each config, whose fictional acme/* model the mock
+    # Hub does not know (so the check did ask the mock Hub); info: MC055 and MC061.
+    assert result["check_summary"] == "mantile: 4 files checked: 4 errors, 6 warnings, 2 info, 0 hints", \
+        result["check_summary"]
     assert (ws / "backend/data/model_configs/TinyLlama_TinyLlama-1.1B-Chat-v1.0.json").exists()

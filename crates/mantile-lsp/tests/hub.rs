@@ -407,6 +407,30 @@ fn real_configs_against_the_mock_hub() {
         msg("mistralai")
             .starts_with("mistralai/Mistral-7B-v0.1's config.json sets sliding_window 4096")
     );
+    // The README's "Findings on the real configs against the Hub" states these figures.
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let heading = "### Findings on the real configs against the Hub";
+    let section = &readme[readme.find(heading).expect(heading)..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    for (stated, file, said) in [
+        ("5.96 %", "TinyLlama", "(+5.96%)"),
+        ("1.49 %", "meta-llama_Llama-3.3", "(+1.49%)"),
+        ("1,100,048,384", "TinyLlama", "has exactly 1,100,048,384"),
+        (
+            "70,553,706,496",
+            "meta-llama_Llama-3.3",
+            "has exactly 70,553,706,496",
+        ),
+        ("4096-token sliding", "mistralai", "sliding_window 4096"),
+    ] {
+        assert!(
+            section.contains(stated),
+            "the README no longer says {stated:?}"
+        );
+        assert!(msg(file).contains(said), "{file}: {said:?}");
+    }
 }
 
 /// `new meta-llama/Llama-3.3-70B-Instruct` gives the real config's layer specs.

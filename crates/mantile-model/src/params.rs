@@ -233,13 +233,6 @@ fn terms_of(class: &str, s: &LayerSpecs, t: &mut impl Terms) -> Option<()> {
                 0
             };
             let ef = if shared > 0 { "(E+shared)" } else { "E" };
-            let en = move || {
-                if shared > 0 {
-                    experts.to_string()
-                } else {
-                    e.to_string()
-                }
-            };
             t.term("router", || text("d×E"), || format!("{d}×{e}"), router);
             if bias {
                 t.term("router bias", || text("E"), || format!("{e}"), e);
@@ -247,19 +240,20 @@ fn terms_of(class: &str, s: &LayerSpecs, t: &mut impl Terms) -> Option<()> {
             t.term(
                 "experts",
                 || format!("{ef}×{np}×d×di"),
-                || format!("{}×{np}×{d}×{di}", en()),
+                || format!("{experts}×{np}×{d}×{di}"),
                 weights,
             );
             if bias {
-                let n = if np == 3 {
-                    format!("(2×{di} + {d})")
-                } else {
-                    format!("({di} + {d})")
-                };
                 t.term(
                     "expert bias",
                     || format!("{ef}×{f}"),
-                    || format!("{}×{n}", en()),
+                    || {
+                        if np == 3 {
+                            format!("{experts}×(2×{di} + {d})")
+                        } else {
+                            format!("{experts}×({di} + {d})")
+                        }
+                    },
                     expert_bias,
                 );
             }
@@ -439,6 +433,115 @@ mod tests {
         assert!(count("GroupedQueryAttentionLayer", s).is_none());
         assert!(count("NormLayer", s).is_none(), "2×d with bias");
         assert!(count("AttentionLayer", s).is_none());
+    }
+
+    #[test]
+    fn specs_read_key_by_key() {
+        let tree = parse(
+            r#"{"hidden_size": 8, "size": "8", "has_bias": false, "gated": true, "flag": 1, "num_query_heads": 6}"#,
+        );
+        let s = Specs(tree.root().unwrap());
+        assert_eq!(s.int("hidden_size"), Some(8));
+        assert_eq!(s.int("size"), None, "a string is not an integer");
+        assert_eq!(s.int("missing"), None);
+        assert_eq!(s.flag("has_bias"), Some(false));
+        assert_eq!(s.flag("gated"), Some(true));
+        assert_eq!(s.flag("flag"), None, "1 is not a boolean");
+        assert_eq!(s.flag("missing"), None);
+        assert_eq!(s.heads(), Some(6), "the sliding-window alias");
+        let tree = parse(r#"{"num_heads": 12}"#);
+        assert_eq!(Specs(tree.root().unwrap()).heads(), Some(12));
+        let tree = parse(r#"{"hidden_size": 8}"#);
+        assert_eq!(Specs(tree.root().unwrap()).heads(), None);
+    }
+
+    #[test]
+    fn moe_terms_with_plain_experts_and_bias() {
+        // Two projections (up, down): each expert's biases are di + d.
+        let pc = count_of(
+            "MoELayer",
+            r#"{"num_experts": 4, "top_k": 1, "hidden_size": 16, "intermediate_size": 32, "has_bias": true}"#,
+        );
+        assert_eq!(
+            pc.formula(),
+            "router d×E + router bias E + experts E×2×d×di + expert bias E×(di + d)"
+        );
+        assert_eq!(
+            pc.numbers(),
+            "router 16×4 + router bias 4 + experts 4×2×16×32 + expert bias 4×(32 + 16)"
+        );
+        let values: Vec<u128> = pc.terms.iter().map(|t| t.value).collect();
+        // 16·4, 4, 4·2·16·32, 4·(32 + 16)
+        assert_eq!(values, [64, 4, 4_096, 192]);
+        assert_eq!(pc.total, 4_356);
+    }
+
+    #[test]
+    fn moe_terms_with_gated_and_shared_experts_and_bias() {
+        // Three projections (gate, up, down): 2·di + d biases per expert;
+        // the shared expert has weights and biases like a routed one, and no
+        // router column.
+        let pc = count_of(
+            "MoELayer",
+            r#"{"num_experts": 4, "top_k": 1, "hidden_size": 16, "intermediate_size": 32, "num_projections": 3, "num_shared_experts": 1, "has_bias": true}"#,
+        );
+        assert_eq!(
+            pc.formula(),
+            "router d×E + router bias E + experts (E+shared)×3×d×di + expert bias (E+shared)×(2·di + d)"
+        );
+        assert_eq!(
+            pc.numbers(),
+            "router 16×4 + router bias 4 + experts 5×3×16×32 + expert bias 5×(2×32 + 16)"
+        );
+        let values: Vec<u128> = pc.terms.iter().map(|t| t.value).collect();
+        // 16·4, 4, 5·3·16·32, 5·(2·32 + 16)
+        assert_eq!(values, [64, 4, 7_680, 400]);
+        assert_eq!(pc.total, 8_148);
+    }
+
+    #[test]
+    fn moe_without_shared_experts_names_e_alone() {
+        let pc = count_of(
+            "MoELayer",
+            r#"{"num_experts": 4, "top_k": 1, "hidden_size": 16, "intermediate_size": 32, "num_projections": 3, "num_shared_experts": 0}"#,
+        );
+        assert_eq!(pc.formula(), "router d×E + experts E×3×d×di");
+        assert_eq!(pc.numbers(), "router 16×4 + experts 4×3×16×32");
+        assert_eq!(pc.total, 64 + 6_144);
+    }
+
+    /// `a` and `b` agree to a part in 10¹² (the products of decimals are not
+    /// exact in binary).
+    fn close(a: (f64, f64), b: (f64, f64)) -> bool {
+        let near = |x: f64, y: f64| (x - y).abs() <= 1e-12 * y.abs();
+        near(a.0, b.0) && near(a.1, b.1)
+    }
+
+    #[test]
+    fn short_format_every_suffix() {
+        for (text, want) in [
+            ("1.5K", (1.5e3, 0.05e3)),
+            ("12k", (12e3, 0.5e3)),
+            ("2.25M", (2.25e6, 0.005e6)),
+            ("3G", (3e9, 0.5e9)),
+            ("1.2T", (1.2e12, 0.05e12)),
+            (" 9.75B ", (9.75e9, 0.005e9)),
+        ] {
+            let got = parse_short(text);
+            assert!(
+                got.is_some_and(|g| close(g, want)),
+                "{text}: {got:?}, want {want:?}"
+            );
+        }
+        for bad in ["", "B", "1.5", "1.5m", "1,5B", "1.5KB"] {
+            assert_eq!(parse_short(bad), None, "{bad:?}");
+        }
+        assert_eq!(format_short(999), "1.0K");
+        assert_eq!(format_short(1_500), "1.5K");
+        assert_eq!(format_short(999_999), "1000.0K");
+        assert_eq!(format_short(1_000_000), "1.0M");
+        assert_eq!(format_short(1_000_000_000), "1.0B");
+        assert_eq!(format_short(2_340_000_000_000), "2.3T");
     }
 
     #[test]

@@ -234,17 +234,40 @@ const FIX = 'Set parameter_count to 7,864,320';
     await ctx.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
+  // Whether each of `lines` is a whole line of `text`, in this order.
+  const inOrder = (text, lines) => {
+    const got = text.split('\n').map((l) => l.trim());
+    let at = 0;
+    for (const line of lines) {
+      const i = got.indexOf(line, at);
+      if (i < 0) return false;
+      at = i + 1;
+    }
+    return true;
+  };
   // Every expectation, by name, so that a failure says which one.
   const checks = {
     'status bar ready, Hub mode from the server': results.statusReady && results.status === 'Mantile · Hub offline',
     'workspace settings ignored (no early error)': results.earlyErrors.length === 0,
-    'MC060 row with its position': /parameter_count 7,077,888 of layer "attention" does not match its specs/.test(results.mc060Row) && results.mc060Row.includes('[Ln 21, Col 28]'),
-    'hover shows the server\'s derived numbers': results.hover.includes('q width h·dh = 32 × 64 = 2,048') && results.hover.includes('kv width kv·dh = 8 × 64 = 512'),
+    // Problems rows are "message source code [Ln, Col]": each compared whole.
+    'MC060 row with its position': results.mc060Row === 'parameter_count 7,077,888 of layer "attention" does not match its specs: q 1536×2048 + k,v 2×1536×512 + o 2048×1536 = 7,864,320 (the stated value assumes a square o_proj) mantile MC060 [Ln 21, Col 28]',
+    // The server's card, not VS Code's schema description alone: its derived lines, in order.
+    'hover shows the server\'s derived numbers': inOrder(results.hover, [
+      'attention · GroupedQueryAttentionLayer × 16',
+      'q width h·dh = 32 × 64 = 2,048',
+      'kv width kv·dh = 8 × 64 = 512',
+      'GQA group h/kv = 32 / 8 = 4: 4 query heads share each key/value head',
+      'head_dim 64 ≠ d/h = 1536 / 32 = 48: h·dh = 2,048 ≠ d = 1,536, so q and o are not square',
+      'projections (out, in): q (2048, 1536) · k (512, 1536) · v (512, 1536) · o (1536, 2048)',
+      'Parameters per layer = 7,864,320 (stated parameter_count is 7,077,888)',
+      'q 1536×2048 + k,v 2×1536×512 + o 2048×1536',
+      '× 16 layers = 125,829,120',
+    ]),
     'quick-fix offered': results.quickFixes.some((q) => q.includes(FIX)),
     'fix saved': results.fixedOnDisk,
     'MC060 cleared': results.mc060Cleared,
-    'gap report GR001 on its title': results.gapProblems.some((p) => p.includes('GR001') && p.includes('gap report lacks §4.6 Documentation References') && p.includes('[Ln 1, Col 1]')),
-    'gap report MT001 at its claim': results.gapProblems.some((p) => p.includes('MT001') && p.includes('`2 * 1536 * 1536` is 4,718,592, not 4,718,593') && p.includes('[Ln 34, Col 55]')),
+    'gap report GR001 on its title': results.gapProblems.includes('gap report lacks §4.6 Documentation References: links to implementations and at least one paper mantile GR001 [Ln 1, Col 1]'),
+    'gap report MT001 at its claim': results.gapProblems.includes('`2 * 1536 * 1536` is 4,718,592, not 4,718,593 mantile MT001 [Ln 34, Col 55]'),
     'check workspace summary': results.checkWorkspace === 'Mantile: 4 files checked: 3 errors, 4 warnings, 2 info, 0 hints',
     'output is a log channel (levels)': (results.outputLines ?? []).some((l) => /\[info\] 4 files checked: 3 errors, 4 warnings, 2 info, 0 hints$/.test(l)),
     'new config error when offline': /acme\/Not-Cached-1B/.test(results.newConfig),
