@@ -38,6 +38,8 @@ mod expr;
 mod lex;
 mod model;
 pub mod num;
+#[doc(hidden)]
+pub mod recall;
 mod rules;
 
 pub use expr::eval_expr;
