@@ -11,8 +11,8 @@ use mantile_diag::{Diagnostic, Fix, NumberStyle, Rule, Severity, TextRange, form
 use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 
-/// The names a claim used (and whether each came from a parameter), kept
-/// inline: most claims use a handful.
+/// The names a claim used (and whether each is sound: not taken from a
+/// claim that failed), kept inline: most claims use a handful.
 type Uses = SmallVec<[(BindingUse, bool); 4]>;
 /// Values of a claim's sides, by side index.
 type SideVals = SmallVec<[(usize, Interval); 4]>;
@@ -24,7 +24,16 @@ struct Bind<'a> {
     name_at: TextRange,
     value: Interval,
     range: TextRange,
+    /// Bound by a parameter, a derived line or the file's conventions.
     trusted: bool,
+    /// Taken from a claim whose sides disagree (its use repeats that error).
+    tainted: bool,
+    /// Trusted, or the value of a calculation whose sides agree: a value a
+    /// later statement must repeat (a bare statement may be superseded).
+    checked: bool,
+    /// The index of the previous binding of the same name (`u32::MAX`: none);
+    /// set by [`Binds::push`].
+    prev: u32,
 }
 
 /// The names bound in one test (or the file), latest last. Looked up by a
@@ -42,7 +51,8 @@ impl<'a> Binds<'a> {
     const INDEX_FROM: usize = 256;
 
     #[inline]
-    fn push(&mut self, b: Bind<'a>) {
+    fn push(&mut self, mut b: Bind<'a>) {
+        b.prev = self.latest(b.name).map_or(u32::MAX, |i| i as u32);
         if let Some(ix) = &mut self.index {
             ix.insert(b.name, self.list.len());
         }
@@ -56,12 +66,32 @@ impl<'a> Binds<'a> {
         }
     }
 
+    /// The index of the latest binding of `name`.
+    #[inline]
+    fn latest(&self, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(ix) => ix.get(name).copied(),
+            None => self.list.iter().rposition(|b| same(b.name, name)),
+        }
+    }
+
     /// The latest binding of `name`.
     #[inline]
     fn get(&self, name: &str) -> Option<&Bind<'a>> {
-        match &self.index {
-            Some(ix) => ix.get(name).and_then(|&i| self.list.get(i)),
-            None => self.list.iter().rev().find(|b| same(b.name, name)),
+        self.latest(name).and_then(|i| self.list.get(i))
+    }
+
+    /// The latest binding of `name` written before byte `at`.
+    fn get_before(&self, name: &str, at: usize) -> Option<&Bind<'a>> {
+        let mut i = self.latest(name)?;
+        loop {
+            let b = self.list.get(i)?;
+            if (b.range.start as usize) < at {
+                return Some(b);
+            }
+            i = usize::try_from(b.prev)
+                .ok()
+                .filter(|&p| p != u32::MAX as usize)?;
         }
     }
 
@@ -209,6 +239,23 @@ impl Part {
     }
 }
 
+/// The last side of the chain that ended last, kept for a result stated
+/// below it: a `= value` line after prose or a sub-step heading without a
+/// formula, or a `name = value` line right after a calculation that states
+/// no result.
+#[derive(Clone, Copy, Debug)]
+struct Recent {
+    part: Part,
+    test: Option<usize>,
+    region: Region,
+    /// The side is a calculation, not a stated value.
+    unfinished: bool,
+    /// The line of the side.
+    line: usize,
+    /// Only prose and headings without a formula came after it.
+    bridged: bool,
+}
+
 /// The tokens of every line that may hold a claim, lexed once for both walks.
 struct Lexed<'a> {
     toks: Vec<Token<'a>>,
@@ -253,6 +300,9 @@ struct Chain<'a> {
     /// Names before the target on a parameter line (`hidden_size` in
     /// ``hidden_size `d` = **1024**``).
     extra_names: SmallVec<[(&'a str, TextRange); 2]>,
+    /// The line of the last side converts it to bytes (`… elems → 256 B`):
+    /// its result is stated.
+    converted: bool,
 }
 
 struct Conversion {
@@ -535,7 +585,16 @@ impl<'a> Checker<'a> {
             }
             let raw = self.doc.slice(line.range);
             let claimish = line.hint && may_claim(raw);
-            if !claimish && !Self::has_facts(place.1, raw) {
+            // A bulleted expression whose result the next line states.
+            let expression = || {
+                raw.bytes()
+                    .any(|b| matches!(b, b'+' | b'-' | b'*' | b'/' | b'^'))
+                    && lines[line_no + 1..]
+                        .iter()
+                        .find(|l| l.kind != LineKind::Blank)
+                        .is_some_and(|l| starts_with_eq(self.doc.slice(l.range)))
+            };
+            if !claimish && !Self::has_facts(place.1, raw) && !expression() {
                 continue;
             }
             let lo = lx.toks.len() as u32;
@@ -548,8 +607,36 @@ impl<'a> Checker<'a> {
         lx
     }
 
+    /// Ends `chain` (on line `line_no`): checks it, and keeps its last side
+    /// in `recent` for a result stated below (see [`Recent`]).
+    fn end_chain(
+        &mut self,
+        lx: &Lexed<'a>,
+        chain: Chain<'a>,
+        test: Option<usize>,
+        line_no: usize,
+        recent: &mut Option<Recent>,
+    ) {
+        let last = chain.parts.last().copied().filter(|p| p.expr.is_some());
+        let region = chain.region;
+        let converted = chain.converted;
+        self.finish(lx, chain, test);
+        *recent = last.map(|part| Recent {
+            part,
+            test,
+            region,
+            unfinished: !converted && part.expr.is_some_and(|e| !self.arena.is_single_literal(e)),
+            line: line_no,
+            bridged: true,
+        });
+    }
+
     fn walk(&mut self, lx: &Lexed<'a>) {
         let mut open: Option<(Chain<'a>, Option<usize>)> = None;
+        // The line of the open chain's last side.
+        let mut open_line = 0usize;
+        let mut recent: Option<Recent> = None;
+        let mut prev_line = usize::MAX;
         let mut sc = std::mem::take(&mut self.scan_buf);
         let mut cache = std::mem::take(&mut self.scan_cache);
         for line_no in 0..self.doc.lines.len() {
@@ -557,13 +644,23 @@ impl<'a> Checker<'a> {
             match line.kind {
                 LineKind::Blank => continue,
                 LineKind::Text | LineKind::Code => {}
-                _ => {
+                kind => {
                     if let Some((c, t)) = open.take() {
-                        self.finish(lx, c, t);
+                        self.end_chain(lx, c, t, open_line, &mut recent);
                     }
+                    // A sub-step heading (level 4 and below) may stand
+                    // between a step and its result; anything else ends it.
+                    let minor = kind == LineKind::Heading && self.heading_level(line.range) >= 4;
+                    if !minor {
+                        recent = None;
+                    }
+                    prev_line = line_no;
                     continue;
                 }
             }
+            // The line before this one (blank lines aside).
+            let before = prev_line;
+            prev_line = line_no;
             let (test, region) = lx
                 .places
                 .get(line_no)
@@ -577,10 +674,19 @@ impl<'a> Checker<'a> {
             }
             let text: &'a str = self.doc.text;
             let raw: &'a str = text.get(line.range.as_range()).unwrap_or("");
+            if recent.as_ref().is_some_and(|r| r.test != test) {
+                recent = None;
+            }
             let Some((tlo, thi)) = lx.lines.get(line_no).copied().flatten() else {
-                // Prose without any claim: it only ends an open chain.
+                // Prose without any claim: it only ends an open chain (and
+                // a formula in it ends the step a result below may continue).
                 if let Some((c, t)) = open.take() {
-                    self.finish(lx, c, t);
+                    self.end_chain(lx, c, t, open_line, &mut recent);
+                }
+                if has_formula(raw)
+                    && let Some(r) = recent.as_mut()
+                {
+                    r.bridged = false;
                 }
                 continue;
             };
@@ -607,7 +713,37 @@ impl<'a> Checker<'a> {
             let mut bold_cache = None;
             let mut bold = || *bold_cache.get_or_insert_with(|| line_has_bold(toks));
             let mut first_chain = 0;
-            // A line that starts with `=` continues the open chain.
+            let main = !self.prepass;
+            // A line that starts with `=` continues the open chain, or else,
+            // when it states a value (not a new calculation), the last step
+            // above it when only prose and sub-step headings without a
+            // formula stand between.
+            if let Some(&(true, a, b)) = chains.first()
+                && open.as_ref().is_none_or(|(_, t)| *t != test)
+                && main
+                && b == a + 2
+                && spans
+                    .get(a + 1)
+                    .and_then(|&(lo, hi, e)| {
+                        e.or_else(|| parse_exact(&mut self.arena, toks.get(lo..hi)?))
+                    })
+                    .is_some_and(|e| self.arena.is_single_literal(e))
+            {
+                if let Some((c, t)) = open.take() {
+                    self.end_chain(lx, c, t, open_line, &mut recent);
+                }
+                if let Some(r) = recent.take().filter(|r| r.bridged && r.test == test) {
+                    let chain = Chain {
+                        parts: smallvec::smallvec![r.part],
+                        region: r.region,
+                        has_bold: false,
+                        code_block: line.kind == LineKind::Code,
+                        extra_names: SmallVec::new(),
+                        converted: false,
+                    };
+                    open = Some((chain, test));
+                }
+            }
             if let Some(&(true, a, b)) = chains.first()
                 && let Some((mut c, t)) = open.take()
             {
@@ -618,11 +754,12 @@ impl<'a> Checker<'a> {
                     }
                     c.has_bold |= bold();
                     open = Some((c, t));
+                    open_line = line_no;
                 } else {
                     self.finish(lx, c, t);
                 }
             } else if let Some((c, t)) = open.take() {
-                self.finish(lx, c, t);
+                self.end_chain(lx, c, t, open_line, &mut recent);
             }
             let mut prev_end = 0usize;
             let mut count = 0usize;
@@ -630,7 +767,7 @@ impl<'a> Checker<'a> {
                 let spec = spans.get(a..b).unwrap_or(&[]);
                 count += 1;
                 if let Some((c, t)) = open.take() {
-                    self.finish(lx, c, t);
+                    self.end_chain(lx, c, t, open_line, &mut recent);
                 }
                 let first_lo = spec.first().map(|p| p.0).unwrap_or(0);
                 let last_hi = spec.last().map(|p| p.1).unwrap_or(0);
@@ -654,14 +791,36 @@ impl<'a> Checker<'a> {
                 if cont && parts.first().is_some_and(|p| p.lo == p.hi) {
                     parts.remove(0);
                 }
+                // `name = value` right below a calculation that states no
+                // result (`Router + Experts = 4,194,304 + 8,589,934,592`):
+                // the value is that result.
+                if main
+                    && !cont
+                    && count == 1
+                    && chains.len() == first_chain + 1
+                    && parts.len() == 2
+                    && parts[0]
+                        .expr
+                        .is_some_and(|e| self.arena.single_var(e).is_some())
+                    && parts[1]
+                        .expr
+                        .is_some_and(|e| self.arena.is_single_literal(e))
+                    && let Some(r) = recent
+                        .take()
+                        .filter(|r| r.unfinished && r.test == test && r.line == before)
+                {
+                    parts.insert(1, r.part);
+                }
                 let chain = Chain {
                     parts,
                     region,
                     has_bold: bold(),
                     code_block: line.kind == LineKind::Code,
                     extra_names,
+                    converted: false,
                 };
                 open = Some((chain, test));
+                open_line = line_no;
             }
             if count > 1
                 && let Some((c, t)) = open.take()
@@ -669,6 +828,37 @@ impl<'a> Checker<'a> {
                 // Several claims on one line: a `= ...` line below continues
                 // none of them.
                 self.finish(lx, c, t);
+                recent = None;
+            }
+            // A bulleted expression whose result the next line states.
+            if main
+                && chains.is_empty()
+                && convs.is_empty()
+                && open.is_none()
+                && let Some(e) = parse_exact(&mut self.arena, toks)
+                && matches!(self.arena.node(e), Node::Bin(..))
+            {
+                let part = make_part(toks, tlo, (0, toks.len(), Some(e)), &mut self.arena);
+                let chain = Chain {
+                    parts: smallvec::smallvec![part],
+                    region,
+                    has_bold: bold(),
+                    code_block: line.kind == LineKind::Code,
+                    extra_names: SmallVec::new(),
+                    converted: false,
+                };
+                open = Some((chain, test));
+                open_line = line_no;
+            } else if chains.is_empty()
+                && has_formula(raw)
+                && let Some(r) = recent.as_mut()
+            {
+                r.bridged = false;
+            }
+            if !convs.is_empty()
+                && let Some((c, _)) = open.as_mut()
+            {
+                c.converted = true;
             }
             if self.prepass {
                 cache.store(line_no, &sc);
@@ -690,6 +880,16 @@ impl<'a> Checker<'a> {
         }
         self.scan_buf = sc;
         self.scan_cache = cache;
+    }
+
+    /// The level of the heading whose line is `range`.
+    fn heading_level(&self, range: TextRange) -> u8 {
+        let hs = &self.doc.headings;
+        let k = hs.partition_point(|h| h.range.start <= range.start);
+        k.checked_sub(1)
+            .and_then(|i| hs.get(i))
+            .filter(|h| h.range.end >= range.start)
+            .map_or(1, |h| h.level)
     }
 
     fn report(mut self) -> SpecReport {
@@ -818,7 +1018,7 @@ impl<'a> Checker<'a> {
                     bound_at: b.range,
                     used_at,
                 },
-                b.trusted,
+                !b.tainted,
             ));
             Some(b.value)
         };
@@ -878,6 +1078,9 @@ impl<'a> Checker<'a> {
                         value,
                         range,
                         trusted: true,
+                        tainted: false,
+                        checked: true,
+                        prev: u32::MAX,
                     });
                 }
             }
@@ -931,13 +1134,14 @@ impl<'a> Checker<'a> {
                     if let Some(&(si, sv)) = sym.iter().find(|&&x| !agree(x, (li, lv))) {
                         status = ClaimStatus::Mismatch;
                         reference = Some(sv);
-                        let trusted = uses.iter().all(|(_, t)| *t);
-                        self.report_formula_mismatch(lx, sides, (si, sv), (li, lv), &uses, trusted);
+                        let sound = uses.iter().all(|(_, t)| *t);
+                        self.report_formula_mismatch(lx, sides, (si, sv), (li, lv), &uses, sound);
                     }
                 } else if let Some((bad, good)) = find_culprit(&sym, &agree) {
                     status = ClaimStatus::Mismatch;
                     reference = Some(good.1);
-                    self.report_formula_mismatch(lx, sides, bad, good, &uses, false);
+                    let sound = uses.iter().all(|(_, t)| *t);
+                    self.report_formula_mismatch(lx, sides, bad, good, &uses, sound);
                 }
             }
         }
@@ -981,6 +1185,21 @@ impl<'a> Checker<'a> {
                 status,
                 bindings: uses.into_iter().map(|(u, _)| u).collect(),
             });
+        }
+        // A name the test already gave a value, stated again.
+        if let (false, Some(name), Some(tt), Some(ti)) = (self.prepass, target, &target_tok, test)
+            && chain.region != Region::Expected
+            && !refers_elsewhere(self.doc.text, tt.range.start as usize)
+        {
+            let value = match sides.len() {
+                1 => vals[0],
+                _ if status == ClaimStatus::Ok => reference.or(stated),
+                _ => None,
+            };
+            if let Some(v) = value {
+                let at = tt.range.start as usize;
+                self.restatement_of_name(ti, name, tt.range, v, sides.last().map(|p| p.range), at);
+            }
         }
         // Bindings.
         let (Some(name), Some(tt)) = (target, target_tok) else {
@@ -1059,12 +1278,79 @@ impl<'a> Checker<'a> {
                 value,
                 range,
                 trusted,
+                tainted: status == ClaimStatus::Mismatch,
+                checked: trusted || (status == ClaimStatus::Ok && sides.len() >= 2),
+                prev: u32::MAX,
             };
             match test {
                 Some(ti) => self.tests[ti].binds.push(b),
                 None => self.file_binds.push(b),
             }
         }
+    }
+
+    /// `name` (written at `name_at`) stated as `value` (the side at
+    /// `side_at`) where test `ti` already gave it a value: they must agree.
+    /// Only names that look like symbols (`d`, `M_q`, `tp`, `flops_total`;
+    /// `TP` for `tp`) are compared: words (`Total`, `Bytes`) label
+    /// different values in turn.
+    fn restatement_of_name(
+        &mut self,
+        ti: usize,
+        name: &str,
+        name_at: TextRange,
+        value: Interval,
+        side_at: Option<TextRange>,
+        at: usize,
+    ) {
+        if !is_symbol(name) {
+            return;
+        }
+        let binds = &self.tests[ti].binds;
+        let lower;
+        let prev = match binds.get_before(name, at) {
+            Some(b) => b,
+            None if name.len() <= 3 && name.bytes().all(|c| c.is_ascii_uppercase()) => {
+                lower = name.to_ascii_lowercase();
+                match binds.get_before(&lower, at) {
+                    Some(b) => b,
+                    None => return,
+                }
+            }
+            None => return,
+        };
+        // A bare statement may be revised by a later one ("Let me
+        // recalculate: …"); a calculation or a parameter may not.
+        if !prev.checked || prev.tainted || prev.value.overlaps(&value) {
+            return;
+        }
+        let (prev_value, prev_range, trusted) = (prev.value, prev.range, prev.trusted);
+        let range = side_at.unwrap_or(name_at);
+        let rule = if trusted {
+            &FORMULA_MISMATCH
+        } else {
+            &CLAIM_MISMATCH
+        };
+        if !self.diags.room(rule, range, Severity::Error) {
+            return;
+        }
+        let what = if trusted {
+            "the test's value"
+        } else {
+            "stated above"
+        };
+        self.diags.push(
+            Diagnostic::new(
+                rule,
+                range,
+                format!(
+                    "{name} is {} here, but {} ({what})",
+                    value.display(),
+                    prev_value.display()
+                ),
+            )
+            .with_related(prev_range, format!("{name} = {}", prev_value.display())),
+        );
     }
 
     fn report_literal_mismatch(
@@ -1115,7 +1401,7 @@ impl<'a> Checker<'a> {
         formula: (usize, Interval),
         numbers: (usize, Interval),
         uses: &[(BindingUse, bool)],
-        trusted: bool,
+        sound: bool,
     ) {
         let fp = &sides[formula.0];
         let np = &sides[numbers.0];
@@ -1128,7 +1414,7 @@ impl<'a> Checker<'a> {
         } else {
             np.range
         };
-        let severity = if trusted {
+        let severity = if sound {
             Severity::Error
         } else {
             Severity::Warning
@@ -1169,7 +1455,7 @@ impl<'a> Checker<'a> {
             fp.range,
             format!("the formula gives {}", formula.1.display()),
         );
-        if !trusted {
+        if !sound {
             d = d.with_severity(Severity::Warning);
         }
         if np_single && let Some(fix) = replacement_fix(&lx.toks, &self.arena, np, formula.1) {
@@ -1201,7 +1487,7 @@ impl<'a> Checker<'a> {
                     bound_at: b.range,
                     used_at: right_range,
                 },
-                b.trusted,
+                !b.tainted,
             ));
             if let Some(bytes) = l.mul(&b.value) {
                 value = Some(bytes);
@@ -2013,6 +2299,22 @@ fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(n))
 }
 
+/// Whether a line starts with `=` after its list marker and emphasis
+/// (`* = 67,108,864`, `` * `= 16,777,216` ``, `* **= …**`).
+fn starts_with_eq(raw: &str) -> bool {
+    raw.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '*' | '-' | '+' | '`' | '_'))
+        .starts_with('=')
+}
+
+/// Whether a line has a formula in inline code (an operator between
+/// backticks): a sub-step heading with its own formula.
+fn has_formula(raw: &str) -> bool {
+    raw.split('`')
+        .skip(1)
+        .step_by(2)
+        .any(|code| code.contains(['*', '×', '·', '/', '+', '^']))
+}
+
 /// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
 pub(crate) fn may_claim(raw: &str) -> bool {
     let b = raw.as_bytes();
@@ -2036,6 +2338,23 @@ pub(crate) fn may_claim(raw: &str) -> bool {
     // `->`; `≈` is E2 89 88, `→` is E2 86 92.
     (b.contains(&b'-') && pair(b'-', &[b">"]))
         || (b.contains(&0xE2) && pair(0xE2, &[&[0x89, 0x88], &[0x86, 0x92]]))
+}
+
+/// Whether the text before `at` on its line says "same as": what follows
+/// describes another case (`(Same as EP=4; …)` in a test with EP = 8).
+fn refers_elsewhere(text: &str, at: usize) -> bool {
+    let start = text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .rposition(|&b| b == b'\n' || b == b'\r')
+        .map_or(0, |i| i + 1);
+    contains_ignore_ascii_case(text.get(start..at).unwrap_or(""), "same as")
+}
+
+/// Whether a name looks like a symbol for one quantity (`d`, `M_q`, `tp`,
+/// `TP`, `flops_total`, `S_k`) rather than a word (`Total`, `bytes`,
+/// `FLOPs`), which texts use as a label for one value after another.
+fn is_symbol(name: &str) -> bool {
+    name.contains('_') || name.len() <= 3
 }
 
 /// `a == b`, rejecting most unequal names before calling `memcmp`.

@@ -73,7 +73,7 @@ fn bold_chain_uses_bound_names() {
             `
             1:1 warning MT009 Test A-1 lacks ### Expected results (strict test format) `# Test A-1 — x
             `
-            11:40 warning MT002 `570,425,345` is 570,425,345, but `flops_total / 4` is 570,425,344 with flops_total = 2,281,701,376 `570,425,345` [fix: Replace with 570,425,344 → "570,425,344"]
+            11:40 error MT002 `570,425,345` is 570,425,345, but `flops_total / 4` is 570,425,344 with flops_total = 2,281,701,376 `570,425,345` [fix: Replace with 570,425,344 → "570,425,344"]
             claims found 2, evaluated 2, failing 1
         "#]],
     );
