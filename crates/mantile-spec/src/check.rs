@@ -11,9 +11,24 @@ use mantile_diag::{Diagnostic, Fix, NumberStyle, Rule, Severity, TextRange, form
 use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 
-/// The names a claim used (and whether each is sound: not taken from a
-/// claim that failed), kept inline: most claims use a handful.
-type Uses = SmallVec<[(BindingUse, bool); 4]>;
+/// The names a claim used (whether each is sound: not taken from a claim
+/// that failed; and which binding it is), kept inline: most claims use a
+/// handful.
+type Uses = SmallVec<[(BindingUse, bool, BindRef); 4]>;
+
+/// A binding: its test (`u32::MAX` for the file's) and index there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BindRef(u32, u32);
+
+/// A check that failed with a binding among its inputs: the value the
+/// binding would need for the check to hold (when there is one).
+#[derive(Clone, Copy, Debug)]
+struct Fail {
+    bind: BindRef,
+    /// Index in [`Checker::pending`] of the check's finding.
+    finding: u32,
+    solution: Option<Rational>,
+}
 /// Values of a claim's sides, by side index.
 type SideVals = SmallVec<[(usize, Interval); 4]>;
 
@@ -24,6 +39,10 @@ struct Bind<'a> {
     name_at: TextRange,
     value: Interval,
     range: TextRange,
+    /// Where the value is written.
+    value_at: TextRange,
+    /// Checks that used this value and held.
+    passes: u32,
     /// Bound by a parameter, a derived line or the file's conventions.
     trusted: bool,
     /// Taken from a claim whose sides disagree (its use repeats that error).
@@ -75,19 +94,13 @@ impl<'a> Binds<'a> {
         }
     }
 
-    /// The latest binding of `name`.
-    #[inline]
-    fn get(&self, name: &str) -> Option<&Bind<'a>> {
-        self.latest(name).and_then(|i| self.list.get(i))
-    }
-
-    /// The latest binding of `name` written before byte `at`.
-    fn get_before(&self, name: &str, at: usize) -> Option<&Bind<'a>> {
+    /// The index of the latest binding of `name` written before byte `at`.
+    fn before(&self, name: &str, at: usize) -> Option<usize> {
         let mut i = self.latest(name)?;
         loop {
             let b = self.list.get(i)?;
             if (b.range.start as usize) < at {
-                return Some(b);
+                return Some(i);
             }
             i = usize::try_from(b.prev)
                 .ok()
@@ -323,6 +336,15 @@ pub(crate) struct Checker<'a> {
     file_binds: Binds<'a>,
     claims: Vec<Claim>,
     diags: Findings,
+    /// Findings of checks that failed with bindings among their inputs,
+    /// held until every check is done: when all of a binding's uses fail
+    /// and would hold with one other value, the binding is reported
+    /// instead of them (see [`Checker::resolve_culprits`]).
+    pending: Vec<Option<Diagnostic>>,
+    fails: Vec<Fail>,
+    /// Values stated on their own (`name = value`) in a test: the test and
+    /// the number's token range (see [`Checker::check_stray_values`]).
+    stated: Vec<(usize, TextRange)>,
     /// First pass: only bind simple parameters, so that text above the
     /// parameter list (assumptions) can use them.
     prepass: bool,
@@ -394,6 +416,9 @@ impl<'a> Checker<'a> {
             file_binds: Binds::default(),
             claims: Vec::with_capacity(text.len() / 128),
             diags: Findings::default(),
+            pending: Vec::new(),
+            fails: Vec::new(),
+            stated: Vec::new(),
             prepass: false,
             arena: Arena::with_capacity(text.len() / 16),
             scan_buf: ScanOut::default(),
@@ -521,11 +546,16 @@ impl<'a> Checker<'a> {
     }
 
     fn lookup(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
+        self.lookup_ref(test, name).and_then(|r| self.bind(r))
+    }
+
+    /// Where the binding `lookup` finds is.
+    fn lookup_ref(&self, test: Option<usize>, name: &str) -> Option<BindRef> {
         let mut t = test;
         let mut depth = 0;
         while let Some(i) = t {
-            if let Some(b) = self.tests[i].binds.get(name) {
-                return Some(b);
+            if let Some(k) = self.tests[i].binds.latest(name) {
+                return Some(BindRef(i as u32, k as u32));
             }
             t = self.tests[i].inherits;
             depth += 1;
@@ -533,14 +563,41 @@ impl<'a> Checker<'a> {
                 break;
             }
         }
-        self.file_binds.get(name)
+        self.file_binds
+            .latest(name)
+            .map(|k| BindRef(u32::MAX, k as u32))
     }
 
-    fn lookup_alias(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
-        self.lookup(test, name).or_else(|| match name {
-            "bytes" | "bytes_per_element" => self.lookup(test, "bytes_per_elem"),
+    fn lookup_alias_ref(&self, test: Option<usize>, name: &str) -> Option<BindRef> {
+        self.lookup_ref(test, name).or_else(|| match name {
+            "bytes" | "bytes_per_element" => self.lookup_ref(test, "bytes_per_elem"),
             _ => None,
         })
+    }
+
+    fn bind(&self, r: BindRef) -> Option<&Bind<'a>> {
+        let list = match r.0 {
+            u32::MAX => &self.file_binds.list,
+            t => &self.tests.get(t as usize)?.binds.list,
+        };
+        list.get(r.1 as usize)
+    }
+
+    fn bind_mut(&mut self, r: BindRef) -> Option<&mut Bind<'a>> {
+        let list = match r.0 {
+            u32::MAX => &mut self.file_binds.list,
+            t => &mut self.tests.get_mut(t as usize)?.binds.list,
+        };
+        list.get_mut(r.1 as usize)
+    }
+
+    /// Counts a check that held for every binding it used.
+    fn held(&mut self, uses: &Uses) {
+        for &(_, _, r) in uses {
+            if let Some(b) = self.bind_mut(r) {
+                b.passes += 1;
+            }
+        }
     }
 
     pub(crate) fn run(mut self) -> SpecReport {
@@ -553,6 +610,9 @@ impl<'a> Checker<'a> {
         self.prepass = false;
         self.file_binds.clear();
         self.walk(&lx);
+        self.resolve_culprits();
+        self.check_stray_values();
+        self.check_chips();
         self.check_expected();
         self.check_summaries();
         self.check_ids();
@@ -1009,7 +1069,8 @@ impl<'a> Checker<'a> {
         let e = part.expr?;
         let toks = part.toks(&lx.toks);
         let mut lookup = |name: &str, idx: usize| -> Option<Interval> {
-            let b = self.lookup_alias(test, name)?;
+            let r = self.lookup_alias_ref(test, name)?;
+            let b = self.bind(r)?;
             let used_at = toks.get(idx).map(|t| t.range).unwrap_or_default();
             uses.push((
                 BindingUse {
@@ -1019,6 +1080,7 @@ impl<'a> Checker<'a> {
                     used_at,
                 },
                 !b.tainted,
+                r,
             ));
             Some(b.value)
         };
@@ -1077,6 +1139,8 @@ impl<'a> Checker<'a> {
                         name_at,
                         value,
                         range,
+                        value_at: p.range,
+                        passes: 0,
                         trusted: true,
                         tainted: false,
                         checked: true,
@@ -1134,16 +1198,28 @@ impl<'a> Checker<'a> {
                     if let Some(&(si, sv)) = sym.iter().find(|&&x| !agree(x, (li, lv))) {
                         status = ClaimStatus::Mismatch;
                         reference = Some(sv);
-                        let sound = uses.iter().all(|(_, t)| *t);
-                        self.report_formula_mismatch(lx, sides, (si, sv), (li, lv), &uses, sound);
+                        let sound = uses.iter().all(|(_, t, _)| *t);
+                        let d = self.report_formula_mismatch(
+                            lx,
+                            sides,
+                            (si, sv),
+                            (li, lv),
+                            &uses,
+                            sound,
+                        );
+                        self.hold_for_culprits(lx, d, &sides[si], test, lv, &uses);
                     }
                 } else if let Some((bad, good)) = find_culprit(&sym, &agree) {
                     status = ClaimStatus::Mismatch;
                     reference = Some(good.1);
-                    let sound = uses.iter().all(|(_, t)| *t);
-                    self.report_formula_mismatch(lx, sides, bad, good, &uses, sound);
+                    let sound = uses.iter().all(|(_, t, _)| *t);
+                    let d = self.report_formula_mismatch(lx, sides, bad, good, &uses, sound);
+                    self.hold_for_culprits(lx, d, &sides[bad.0], test, good.1, &uses);
                 }
             }
+        }
+        if status == ClaimStatus::Ok {
+            self.held(&uses);
         }
         if status == ClaimStatus::Ok
             && chain.region == Region::Steps
@@ -1183,8 +1259,24 @@ impl<'a> Checker<'a> {
                     .collect(),
                 interval: value,
                 status,
-                bindings: uses.into_iter().map(|(u, _)| u).collect(),
+                bindings: uses.into_iter().map(|(u, _, _)| u).collect(),
             });
+        }
+        // A value stated on its own, for the stray-value check.
+        if let (false, Some(ti), [p]) = (self.prepass, test, sides)
+            && target.is_some()
+            && chain.region != Region::Expected
+            && let Some(e) = p.expr
+            && self.arena.is_single_literal(e)
+            && let Some(Token {
+                tok: Tok::Num(n),
+                range,
+                ..
+            }) = p.toks(&lx.toks).first()
+            && !n.approx
+            && !n.truncated
+        {
+            self.stated.push((ti, *range));
         }
         // A name the test already gave a value, stated again.
         if let (false, Some(name), Some(tt), Some(ti)) = (self.prepass, target, &target_tok, test)
@@ -1277,6 +1369,8 @@ impl<'a> Checker<'a> {
                 name_at,
                 value,
                 range,
+                value_at: last.map_or(tt.range, |p| p.range),
+                passes: 0,
                 trusted,
                 tainted: status == ClaimStatus::Mismatch,
                 checked: trusted || (status == ClaimStatus::Ok && sides.len() >= 2),
@@ -1307,21 +1401,25 @@ impl<'a> Checker<'a> {
             return;
         }
         let binds = &self.tests[ti].binds;
-        let lower;
-        let prev = match binds.get_before(name, at) {
-            Some(b) => b,
+        let k = match binds.before(name, at) {
+            Some(k) => k,
             None if name.len() <= 3 && name.bytes().all(|c| c.is_ascii_uppercase()) => {
-                lower = name.to_ascii_lowercase();
-                match binds.get_before(&lower, at) {
-                    Some(b) => b,
+                match binds.before(&name.to_ascii_lowercase(), at) {
+                    Some(k) => k,
                     None => return,
                 }
             }
             None => return,
         };
+        let r = BindRef(ti as u32, k as u32);
+        let Some(prev) = self.bind_mut(r) else { return };
         // A bare statement may be revised by a later one ("Let me
         // recalculate: …"); a calculation or a parameter may not.
-        if !prev.checked || prev.tainted || prev.value.overlaps(&value) {
+        if !prev.checked || prev.tainted {
+            return;
+        }
+        if prev.value.overlaps(&value) {
+            prev.passes += 1;
             return;
         }
         let (prev_value, prev_range, trusted) = (prev.value, prev.range, prev.trusted);
@@ -1339,18 +1437,22 @@ impl<'a> Checker<'a> {
         } else {
             "stated above"
         };
-        self.diags.push(
-            Diagnostic::new(
-                rule,
-                range,
-                format!(
-                    "{name} is {} here, but {} ({what})",
-                    value.display(),
-                    prev_value.display()
-                ),
-            )
-            .with_related(prev_range, format!("{name} = {}", prev_value.display())),
-        );
+        let d = Diagnostic::new(
+            rule,
+            range,
+            format!(
+                "{name} is {} here, but {} ({what})",
+                value.display(),
+                prev_value.display()
+            ),
+        )
+        .with_related(prev_range, format!("{name} = {}", prev_value.display()));
+        self.fails.push(Fail {
+            bind: r,
+            finding: self.pending.len() as u32,
+            solution: value.exact_value(),
+        });
+        self.pending.push(Some(d));
     }
 
     fn report_literal_mismatch(
@@ -1400,9 +1502,9 @@ impl<'a> Checker<'a> {
         sides: &[Part],
         formula: (usize, Interval),
         numbers: (usize, Interval),
-        uses: &[(BindingUse, bool)],
+        uses: &[(BindingUse, bool, BindRef)],
         sound: bool,
-    ) {
+    ) -> Option<Diagnostic> {
         let fp = &sides[formula.0];
         let np = &sides[numbers.0];
         let np_single = np.expr.is_some_and(|e| self.arena.is_single_literal(e));
@@ -1420,7 +1522,7 @@ impl<'a> Checker<'a> {
             Severity::Warning
         };
         if !self.diags.room(&FORMULA_MISMATCH, range, severity) {
-            return;
+            return None;
         }
         let ftext = excerpt(self.doc.slice(fp.range).trim());
         let ntext = excerpt(self.doc.slice(np.range).trim());
@@ -1428,7 +1530,7 @@ impl<'a> Checker<'a> {
         let mut seen: HashSet<String> = HashSet::new();
         let mut names: Vec<String> = Vec::new();
         let mut more = 0usize;
-        for (u, _) in uses {
+        for (u, _, _) in uses {
             if fp.range.contains_inclusive(u.used_at.start as usize) {
                 let s = format!("{} = {}", self.doc.slice(u.used_at), u.value.display());
                 if seen.contains(&s) {
@@ -1461,7 +1563,207 @@ impl<'a> Checker<'a> {
         if np_single && let Some(fix) = replacement_fix(&lx.toks, &self.arena, np, formula.1) {
             d = d.with_fix(fix);
         }
-        self.diags.push(d);
+        Some(d)
+    }
+
+    /// Holds the finding `d` of a check that failed, with the value each
+    /// binding it used would need for `formula` to be `target`.
+    fn hold_for_culprits(
+        &mut self,
+        lx: &Lexed,
+        d: Option<Diagnostic>,
+        formula: &Part,
+        test: Option<usize>,
+        target: Interval,
+        uses: &Uses,
+    ) {
+        let Some(d) = d else { return };
+        let finding = self.pending.len() as u32;
+        self.pending.push(Some(d));
+        let mut seen: SmallVec<[BindRef; 4]> = SmallVec::new();
+        for &(_, _, r) in uses {
+            if seen.contains(&r) {
+                continue;
+            }
+            seen.push(r);
+            let solution = self.solve(lx, formula, test, r, target);
+            self.fails.push(Fail {
+                bind: r,
+                finding,
+                solution,
+            });
+        }
+    }
+
+    /// The value binding `r` would need for `formula` to be `target`: found
+    /// when the formula is a power (`c·x^k`, k ≤ 3) or affine (`a + b·x`)
+    /// in it, and the result is exact.
+    fn solve(
+        &self,
+        lx: &Lexed,
+        formula: &Part,
+        test: Option<usize>,
+        r: BindRef,
+        target: Interval,
+    ) -> Option<Rational> {
+        let b = self.bind(r)?;
+        let (name, x0) = (b.name, b.value.exact_value()?);
+        let target = target.exact_value()?;
+        let e = formula.expr?;
+        let toks = formula.toks(&lx.toks);
+        let at = |x: Rational| -> Option<Rational> {
+            let mut lookup = |n: &str, _: usize| -> Option<Interval> {
+                match self.lookup_alias_ref(test, n)? {
+                    found if found == r => Some(Interval::exact(x)),
+                    other => self.bind(other).map(|b| b.value),
+                }
+            };
+            let _ = name;
+            expr::eval(&self.arena, e, toks, LiteralMode::Stated, &mut lookup)?.exact_value()
+        };
+        let a = if x0 == Rational::ZERO {
+            Rational::ONE
+        } else {
+            x0
+        };
+        let two = Rational::int(2);
+        let three = Rational::int(3);
+        let (f1, f2, f3) = (at(a)?, at(a.checked_mul(two)?)?, at(a.checked_mul(three)?)?);
+        if f1 == f2 {
+            return None;
+        }
+        // A power: f(2a)/f(a) = 2^k and f(3a)/f(a) = 3^k.
+        if f1 != Rational::ZERO {
+            let r2 = f2.checked_div(f1)?;
+            let r3 = f3.checked_div(f1)?;
+            for k in 1..=3i128 {
+                if r2 == two.checked_pow(k)? && r3 == three.checked_pow(k)? {
+                    let ratio = target.checked_div(f1)?;
+                    let root = exact_root(ratio, k as u32)?;
+                    return a.checked_mul(root);
+                }
+            }
+        }
+        // Affine: equal steps.
+        let d1 = f2.checked_sub(f1)?;
+        if f3.checked_sub(f2)? == d1 {
+            let slope = d1.checked_div(a)?;
+            return a.checked_add(target.checked_sub(f1)?.checked_div(slope)?);
+        }
+        None
+    }
+
+    /// Reports a binding every use of which fails, and would hold with one
+    /// other value, instead of those uses (a mistyped parameter is found
+    /// where it is written); then every other finding held.
+    fn resolve_culprits(&mut self) {
+        let mut fails = std::mem::take(&mut self.fails);
+        fails.sort_by_key(|f| (f.bind.0, f.bind.1, f.finding));
+        // Each binding every use of which fails, all holding with one other
+        // value: its findings, and how many of them write that value.
+        struct Candidate {
+            bind: BindRef,
+            value: Rational,
+            findings: SmallVec<[u32; 4]>,
+            written: usize,
+        }
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut i = 0;
+        while i < fails.len() {
+            let r = fails[i].bind;
+            let j = i + fails[i..].iter().take_while(|f| f.bind == r).count();
+            let group = &fails[i..j];
+            i = j;
+            let Some(b) = self.bind(r) else { continue };
+            let solution = group[0].solution;
+            let consistent = group.iter().all(|f| f.solution == solution);
+            let Some(v) = solution.filter(|_| consistent && group.len() >= 2 && b.passes == 0)
+            else {
+                continue;
+            };
+            if b.tainted || b.value.overlaps(&Interval::exact(v)) {
+                continue;
+            }
+            let findings: SmallVec<[u32; 4]> = group.iter().map(|f| f.finding).collect();
+            let shape = v.as_integer().map(NumberShape::of_integer);
+            let written = findings
+                .iter()
+                .filter_map(|&k| self.pending.get(k as usize)?.as_ref())
+                .filter(|d| {
+                    shape
+                        .as_ref()
+                        .is_some_and(|s| numbers_in(self.doc.slice(d.range)).any(|(_, n)| n == *s))
+                })
+                .count();
+            candidates.push(Candidate {
+                bind: r,
+                value: v,
+                findings,
+                written,
+            });
+        }
+        // Where two bindings explain the same failures, the one whose value
+        // the calculations write (`1024` for d, not `1` for B) is the one;
+        // when neither stands out, each use keeps its own finding.
+        let shares =
+            |a: &Candidate, b: &Candidate| a.findings.iter().any(|f| b.findings.contains(f));
+        let accepted: Vec<usize> = (0..candidates.len())
+            .filter(|&c| {
+                candidates.iter().enumerate().all(|(o, other)| {
+                    o == c
+                        || !shares(&candidates[c], other)
+                        || candidates[c].written > other.written
+                })
+            })
+            .collect();
+        for c in accepted {
+            let cand = &candidates[c];
+            let Some(b) = self.bind(cand.bind) else {
+                continue;
+            };
+            let (name, value, value_at, trusted) = (b.name, b.value, b.value_at, b.trusted);
+            let v = cand.value;
+            let mut related = Vec::new();
+            for &f in &cand.findings {
+                if let Some(d) = self.pending.get_mut(f as usize).and_then(Option::take) {
+                    related.push(d.range);
+                }
+            }
+            if related.is_empty() {
+                continue;
+            }
+            let rule = if trusted {
+                &FORMULA_MISMATCH
+            } else {
+                &CLAIM_MISMATCH
+            };
+            let mut d = Diagnostic::new(
+                rule,
+                value_at,
+                format!(
+                    "{name} is {} here, but the {} calculations that use it hold with {name} = {}",
+                    value.display(),
+                    cand.findings.len(),
+                    Interval::exact(v).display()
+                ),
+            );
+            for r in related.iter().take(MAX_NAMED) {
+                d = d.with_related(
+                    *r,
+                    format!("holds with {name} = {}", Interval::exact(v).display()),
+                );
+            }
+            if let Some(n) = v.as_integer() {
+                let style = NumberStyle::detect(self.doc.slice(value_at).trim_matches('*'));
+                let new = format_with_style(n, style);
+                let digits = leading_number(self.doc.text, value_at);
+                d = d.with_fix(Fix::replace(format!("Set {name} to {new}"), digits, new));
+            }
+            self.diags.push(d);
+        }
+        for d in std::mem::take(&mut self.pending).into_iter().flatten() {
+            self.diags.push(d);
+        }
     }
 
     fn conversion(&mut self, lx: &Lexed, conv: Conversion, test: Option<usize>) {
@@ -1474,7 +1776,8 @@ impl<'a> Checker<'a> {
         let right_range = right_tok.range;
         let mut uses = Uses::new();
         let left = self.eval_part(lx, &conv.left, test, LiteralMode::Stated, &mut uses);
-        let bpe = self.lookup(test, "bytes_per_elem").cloned();
+        let bpe_ref = self.lookup_ref(test, "bytes_per_elem");
+        let bpe = bpe_ref.and_then(|r| self.bind(r)).cloned();
         let right = expr::literal_interval(lit, LiteralMode::Stated);
         let range = conv.left.range.cover(right_range);
         let mut status = ClaimStatus::Unevaluated;
@@ -1488,6 +1791,7 @@ impl<'a> Checker<'a> {
                     used_at: right_range,
                 },
                 !b.tainted,
+                bpe_ref.unwrap_or(BindRef(u32::MAX, u32::MAX)),
             ));
             if let Some(bytes) = l.mul(&b.value) {
                 value = Some(bytes);
@@ -1522,7 +1826,27 @@ impl<'a> Checker<'a> {
                     if let Some(fix) = replacement_fix(&lx.toks, &self.arena, &part, bytes) {
                         d = d.with_fix(fix);
                     }
-                    self.diags.push(d);
+                    // bytes_per_elem would be bytes / elements; a name in the
+                    // element count whatever makes it bytes / bytes_per_elem.
+                    let finding = self.pending.len() as u32;
+                    self.pending.push(Some(d));
+                    for &(_, _, br) in &uses {
+                        let solution = if Some(br) == bpe_ref {
+                            r.exact_value()
+                                .zip(l.exact_value())
+                                .and_then(|(r, l)| r.checked_div(l))
+                        } else {
+                            r.div(&b.value)
+                                .and_then(|target| self.solve(lx, &conv.left, test, br, target))
+                        };
+                        self.fails.push(Fail {
+                            bind: br,
+                            finding,
+                            solution,
+                        });
+                    }
+                } else if status == ClaimStatus::Ok {
+                    self.held(&uses);
                 }
             }
         }
@@ -1542,7 +1866,7 @@ impl<'a> Checker<'a> {
             ],
             interval: value,
             status,
-            bindings: uses.into_iter().map(|(u, _)| u).collect(),
+            bindings: uses.into_iter().map(|(u, _, _)| u).collect(),
         });
     }
 
@@ -1927,6 +2251,168 @@ impl<'a> Checker<'a> {
                     ));
                 }
             }
+        }
+    }
+
+    /// A value stated on its own (`Bytes per chip = 16,484`) that appears
+    /// nowhere else in its test (no other line states or uses it, no
+    /// calculation gives it) while a value one digit away does: a typo of
+    /// that value, left behind when the lines that use it kept the right
+    /// one. Values of three significant digits or more (small values meet
+    /// one-digit neighbours by chance).
+    fn check_stray_values(&mut self) {
+        let stated = std::mem::take(&mut self.stated);
+        let mut i = 0;
+        while i < stated.len() {
+            let ti = stated[i].0;
+            let j = i + stated[i..].iter().take_while(|s| s.0 == ti).count();
+            let Some(t) = self.tests.get(ti) else {
+                i = j;
+                continue;
+            };
+            let (start, end) = (t.start, t.end);
+            // Every number of the test, by its digits; every value its
+            // calculations give.
+            let mut present: HashMap<NumberShape, u32> = HashMap::new();
+            for (_, shape) in numbers_in(self.doc.text.get(start..end).unwrap_or("")) {
+                *present.entry(shape).or_insert(0) += 1;
+            }
+            let k = self
+                .claims
+                .partition_point(|c| (c.range.start as usize) < start);
+            for c in self.claims[k..]
+                .iter()
+                .take_while(|c| (c.range.start as usize) < end)
+            {
+                for v in c.sides.iter().filter_map(|s| s.value?.exact_value()) {
+                    if let Some(n) = v.as_integer() {
+                        *present.entry(NumberShape::of_integer(n)).or_insert(0) += 2;
+                    }
+                }
+            }
+            for &(_, range) in &stated[i..j] {
+                let src = self.doc.slice(range);
+                let Some((_, shape)) = numbers_in(src).next() else {
+                    continue;
+                };
+                if present.get(&shape).copied().unwrap_or(0) > 1 || shape.significant() < 3 {
+                    continue;
+                }
+                let Some(twin) = shape.one_digit_away().find(|s| present.contains_key(s)) else {
+                    continue;
+                };
+                if !self.diags.room(&STRAY_VALUE, range, Severity::Error) {
+                    continue;
+                }
+                let twin_text = twin.display(NumberStyle::detect(src));
+                let mut d = Diagnostic::new(
+                    &STRAY_VALUE,
+                    range,
+                    format!(
+                        "{src} appears nowhere else in Test {}, but {twin_text}, one digit away, does: a typo?",
+                        self.tests[ti].id
+                    ),
+                );
+                if let Some(at) = numbers_in(self.doc.text.get(start..end).unwrap_or(""))
+                    .find(|(_, s)| *s == twin)
+                    .map(|(at, _)| at + start)
+                {
+                    let len = self.doc.text[at..]
+                        .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
+                        .unwrap_or(0);
+                    d = d
+                        .with_related(TextRange::new(at, at + len), format!("{twin_text} is here"));
+                }
+                d = d.with_fix(Fix::replace(
+                    format!("Replace with {twin_text}"),
+                    range,
+                    twin_text.clone(),
+                ));
+                self.diags.push(d);
+            }
+            i = j;
+        }
+    }
+
+    /// `num_chips` against the parallelism the test gives: the product of
+    /// its tensor, context and expert parallel degrees (as Mantile's layers
+    /// count their chips), times its sequence, pipeline or data parallel
+    /// degrees or not (layers differ on whether those add chips).
+    fn check_chips(&mut self) {
+        const ALWAYS: [[&str; 2]; 3] = [
+            ["tensor_parallel", "tp"],
+            ["context_parallel", "cp"],
+            ["expert_parallel", "ep"],
+        ];
+        const MAYBE: [[&str; 2]; 3] = [
+            ["sequence_parallel", "sp"],
+            ["pipeline_parallel", "pp"],
+            ["data_parallel", "dp"],
+        ];
+        for ti in 0..self.tests.len() {
+            let degree = |names: &[&str; 2]| -> Option<(i128, bool)> {
+                names.iter().find_map(|n| {
+                    let r = self.lookup_ref(Some(ti), n)?;
+                    let b = self.bind(r)?;
+                    let v = b.value.exact_value()?.as_integer().filter(|&v| v >= 1)?;
+                    Some((v, r.0 == ti as u32 && b.trusted))
+                })
+            };
+            let Some(r) = self.lookup_ref(Some(ti), "num_chips") else {
+                continue;
+            };
+            let Some(chips) = self.bind(r).filter(|b| b.trusted).cloned() else {
+                continue;
+            };
+            let Some(n) = chips.value.exact_value().and_then(|v| v.as_integer()) else {
+                continue;
+            };
+            let mut here = r.0 == ti as u32;
+            let mut always = 1i128;
+            let mut named = Vec::new();
+            for names in &ALWAYS {
+                if let Some((v, own)) = degree(names) {
+                    always = always.saturating_mul(v);
+                    here |= own;
+                    named.push(format!("{} = {v}", names[1]));
+                }
+            }
+            let mut maybe = Vec::new();
+            for names in &MAYBE {
+                if let Some((v, own)) = degree(names) {
+                    maybe.push(v);
+                    here |= own;
+                    named.push(format!("{} = {v}", names[1]));
+                }
+            }
+            // Only where this test states one of them, and says something.
+            if !here || named.is_empty() {
+                continue;
+            }
+            let fits = (0..1u32 << maybe.len()).any(|mask| {
+                let p = maybe
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .fold(always, |acc, (_, v)| acc.saturating_mul(*v));
+                p == n
+            });
+            if fits {
+                continue;
+            }
+            let all = maybe.iter().fold(always, |acc, v| acc.saturating_mul(*v));
+            let range = chips.value_at;
+            if !self.diags.room(&FORMULA_MISMATCH, range, Severity::Error) {
+                continue;
+            }
+            self.diags.push(Diagnostic::new(
+                &FORMULA_MISMATCH,
+                range,
+                format!(
+                    "num_chips is {n}, but the test's parallelism ({}) gives {all} chips",
+                    named.join(", ")
+                ),
+            ));
         }
     }
 
@@ -2348,6 +2834,139 @@ fn refers_elsewhere(text: &str, at: usize) -> bool {
         .rposition(|&b| b == b'\n' || b == b'\r')
         .map_or(0, |i| i + 1);
     contains_ignore_ascii_case(text.get(start..at).unwrap_or(""), "same as")
+}
+
+/// A number as its digits: the integer part and the decimals, without
+/// separators (`1,024` and `1024` are one shape; `1.0` and `10` are not).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct NumberShape {
+    int: String,
+    frac: String,
+}
+
+impl NumberShape {
+    fn of_integer(n: i128) -> NumberShape {
+        NumberShape {
+            int: n.to_string(),
+            frac: String::new(),
+        }
+    }
+
+    /// Digits after any leading zeros.
+    fn significant(&self) -> usize {
+        let all = format!("{}{}", self.int, self.frac);
+        all.trim_start_matches(['0', '-']).len()
+    }
+
+    /// Every shape with one digit changed (no new leading zero).
+    fn one_digit_away(&self) -> impl Iterator<Item = NumberShape> + '_ {
+        let n = self.int.len() + self.frac.len();
+        (0..n).flat_map(move |i| {
+            (b'0'..=b'9').filter_map(move |d| {
+                let mut int = self.int.clone().into_bytes();
+                let mut frac = self.frac.clone().into_bytes();
+                let slot = if i < int.len() {
+                    &mut int[i]
+                } else {
+                    &mut frac[i - self.int.len()]
+                };
+                if *slot == d
+                    || !slot.is_ascii_digit()
+                    || (i == 0 && d == b'0' && self.int.len() > 1)
+                {
+                    return None;
+                }
+                *slot = d;
+                Some(NumberShape {
+                    int: String::from_utf8(int).ok()?,
+                    frac: String::from_utf8(frac).ok()?,
+                })
+            })
+        })
+    }
+
+    fn display(&self, style: NumberStyle) -> String {
+        let int = match self.int.parse::<i128>() {
+            Ok(v) => format_with_style(v, style),
+            Err(_) => self.int.clone(),
+        };
+        if self.frac.is_empty() {
+            int
+        } else {
+            format!("{int}.{}", self.frac)
+        }
+    }
+}
+
+/// The numbers of `text` (digit runs with `,`/`_` thousands groups and
+/// decimals), with their byte offsets. Digits glued to a letter (`W1`,
+/// `bf16`) are not numbers.
+fn numbers_in(text: &str) -> impl Iterator<Item = (usize, NumberShape)> + '_ {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let start = i;
+            if !b[i].is_ascii_digit()
+                || (i > 0
+                    && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
+            {
+                i += 1;
+                continue;
+            }
+            let mut int = String::new();
+            while i < b.len() && b[i].is_ascii_digit() {
+                int.push(b[i] as char);
+                i += 1;
+            }
+            while i + 3 < b.len()
+                && matches!(b[i], b',' | b'_')
+                && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
+                && !b.get(i + 4).is_some_and(u8::is_ascii_digit)
+            {
+                int.push_str(&text[i + 1..i + 4]);
+                i += 4;
+            }
+            let mut frac = String::new();
+            if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    frac.push(b[i] as char);
+                    i += 1;
+                }
+            }
+            if i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
+                continue;
+            }
+            return Some((start, NumberShape { int, frac }));
+        }
+        None
+    })
+}
+
+/// The exact `k`-th root of `r`, when there is one.
+fn exact_root(r: Rational, k: u32) -> Option<Rational> {
+    if k == 1 {
+        return Some(r);
+    }
+    if r.is_negative() {
+        return None;
+    }
+    let root = |n: i128| -> Option<i128> {
+        let guess = (n as f64).powf(1.0 / k as f64).round() as i128;
+        (guess.saturating_sub(1)..=guess.saturating_add(1))
+            .find(|&g| g >= 0 && g.checked_pow(k) == Some(n))
+    };
+    Rational::new(root(r.numer())?, root(r.denom())?)
+}
+
+/// The digits at the start of `range` (a value and perhaps its unit).
+fn leading_number(text: &str, range: TextRange) -> TextRange {
+    let src = text.get(range.as_range()).unwrap_or("");
+    let len = src
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
+        .unwrap_or(src.len());
+    TextRange::new(range.start as usize, range.start as usize + len)
 }
 
 /// Whether a name looks like a symbol for one quantity (`d`, `M_q`, `tp`,

@@ -80,7 +80,7 @@ fn a_symbol_stated_again_must_keep_its_value() {
     assert!(
         findings(
             PARAMS,
-            "* **weight_total = 100**\n\nLet me recalculate:\n\n* **weight_total = 120**"
+            "* **weight_total = 100**\n\nLet me recalculate:\n\n* **weight_total = 250**"
         )
         .is_empty()
     );
@@ -118,4 +118,73 @@ fn a_result_on_the_next_bullet_completes_a_calculation() {
     assert!(findings(PARAMS, steps).is_empty());
     let steps = "* `K`: `[M, d]` = `2*64` elems → 256 B\n* `Y`: `[M, d]` = 4,096 B";
     assert!(findings("* bytes_per_elem = **2**", steps).is_empty());
+}
+
+#[test]
+fn a_lone_value_one_digit_from_a_used_one_is_a_stray() {
+    // `16,484` is stated and used nowhere; `16,384`, one digit away, is
+    // what the sum below uses.
+    let steps = "**(a) Router**\n\n* Bytes per chip = `16,484`\n\n**(b) Experts**\n\n* Per chip = `65,536`\n\n**(c) Total**\n\n* **weight_per_chip = 16,384 + 65,536 = 81,920**";
+    assert_eq!(findings(PARAMS, steps), ["13 MT011 error `16,484`"]);
+    // Used (or restated) values, small values, and values further away
+    // are not strays.
+    assert!(findings(PARAMS, &steps.replace("16,484", "16,384")).is_empty());
+    assert!(findings(PARAMS, &steps.replace("16,484", "17,584")).is_empty());
+    assert!(findings("* hidden_size `d` = **64**\n* head_dim `dh` = **65**", "").is_empty());
+}
+
+#[test]
+fn num_chips_is_the_product_of_the_parallel_degrees() {
+    assert_eq!(
+        findings(
+            "* tensor_parallel `tp` = **4**\n* context_parallel `cp` = **2**\n* num_chips = **4**",
+            ""
+        ),
+        ["7 MT002 error `4`"]
+    );
+    assert!(
+        findings(
+            "* tensor_parallel `tp` = **4**\n* context_parallel `cp` = **2**\n* num_chips = **8**",
+            ""
+        )
+        .is_empty()
+    );
+    // Sequence parallelism may share the tensor-parallel chips, or not.
+    for chips in ["4", "8"] {
+        let params = format!(
+            "* tensor_parallel `tp` = **4**\n* sequence_parallel `sp` = **2**\n* num_chips = **{chips}**"
+        );
+        assert!(findings(&params, "").is_empty(), "{chips}");
+    }
+    let params =
+        "* tensor_parallel `tp` = **4**\n* sequence_parallel `sp` = **2**\n* num_chips = **6**";
+    assert_eq!(findings(params, ""), ["7 MT002 error `6`"]);
+}
+
+#[test]
+fn a_parameter_every_use_of_which_fails_is_reported_where_it_is_written() {
+    // `d` is 2048 where it is written; both calculations substitute 1024.
+    let params = "* hidden_size `d` = **2048**\n* batch_size `B` = **2**";
+    let steps = "* FLOPs = `2 * B * d = 2 * 2 * 1024 = 4,096`\n* X: `B * d = 2 * 1024 = 2,048`";
+    let text = format!(
+        "# Test T-1 — x\n\n### Test case parameters\n\n{params}\n\n### Expected calculations\n\n{steps}\n"
+    );
+    let report = check_spec(&text);
+    let errors: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let d = errors[0];
+    assert_eq!((d.rule.code, &text[d.range.as_range()]), ("MT002", "2048"));
+    assert_eq!(
+        d.message,
+        "d is 2,048 here, but the 2 calculations that use it hold with d = 1,024"
+    );
+    assert_eq!(d.related.len(), 2);
+    assert_eq!(d.fixes[0].edits[0].new_text, "1024");
+    // One use that fails and one that holds: the use is wrong.
+    let steps = "* FLOPs = `2 * B * d = 2 * 2 * 1024 = 4,096`\n* X: `B * d = 2 * 2048 = 4,096`";
+    assert_eq!(findings(params, steps), ["10 MT002 error `2 * 2 * 1024`"]);
 }
