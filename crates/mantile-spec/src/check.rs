@@ -11,10 +11,9 @@ use mantile_diag::{Diagnostic, Fix, NumberStyle, Rule, Severity, TextRange, form
 use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 
-/// The names a claim used (whether each is sound: not taken from a claim
-/// that failed; and which binding it is), kept inline: most claims use a
-/// handful.
-type Uses = SmallVec<[(BindingUse, bool, BindRef); 4]>;
+/// The names a claim used: where, and which binding each is; kept inline:
+/// most claims use a handful.
+type Uses = SmallVec<[(TextRange, BindRef); 4]>;
 
 /// A binding: its test (`u32::MAX` for the file's) and index there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +61,9 @@ struct Bind<'a> {
 #[derive(Clone, Debug, Default)]
 struct Binds<'a> {
     list: Vec<Bind<'a>>,
+    /// A bit per (length, first letter, last letter) class of the names
+    /// bound: most look-ups of a name bound nowhere stop here.
+    mask: u64,
     /// Name → index in `list` of its latest binding (built past `INDEX_FROM`).
     index: Option<HashMap<&'a str, usize>>,
 }
@@ -70,15 +72,30 @@ impl<'a> Binds<'a> {
     const INDEX_FROM: usize = 256;
 
     #[inline]
+    fn name_bit(name: &str) -> u64 {
+        let b = name.as_bytes();
+        let h = (b.len() as u32)
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(b.first().copied().unwrap_or(0)))
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(b.last().copied().unwrap_or(0)));
+        1u64 << (h % 64)
+    }
+
+    #[inline]
     fn push(&mut self, mut b: Bind<'a>) {
-        b.prev = self.latest(b.name).map_or(u32::MAX, |i| i as u32);
+        self.mask |= Self::name_bit(b.name);
+        // Linked to the previous binding of its name once indexed (before
+        // that, `before` scans).
         if let Some(ix) = &mut self.index {
+            b.prev = ix.get(b.name).map_or(u32::MAX, |&i| i as u32);
             ix.insert(b.name, self.list.len());
         }
         push_reserving(&mut self.list, b, 16);
         if self.index.is_none() && self.list.len() > Self::INDEX_FROM {
-            let mut ix = HashMap::with_capacity(self.list.len() * 2);
-            for (i, b) in self.list.iter().enumerate() {
+            let mut ix: HashMap<&'a str, usize> = HashMap::with_capacity(self.list.len() * 2);
+            for (i, b) in self.list.iter_mut().enumerate() {
+                b.prev = ix.get(b.name).map_or(u32::MAX, |&p| p as u32);
                 ix.insert(b.name, i);
             }
             self.index = Some(ix);
@@ -88,6 +105,9 @@ impl<'a> Binds<'a> {
     /// The index of the latest binding of `name`.
     #[inline]
     fn latest(&self, name: &str) -> Option<usize> {
+        if self.mask & Self::name_bit(name) == 0 {
+            return None;
+        }
         match &self.index {
             Some(ix) => ix.get(name).copied(),
             None => self.list.iter().rposition(|b| same(b.name, name)),
@@ -96,6 +116,15 @@ impl<'a> Binds<'a> {
 
     /// The index of the latest binding of `name` written before byte `at`.
     fn before(&self, name: &str, at: usize) -> Option<usize> {
+        if self.index.is_none() {
+            if self.mask & Self::name_bit(name) == 0 {
+                return None;
+            }
+            return self
+                .list
+                .iter()
+                .rposition(|b| (b.range.start as usize) < at && same(b.name, name));
+        }
         let mut i = self.latest(name)?;
         loop {
             let b = self.list.get(i)?;
@@ -111,6 +140,7 @@ impl<'a> Binds<'a> {
     fn clear(&mut self) {
         self.list.clear();
         self.index = None;
+        self.mask = 0;
     }
 }
 
@@ -591,9 +621,31 @@ impl<'a> Checker<'a> {
         list.get_mut(r.1 as usize)
     }
 
+    /// Whether every binding a check used is sound (not taken from a claim
+    /// that fails itself).
+    fn sound(&self, uses: &Uses) -> bool {
+        uses.iter()
+            .all(|&(_, r)| self.bind(r).is_none_or(|b| !b.tainted))
+    }
+
+    /// The bindings a check used, for its claim.
+    fn binding_uses(&self, uses: &Uses) -> Vec<BindingUse> {
+        uses.iter()
+            .filter_map(|&(used_at, r)| {
+                let b = self.bind(r)?;
+                Some(BindingUse {
+                    name_at: b.name_at,
+                    value: b.value,
+                    bound_at: b.range,
+                    used_at,
+                })
+            })
+            .collect()
+    }
+
     /// Counts a check that held for every binding it used.
     fn held(&mut self, uses: &Uses) {
-        for &(_, _, r) in uses {
+        for &(_, r) in uses {
             if let Some(b) = self.bind_mut(r) {
                 b.passes += 1;
             }
@@ -611,7 +663,7 @@ impl<'a> Checker<'a> {
         self.file_binds.clear();
         self.walk(&lx);
         self.resolve_culprits();
-        self.check_stray_values();
+        self.check_stray_values(&lx);
         self.check_chips();
         self.check_expected();
         self.check_summaries();
@@ -743,8 +795,8 @@ impl<'a> Checker<'a> {
                 if let Some((c, t)) = open.take() {
                     self.end_chain(lx, c, t, open_line, &mut recent);
                 }
-                if has_formula(raw)
-                    && let Some(r) = recent.as_mut()
+                if let Some(r) = recent.as_mut().filter(|r| r.bridged)
+                    && has_formula(raw)
                 {
                     r.bridged = false;
                 }
@@ -910,8 +962,8 @@ impl<'a> Checker<'a> {
                 open = Some((chain, test));
                 open_line = line_no;
             } else if chains.is_empty()
+                && let Some(r) = recent.as_mut().filter(|r| r.bridged)
                 && has_formula(raw)
-                && let Some(r) = recent.as_mut()
             {
                 r.bridged = false;
             }
@@ -1072,16 +1124,7 @@ impl<'a> Checker<'a> {
             let r = self.lookup_alias_ref(test, name)?;
             let b = self.bind(r)?;
             let used_at = toks.get(idx).map(|t| t.range).unwrap_or_default();
-            uses.push((
-                BindingUse {
-                    name_at: b.name_at,
-                    value: b.value,
-                    bound_at: b.range,
-                    used_at,
-                },
-                !b.tainted,
-                r,
-            ));
+            uses.push((used_at, r));
             Some(b.value)
         };
         expr::eval(&self.arena, e, toks, mode, &mut lookup)
@@ -1198,7 +1241,7 @@ impl<'a> Checker<'a> {
                     if let Some(&(si, sv)) = sym.iter().find(|&&x| !agree(x, (li, lv))) {
                         status = ClaimStatus::Mismatch;
                         reference = Some(sv);
-                        let sound = uses.iter().all(|(_, t, _)| *t);
+                        let sound = self.sound(&uses);
                         let d = self.report_formula_mismatch(
                             lx,
                             sides,
@@ -1212,7 +1255,7 @@ impl<'a> Checker<'a> {
                 } else if let Some((bad, good)) = find_culprit(&sym, &agree) {
                     status = ClaimStatus::Mismatch;
                     reference = Some(good.1);
-                    let sound = uses.iter().all(|(_, t, _)| *t);
+                    let sound = self.sound(&uses);
                     let d = self.report_formula_mismatch(lx, sides, bad, good, &uses, sound);
                     self.hold_for_culprits(lx, d, &sides[bad.0], test, good.1, &uses);
                 }
@@ -1259,7 +1302,7 @@ impl<'a> Checker<'a> {
                     .collect(),
                 interval: value,
                 status,
-                bindings: uses.into_iter().map(|(u, _, _)| u).collect(),
+                bindings: self.binding_uses(&uses),
             });
         }
         // A value stated on its own, for the stray-value check.
@@ -1502,7 +1545,7 @@ impl<'a> Checker<'a> {
         sides: &[Part],
         formula: (usize, Interval),
         numbers: (usize, Interval),
-        uses: &[(BindingUse, bool, BindRef)],
+        uses: &Uses,
         sound: bool,
     ) -> Option<Diagnostic> {
         let fp = &sides[formula.0];
@@ -1530,7 +1573,7 @@ impl<'a> Checker<'a> {
         let mut seen: HashSet<String> = HashSet::new();
         let mut names: Vec<String> = Vec::new();
         let mut more = 0usize;
-        for (u, _, _) in uses {
+        for u in self.binding_uses(uses) {
             if fp.range.contains_inclusive(u.used_at.start as usize) {
                 let s = format!("{} = {}", self.doc.slice(u.used_at), u.value.display());
                 if seen.contains(&s) {
@@ -1581,7 +1624,7 @@ impl<'a> Checker<'a> {
         let finding = self.pending.len() as u32;
         self.pending.push(Some(d));
         let mut seen: SmallVec<[BindRef; 4]> = SmallVec::new();
-        for &(_, _, r) in uses {
+        for &(_, r) in uses {
             if seen.contains(&r) {
                 continue;
             }
@@ -1685,7 +1728,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let findings: SmallVec<[u32; 4]> = group.iter().map(|f| f.finding).collect();
-            let shape = v.as_integer().map(NumberShape::of_integer);
+            let shape = v.as_integer().and_then(NumberShape::of_integer);
             let written = findings
                 .iter()
                 .filter_map(|&k| self.pending.get(k as usize)?.as_ref())
@@ -1783,16 +1826,9 @@ impl<'a> Checker<'a> {
         let mut status = ClaimStatus::Unevaluated;
         let mut value = None;
         if let (Some(l), Some(b), Some(r)) = (left, bpe.as_ref(), right) {
-            uses.push((
-                BindingUse {
-                    name_at: b.name_at,
-                    value: b.value,
-                    bound_at: b.range,
-                    used_at: right_range,
-                },
-                !b.tainted,
-                bpe_ref.unwrap_or(BindRef(u32::MAX, u32::MAX)),
-            ));
+            if let Some(r) = bpe_ref {
+                uses.push((right_range, r));
+            }
             if let Some(bytes) = l.mul(&b.value) {
                 value = Some(bytes);
                 status = if bytes.overlaps(&r) {
@@ -1830,7 +1866,7 @@ impl<'a> Checker<'a> {
                     // element count whatever makes it bytes / bytes_per_elem.
                     let finding = self.pending.len() as u32;
                     self.pending.push(Some(d));
-                    for &(_, _, br) in &uses {
+                    for &(_, br) in &uses {
                         let solution = if Some(br) == bpe_ref {
                             r.exact_value()
                                 .zip(l.exact_value())
@@ -1866,7 +1902,7 @@ impl<'a> Checker<'a> {
             ],
             interval: value,
             status,
-            bindings: uses.into_iter().map(|(u, _, _)| u).collect(),
+            bindings: self.binding_uses(&uses),
         });
     }
 
@@ -2260,8 +2296,16 @@ impl<'a> Checker<'a> {
     /// that value, left behind when the lines that use it kept the right
     /// one. Values of three significant digits or more (small values meet
     /// one-digit neighbours by chance).
-    fn check_stray_values(&mut self) {
+    ///
+    /// First the numbers of the lines read for claims (their tokens) are
+    /// looked at; a value that seems a stray there is confirmed against
+    /// every number of the test's text.
+    fn check_stray_values(&mut self, lx: &Lexed) {
         let stated = std::mem::take(&mut self.stated);
+        if stated.is_empty() {
+            return;
+        }
+        let mut present: Vec<NumberShape> = Vec::new();
         let mut i = 0;
         while i < stated.len() {
             let ti = stated[i].0;
@@ -2271,11 +2315,46 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let (start, end) = (t.start, t.end);
-            // Every number of the test, by its digits; every value its
+            let shapes: SmallVec<[(TextRange, NumberShape); 8]> = stated[i..j]
+                .iter()
+                .filter_map(|&(_, r)| Some((r, numbers_in(self.doc.slice(r)).next()?.1)))
+                .filter(|(_, s)| s.significant() >= 3)
+                .collect();
+            i = j;
+            if shapes.is_empty() {
+                continue;
+            }
+            // The numbers of the test's lines read for claims (of the
+            // lengths wanted), and (twice: never alone) every value its
             // calculations give.
-            let mut present: HashMap<NumberShape, u32> = HashMap::new();
-            for (_, shape) in numbers_in(self.doc.text.get(start..end).unwrap_or("")) {
-                *present.entry(shape).or_insert(0) += 1;
+            present.clear();
+            let a = lx
+                .toks
+                .partition_point(|t| (t.range.start as usize) < start);
+            let z = lx.toks.partition_point(|t| (t.range.start as usize) < end);
+            let wanted = |int_len: u32, frac_len: u32| {
+                shapes.iter().any(|(_, s)| {
+                    u32::from(s.int_len) == int_len && u32::from(s.frac_len) == frac_len
+                })
+            };
+            // Digits and separators: a token of a wanted length is this long.
+            let (short, long) = shapes.iter().fold((usize::MAX, 0), |(lo, hi), (_, s)| {
+                let n = s.len() as usize;
+                (lo.min(n), hi.max(n + n / 3 + 1))
+            });
+            for t in &lx.toks[a..z] {
+                if let Tok::Num(n) = &t.tok
+                    && (short..=long).contains(&t.range.len())
+                {
+                    let (digits, int_len, frac_len) = n.digits();
+                    if wanted(int_len, frac_len) {
+                        present.push(NumberShape {
+                            digits,
+                            int_len: int_len as u8,
+                            frac_len: frac_len as u8,
+                        });
+                    }
+                }
             }
             let k = self
                 .claims
@@ -2285,22 +2364,38 @@ impl<'a> Checker<'a> {
                 .take_while(|c| (c.range.start as usize) < end)
             {
                 for v in c.sides.iter().filter_map(|s| s.value?.exact_value()) {
-                    if let Some(n) = v.as_integer() {
-                        *present.entry(NumberShape::of_integer(n)).or_insert(0) += 2;
+                    if let Some(shape) = v.as_integer().and_then(NumberShape::of_integer)
+                        && wanted(u32::from(shape.int_len), 0)
+                    {
+                        present.extend([shape, shape]);
                     }
                 }
             }
-            for &(_, range) in &stated[i..j] {
+            present.sort_unstable();
+            let count = |s: &NumberShape| {
+                present.partition_point(|p| p <= s) - present.partition_point(|p| p < s)
+            };
+            let mut all: Vec<(usize, NumberShape)> = Vec::new();
+            for &(range, shape) in &shapes {
                 let src = self.doc.slice(range);
-                let Some((_, shape)) = numbers_in(src).next() else {
-                    continue;
-                };
-                if present.get(&shape).copied().unwrap_or(0) > 1 || shape.significant() < 3 {
+                if count(&shape) > 1 || !shape.one_digit_away().any(|s| count(&s) > 0) {
                     continue;
                 }
-                let Some(twin) = shape.one_digit_away().find(|s| present.contains_key(s)) else {
+                // Confirmed against every number of the test's text.
+                if all.is_empty() {
+                    let text = self.doc.text.get(start..end).unwrap_or("");
+                    all.extend(numbers_in(text).map(|(at, n)| (at + start, n)));
+                }
+                let here = all.iter().filter(|n| n.1 == shape).count();
+                let Some(twin) = shape
+                    .one_digit_away()
+                    .find(|s| all.iter().any(|n| n.1 == *s))
+                else {
                     continue;
                 };
+                if here > 1 {
+                    continue;
+                }
                 if !self.diags.room(&STRAY_VALUE, range, Severity::Error) {
                     continue;
                 }
@@ -2313,10 +2408,7 @@ impl<'a> Checker<'a> {
                         self.tests[ti].id
                     ),
                 );
-                if let Some(at) = numbers_in(self.doc.text.get(start..end).unwrap_or(""))
-                    .find(|(_, s)| *s == twin)
-                    .map(|(at, _)| at + start)
-                {
+                if let Some(&(at, _)) = all.iter().find(|n| n.1 == twin) {
                     let len = self.doc.text[at..]
                         .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
                         .unwrap_or(0);
@@ -2330,7 +2422,6 @@ impl<'a> Checker<'a> {
                 ));
                 self.diags.push(d);
             }
-            i = j;
         }
     }
 
@@ -2795,10 +2886,12 @@ fn starts_with_eq(raw: &str) -> bool {
 /// Whether a line has a formula in inline code (an operator between
 /// backticks): a sub-step heading with its own formula.
 fn has_formula(raw: &str) -> bool {
-    raw.split('`')
-        .skip(1)
-        .step_by(2)
-        .any(|code| code.contains(['*', '×', '·', '/', '+', '^']))
+    raw.as_bytes().contains(&b'`')
+        && raw
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .any(|code| code.contains(['*', '×', '·', '/', '+', '^']))
 }
 
 /// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
@@ -2836,64 +2929,65 @@ fn refers_elsewhere(text: &str, at: usize) -> bool {
     contains_ignore_ascii_case(text.get(start..at).unwrap_or(""), "same as")
 }
 
-/// A number as its digits: the integer part and the decimals, without
-/// separators (`1,024` and `1024` are one shape; `1.0` and `10` are not).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A number as its digits (without separators: `1,024` and `1024` are one
+/// shape), with how many are before and after the decimal point (`1.0` and
+/// `10` are not one shape). Numbers of more than 38 digits have none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct NumberShape {
-    int: String,
-    frac: String,
+    digits: u128,
+    int_len: u8,
+    frac_len: u8,
 }
 
 impl NumberShape {
-    fn of_integer(n: i128) -> NumberShape {
-        NumberShape {
-            int: n.to_string(),
-            frac: String::new(),
-        }
+    fn of_integer(n: i128) -> Option<NumberShape> {
+        let digits = u128::try_from(n).ok()?;
+        let int_len = digits.checked_ilog10().map_or(1, |l| l + 1) as u8;
+        Some(NumberShape {
+            digits,
+            int_len,
+            frac_len: 0,
+        })
+    }
+
+    fn len(&self) -> u32 {
+        u32::from(self.int_len) + u32::from(self.frac_len)
     }
 
     /// Digits after any leading zeros.
-    fn significant(&self) -> usize {
-        let all = format!("{}{}", self.int, self.frac);
-        all.trim_start_matches(['0', '-']).len()
+    fn significant(&self) -> u32 {
+        self.digits.checked_ilog10().map_or(0, |l| l + 1)
     }
 
     /// Every shape with one digit changed (no new leading zero).
-    fn one_digit_away(&self) -> impl Iterator<Item = NumberShape> + '_ {
-        let n = self.int.len() + self.frac.len();
+    fn one_digit_away(self) -> impl Iterator<Item = NumberShape> {
+        let n = self.len();
         (0..n).flat_map(move |i| {
-            (b'0'..=b'9').filter_map(move |d| {
-                let mut int = self.int.clone().into_bytes();
-                let mut frac = self.frac.clone().into_bytes();
-                let slot = if i < int.len() {
-                    &mut int[i]
-                } else {
-                    &mut frac[i - self.int.len()]
-                };
-                if *slot == d
-                    || !slot.is_ascii_digit()
-                    || (i == 0 && d == b'0' && self.int.len() > 1)
-                {
+            // Position i from the left is the digit of weight 10^(n-1-i).
+            let weight = 10u128.pow(n - 1 - i);
+            let cur = (self.digits / weight % 10) as u8;
+            (0..=9u8).filter_map(move |d| {
+                if d == cur || (i == 0 && d == 0 && self.int_len > 1) {
                     return None;
                 }
-                *slot = d;
-                Some(NumberShape {
-                    int: String::from_utf8(int).ok()?,
-                    frac: String::from_utf8(frac).ok()?,
-                })
+                let digits = self.digits - u128::from(cur) * weight + u128::from(d) * weight;
+                Some(NumberShape { digits, ..self })
             })
         })
     }
 
     fn display(&self, style: NumberStyle) -> String {
-        let int = match self.int.parse::<i128>() {
-            Ok(v) => format_with_style(v, style),
-            Err(_) => self.int.clone(),
-        };
-        if self.frac.is_empty() {
+        let scale = 10u128.pow(u32::from(self.frac_len));
+        let int = i128::try_from(self.digits / scale).unwrap_or(0);
+        let int = format_with_style(int, style);
+        if self.frac_len == 0 {
             int
         } else {
-            format!("{int}.{}", self.frac)
+            format!(
+                "{int}.{:0width$}",
+                self.digits % scale,
+                width = usize::from(self.frac_len)
+            )
         }
     }
 }
@@ -2901,22 +2995,51 @@ impl NumberShape {
 /// The numbers of `text` (digit runs with `,`/`_` thousands groups and
 /// decimals), with their byte offsets. Digits glued to a letter (`W1`,
 /// `bf16`) are not numbers.
+/// Digits read one by one: in a `u64` while they fit (19), then a `u128`.
+#[derive(Default)]
+struct Digits {
+    small: u64,
+    big: Option<u128>,
+    n: u32,
+}
+
+impl Digits {
+    fn push(&mut self, d: u8) {
+        self.n += 1;
+        let d = d - b'0';
+        if self.n <= 19 {
+            self.small = self.small * 10 + u64::from(d);
+        } else {
+            self.big = self
+                .big
+                .or(Some(u128::from(self.small)))
+                .and_then(|v| v.checked_mul(10))
+                .and_then(|v| v.checked_add(u128::from(d)));
+        }
+    }
+
+    fn value(&self) -> Option<u128> {
+        if self.n <= 19 {
+            Some(u128::from(self.small))
+        } else {
+            self.big
+        }
+    }
+}
+
 fn numbers_in(text: &str) -> impl Iterator<Item = (usize, NumberShape)> + '_ {
     let b = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < b.len() {
+        loop {
+            // The next digit that starts a number.
+            i += b.get(i..)?.iter().position(u8::is_ascii_digit)?;
             let start = i;
-            if !b[i].is_ascii_digit()
-                || (i > 0
-                    && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
-            {
-                i += 1;
-                continue;
-            }
-            let mut int = String::new();
+            let glued =
+                i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.');
+            let mut acc = Digits::default();
             while i < b.len() && b[i].is_ascii_digit() {
-                int.push(b[i] as char);
+                acc.push(b[i]);
                 i += 1;
             }
             while i + 3 < b.len()
@@ -2924,23 +3047,39 @@ fn numbers_in(text: &str) -> impl Iterator<Item = (usize, NumberShape)> + '_ {
                 && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
                 && !b.get(i + 4).is_some_and(u8::is_ascii_digit)
             {
-                int.push_str(&text[i + 1..i + 4]);
+                for &d in &b[i + 1..i + 4] {
+                    acc.push(d);
+                }
                 i += 4;
             }
-            let mut frac = String::new();
+            let int_len = acc.n;
+            let mut frac_len = 0u32;
             if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
                 i += 1;
                 while i < b.len() && b[i].is_ascii_digit() {
-                    frac.push(b[i] as char);
+                    acc.push(b[i]);
+                    frac_len += 1;
                     i += 1;
                 }
             }
-            if i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
+            if glued || (i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_')) || acc.n > 38
+            {
                 continue;
             }
-            return Some((start, NumberShape { int, frac }));
+            let (Some(digits), Ok(int_len), Ok(frac_len)) =
+                (acc.value(), u8::try_from(int_len), u8::try_from(frac_len))
+            else {
+                continue;
+            };
+            return Some((
+                start,
+                NumberShape {
+                    digits,
+                    int_len,
+                    frac_len,
+                },
+            ));
         }
-        None
     })
 }
 
