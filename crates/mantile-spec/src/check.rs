@@ -374,7 +374,7 @@ pub(crate) struct Checker<'a> {
     fails: Vec<Fail>,
     /// Values stated on their own (`name = value`) in a test: the test and
     /// the number's token range (see [`Checker::check_stray_values`]).
-    stated: Vec<(usize, TextRange)>,
+    stated: Vec<(usize, TextRange, NumberShape)>,
     /// First pass: only bind simple parameters, so that text above the
     /// parameter list (assumptions) can use them.
     prepass: bool,
@@ -1319,7 +1319,15 @@ impl<'a> Checker<'a> {
             && !n.approx
             && !n.truncated
         {
-            self.stated.push((ti, *range));
+            let (digits, int_len, frac_len) = n.digits();
+            let shape = NumberShape {
+                digits,
+                int_len: int_len as u8,
+                frac_len: frac_len as u8,
+            };
+            if shape.significant() >= 3 {
+                self.stated.push((ti, *range, shape));
+            }
         }
         // A name the test already gave a value, stated again.
         if let (false, Some(name), Some(tt), Some(ti)) = (self.prepass, target, &target_tok, test)
@@ -2297,15 +2305,12 @@ impl<'a> Checker<'a> {
     /// one. Values of three significant digits or more (small values meet
     /// one-digit neighbours by chance).
     ///
-    /// First the numbers of the lines read for claims (their tokens) are
-    /// looked at; a value that seems a stray there is confirmed against
-    /// every number of the test's text.
+    /// First each value is counted among the numbers of the test's lines
+    /// read for claims (their tokens) and the values its calculations
+    /// give; one found there only once is then looked at against every
+    /// number of the test's text.
     fn check_stray_values(&mut self, lx: &Lexed) {
         let stated = std::mem::take(&mut self.stated);
-        if stated.is_empty() {
-            return;
-        }
-        let mut present: Vec<NumberShape> = Vec::new();
         let mut i = 0;
         while i < stated.len() {
             let ti = stated[i].0;
@@ -2315,70 +2320,84 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let (start, end) = (t.start, t.end);
-            let shapes: SmallVec<[(TextRange, NumberShape); 8]> = stated[i..j]
-                .iter()
-                .filter_map(|&(_, r)| Some((r, numbers_in(self.doc.slice(r)).next()?.1)))
-                .filter(|(_, s)| s.significant() >= 3)
-                .collect();
+            // The values to look at, by shape, each with its count.
+            let mut shapes: SmallVec<[(NumberShape, TextRange, u32); 8]> =
+                stated[i..j].iter().map(|&(_, r, s)| (s, r, 0)).collect();
             i = j;
             if shapes.is_empty() {
                 continue;
             }
-            // The numbers of the test's lines read for claims (of the
-            // lengths wanted), and (twice: never alone) every value its
-            // calculations give.
-            present.clear();
+            shapes.sort_unstable_by_key(|x| x.0);
+            // A bit per value looked at: most numbers miss them all.
+            let bit = |digits: u128| 1u64 << ((digits as u64) % 61);
+            let bloom = shapes.iter().fold(0u64, |m, x| m | bit(x.0.digits));
+            let mut tally = |shape: NumberShape, by: u32| {
+                let k = shapes.partition_point(|x| x.0 < shape);
+                for x in shapes[k..].iter_mut().take_while(|x| x.0 == shape) {
+                    x.2 += by;
+                }
+            };
             let a = lx
                 .toks
                 .partition_point(|t| (t.range.start as usize) < start);
             let z = lx.toks.partition_point(|t| (t.range.start as usize) < end);
-            let wanted = |int_len: u32, frac_len: u32| {
-                shapes.iter().any(|(_, s)| {
-                    u32::from(s.int_len) == int_len && u32::from(s.frac_len) == frac_len
-                })
+            let token_shape = |t: &Token| match &t.tok {
+                Tok::Num(n) => {
+                    let (digits, int_len, frac_len) = n.digits();
+                    Some(NumberShape {
+                        digits,
+                        int_len: int_len as u8,
+                        frac_len: frac_len as u8,
+                    })
+                }
+                _ => None,
             };
-            // Digits and separators: a token of a wanted length is this long.
-            let (short, long) = shapes.iter().fold((usize::MAX, 0), |(lo, hi), (_, s)| {
-                let n = s.len() as usize;
-                (lo.min(n), hi.max(n + n / 3 + 1))
-            });
             for t in &lx.toks[a..z] {
                 if let Tok::Num(n) = &t.tok
-                    && (short..=long).contains(&t.range.len())
+                    && bloom & bit(n.digit_value()) != 0
+                    && let Some(shape) = token_shape(t)
                 {
-                    let (digits, int_len, frac_len) = n.digits();
-                    if wanted(int_len, frac_len) {
-                        present.push(NumberShape {
-                            digits,
-                            int_len: int_len as u8,
-                            frac_len: frac_len as u8,
-                        });
-                    }
+                    tally(shape, 1);
                 }
             }
             let k = self
                 .claims
                 .partition_point(|c| (c.range.start as usize) < start);
+            let claims = || {
+                self.claims[k..]
+                    .iter()
+                    .take_while(|c| (c.range.start as usize) < end)
+                    .flat_map(|c| c.sides.iter())
+                    .filter_map(|s| s.value?.exact_value()?.as_integer())
+                    .filter_map(NumberShape::of_integer)
+            };
             for c in self.claims[k..]
                 .iter()
                 .take_while(|c| (c.range.start as usize) < end)
             {
-                for v in c.sides.iter().filter_map(|s| s.value?.exact_value()) {
-                    if let Some(shape) = v.as_integer().and_then(NumberShape::of_integer)
-                        && wanted(u32::from(shape.int_len), 0)
+                for s in &c.sides {
+                    if let Some(v) = s.value.and_then(|v| v.exact_value()?.as_integer())
+                        && v >= 0
+                        && bloom & bit(v as u128) != 0
+                        && let Some(shape) = NumberShape::of_integer(v)
                     {
-                        present.extend([shape, shape]);
+                        tally(shape, 2);
                     }
                 }
             }
-            present.sort_unstable();
-            let count = |s: &NumberShape| {
-                present.partition_point(|p| p <= s) - present.partition_point(|p| p < s)
-            };
             let mut all: Vec<(usize, NumberShape)> = Vec::new();
-            for &(range, shape) in &shapes {
-                let src = self.doc.slice(range);
-                if count(&shape) > 1 || !shape.one_digit_away().any(|s| count(&s) > 0) {
+            for &(shape, range, n) in &shapes {
+                // Stated more than once, or given by a calculation.
+                if n > 1 {
+                    continue;
+                }
+                let near = |s: &NumberShape| s.one_digit_from(&shape);
+                if !lx.toks[a..z]
+                    .iter()
+                    .filter_map(token_shape)
+                    .any(|s| near(&s))
+                    && !claims().any(|s| near(&s))
+                {
                     continue;
                 }
                 // Confirmed against every number of the test's text.
@@ -2386,36 +2405,30 @@ impl<'a> Checker<'a> {
                     let text = self.doc.text.get(start..end).unwrap_or("");
                     all.extend(numbers_in(text).map(|(at, n)| (at + start, n)));
                 }
-                let here = all.iter().filter(|n| n.1 == shape).count();
-                let Some(twin) = shape
-                    .one_digit_away()
-                    .find(|s| all.iter().any(|n| n.1 == *s))
-                else {
-                    continue;
-                };
-                if here > 1 {
+                if all.iter().filter(|n| n.1 == shape).count() > 1 {
                     continue;
                 }
+                let Some(&(at, twin)) = all.iter().find(|n| near(&n.1)) else {
+                    continue;
+                };
                 if !self.diags.room(&STRAY_VALUE, range, Severity::Error) {
                     continue;
                 }
+                let src = self.doc.slice(range);
                 let twin_text = twin.display(NumberStyle::detect(src));
-                let mut d = Diagnostic::new(
+                let len = self.doc.text[at..]
+                    .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
+                    .unwrap_or(0);
+                let d = Diagnostic::new(
                     &STRAY_VALUE,
                     range,
                     format!(
                         "{src} appears nowhere else in Test {}, but {twin_text}, one digit away, does: a typo?",
                         self.tests[ti].id
                     ),
-                );
-                if let Some(&(at, _)) = all.iter().find(|n| n.1 == twin) {
-                    let len = self.doc.text[at..]
-                        .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
-                        .unwrap_or(0);
-                    d = d
-                        .with_related(TextRange::new(at, at + len), format!("{twin_text} is here"));
-                }
-                d = d.with_fix(Fix::replace(
+                )
+                .with_related(TextRange::new(at, at + len), format!("{twin_text} is here"))
+                .with_fix(Fix::replace(
                     format!("Replace with {twin_text}"),
                     range,
                     twin_text.clone(),
@@ -2942,7 +2955,11 @@ struct NumberShape {
 impl NumberShape {
     fn of_integer(n: i128) -> Option<NumberShape> {
         let digits = u128::try_from(n).ok()?;
-        let int_len = digits.checked_ilog10().map_or(1, |l| l + 1) as u8;
+        let int_len = match u64::try_from(digits) {
+            Ok(small) => small.checked_ilog10(),
+            Err(_) => digits.checked_ilog10(),
+        }
+        .map_or(1, |l| l + 1) as u8;
         Some(NumberShape {
             digits,
             int_len,
@@ -2959,21 +2976,25 @@ impl NumberShape {
         self.digits.checked_ilog10().map_or(0, |l| l + 1)
     }
 
-    /// Every shape with one digit changed (no new leading zero).
-    fn one_digit_away(self) -> impl Iterator<Item = NumberShape> {
-        let n = self.len();
-        (0..n).flat_map(move |i| {
-            // Position i from the left is the digit of weight 10^(n-1-i).
-            let weight = 10u128.pow(n - 1 - i);
-            let cur = (self.digits / weight % 10) as u8;
-            (0..=9u8).filter_map(move |d| {
-                if d == cur || (i == 0 && d == 0 && self.int_len > 1) {
-                    return None;
-                }
-                let digits = self.digits - u128::from(cur) * weight + u128::from(d) * weight;
-                Some(NumberShape { digits, ..self })
-            })
-        })
+    /// Whether `other` has the same form and differs in exactly one digit
+    /// (a leading digit does not become 0).
+    fn one_digit_from(&self, other: &NumberShape) -> bool {
+        if self.int_len != other.int_len || self.frac_len != other.frac_len {
+            return false;
+        }
+        let diff = self.digits.abs_diff(other.digits);
+        if diff == 0 {
+            return false;
+        }
+        // diff = d·10^k with a single nonzero digit d, and the two agree on
+        // every other digit (no carry): their digits at k differ by d.
+        let k = diff.trailing_zeros_decimal();
+        let weight = 10u128.pow(k);
+        let d = diff / weight;
+        d < 10 && {
+            let (a, b) = (self.digits / weight % 10, other.digits / weight % 10);
+            a.abs_diff(b) == d && !(k + 1 == self.len() && self.int_len > 1 && a.min(b) == 0)
+        }
     }
 
     fn display(&self, style: NumberStyle) -> String {
@@ -2995,6 +3016,22 @@ impl NumberShape {
 /// The numbers of `text` (digit runs with `,`/`_` thousands groups and
 /// decimals), with their byte offsets. Digits glued to a letter (`W1`,
 /// `bf16`) are not numbers.
+/// How many times 10 divides a number (0 for 0).
+trait DecimalZeros {
+    fn trailing_zeros_decimal(self) -> u32;
+}
+
+impl DecimalZeros for u128 {
+    fn trailing_zeros_decimal(mut self) -> u32 {
+        let mut k = 0;
+        while self != 0 && self.is_multiple_of(10) {
+            self /= 10;
+            k += 1;
+        }
+        k
+    }
+}
+
 /// Digits read one by one: in a `u64` while they fit (19), then a `u128`.
 #[derive(Default)]
 struct Digits {
