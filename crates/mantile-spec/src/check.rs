@@ -826,6 +826,20 @@ impl<'a> Checker<'a> {
             let mut bold = || *bold_cache.get_or_insert_with(|| line_has_bold(toks));
             let mut first_chain = 0;
             let main = !self.prepass;
+            // `≈ 0.000067 ms` below a calculation: its result, approximately.
+            if main
+                && chains.is_empty()
+                && starts_with_approx(raw)
+                && let Some((c, t)) = open.as_mut()
+                && *t == test
+                && let Some((e, used)) = parse_prefix(&mut self.arena, toks)
+                && self.arena.is_single_literal(e)
+            {
+                c.parts
+                    .push(make_part(toks, tlo, (0, used, Some(e)), &mut self.arena));
+                open_line = line_no;
+                continue;
+            }
             // A line that starts with `=` continues the open chain, or else,
             // when it states a value (not a new calculation), the last step
             // above it when only prose and sub-step headings without a
@@ -1200,7 +1214,15 @@ impl<'a> Checker<'a> {
         }
         let mut status = ClaimStatus::Unevaluated;
         let mut reference: Option<Interval> = None;
-        if sides.len() >= 2 {
+        // A literal calculation exact arithmetic cannot hold (beyond i128,
+        // or a division by zero): far off every other side, it is wrong.
+        if sides.len() >= 2
+            && let Some((i, approx)) = self.out_of_range_side(lx, sides, &vals)
+        {
+            status = ClaimStatus::Mismatch;
+            self.report_out_of_range(sides, &vals, i, approx);
+        }
+        if sides.len() >= 2 && status != ClaimStatus::Mismatch {
             let evald: SideVals = vals
                 .iter()
                 .enumerate()
@@ -1432,6 +1454,55 @@ impl<'a> Checker<'a> {
                 None => self.file_binds.push(b),
             }
         }
+    }
+
+    /// A side that is a literal calculation with no exact value (beyond
+    /// `i128`, or dividing by zero), whose approximate value is infinite or
+    /// more than 1% away from another side's value: its index and value.
+    fn out_of_range_side(
+        &self,
+        lx: &Lexed,
+        sides: &[Part],
+        vals: &[Option<Interval>],
+    ) -> Option<(usize, f64)> {
+        let other = vals.iter().flatten().next()?;
+        let (lo, hi) = (other.lo.to_f64(), other.hi.to_f64());
+        sides.iter().enumerate().find_map(|(i, p)| {
+            if vals[i].is_some() {
+                return None;
+            }
+            let e = p.expr.filter(|&e| self.arena.is_literal_only(e))?;
+            let x = expr::eval_f64(&self.arena, e, p.toks(&lx.toks))?;
+            let far = !x.is_finite() || x < lo - 0.01 * lo.abs() || x > hi + 0.01 * hi.abs();
+            far.then_some((i, x))
+        })
+    }
+
+    fn report_out_of_range(
+        &mut self,
+        sides: &[Part],
+        vals: &[Option<Interval>],
+        i: usize,
+        approx: f64,
+    ) {
+        let p = &sides[i];
+        if !self.diags.room(&CLAIM_MISMATCH, p.range, Severity::Error) {
+            return;
+        }
+        let text = excerpt(self.doc.slice(p.range).trim());
+        let other = vals
+            .iter()
+            .flatten()
+            .next()
+            .map(|v| v.display())
+            .unwrap_or_default();
+        let msg = if approx.is_finite() {
+            format!("`{text}` is about {approx:.3e}, not {other}")
+        } else {
+            format!("`{text}` divides by zero")
+        };
+        self.diags
+            .push(Diagnostic::new(&CLAIM_MISMATCH, p.range, msg));
     }
 
     /// `name` (written at `name_at`) stated as `value` (the side at
@@ -2894,6 +2965,13 @@ fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
 fn starts_with_eq(raw: &str) -> bool {
     raw.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '*' | '-' | '+' | '`' | '_'))
         .starts_with('=')
+}
+
+/// Whether a line starts with `≈` or `~` after its list marker and
+/// emphasis (`≈ 0.000067 ms`).
+fn starts_with_approx(raw: &str) -> bool {
+    raw.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '*' | '-' | '+' | '`' | '_'))
+        .starts_with(['≈', '~'])
 }
 
 /// Whether a line has a formula in inline code (an operator between

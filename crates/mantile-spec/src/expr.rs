@@ -724,6 +724,64 @@ impl Arena {
     }
 }
 
+/// An approximate value of a literal-only expression, for a calculation
+/// exact arithmetic cannot hold (beyond `i128`, or a division by zero:
+/// then infinite or NaN). `None` for names, calls other than `max`/`min`,
+/// units without a fixed factor, or a tree deeper than 128.
+pub fn eval_f64(arena: &Arena, e: ExprId, toks: &[Token]) -> Option<f64> {
+    fn go(arena: &Arena, e: ExprId, toks: &[Token], depth: u32) -> Option<f64> {
+        if depth > 128 {
+            return None;
+        }
+        let ev = |x: ExprId| go(arena, x, toks, depth + 1);
+        Some(match arena.node(e) {
+            Node::Num(i) => match tok(toks, i)? {
+                Tok::Num(n) => n.value().to_f64(),
+                _ => return None,
+            },
+            Node::Var(_) => return None,
+            Node::Neg(a) => -ev(a)?,
+            Node::Bin(op, a, b) => {
+                let (x, y) = (ev(a)?, ev(b)?);
+                match op {
+                    '+' => x + y,
+                    '-' => x - y,
+                    '*' => x * y,
+                    '/' => x / y,
+                    '^' => x.powf(y),
+                    _ => return None,
+                }
+            }
+            Node::Call(i, start, count) => {
+                let Tok::Ident(name) = tok(toks, i)? else {
+                    return None;
+                };
+                let args = arena.call_args(start, count);
+                let mut vals = args.iter().map(|&a| ev(a));
+                let first = vals.next()??;
+                match *name {
+                    "max" => vals.try_fold(first, |m, v| Some(m.max(v?)))?,
+                    "min" => vals.try_fold(first, |m, v| Some(m.min(v?)))?,
+                    _ => return None,
+                }
+            }
+            Node::Unit(a, u) => {
+                let v = ev(a)?;
+                let Tok::Ident(w) = tok(toks, u)? else {
+                    return None;
+                };
+                match unit_kind(w)? {
+                    UnitKind::Same => v,
+                    UnitKind::Pow10(p) => v * 10f64.powi(p),
+                    UnitKind::BinBytes(p) => v * 1024f64.powi(p as i32),
+                    UnitKind::Bytes(_) | UnitKind::Time => return None,
+                }
+            }
+        })
+    }
+    go(arena, e, toks, 0)
+}
+
 /// Evaluates an arithmetic expression such as `2 * 4 * 512 * 128 * 2`,
 /// `(2,199,023,255,552 / 10^15) × 1000` or `max(3, 4) / 8`. Literals are exact;
 /// names are not allowed. `None` for anything else (never panics).
