@@ -1327,28 +1327,38 @@ impl<'a> Checker<'a> {
                 bindings: self.binding_uses(&uses),
             });
         }
-        // A value stated on its own, for the stray-value check.
-        if let (false, Some(ti), [p]) = (self.prepass, test, sides)
-            && target.is_some()
+        // A value stated on its own, and every literal of a calculation no
+        // exact check pins (its claim cannot be evaluated, or agrees only
+        // approximately), for the stray-value check.
+        if let (false, Some(ti)) = (self.prepass, test)
             && chain.region != Region::Expected
-            && let Some(e) = p.expr
-            && self.arena.is_single_literal(e)
-            && let Some(Token {
-                tok: Tok::Num(n),
-                range,
-                ..
-            }) = p.toks(&lx.toks).first()
-            && !n.approx
-            && !n.truncated
         {
-            let (digits, int_len, frac_len) = n.digits();
-            let shape = NumberShape {
-                digits,
-                int_len: int_len as u8,
-                frac_len: frac_len as u8,
-            };
-            if shape.significant() >= 3 {
-                self.stated.push((ti, *range, shape));
+            let lone = target.is_some() && sides.len() == 1;
+            let exact = vals.iter().flatten().filter(|v| v.is_exact()).count();
+            for (i, p) in sides.iter().enumerate() {
+                // Held exactly against another exact side.
+                let pinned = status == ClaimStatus::Ok
+                    && exact >= 2
+                    && vals[i].is_some_and(|v| v.is_exact());
+                let Some(e) = p.expr else { continue };
+                if pinned || !(lone || sides.len() >= 2) {
+                    continue;
+                }
+                let st = p.toks(&lx.toks);
+                let stated = &mut self.stated;
+                self.arena.literals(e, &mut |k| {
+                    if let Some(Token {
+                        tok: Tok::Num(n),
+                        range,
+                        ..
+                    }) = st.get(k)
+                        && !n.approx
+                        && !n.truncated
+                        && let Some(shape) = NumberShape::of_lit(n)
+                    {
+                        stated.push((ti, *range, shape));
+                    }
+                });
             }
         }
         // A name the test already gave a value, stated again.
@@ -2398,7 +2408,10 @@ impl<'a> Checker<'a> {
             if shapes.is_empty() {
                 continue;
             }
-            shapes.sort_unstable_by_key(|x| x.0);
+            // A literal a chain shares with the next (a result carried to
+            // the line below) is listed once.
+            shapes.sort_unstable_by_key(|x| (x.0, x.1.start));
+            shapes.dedup_by_key(|x| x.1);
             // A bit per value looked at: most numbers miss them all.
             let bit = |digits: u128| 1u64 << ((digits as u64) % 61);
             let bloom = shapes.iter().fold(0u64, |m, x| m | bit(x.0.digits));
@@ -3031,6 +3044,18 @@ struct NumberShape {
 }
 
 impl NumberShape {
+    /// The shape of a literal of three significant digits or more (small
+    /// values meet one-digit neighbours by chance).
+    fn of_lit(n: &crate::lex::NumLit) -> Option<NumberShape> {
+        let (digits, int_len, frac_len) = n.digits();
+        let shape = NumberShape {
+            digits,
+            int_len: int_len as u8,
+            frac_len: frac_len as u8,
+        };
+        (shape.significant() >= 3).then_some(shape)
+    }
+
     fn of_integer(n: i128) -> Option<NumberShape> {
         let digits = u128::try_from(n).ok()?;
         let int_len = match u64::try_from(digits) {

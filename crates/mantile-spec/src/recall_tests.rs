@@ -134,6 +134,25 @@ fn a_lone_value_one_digit_from_a_used_one_is_a_stray() {
 }
 
 #[test]
+fn a_literal_no_exact_check_pins_is_a_stray_too() {
+    // The total stated, then substituted into a time that is only stated
+    // to three digits: a one-digit change there leaves the time right.
+    let steps = "* **flops = 1,374,389,534,720**\n* **flops_per_chip = 1,374,389,534,720**\n\n```\nt_ms = 1,374,389,534,720 / 10^15 × 1000\n     = 1.374 ms\n```";
+    assert!(findings(PARAMS, steps).is_empty());
+    let changed = steps.replacen("1,374,389,534,720 /", "1,374,489,534,720 /", 1);
+    assert_eq!(
+        findings(PARAMS, &changed),
+        ["15 MT011 error `1,374,489,534,720`"]
+    );
+    // In a calculation with a name no one defined, likewise.
+    let steps = "* X = `1,048,576 * 4 = 4,194,304`\n* Y = `1,048,570 / (tp * q)`";
+    assert_eq!(findings(PARAMS, steps), ["12 MT011 error `1,048,570`"]);
+    // Pinned by an exact check, a literal is that check's business.
+    let steps = "* X = `1,048,576 * 4 = 4,194,304`\n* Y = `1,048,570 + 6 = 1,048,576`";
+    assert!(findings(PARAMS, steps).is_empty());
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
