@@ -299,6 +299,35 @@ struct Recent {
     bridged: bool,
 }
 
+/// Two sides compared by their form (see [`Checker::forms`]).
+#[derive(Default)]
+struct Forms<'a> {
+    /// Pairs that agree (one name, or equal values).
+    agree: u32,
+    /// Pairs where neither value is known.
+    opaque: u32,
+    mismatch: SmallVec<[FormMismatch; 2]>,
+    infer: SmallVec<[Inferred<'a>; 2]>,
+}
+
+/// A pair of two forms whose values differ: each one's range and value,
+/// and the binding of the name when one of them is a name.
+struct FormMismatch {
+    a: (TextRange, Interval),
+    b: (TextRange, Interval),
+    bind: Option<BindRef>,
+}
+
+/// A name of no value facing a number.
+struct Inferred<'a> {
+    name: &'a str,
+    name_at: TextRange,
+    value: Interval,
+    value_at: TextRange,
+    /// The name is on the later side.
+    later: bool,
+}
+
 /// The tokens of every line that may hold a claim, lexed once for both walks.
 struct Lexed<'a> {
     toks: Vec<Token<'a>>,
@@ -1212,6 +1241,20 @@ impl<'a> Checker<'a> {
         for p in sides {
             vals.push(self.eval_part(lx, p, test, LiteralMode::Stated, &mut uses));
         }
+        // A name no line gave a value, for which the next side substitutes
+        // one (`2 * M * d_q = 2 * 1024 * 4096`): bound to it.
+        // (Such a side holds by construction: it pins nothing.)
+        let mut inferred: u64 = 0;
+        if !self.prepass && vals.iter().any(Option::is_none) {
+            inferred = self.infer_names(lx, sides, &vals, test);
+        }
+        if inferred != 0 {
+            uses.clear();
+            vals.clear();
+            for p in sides {
+                vals.push(self.eval_part(lx, p, test, LiteralMode::Stated, &mut uses));
+            }
+        }
         let mut status = ClaimStatus::Unevaluated;
         let mut reference: Option<Interval> = None;
         // A literal calculation exact arithmetic cannot hold (beyond i128,
@@ -1283,6 +1326,15 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        // Sides no exact comparison decides, compared by their form: a
+        // number substituted for a name or copied from the side before.
+        if !self.prepass
+            && status != ClaimStatus::Mismatch
+            && sides.len() >= 2
+            && self.check_forms(lx, sides, &vals, test)
+        {
+            status = ClaimStatus::Mismatch;
+        }
         if status == ClaimStatus::Ok {
             self.held(&uses);
         }
@@ -1332,14 +1384,15 @@ impl<'a> Checker<'a> {
         // approximately), for the stray-value check.
         if let (false, Some(ti)) = (self.prepass, test)
             && chain.region != Region::Expected
+            && status != ClaimStatus::Mismatch
         {
             let lone = target.is_some() && sides.len() == 1;
-            let exact = vals.iter().flatten().filter(|v| v.is_exact()).count();
+            let exact =
+                |i: usize| vals[i].is_some_and(|v| v.is_exact()) && inferred >> i.min(63) & 1 == 0;
+            let exact_sides = (0..sides.len()).filter(|&i| exact(i)).count();
             for (i, p) in sides.iter().enumerate() {
                 // Held exactly against another exact side.
-                let pinned = status == ClaimStatus::Ok
-                    && exact >= 2
-                    && vals[i].is_some_and(|v| v.is_exact());
+                let pinned = status == ClaimStatus::Ok && exact_sides >= 2 && exact(i);
                 let Some(e) = p.expr else { continue };
                 if pinned || !(lone || sides.len() >= 2) {
                     continue;
@@ -1462,6 +1515,254 @@ impl<'a> Checker<'a> {
             match test {
                 Some(ti) => self.tests[ti].binds.push(b),
                 None => self.file_binds.push(b),
+            }
+        }
+    }
+
+    /// The value of the subtree `e` of a side whose tokens are `toks`, its
+    /// names looked up (not counted as uses).
+    fn eval_sub(&self, e: ExprId, toks: &[Token], test: Option<usize>) -> Option<Interval> {
+        let mut lookup = |name: &str, _: usize| -> Option<Interval> {
+            self.bind(self.lookup_alias_ref(test, name)?)
+                .map(|b| b.value)
+        };
+        expr::eval(&self.arena, e, toks, LiteralMode::Stated, &mut lookup)
+    }
+
+    /// Two sides walked in step (see [`expr::align`]), each pair where
+    /// they part judged; `None` when they do not have one form (two
+    /// different names face each other, or too many pairs).
+    fn forms(&self, lx: &Lexed<'a>, a: &Part, b: &Part, test: Option<usize>) -> Option<Forms<'a>> {
+        let (ea, eb) = (a.expr?, b.expr?);
+        let (ta, tb) = (a.toks(&lx.toks), b.toks(&lx.toks));
+        let mut pairs = SmallVec::new();
+        if !expr::align(&self.arena, (ea, ta), (eb, tb), 32, &mut pairs) {
+            return None;
+        }
+        let var = |e: ExprId, toks: &[Token<'a>]| match self.arena.node(e) {
+            Node::Var(i) => match toks.get(i as usize) {
+                Some(&Token {
+                    tok: Tok::Ident(n),
+                    range,
+                    ..
+                }) => Some((n, range)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let range = |e: ExprId, toks: &[Token]| {
+            let (lo, hi) = expr::token_span(&self.arena, e)?;
+            Some(toks.get(lo)?.range.cover(toks.get(hi)?.range))
+        };
+        let mut f = Forms::default();
+        for (x, y) in pairs {
+            let (vx, vy) = (var(x, ta), var(y, tb));
+            if let (Some((n, _)), Some((m, _))) = (vx, vy)
+                && same(n, m)
+            {
+                f.agree += 1;
+                continue;
+            }
+            let (ix, iy) = (self.eval_sub(x, ta, test), self.eval_sub(y, tb, test));
+            match (ix, iy) {
+                (Some(p), Some(q)) if p.overlaps(&q) => f.agree += 1,
+                // Two names that differ: two formulas, not one substituted.
+                _ if vx.is_some() && vy.is_some() => return None,
+                (Some(p), Some(q)) => {
+                    let bind = |v: Option<(&str, TextRange)>| {
+                        v.and_then(|(n, _)| self.lookup_alias_ref(test, n))
+                    };
+                    f.mismatch.push(FormMismatch {
+                        a: (range(x, ta)?, p),
+                        b: (range(y, tb)?, q),
+                        bind: bind(vx).or(bind(vy)),
+                    });
+                }
+                (None, Some(q)) if let Some((name, name_at)) = vx => f.infer.push(Inferred {
+                    name,
+                    name_at,
+                    value: q,
+                    value_at: range(y, tb)?,
+                    later: false,
+                }),
+                (Some(p), None) if let Some((name, name_at)) = vy => f.infer.push(Inferred {
+                    name,
+                    name_at,
+                    value: p,
+                    value_at: range(x, ta)?,
+                    later: true,
+                }),
+                _ => f.opaque += 1,
+            }
+        }
+        Some(f)
+    }
+
+    /// Binds the names a side uses with no value where the side next to it
+    /// substitutes a number for them, when everything else in the two
+    /// sides agrees and the side then has the other's value. A bit per
+    /// side that names were bound for.
+    fn infer_names(
+        &mut self,
+        lx: &Lexed<'a>,
+        sides: &[Part],
+        vals: &[Option<Interval>],
+        test: Option<usize>,
+    ) -> u64 {
+        let mut bound = 0u64;
+        for i in 0..sides.len().saturating_sub(1) {
+            let (a, b) = (&sides[i], &sides[i + 1]);
+            let (known, unknown, k) = match (vals[i], vals[i + 1]) {
+                (None, Some(v)) => (v, a, i),
+                (Some(v), None) => (v, b, i + 1),
+                _ => continue,
+            };
+            let Some(f) = self.forms(lx, a, b, test) else {
+                continue;
+            };
+            if f.infer.is_empty()
+                || !f.mismatch.is_empty()
+                || f.agree == 0
+                || f.infer.iter().any(|x| x.later != f.infer[0].later)
+            {
+                continue;
+            }
+            // One value per name.
+            let consistent = f.infer.iter().all(|x| {
+                f.infer
+                    .iter()
+                    .all(|y| !same(x.name, y.name) || x.value == y.value)
+            });
+            if !consistent || f.infer.iter().any(|x| !x.value.is_exact()) {
+                continue;
+            }
+            // The side with those values must have the other's value.
+            let toks = unknown.toks(&lx.toks);
+            let mut lookup = |name: &str, _: usize| -> Option<Interval> {
+                match f.infer.iter().find(|x| same(x.name, name)) {
+                    Some(x) => Some(x.value),
+                    None => self
+                        .bind(self.lookup_alias_ref(test, name)?)
+                        .map(|b| b.value),
+                }
+            };
+            let Some(e) = unknown.expr else { continue };
+            let holds = expr::eval(&self.arena, e, toks, LiteralMode::Stated, &mut lookup)
+                .is_some_and(|v| v.overlaps(&known) && v.is_exact() == known.is_exact());
+            if !holds {
+                continue;
+            }
+            for x in f.infer {
+                if self.lookup_alias_ref(test, x.name).is_some() {
+                    continue;
+                }
+                let b = Bind {
+                    name: x.name,
+                    name_at: x.name_at,
+                    value: x.value,
+                    range: x.name_at.cover(x.value_at),
+                    value_at: x.value_at,
+                    passes: 0,
+                    trusted: false,
+                    tainted: false,
+                    checked: false,
+                    prev: u32::MAX,
+                };
+                match test {
+                    Some(ti) => self.tests[ti].binds.push(b),
+                    None => self.file_binds.push(b),
+                }
+                bound |= 1 << k.min(63);
+            }
+        }
+        bound
+    }
+
+    /// Compares neighbouring sides that no exact comparison decides (a
+    /// side with a name of no value, or a value stated approximately) by
+    /// their form: where the two have one form and everything else agrees,
+    /// one number that differs from the number or the name's value facing
+    /// it is wrong. Whether one was reported.
+    fn check_forms(
+        &mut self,
+        lx: &Lexed<'a>,
+        sides: &[Part],
+        vals: &[Option<Interval>],
+        test: Option<usize>,
+    ) -> bool {
+        let mut found = false;
+        for i in 0..sides.len() - 1 {
+            let decided = matches!((vals[i], vals[i + 1]), (Some(p), Some(q)) if p.is_exact() && q.is_exact());
+            if decided {
+                continue;
+            }
+            let Some(f) = self.forms(lx, &sides[i], &sides[i + 1], test) else {
+                continue;
+            };
+            let [m] = &f.mismatch[..] else { continue };
+            if f.agree == 0 {
+                continue;
+            }
+            // A name bound here to the number that differs, or to the
+            // number facing it: the factors may be written in another
+            // order (`d * d_q = 4096 * 2880`).
+            let coincides = |v: &Interval| v.overlaps(&m.a.1) || v.overlaps(&m.b.1);
+            if f.infer.iter().any(|x| coincides(&x.value)) {
+                continue;
+            }
+            self.report_form_mismatch(&sides[i], &sides[i + 1], m);
+            found = true;
+        }
+        found
+    }
+
+    fn report_form_mismatch(&mut self, a: &Part, b: &Part, m: &FormMismatch) {
+        let name = m
+            .bind
+            .and_then(|r| self.bind(r))
+            .map(|b| (b.name, b.value, b.range));
+        let rule = if name.is_some() {
+            &FORMULA_MISMATCH
+        } else {
+            &CLAIM_MISMATCH
+        };
+        // The number, not the name: on the side that has it.
+        let (at, other, other_side) = match name {
+            Some(_) if self.doc.slice(m.b.0).contains(|c: char| c.is_ascii_digit()) => {
+                (m.b, m.a, a)
+            }
+            Some(_) => (m.a, m.b, b),
+            None => (m.b, m.a, a),
+        };
+        if !self.diags.room(rule, at.0, Severity::Error) {
+            return;
+        }
+        let here = excerpt(self.doc.slice(at.0).trim());
+        let msg = match name {
+            Some((n, v, _)) => format!("`{here}` stands for {n} here, but {n} = {}", v.display()),
+            None => format!(
+                "`{here}` here, but `{}` in the same place of `{}`",
+                excerpt(self.doc.slice(other.0).trim()),
+                excerpt(self.doc.slice(other_side.range).trim())
+            ),
+        };
+        let mut d = Diagnostic::new(rule, at.0, msg);
+        match name {
+            Some((n, v, bound_at)) => {
+                d = d.with_related(bound_at, format!("{n} = {}", v.display()));
+                let finding = self.pending.len() as u32;
+                self.pending.push(Some(d));
+                if let Some(r) = m.bind {
+                    self.fails.push(Fail {
+                        bind: r,
+                        finding,
+                        solution: at.1.exact_value(),
+                    });
+                }
+            }
+            None => {
+                d = d.with_related(other.0, "the same place on the side next to it");
+                self.diags.push(d);
             }
         }
     }

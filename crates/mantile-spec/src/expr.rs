@@ -724,6 +724,85 @@ impl Arena {
     }
 }
 
+/// Walks two expressions in step while they have the same form (the same
+/// operator, call or unit at each node), and lists, left to right, the
+/// pairs of subtrees where they part: two leaves (`d` and `1024`), a leaf
+/// and a subtree (`peak` and `1000 × 10^12`), or two different operators.
+/// Labels (`elems`, `bytes`) are looked through. `false` when there would
+/// be more than `limit` pairs (`out` then holds the first ones).
+///
+/// `2 * M * d = 2 * 256 * 1024` pairs `2`–`2`, `M`–`256`, `d`–`1024`: how
+/// a calculation substitutes numbers into a formula.
+pub fn align(
+    arena: &Arena,
+    (a, ta): (ExprId, &[Token]),
+    (b, tb): (ExprId, &[Token]),
+    limit: usize,
+    out: &mut SmallVec<[(ExprId, ExprId); 8]>,
+) -> bool {
+    fn ident<'t>(toks: &'t [Token<'t>], i: u32) -> Option<&'t str> {
+        match tok(toks, i) {
+            Some(Tok::Ident(s)) => Some(*s),
+            _ => None,
+        }
+    }
+    // Through label units only: `2 TFLOPs` is not `2`.
+    let bare = |mut e: ExprId, toks: &[Token]| loop {
+        match arena.node(e) {
+            Node::Unit(x, u) if ident(toks, u).and_then(unit_kind) == Some(UnitKind::Same) => e = x,
+            _ => return e,
+        }
+    };
+    let mut todo: SmallVec<[(ExprId, ExprId); 16]> = SmallVec::new();
+    todo.push((a, b));
+    while let Some((x, y)) = todo.pop() {
+        let (x, y) = (bare(x, ta), bare(y, tb));
+        match (arena.node(x), arena.node(y)) {
+            (Node::Bin(o1, x1, x2), Node::Bin(o2, y1, y2)) if o1 == o2 => {
+                todo.push((x2, y2));
+                todo.push((x1, y1));
+            }
+            (Node::Neg(x1), Node::Neg(y1)) => todo.push((x1, y1)),
+            (Node::Unit(x1, u), Node::Unit(y1, v)) if ident(ta, u) == ident(tb, v) => {
+                todo.push((x1, y1))
+            }
+            (Node::Call(f, s1, c1), Node::Call(g, s2, c2))
+                if c1 == c2 && ident(ta, f).is_some() && ident(ta, f) == ident(tb, g) =>
+            {
+                let (xs, ys) = (arena.call_args(s1, c1), arena.call_args(s2, c2));
+                for (&xa, &ya) in xs.iter().zip(ys).rev() {
+                    todo.push((xa, ya));
+                }
+            }
+            _ => {
+                if out.len() >= limit {
+                    return false;
+                }
+                out.push((x, y));
+            }
+        }
+        if todo.len() > 4 * limit + 16 {
+            return false;
+        }
+    }
+    true
+}
+
+/// The first and last token of an expression (`None` for a node of no
+/// token).
+pub fn token_span(arena: &Arena, e: ExprId) -> Option<(usize, usize)> {
+    let mut span: Option<(usize, usize)> = None;
+    arena.visit(e, &mut |n| {
+        let t = match n {
+            Node::Num(i) | Node::Var(i) | Node::Call(i, _, _) | Node::Unit(_, i) => i,
+            Node::Neg(_) | Node::Bin(..) => return true,
+        } as usize;
+        span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        true
+    });
+    span
+}
+
 /// An approximate value of a literal-only expression, for a calculation
 /// exact arithmetic cannot hold (beyond `i128`, or a division by zero:
 /// then infinite or NaN). `None` for names, calls other than `max`/`min`,

@@ -153,6 +153,39 @@ fn a_literal_no_exact_check_pins_is_a_stray_too() {
 }
 
 #[test]
+fn a_name_no_line_defines_takes_the_number_substituted_for_it() {
+    // `d_q` is defined nowhere; the GEMM substitutes 4096 for it, which
+    // the bias below must then use.
+    let steps =
+        "* GEMM = `2 * B * d * d_q = 2 * 2 * 1024 * 4096 = 16,777,216`\n* Bias = `B * d_q = 8,192`";
+    assert!(findings(PARAMS, steps).is_empty());
+    assert_eq!(
+        findings(PARAMS, &steps.replace("8,192", "8,190")),
+        ["12 MT002 error `8,190`"]
+    );
+    // Factors written in another order (d is 1024) tell nothing about
+    // `d_q`, and say nothing wrong.
+    let steps =
+        "* GEMM = `2 * B * d * d_q = 2 * 2 * 4096 * 1024 = 16,777,216`\n* Bias = `B * d_q = 8,190`";
+    assert!(findings(PARAMS, steps).is_empty());
+}
+
+#[test]
+fn sides_of_one_form_agree_number_for_number() {
+    // The peak is no parameter: the calculation cannot be evaluated, but
+    // the two sides have one form, and one number differs.
+    let steps = "* **flops = 4,096**\n\n```\nt_ms = (flops / peak_flops) × 1000\n     = (4,096 / (1000 × 10^12)) × 1010\n```";
+    assert_eq!(findings(PARAMS, steps), ["15 MT001 error `1010`"]);
+    assert!(findings(PARAMS, &steps.replace("1010", "1000")).is_empty());
+    // A number substituted for a name of another value.
+    let steps = "* **flops = 4,096**\n* **flops_per_chip = 4,096**\n\n```\nt_ms = (flops / peak_flops) × 1000\n     = (4,097 / (1000 × 10^12)) × 1000\n```";
+    assert_eq!(findings(PARAMS, steps), ["16 MT002 error `4,097`"]);
+    // Other names face each other: two formulas, nothing to compare.
+    let steps = "```\nt_ms = (flops / peak) × 1000\n     = (work / rate) × 3600\n```";
+    assert!(findings(PARAMS, steps).is_empty());
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
