@@ -401,6 +401,9 @@ pub(crate) struct Checker<'a> {
     /// instead of them (see [`Checker::resolve_culprits`]).
     pending: Vec<Option<Diagnostic>>,
     fails: Vec<Fail>,
+    /// Warnings held in [`Checker::pending`] that become errors when their
+    /// binding held in no check (see [`Checker::check_byte_factor`]).
+    promote: Vec<(u32, BindRef)>,
     /// Values stated on their own (`name = value`) in a test: the test and
     /// the number's token range (see [`Checker::check_stray_values`]).
     stated: Vec<(usize, TextRange, NumberShape)>,
@@ -477,6 +480,7 @@ impl<'a> Checker<'a> {
             diags: Findings::default(),
             pending: Vec::new(),
             fails: Vec::new(),
+            promote: Vec::new(),
             stated: Vec::new(),
             prepass: false,
             arena: Arena::with_capacity(text.len() / 16),
@@ -694,6 +698,8 @@ impl<'a> Checker<'a> {
         self.resolve_culprits();
         self.check_stray_values(&lx);
         self.check_chips();
+        self.check_sizes();
+        self.check_single_chip();
         self.check_expected();
         self.check_summaries();
         self.check_ids();
@@ -1236,6 +1242,9 @@ impl<'a> Checker<'a> {
             }
             return;
         }
+        for p in sides {
+            self.check_unit_scales(lx, p);
+        }
         let mut uses = Uses::new();
         let mut vals: SmallVec<[Option<Interval>; 4]> = SmallVec::new();
         for p in sides {
@@ -1325,6 +1334,12 @@ impl<'a> Checker<'a> {
                     self.hold_for_culprits(lx, d, &sides[bad.0], test, good.1, &uses);
                 }
             }
+        }
+        // `bytes = 4,194,304 * 2`: the byte size multiplied in.
+        if !self.prepass
+            && let Some(ti) = test
+        {
+            self.check_byte_factor(lx, ti, sides);
         }
         // Sides no exact comparison decides, compared by their form: a
         // number substituted for a name or copied from the side before.
@@ -1516,6 +1531,171 @@ impl<'a> Checker<'a> {
                 Some(ti) => self.tests[ti].binds.push(b),
                 None => self.file_binds.push(b),
             }
+        }
+    }
+
+    /// A byte count written as a count times a small factor (`bytes =
+    /// 4,194,304 * 2`, `Bytes = 1,310,720 × 2`): the factor is a byte size,
+    /// one of the test's (`bytes_per_elem`, `softmax_stat_bytes`). One that
+    /// is none of them is held against `bytes_per_elem`: a warning when
+    /// other checks hold with its value, else an error (or the parameter
+    /// reported, when every use disagrees with it the same way).
+    fn check_byte_factor(&mut self, lx: &Lexed, ti: usize, sides: &[Part]) {
+        let Some(first) = sides.first() else { return };
+        // The label: the text before the first side on its line (its last
+        // 64 bytes, so that many claims on one line cost linear time).
+        let text = self.doc.text.as_bytes();
+        let at = (first.range.start as usize).min(text.len());
+        let window = &text[at.saturating_sub(64)..at];
+        let label = match window.iter().rposition(|&b| b == b'\n' || b == b'\r') {
+            Some(i) => &window[i + 1..],
+            None => window,
+        };
+        let has = |w: &[u8]| label.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+        if !has(b"bytes") || has(b"per") {
+            return;
+        }
+        for p in sides {
+            let Some(e) = p.expr else { continue };
+            let Node::Bin('*', left, k) = self.arena.node(e) else {
+                continue;
+            };
+            let toks = p.toks(&lx.toks);
+            let Node::Num(ki) = self.arena.node(k) else {
+                continue;
+            };
+            if !self.arena.is_literal_only(left) {
+                continue;
+            }
+            let Some(Token {
+                tok: Tok::Num(kl),
+                range: k_at,
+                ..
+            }) = toks.get(ki as usize)
+            else {
+                continue;
+            };
+            let Some(kv) = kl.value().as_integer().filter(|v| (1..=8).contains(v)) else {
+                continue;
+            };
+            let Some(bpe) = self.lookup_alias_ref(Some(ti), "bytes_per_elem") else {
+                return;
+            };
+            // The test's byte sizes: names that say bytes, of a small value.
+            let sizes = self.byte_sizes(ti);
+            if let Some(r) = sizes.iter().find(|(_, v)| *v == kv).map(|(r, _)| *r) {
+                if let Some(b) = self.bind_mut(r) {
+                    b.passes += 1;
+                }
+                continue;
+            }
+            let Some(b) = self.bind(bpe).cloned() else {
+                return;
+            };
+            let range = *k_at;
+            if !self.diags.room(&FORMULA_MISMATCH, range, Severity::Warning) {
+                continue;
+            }
+            let d = Diagnostic::new(
+                &FORMULA_MISMATCH,
+                range,
+                format!(
+                    "the byte size multiplied in is {kv}, but {} = {}",
+                    b.name,
+                    b.value.display()
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_related(b.range, format!("{} = {}", b.name, b.value.display()));
+            let finding = self.pending.len() as u32;
+            self.pending.push(Some(d));
+            self.promote.push((finding, bpe));
+            self.fails.push(Fail {
+                bind: bpe,
+                finding,
+                solution: Some(Rational::int(kv)),
+            });
+        }
+    }
+
+    /// The bindings test `ti` sees (its own, those it inherits, the
+    /// file's) whose names say bytes, with small integer values.
+    fn byte_sizes(&self, ti: usize) -> SmallVec<[(BindRef, i128); 4]> {
+        let mut names: SmallVec<[&str; 4]> = SmallVec::new();
+        let mut t = Some(ti);
+        let mut depth = 0;
+        let lists = std::iter::from_fn(|| {
+            let i = t?;
+            t = self.tests[i].inherits;
+            depth += 1;
+            (depth <= 16).then(|| &self.tests[i].binds.list)
+        })
+        .chain(std::iter::once(&self.file_binds.list));
+        for list in lists {
+            for b in list {
+                if b.name.contains("bytes") && !names.contains(&b.name) {
+                    names.push(b.name);
+                }
+            }
+        }
+        names
+            .into_iter()
+            .filter_map(|n| {
+                let r = self.lookup_ref(Some(ti), n)?;
+                let v = self.bind(r)?.value.exact_value()?.as_integer()?;
+                (1..=16).contains(&v).then_some((r, v))
+            })
+            .collect()
+    }
+
+    /// A name in a unit (`peak_tflops`, `memory_bw_gb_s`) times a power
+    /// (`10^12`): the power must be the unit's (TFLOPS are 10^12 FLOPS; a
+    /// GB is 10^9 or 2^30 bytes).
+    fn check_unit_scales(&mut self, lx: &Lexed, p: &Part) {
+        let Some(e) = p.expr else { return };
+        let toks = p.toks(&lx.toks);
+        let mut found: SmallVec<[(u32, u32, u32); 2]> = SmallVec::new();
+        expr::scaled_names(&self.arena, e, &mut |n, b, k| found.push((n, b, k)));
+        for (n, b, k) in found {
+            let (Some(name), Some(base), Some(exp)) = (
+                toks.get(n as usize),
+                toks.get(b as usize),
+                toks.get(k as usize),
+            ) else {
+                continue;
+            };
+            let (Tok::Ident(name_s), Tok::Num(bl), Tok::Num(kl)) = (&name.tok, &base.tok, &exp.tok)
+            else {
+                continue;
+            };
+            let Some((unit, decimal, binary)) = unit_of_name(name_s) else {
+                continue;
+            };
+            let (bv, kv) = (bl.value().as_integer(), kl.value().as_integer());
+            let ok = matches!((bv, kv), (Some(10), Some(k)) if k == decimal)
+                || matches!((bv, kv, binary), (Some(2), Some(k), Some(bk)) if k == bk);
+            if ok {
+                continue;
+            }
+            let range = base.range.cover(exp.range);
+            if !self
+                .diags
+                .room(&CONVERSION_MISMATCH, range, Severity::Error)
+            {
+                continue;
+            }
+            let want = match binary {
+                Some(bk) => format!("10^{decimal} (or 2^{bk})"),
+                None => format!("10^{decimal}"),
+            };
+            self.diags.push(Diagnostic::new(
+                &CONVERSION_MISMATCH,
+                range,
+                format!(
+                    "{name_s} is in {unit}: one {unit} is {want} of the base unit, not {}",
+                    self.doc.slice(range)
+                ),
+            ));
         }
     }
 
@@ -2193,6 +2373,16 @@ impl<'a> Checker<'a> {
                 d = d.with_fix(Fix::replace(format!("Set {name} to {new}"), digits, new));
             }
             self.diags.push(d);
+        }
+        // A warning whose binding no check corroborates: one of the two is
+        // wrong, an error.
+        for (f, r) in std::mem::take(&mut self.promote) {
+            let lone = self.bind(r).is_some_and(|b| b.passes == 0);
+            if let Some(Some(d)) = self.pending.get_mut(f as usize)
+                && lone
+            {
+                d.severity = Severity::Error;
+            }
         }
         for d in std::mem::take(&mut self.pending).into_iter().flatten() {
             self.diags.push(d);
@@ -2905,6 +3095,133 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A size or parallel degree given as 0 (`tensor_parallel = 0`,
+    /// `batch_size = 0`): no layer has one; at least 1.
+    fn check_sizes(&mut self) {
+        const SIZES: [&str; 21] = [
+            "hidden_size",
+            "num_heads",
+            "num_query_heads",
+            "num_attention_heads",
+            "num_kv_heads",
+            "num_key_value_heads",
+            "head_dim",
+            "batch_size",
+            "seq_len",
+            "intermediate_size",
+            "num_experts",
+            "top_k",
+            "bytes_per_elem",
+            "num_chips",
+            "tp",
+            "cp",
+            "ep",
+            "sp",
+            "pp",
+            "dp",
+            "moe_intermediate_size",
+        ];
+        let mut out = Vec::new();
+        for t in &self.tests {
+            let mut seen: SmallVec<[TextRange; 4]> = SmallVec::new();
+            for b in t.binds.list.iter().filter(|b| b.trusted) {
+                let size = SIZES.contains(&b.name) || b.name.ends_with("_parallel");
+                if !size
+                    || b.value.exact_value() != Some(Rational::ZERO)
+                    || seen.contains(&b.value_at)
+                {
+                    continue;
+                }
+                seen.push(b.value_at);
+                out.push(Diagnostic::new(
+                    &FORMULA_MISMATCH,
+                    b.value_at,
+                    format!(
+                        "{} is 0, but a size or parallel degree is at least 1",
+                        b.name
+                    ),
+                ));
+            }
+        }
+        for d in out {
+            if self.diags.room(d.rule, d.range, Severity::Error) {
+                self.diags.push(d);
+            }
+        }
+    }
+
+    /// A test on one chip (every parallel degree it gives is 1, and so is
+    /// `num_chips` when given) has no communication: a communication byte
+    /// count or time it states is 0.
+    fn check_single_chip(&mut self) {
+        const DEGREES: [[&str; 2]; 6] = [
+            ["tensor_parallel", "tp"],
+            ["context_parallel", "cp"],
+            ["expert_parallel", "ep"],
+            ["sequence_parallel", "sp"],
+            ["pipeline_parallel", "pp"],
+            ["data_parallel", "dp"],
+        ];
+        const COMM: [&str; 4] = [
+            "communication_bytes",
+            "comm_bytes",
+            "communication_time_ms",
+            "comm_time_ms",
+        ];
+        let mut out = Vec::new();
+        for ti in 0..self.tests.len() {
+            let value = |n: &str| {
+                let b = self.bind(self.lookup_ref(Some(ti), n)?)?;
+                b.value.exact_value()?.as_integer()
+            };
+            let mut given = 0;
+            let mut one_chip = true;
+            for names in DEGREES
+                .iter()
+                .chain(std::iter::once(&["num_chips", "num_chips"]))
+            {
+                if let Some(v) = names.iter().find_map(|n| value(n)) {
+                    given += 1;
+                    one_chip &= v == 1;
+                }
+            }
+            if given == 0 || !one_chip {
+                continue;
+            }
+            let t = &self.tests[ti];
+            let stated = t
+                .binds
+                .list
+                .iter()
+                .filter(|b| COMM.contains(&b.name))
+                .map(|b| (b.name, b.value, b.value_at));
+            let expected = t
+                .expected
+                .iter()
+                .filter(|(e, _)| COMM.contains(&e.name.as_str()))
+                .map(|(e, _)| (e.name.as_str(), e.value, e.range));
+            for (name, v, at) in stated.chain(expected) {
+                if v.overlaps(&Interval::exact(Rational::ZERO)) {
+                    continue;
+                }
+                out.push(Diagnostic::new(
+                    &FORMULA_MISMATCH,
+                    at,
+                    format!(
+                        "{name} is {}, but Test {} runs on one chip: there is no communication",
+                        v.display(),
+                        t.id
+                    ),
+                ));
+            }
+        }
+        for d in out {
+            if self.diags.room(d.rule, d.range, Severity::Error) {
+                self.diags.push(d);
+            }
+        }
+    }
+
     fn check_structure(&mut self) {
         if self.tests.is_empty() {
             return;
@@ -3554,6 +3871,28 @@ fn leading_number(text: &str, range: TextRange) -> TextRange {
 /// `FLOPs`), which texts use as a label for one value after another.
 fn is_symbol(name: &str) -> bool {
     name.contains('_') || name.len() <= 3
+}
+
+/// The unit a name says its value is in (`peak_tflops`: TFLOPS), with the
+/// power of ten of one such unit, and of two for byte units.
+fn unit_of_name(name: &str) -> Option<(&'static str, i128, Option<i128>)> {
+    let n = name.to_ascii_lowercase();
+    let ends = |s: &[&str]| s.iter().any(|x| n.ends_with(x));
+    Some(if ends(&["_pflops", "_pflop"]) {
+        ("PFLOPS", 15, None)
+    } else if ends(&["_tflops", "_tflop"]) {
+        ("TFLOPS", 12, None)
+    } else if ends(&["_gflops", "_gflop"]) {
+        ("GFLOPS", 9, None)
+    } else if ends(&["_tb_s", "_tbps", "_tb"]) {
+        ("TB", 12, Some(40))
+    } else if ends(&["_gb_s", "_gbps", "_gb"]) {
+        ("GB", 9, Some(30))
+    } else if ends(&["_mb_s", "_mbps", "_mb"]) {
+        ("MB", 6, Some(20))
+    } else {
+        return None;
+    })
 }
 
 /// `a == b`, rejecting most unequal names before calling `memcmp`.

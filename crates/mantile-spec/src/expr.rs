@@ -788,6 +788,24 @@ pub fn align(
     true
 }
 
+/// Every product of a name and a power (`peak_tflops × 10^12`,
+/// `2^30 * mem_gb`) in `e`: the name's token and the power's base and
+/// exponent tokens.
+pub fn scaled_names(arena: &Arena, e: ExprId, f: &mut dyn FnMut(u32, u32, u32)) {
+    arena.visit(e, &mut |n| {
+        if let Node::Bin('*', x, y) = n {
+            for (v, p) in [(x, y), (y, x)] {
+                if let (Node::Var(name), Node::Bin('^', b, k)) = (arena.node(v), arena.node(p))
+                    && let (Node::Num(b), Node::Num(k)) = (arena.node(b), arena.node(k))
+                {
+                    f(name, b, k);
+                }
+            }
+        }
+        true
+    });
+}
+
 /// The first and last token of an expression (`None` for a node of no
 /// token).
 pub fn token_span(arena: &Arena, e: ExprId) -> Option<(usize, usize)> {

@@ -186,6 +186,74 @@ fn sides_of_one_form_agree_number_for_number() {
 }
 
 #[test]
+fn a_size_or_parallel_degree_is_never_zero() {
+    assert_eq!(
+        findings(
+            "* tensor_parallel `tp` = **0**\n* batch_size `B` = **2**",
+            ""
+        ),
+        ["5 MT002 error `0`"]
+    );
+    // A past length of 0 is a prefill, not a defect.
+    assert!(
+        findings(
+            "* past_seq_len `S_past` = **0**\n* tensor_parallel `tp` = **1**",
+            ""
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn one_chip_has_no_communication() {
+    let params = "* tensor_parallel `tp` = **1**\n* num_chips = **1**";
+    assert_eq!(
+        findings(params, "Single chip: **communication_bytes = 5**"),
+        ["10 MT002 error `5`"]
+    );
+    assert!(findings(params, "Single chip: **communication_bytes = 0**").is_empty());
+    let params = "* tensor_parallel `tp` = **2**\n* num_chips = **2**";
+    assert!(findings(params, "* **communication_bytes = 4,096**").is_empty());
+}
+
+#[test]
+fn a_quantity_in_a_unit_is_scaled_by_that_unit() {
+    let steps = "```\nt_ms = flops / (peak_tflops × 10^12) × 1000\nl_ms = bytes / (mem_bw_gb_s × 10^9) × 1000\nb_ms = bytes / (mem_bw_gb_s × 2^30) × 1000\n```";
+    assert!(findings(PARAMS, steps).is_empty());
+    let wrong = steps.replace("10^12", "10^15").replace("10^9", "40^9");
+    assert_eq!(
+        findings(PARAMS, &wrong),
+        ["12 MT003 error `10^15`", "13 MT003 error `40^9`"]
+    );
+}
+
+#[test]
+fn a_byte_count_multiplies_in_a_byte_size_of_the_test() {
+    let params = "* bytes_per_elem = **2**\n* softmax_stat_bytes = **4**";
+    let steps = "* bytes = `4,096 * 2 = 8,192`\n* stats bytes = `64 * 4 = 256`";
+    assert!(findings(params, steps).is_empty());
+    // A factor that is no byte size, with nothing else for bytes_per_elem:
+    // one of the two is wrong.
+    assert_eq!(
+        findings("* bytes_per_elem = **2**", "* bytes = `4,096 * 3 = 12,288`"),
+        ["9 MT002 error `3`"]
+    );
+    // Where another check holds with bytes_per_elem, only a warning.
+    let steps = "* X: `2,048` elems → 4,096 B\n* bytes = `4,096 * 3 = 12,288`";
+    assert_eq!(
+        findings("* bytes_per_elem = **2**", steps),
+        ["10 MT002 warning `3`"]
+    );
+    // Every byte count disagreeing with the parameter the same way: the
+    // parameter is wrong.
+    let steps = "* bytes = `4,096 * 2 = 8,192`\n* Bytes = `1,024 * 2 = 2,048`";
+    assert_eq!(
+        findings("* bytes_per_elem = **6**", steps),
+        ["5 MT002 error `6`"]
+    );
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
