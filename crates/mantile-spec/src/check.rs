@@ -137,6 +137,29 @@ impl<'a> Binds<'a> {
         }
     }
 
+    /// The index of the latest binding of `name` that satisfies `pred`.
+    fn latest_where(&self, name: &str, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
+        if self.index.is_none() {
+            if self.mask & Self::name_bit(name) == 0 {
+                return None;
+            }
+            return self
+                .list
+                .iter()
+                .rposition(|b| same(b.name, name) && pred(b));
+        }
+        let mut i = self.latest(name)?;
+        loop {
+            let b = self.list.get(i)?;
+            if pred(b) {
+                return Some(i);
+            }
+            i = usize::try_from(b.prev)
+                .ok()
+                .filter(|&p| p != u32::MAX as usize)?;
+        }
+    }
+
     fn clear(&mut self) {
         self.list.clear();
         self.index = None;
@@ -700,6 +723,7 @@ impl<'a> Checker<'a> {
         self.check_chips();
         self.check_sizes();
         self.check_single_chip();
+        self.check_conventions();
         self.check_expected();
         self.check_summaries();
         self.check_ids();
@@ -2013,18 +2037,44 @@ impl<'a> Checker<'a> {
         if !is_symbol(name) {
             return;
         }
-        let binds = &self.tests[ti].binds;
-        let k = match binds.before(name, at) {
-            Some(k) => k,
-            None if name.len() <= 3 && name.bytes().all(|c| c.is_ascii_uppercase()) => {
-                match binds.before(&name.to_ascii_lowercase(), at) {
-                    Some(k) => k,
-                    None => return,
+        let lower;
+        let mut names: SmallVec<[&str; 3]> = smallvec::smallvec![name];
+        if name.len() <= 3 && name.bytes().all(|c| c.is_ascii_uppercase()) {
+            lower = name.to_ascii_lowercase();
+            names.push(&lower);
+        }
+        if let Some(long) = names.iter().find_map(|n| long_name(n)) {
+            names.push(long);
+        }
+        // Bound in this test before the statement, or else a parameter of
+        // the test it inherits from (and not given again here).
+        let own = names
+            .iter()
+            .find_map(|n| self.tests[ti].binds.before(n, at))
+            .map(|k| BindRef(ti as u32, k as u32));
+        let inherited = || {
+            let mut t = self.tests[ti].inherits;
+            for _ in 0..16 {
+                let i = t?;
+                let binds = &self.tests[i].binds;
+                if let Some(k) = names
+                    .iter()
+                    .find_map(|n| binds.latest_where(n, |b| b.trusted))
+                {
+                    return Some(BindRef(i as u32, k as u32));
                 }
+                t = self.tests[i].inherits;
             }
-            None => return,
+            None
         };
-        let r = BindRef(ti as u32, k as u32);
+        let own_later = || {
+            names
+                .iter()
+                .any(|n| self.tests[ti].binds.latest(n).is_some())
+        };
+        let Some(r) = own.or_else(|| if own_later() { None } else { inherited() }) else {
+            return;
+        };
         let Some(prev) = self.bind_mut(r) else { return };
         // A bare statement may be revised by a later one ("Let me
         // recalculate: …"); a calculation or a parameter may not.
@@ -3095,6 +3145,81 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A value the file gives outside its tests (`bytes_per_elem = 2` in
+    /// the conventions) that every test after it stating the name (two or
+    /// more) contradicts, all with one other value: the file's is wrong.
+    fn check_conventions(&mut self) {
+        // The file's names (the first few bindings of each).
+        let mut names: SmallMap<&str, SmallVec<[usize; 2]>> = SmallMap::default();
+        for (k, b) in self.file_binds.list.iter().enumerate() {
+            if b.trusted && b.value.is_exact() {
+                let v = names.entry(b.name, SmallVec::new);
+                if v.len() < 8 {
+                    v.push(k);
+                }
+            }
+        }
+        if names.items.is_empty() {
+            return;
+        }
+        // What each test states for them: its own parameter, or else its
+        // Expected value.
+        let mut stated: SmallMap<&str, Vec<(usize, Interval)>> = SmallMap::default();
+        for t in &self.tests {
+            let mut seen: SmallVec<[&str; 8]> = SmallVec::new();
+            let own = t
+                .binds
+                .list
+                .iter()
+                .filter(|b| b.trusted)
+                .map(|b| (b.name, b.value));
+            let expected = t.expected.iter().map(|(e, _)| (e.name.as_str(), e.value));
+            for (n, v) in own.chain(expected) {
+                if names.get(&n).is_none() || seen.contains(&n) {
+                    continue;
+                }
+                if seen.len() < 8 {
+                    seen.push(n);
+                }
+                stated.entry(n, Vec::new).push((t.start, v));
+            }
+        }
+        let mut out = Vec::new();
+        for (name, binds) in &names.items {
+            let Some(vals) = stated.get(name) else {
+                continue;
+            };
+            for &k in binds {
+                let b = &self.file_binds.list[k];
+                let after: Vec<Interval> = vals
+                    .iter()
+                    .filter(|(start, _)| *start > b.range.start as usize)
+                    .map(|(_, v)| *v)
+                    .collect();
+                let Some(first) = after.first() else { continue };
+                let one = after.iter().all(|v| v.overlaps(first) && first.overlaps(v));
+                if after.len() < 2 || !one || first.overlaps(&b.value) {
+                    continue;
+                }
+                out.push(Diagnostic::new(
+                    &FORMULA_MISMATCH,
+                    b.value_at,
+                    format!(
+                        "{name} is {} here, but the {} tests after it that state it all give {}",
+                        b.value.display(),
+                        after.len(),
+                        first.display()
+                    ),
+                ));
+            }
+        }
+        for d in out {
+            if self.diags.room(d.rule, d.range, Severity::Error) {
+                self.diags.push(d);
+            }
+        }
+    }
+
     /// A size or parallel degree given as 0 (`tensor_parallel = 0`,
     /// `batch_size = 0`): no layer has one; at least 1.
     fn check_sizes(&mut self) {
@@ -3552,7 +3677,20 @@ fn restatements<'a>(toks: &[Token<'a>]) -> Vec<Restatement<'a>> {
                 .flatten()
                 .collect::<Vec<_>>()
         };
+        // `peak_tflops = 1000 (1 PFLOP)`: a value in the unit its name says.
+        let named_pow = match (
+            value_unit.as_deref(),
+            p.checked_sub(3).map(|i| &toks[i].tok),
+        ) {
+            (None, Some(Tok::Ident(name))) if matches!(toks[p - 2].tok, Tok::Eq { .. }) => {
+                unit_of_name(name)
+                    .filter(|u| u.0.ends_with("FLOPS"))
+                    .map(|u| u.1 as i32)
+            }
+            _ => None,
+        };
         let scales: Vec<Rational> = match (expr::unit_kind(unit), value_unit.as_deref()) {
+            (Some(expr::UnitKind::Pow10(e)), None) if let Some(n) = named_pow => time(e - n),
             (Some(expr::UnitKind::Pow10(e)), None | Some("FLOPs" | "FLOPS")) => time(e),
             (Some(expr::UnitKind::Bytes(k)), None | Some("bytes" | "B")) => {
                 let dec = Rational::pow10(3 * k as i32);
@@ -3892,6 +4030,28 @@ fn unit_of_name(name: &str) -> Option<(&'static str, i128, Option<i128>)> {
         ("MB", 6, Some(20))
     } else {
         return None;
+    })
+}
+
+/// The parameter a conventional symbol stands for (`tp`: tensor_parallel,
+/// `k`: top_k), as Mantile's specs write them.
+fn long_name(symbol: &str) -> Option<&'static str> {
+    Some(match symbol {
+        "tp" => "tensor_parallel",
+        "cp" => "context_parallel",
+        "ep" => "expert_parallel",
+        "sp" => "sequence_parallel",
+        "pp" => "pipeline_parallel",
+        "dp" => "data_parallel",
+        "B" => "batch_size",
+        "S" => "seq_len",
+        "d" => "hidden_size",
+        "h" => "num_heads",
+        "dh" => "head_dim",
+        "k" => "top_k",
+        "E" => "num_experts",
+        "d_ff" => "intermediate_size",
+        _ => return None,
     })
 }
 

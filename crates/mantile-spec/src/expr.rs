@@ -262,10 +262,13 @@ impl Parser<'_, '_> {
                 self.pos += 1;
                 Some(self.arena.push(Node::Num(self.pos as u32 - 1)))
             }
-            Tok::Ident(_) => {
+            Tok::Ident(name) => {
+                // A unit word before a parenthesis restates the value in
+                // another unit (`1000 TFLOPS (10^15 FLOPS)`): no call.
+                let callee = unit_kind(name).is_none();
                 let name_pos = self.pos as u32;
                 self.pos += 1;
-                if let Some(Tok::LParen) = self.peek() {
+                if callee && let Some(Tok::LParen) = self.peek() {
                     let save = self.pos;
                     self.pos += 1;
                     let mut args: Vec<ExprId> = Vec::new();

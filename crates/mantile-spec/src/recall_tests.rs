@@ -254,6 +254,62 @@ fn a_byte_count_multiplies_in_a_byte_size_of_the_test() {
 }
 
 #[test]
+fn a_convention_every_later_test_contradicts_is_wrong() {
+    let text = |conv: &str| {
+        format!(
+            "# Tests\n\n## Conventions\n\n* `bytes_per_elem = {conv}`\n\n# Test A-1 — a\n\n### Test case parameters\n\n* bytes_per_elem = **2**\n\n# Test A-2 — b\n\n### Test case parameters\n\n* bytes_per_elem = **2**\n"
+        )
+    };
+    let errors = |t: &str| -> Vec<String> {
+        check_spec(t)
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("{} {}", d.rule.code, d.message))
+            .collect()
+    };
+    assert!(errors(&text("2")).is_empty());
+    assert_eq!(
+        errors(&text("4")),
+        ["MT002 bytes_per_elem is 4 here, but the 2 tests after it that state it all give 2"]
+    );
+    // Tests that differ among themselves: no consensus, nothing said.
+    let mixed = text("4").replacen("**2**", "**1**", 1);
+    assert!(errors(&mixed).is_empty());
+}
+
+#[test]
+fn a_symbol_restated_in_prose_keeps_the_inherited_or_long_named_value() {
+    let text = "# Test A-1 — x\n\n### Test case parameters\n\n* top_k `k` = **2**\n* tensor_parallel = **8**\n\n### Expected calculations\n\nEach token is processed by `k=2` experts.\n\n# Test A-2 — y\n\n### Test case parameters\n\nSame as A-1, plus:\n\n* num_chips = **8**\n\n### Expected calculations\n\nEach token activates k=3 experts.\n\nPer chip (TP=4):\n";
+    let report = check_spec(text);
+    let got: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "k is 3 here, but 2 (the test's value)",
+            "TP is 4 here, but 8 (the test's value)"
+        ]
+    );
+}
+
+#[test]
+fn a_value_in_the_unit_its_name_says_restated_in_another() {
+    assert!(findings("* peak_tflops = **1000** (1 PFLOP)", "").is_empty());
+    assert_eq!(
+        findings("* peak_tflops = **1005** (1 PFLOP)", ""),
+        ["5 MT003 error `1 PFLOP`"]
+    );
+    // A unit word before a parenthesis is no call: the restatement is read.
+    let conv = "- **Peak compute**: 1000 TFLOPS (10^15 FLOPS) = 4 PFLOP";
+    assert_eq!(findings(conv, ""), ["5 MT001 error `4`"]);
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
