@@ -325,6 +325,8 @@ struct Recent {
 /// Two sides compared by their form (see [`Checker::forms`]).
 #[derive(Default)]
 struct Forms<'a> {
+    /// Operators the two have in common.
+    common: u32,
     /// Pairs that agree (one name, or equal values).
     agree: u32,
     /// Pairs where neither value is known.
@@ -424,6 +426,10 @@ pub(crate) struct Checker<'a> {
     /// instead of them (see [`Checker::resolve_culprits`]).
     pending: Vec<Option<Diagnostic>>,
     fails: Vec<Fail>,
+    /// Formulas the file gives for names outside its tests (at most
+    /// [`MAX_TEMPLATES`]).
+    /// Each with the end of its section (see [`Checker::section_end`]).
+    templates: Vec<(&'a str, Part, usize)>,
     /// Warnings held in [`Checker::pending`] that become errors when their
     /// binding held in no check (see [`Checker::check_byte_factor`]).
     promote: Vec<(u32, BindRef)>,
@@ -503,6 +509,7 @@ impl<'a> Checker<'a> {
             diags: Findings::default(),
             pending: Vec::new(),
             fails: Vec::new(),
+            templates: Vec::new(),
             promote: Vec::new(),
             stated: Vec::new(),
             prepass: false,
@@ -719,6 +726,7 @@ impl<'a> Checker<'a> {
         self.file_binds.clear();
         self.walk(&lx);
         self.resolve_culprits();
+        self.check_template_relations(&lx);
         self.check_stray_values(&lx);
         self.check_chips();
         self.check_sizes();
@@ -1365,6 +1373,31 @@ impl<'a> Checker<'a> {
         {
             self.check_byte_factor(lx, ti, sides);
         }
+        // A formula the file gives for a name outside its tests
+        // (`compute_time_ms = flops_per_chip / peak_flops × 1000`): kept,
+        // and the calculations of that name in tests compared with it.
+        if !self.prepass
+            && let Some(name) = target
+            && status != ClaimStatus::Mismatch
+        {
+            match test {
+                None => {
+                    for p in sides {
+                        let symbolic = p.expr.is_some_and(|e| !self.arena.is_literal_only(e));
+                        if symbolic && self.templates.len() < MAX_TEMPLATES {
+                            let end = self.section_end(p.range.start as usize);
+                            self.templates.push((name, *p, end));
+                        }
+                    }
+                }
+                Some(_) if !self.templates.is_empty() => {
+                    if self.check_against_templates(lx, name, sides, test) {
+                        status = ClaimStatus::Mismatch;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
         // Sides no exact comparison decides, compared by their form: a
         // number substituted for a name or copied from the side before.
         if !self.prepass
@@ -1425,7 +1458,13 @@ impl<'a> Checker<'a> {
             && chain.region != Region::Expected
             && status != ClaimStatus::Mismatch
         {
-            let lone = target.is_some() && sides.len() == 1;
+            // (A lone side with no name: a bare `= value` line that
+            // continues no calculation.)
+            let lone = sides.len() == 1
+                && (target.is_some()
+                    || sides[0]
+                        .expr
+                        .is_some_and(|e| self.arena.is_single_literal(e)));
             let exact =
                 |i: usize| vals[i].is_some_and(|v| v.is_exact()) && inferred >> i.min(63) & 1 == 0;
             let exact_sides = (0..sides.len()).filter(|&i| exact(i)).count();
@@ -1561,9 +1600,9 @@ impl<'a> Checker<'a> {
     /// A byte count written as a count times a small factor (`bytes =
     /// 4,194,304 * 2`, `Bytes = 1,310,720 × 2`): the factor is a byte size,
     /// one of the test's (`bytes_per_elem`, `softmax_stat_bytes`). One that
-    /// is none of them is held against `bytes_per_elem`: a warning when
-    /// other checks hold with its value, else an error (or the parameter
-    /// reported, when every use disagrees with it the same way).
+    /// is none of them is held against each: a warning when other checks
+    /// hold with each value, else an error (or the parameter reported, when
+    /// every use disagrees with it the same way).
     fn check_byte_factor(&mut self, lx: &Lexed, ti: usize, sides: &[Part]) {
         let Some(first) = sides.first() else { return };
         // The label: the text before the first side on its line (its last
@@ -1613,6 +1652,15 @@ impl<'a> Checker<'a> {
                 }
                 continue;
             }
+            let mut held: SmallVec<[BindRef; 4]> = sizes.iter().map(|(r, _)| *r).collect();
+            if !held.contains(&bpe) {
+                held.insert(0, bpe);
+            }
+            let named: Vec<String> = held
+                .iter()
+                .filter_map(|&r| self.bind(r))
+                .map(|b| format!("{} = {}", b.name, b.value.display()))
+                .collect();
             let Some(b) = self.bind(bpe).cloned() else {
                 return;
             };
@@ -1624,21 +1672,23 @@ impl<'a> Checker<'a> {
                 &FORMULA_MISMATCH,
                 range,
                 format!(
-                    "the byte size multiplied in is {kv}, but {} = {}",
-                    b.name,
-                    b.value.display()
+                    "the byte size multiplied in is {kv}, but the test's are {}",
+                    named.join(", ")
                 ),
             )
             .with_severity(Severity::Warning)
             .with_related(b.range, format!("{} = {}", b.name, b.value.display()));
             let finding = self.pending.len() as u32;
             self.pending.push(Some(d));
-            self.promote.push((finding, bpe));
-            self.fails.push(Fail {
-                bind: bpe,
-                finding,
-                solution: Some(Rational::int(kv)),
-            });
+            // Each byte size may be the wrong one.
+            for r in held {
+                self.promote.push((finding, r));
+                self.fails.push(Fail {
+                    bind: r,
+                    finding,
+                    solution: Some(Rational::int(kv)),
+                });
+            }
         }
     }
 
@@ -1670,6 +1720,120 @@ impl<'a> Checker<'a> {
                 (1..=16).contains(&v).then_some((r, v))
             })
             .collect()
+    }
+
+    /// Where the section holding byte `at` (outside the tests) ends: at
+    /// the next heading that is no test's, of its heading's level or above
+    /// (`# Sliding Window Attention (SWA) Tests` ends the GQA conventions).
+    fn section_end(&self, at: usize) -> usize {
+        let hs = &self.doc.headings;
+        let k = hs.partition_point(|h| (h.range.start as usize) <= at);
+        let level = k.checked_sub(1).map_or(0, |i| hs[i].level);
+        hs[k..]
+            .iter()
+            .find(|h| h.level <= level && parse_test_heading(&h.text).is_none())
+            .map_or(self.doc.text.len(), |h| h.range.start as usize)
+    }
+
+    /// The literal sides of a calculation of `name` in a test, each
+    /// compared by its form with the formulas the file gives for the name
+    /// (see [`Checker::check_forms`]). Whether one was reported.
+    fn check_against_templates(
+        &mut self,
+        lx: &Lexed<'a>,
+        name: &str,
+        sides: &[Part],
+        test: Option<usize>,
+    ) -> bool {
+        let at = sides.first().map_or(0, |p| p.range.start as usize);
+        let templates: SmallVec<[Part; 2]> = self
+            .templates
+            .iter()
+            .filter(|(n, p, end)| same(n, name) && (p.range.start as usize) < at && at < *end)
+            .map(|(_, p, _)| *p)
+            .collect();
+        let mut found = false;
+        for t in &templates {
+            for p in sides {
+                if !p.expr.is_some_and(|e| self.arena.is_literal_only(e)) {
+                    continue;
+                }
+                let Some(f) = self.forms(lx, t, p, test) else {
+                    continue;
+                };
+                // One number differs where the rest agree, or has the
+                // same operators around it (names the test does not give
+                // face numbers).
+                let [m] = &f.mismatch[..] else { continue };
+                let coincides = |v: &Interval| v.overlaps(&m.a.1) || v.overlaps(&m.b.1);
+                if (f.agree == 0 && f.common < 2) || f.infer.iter().any(|x| coincides(&x.value)) {
+                    continue;
+                }
+                self.report_form_mismatch(t, p, m);
+                found = true;
+            }
+        }
+        found
+    }
+
+    /// The formulas the file gives for names, held against each test that
+    /// binds the name and every name of the formula (`d = h*dh` in the
+    /// conventions, and a test with d = 1024, h = 16, dh = 62).
+    fn check_template_relations(&mut self, lx: &Lexed<'a>) {
+        let mut out = Vec::new();
+        for &(name, part, end) in &self.templates {
+            let Some(e) = part.expr else { continue };
+            let toks = part.toks(&lx.toks);
+            let from = self
+                .tests
+                .partition_point(|t| t.start < part.range.start as usize);
+            for ti in from..self.tests.len() {
+                if self.tests[ti].start >= end {
+                    break;
+                }
+                let Some(r) = self.lookup_ref(Some(ti), name).filter(|r| r.0 != u32::MAX) else {
+                    continue;
+                };
+                let Some(b) = self.bind(r).filter(|b| b.trusted && b.value.is_exact()) else {
+                    continue;
+                };
+                // Every name of the formula a parameter of the test.
+                let mut all_params = true;
+                let mut lookup = |n: &str, _: usize| -> Option<Interval> {
+                    let r = self.lookup_ref(Some(ti), n)?;
+                    let b = self.bind(r)?;
+                    all_params &= r.0 != u32::MAX && b.trusted;
+                    Some(b.value)
+                };
+                let Some(v) = expr::eval(&self.arena, e, toks, LiteralMode::Exact, &mut lookup)
+                else {
+                    continue;
+                };
+                if !all_params || v.overlaps(&b.value) {
+                    continue;
+                }
+                let formula = excerpt(self.doc.slice(part.range).trim());
+                out.push(
+                    Diagnostic::new(
+                        &FORMULA_MISMATCH,
+                        b.value_at,
+                        format!(
+                            "{name} is {} here, but `{formula}` is {} with the test's values",
+                            b.value.display(),
+                            v.display()
+                        ),
+                    )
+                    .with_related(part.range, format!("{name} = {formula}")),
+                );
+            }
+        }
+        out.sort_by_key(|d| d.range.start);
+        out.dedup_by_key(|d| d.range);
+        for d in out {
+            if self.diags.room(d.rule, d.range, Severity::Error) {
+                self.diags.push(d);
+            }
+        }
     }
 
     /// A name in a unit (`peak_tflops`, `memory_bw_gb_s`) times a power
@@ -1740,9 +1904,7 @@ impl<'a> Checker<'a> {
         let (ea, eb) = (a.expr?, b.expr?);
         let (ta, tb) = (a.toks(&lx.toks), b.toks(&lx.toks));
         let mut pairs = SmallVec::new();
-        if !expr::align(&self.arena, (ea, ta), (eb, tb), 32, &mut pairs) {
-            return None;
-        }
+        let common = expr::align(&self.arena, (ea, ta), (eb, tb), 32, &mut pairs)?;
         let var = |e: ExprId, toks: &[Token<'a>]| match self.arena.node(e) {
             Node::Var(i) => match toks.get(i as usize) {
                 Some(&Token {
@@ -1758,7 +1920,10 @@ impl<'a> Checker<'a> {
             let (lo, hi) = expr::token_span(&self.arena, e)?;
             Some(toks.get(lo)?.range.cover(toks.get(hi)?.range))
         };
-        let mut f = Forms::default();
+        let mut f = Forms {
+            common,
+            ..Forms::default()
+        };
         for (x, y) in pairs {
             let (vx, vy) = (var(x, ta), var(y, tb));
             if let (Some((n, _)), Some((m, _))) = (vx, vy)
@@ -4193,6 +4358,10 @@ fn excerpt(text: &str) -> String {
         Some((at, _)) => format!("{}…", &text[..at]),
     }
 }
+
+/// How many formulas outside the tests are kept for the tests' calculations
+/// (each is compared with every test).
+const MAX_TEMPLATES: usize = 64;
 
 /// How many names, values or places one finding lists before "and N more".
 const MAX_NAMED: usize = 8;

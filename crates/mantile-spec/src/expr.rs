@@ -732,7 +732,8 @@ impl Arena {
 /// pairs of subtrees where they part: two leaves (`d` and `1024`), a leaf
 /// and a subtree (`peak` and `1000 × 10^12`), or two different operators.
 /// Labels (`elems`, `bytes`) are looked through. `false` when there would
-/// be more than `limit` pairs (`out` then holds the first ones).
+/// be more than `limit` pairs (`out` then holds the first ones), else how
+/// many operators the two have in common.
 ///
 /// `2 * M * d = 2 * 256 * 1024` pairs `2`–`2`, `M`–`256`, `d`–`1024`: how
 /// a calculation substitutes numbers into a formula.
@@ -742,7 +743,7 @@ pub fn align(
     (b, tb): (ExprId, &[Token]),
     limit: usize,
     out: &mut SmallVec<[(ExprId, ExprId); 8]>,
-) -> bool {
+) -> Option<u32> {
     fn ident<'t>(toks: &'t [Token<'t>], i: u32) -> Option<&'t str> {
         match tok(toks, i) {
             Some(Tok::Ident(s)) => Some(*s),
@@ -757,11 +758,13 @@ pub fn align(
         }
     };
     let mut todo: SmallVec<[(ExprId, ExprId); 16]> = SmallVec::new();
+    let mut common = 0;
     todo.push((a, b));
     while let Some((x, y)) = todo.pop() {
         let (x, y) = (bare(x, ta), bare(y, tb));
         match (arena.node(x), arena.node(y)) {
             (Node::Bin(o1, x1, x2), Node::Bin(o2, y1, y2)) if o1 == o2 => {
+                common += 1;
                 todo.push((x2, y2));
                 todo.push((x1, y1));
             }
@@ -779,16 +782,16 @@ pub fn align(
             }
             _ => {
                 if out.len() >= limit {
-                    return false;
+                    return None;
                 }
                 out.push((x, y));
             }
         }
         if todo.len() > 4 * limit + 16 {
-            return false;
+            return None;
         }
     }
-    true
+    Some(common)
 }
 
 /// Every product of a name and a power (`peak_tflops × 10^12`,

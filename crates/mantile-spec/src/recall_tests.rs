@@ -94,7 +94,7 @@ fn a_bare_result_continues_the_step_above_a_formula_less_heading() {
         "* FLOPs = `2 * B * d = 4,096`\n\n**(e) Apply the same to V**\nSame shape:\n\n* = `4,097`";
     assert_eq!(findings(PARAMS, steps), ["16 MT001 error `4,097`"]);
     // A heading with a formula of its own: the value is not the step's.
-    let steps = "* FLOPs = `2 * B * d = 4,096`\n\n**(e) Apply to V** → `2*d`\n\n* = `4,097`";
+    let steps = "* FLOPs = `2 * B * d = 4,096`\n\n**(e) Apply to V** → `2*d`\n\n* = `2,048`";
     assert!(findings(PARAMS, steps).is_empty());
     // A new calculation is not a continuation.
     let steps =
@@ -307,6 +307,48 @@ fn a_value_in_the_unit_its_name_says_restated_in_another() {
     // A unit word before a parenthesis is no call: the restatement is read.
     let conv = "- **Peak compute**: 1000 TFLOPS (10^15 FLOPS) = 4 PFLOP";
     assert_eq!(findings(conv, ""), ["5 MT001 error `4`"]);
+}
+
+#[test]
+fn formulas_the_file_gives_hold_in_its_tests() {
+    let text = |dh: &str, factor: &str| {
+        format!(
+            "# Tests\n\n## Conventions\n\n* `d = h*dh`\n\n```\nt_ms = flops / peak × {factor}\n```\n\n# Test A-1 — a\n\n### Test case parameters\n\n* hidden_size `d` = **1024**\n* num_heads `h` = **16**\n* head_dim `dh` = **{dh}**\n\n### Expected calculations\n\n```\nt_ms = 4,096 / 10^15 × 1000\n     ≈ 0.000000004 ms\n```\n\n# Other Tests\n\n# Test B-1 — b\n\n### Test case parameters\n\n* hidden_size `d` = **2880**\n* num_heads `h` = **32**\n* head_dim `dh` = **64**\n"
+        )
+    };
+    let errors = |t: &str| -> Vec<String> {
+        let index = mantile_diag::LineIndex::new(t);
+        check_spec(t)
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| {
+                format!(
+                    "{} {} {}",
+                    index.line_of(d.range.start as usize) + 1,
+                    d.rule.code,
+                    d.message
+                )
+            })
+            .collect()
+    };
+    // Test B-1 is in another section: the conventions above it do not
+    // hold there.
+    assert!(errors(&text("64", "1000")).is_empty());
+    assert_eq!(
+        errors(&text("62", "1000")),
+        ["15 MT002 d is 1,024 here, but `h*dh` is 992 with the test's values"]
+    );
+    assert_eq!(
+        errors(&text("64", "1800")),
+        ["22 MT001 `1000` here, but `1800` in the same place of `flops / peak × 1800`"]
+    );
+}
+
+#[test]
+fn a_bare_value_that_continues_nothing_is_still_a_stated_value() {
+    let steps = "* FLOPs = `2 * B * d = 4,096`\n\n**(b) Same**\nPer head: `(S×S) @ (S×dh)` → `2*S*S*dh`\n\n* = **4,097**\n\n* **flops_total = 4,096 + 4,096 = 8,192**";
+    assert_eq!(findings(PARAMS, steps), ["16 MT011 error `4,097`"]);
 }
 
 #[test]
