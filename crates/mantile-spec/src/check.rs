@@ -322,6 +322,16 @@ struct Recent {
     bridged: bool,
 }
 
+/// A calculation that ended a code block: its name, value and line.
+#[derive(Clone, Copy, Debug)]
+struct BlockResult<'a> {
+    name: Option<&'a str>,
+    value: Interval,
+    range: TextRange,
+    line: usize,
+    test: Option<usize>,
+}
+
 /// Two sides compared by their form (see [`Checker::forms`]).
 #[derive(Default)]
 struct Forms<'a> {
@@ -400,6 +410,9 @@ struct Chain<'a> {
     /// The line of the last side converts it to bytes (`… elems → 256 B`):
     /// its result is stated.
     converted: bool,
+    /// The chain's line comes right after a code block whose last line is
+    /// a calculation (its summary: `**t_ms ≈ 0.168 ms**`).
+    after_block: bool,
 }
 
 struct Conversion {
@@ -426,6 +439,9 @@ pub(crate) struct Checker<'a> {
     /// instead of them (see [`Checker::resolve_culprits`]).
     pending: Vec<Option<Diagnostic>>,
     fails: Vec<Fail>,
+    /// The result of the calculation that ended last, when it was the last
+    /// line of a code block (see [`Chain::after_block`]).
+    last_block: Option<BlockResult<'a>>,
     /// Formulas the file gives for names outside its tests (at most
     /// [`MAX_TEMPLATES`]).
     /// Each with the end of its section (see [`Checker::section_end`]).
@@ -509,6 +525,7 @@ impl<'a> Checker<'a> {
             diags: Findings::default(),
             pending: Vec::new(),
             fails: Vec::new(),
+            last_block: None,
             templates: Vec::new(),
             promote: Vec::new(),
             stated: Vec::new(),
@@ -799,7 +816,18 @@ impl<'a> Checker<'a> {
         let last = chain.parts.last().copied().filter(|p| p.expr.is_some());
         let region = chain.region;
         let converted = chain.converted;
+        // A code block's calculation replaces the block result; any other
+        // chain (its summary, below) reads it, then it is gone.
+        let code = chain.code_block;
+        if code {
+            self.last_block = None;
+        }
         self.finish(lx, chain, test);
+        if code && let Some(b) = self.last_block.as_mut() {
+            b.line = line_no;
+        } else {
+            self.last_block = None;
+        }
         *recent = last.map(|part| Recent {
             part,
             test,
@@ -933,6 +961,7 @@ impl<'a> Checker<'a> {
                         code_block: line.kind == LineKind::Code,
                         extra_names: SmallVec::new(),
                         converted: false,
+                        after_block: false,
                     };
                     open = Some((chain, test));
                 }
@@ -1004,6 +1033,16 @@ impl<'a> Checker<'a> {
                 {
                     parts.insert(1, r.part);
                 }
+                let after_block = count == 1
+                    && line.kind == LineKind::Text
+                    && self
+                        .doc
+                        .lines
+                        .get(before)
+                        .is_some_and(|l| l.kind == LineKind::Skip)
+                    && self
+                        .last_block
+                        .is_some_and(|b| b.line + 1 == before && b.test == test);
                 let chain = Chain {
                     parts,
                     region,
@@ -1011,6 +1050,7 @@ impl<'a> Checker<'a> {
                     code_block: line.kind == LineKind::Code,
                     extra_names,
                     converted: false,
+                    after_block,
                 };
                 open = Some((chain, test));
                 open_line = line_no;
@@ -1039,6 +1079,7 @@ impl<'a> Checker<'a> {
                     code_block: line.kind == LineKind::Code,
                     extra_names: SmallVec::new(),
                     converted: false,
+                    after_block: false,
                 };
                 open = Some((chain, test));
                 open_line = line_no;
@@ -1367,6 +1408,25 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        // The last calculation of a code block, and the summary below it.
+        if !self.prepass && chain.code_block && sides.len() >= 2 && status == ClaimStatus::Ok {
+            self.last_block = reference.or(stated_value(&vals)).map(|value| BlockResult {
+                name: target,
+                value,
+                range: sides.last().map_or(TextRange::default(), |p| p.range),
+                line: 0,
+                test,
+            });
+        }
+        if !self.prepass
+            && chain.after_block
+            && let (Some(name), [p]) = (target, sides)
+            && let Some(v) = vals[0]
+            && p.expr.is_some_and(|e| self.arena.is_single_literal(e))
+            && self.summary_mismatch(name, v, p.range, test)
+        {
+            status = ClaimStatus::Mismatch;
+        }
         // `bytes = 4,194,304 * 2`: the byte size multiplied in.
         if !self.prepass
             && let Some(ti) = test
@@ -1397,6 +1457,16 @@ impl<'a> Checker<'a> {
                 }
                 Some(_) => {}
             }
+        }
+        // `d * d_ff + d_ff * d = 2 * d * d_ff`: formulas over the same
+        // names of no value must agree for any values.
+        if !self.prepass
+            && status == ClaimStatus::Unevaluated
+            && sides.len() >= 2
+            && vals.iter().all(Option::is_none)
+            && self.check_identity(lx, sides, test)
+        {
+            status = ClaimStatus::Mismatch;
         }
         // Sides no exact comparison decides, compared by their form: a
         // number substituted for a name or copied from the side before.
@@ -1885,6 +1955,115 @@ impl<'a> Checker<'a> {
                 ),
             ));
         }
+    }
+
+    /// `name ≈ value` right below a code block whose last calculation
+    /// gives a related name (`total_memory_load_time_ms` after
+    /// `total_load_time_ms = … = 0.168 ms`): its summary, of the same
+    /// value. (The same name is the restatement check's.) Whether it was
+    /// reported.
+    fn summary_mismatch(
+        &mut self,
+        name: &str,
+        value: Interval,
+        at: TextRange,
+        test: Option<usize>,
+    ) -> bool {
+        let Some(b) = self.last_block.filter(|b| b.test == test) else {
+            return false;
+        };
+        let Some(block_name) = b.name.filter(|n| *n != name && related_names(n, name)) else {
+            return false;
+        };
+        if value.overlaps(&b.value) || !self.diags.room(&CLAIM_MISMATCH, at, Severity::Error) {
+            return false;
+        }
+        self.diags.push(
+            Diagnostic::new(
+                &CLAIM_MISMATCH,
+                at,
+                format!(
+                    "{name} is {} here, but the calculation above gives {block_name} = {}",
+                    value.display(),
+                    b.value.display()
+                ),
+            )
+            .with_related(b.range, format!("{block_name} = {}", b.value.display())),
+        );
+        true
+    }
+
+    /// Sides that use the same names, none of which has a value (formulas
+    /// written two ways), evaluated with the same made-up values for the
+    /// names: an identity gives one value, so two values mean one side is
+    /// wrong. Whether one was reported.
+    fn check_identity(&mut self, lx: &Lexed, sides: &[Part], test: Option<usize>) -> bool {
+        // The names of each side, sorted; all must be the same, and unbound.
+        let mut names: SmallVec<[SmallVec<[&str; 4]>; 4]> = SmallVec::new();
+        for p in sides {
+            let Some(e) = p.expr else { return false };
+            let toks = p.toks(&lx.toks);
+            let mut ns: SmallVec<[&str; 4]> = SmallVec::new();
+            let mut ok = true;
+            expr::var_names(&self.arena, e, toks, &mut |n| {
+                ok &= self.lookup_alias_ref(test, n).is_none() && ns.len() < 8;
+                if !ns.contains(&n) {
+                    ns.push(n);
+                }
+            });
+            if !ok || ns.is_empty() {
+                return false;
+            }
+            ns.sort_unstable();
+            names.push(ns);
+        }
+        if names.iter().any(|ns| *ns != names[0]) {
+            return false;
+        }
+        // Made-up values: primes, one per name.
+        const PRIMES: [i128; 8] = [1009, 2003, 3001, 4001, 5003, 6007, 7001, 8009];
+        let value = |n: &str| {
+            let k = names[0].iter().position(|x| *x == n)?;
+            Some(Interval::exact(Rational::int(PRIMES[k])))
+        };
+        let mut vals: SmallVec<[Interval; 4]> = SmallVec::new();
+        for p in sides {
+            let Some(e) = p.expr else { return false };
+            let mut lookup = |n: &str, _: usize| value(n);
+            let Some(v) = expr::eval(
+                &self.arena,
+                e,
+                p.toks(&lx.toks),
+                LiteralMode::Exact,
+                &mut lookup,
+            ) else {
+                return false;
+            };
+            vals.push(v);
+        }
+        let Some(i) = (1..vals.len()).find(|&i| vals[i] != vals[0]) else {
+            return false;
+        };
+        let (a, b) = (&sides[0], &sides[i]);
+        if !self.diags.room(&CLAIM_MISMATCH, b.range, Severity::Error) {
+            return true;
+        }
+        let (at, bt) = (
+            excerpt(self.doc.slice(a.range).trim()),
+            excerpt(self.doc.slice(b.range).trim()),
+        );
+        self.diags.push(
+            Diagnostic::new(
+                &CLAIM_MISMATCH,
+                b.range,
+                format!(
+                    "`{bt}` is not `{at}`: they differ for values of {}",
+                    names[0].join(", ")
+                ),
+            )
+            .with_related(a.range, "the side it should equal"),
+        );
+        true
     }
 
     /// The value of the subtree `e` of a side whose tokens are `toks`, its
@@ -3166,7 +3345,14 @@ impl<'a> Checker<'a> {
                 .take_while(|c| (c.range.start as usize) < end)
             {
                 for s in &c.sides {
-                    if let Some(v) = s.value.and_then(|v| v.exact_value()?.as_integer())
+                    // A side that is one number is counted among the tokens.
+                    let k = lx.toks.partition_point(|t| t.range.start < s.range.start);
+                    let single = lx
+                        .toks
+                        .get(k)
+                        .is_some_and(|t| t.range == s.range && matches!(t.tok, Tok::Num(_)));
+                    if !single
+                        && let Some(v) = s.value.and_then(|v| v.exact_value()?.as_integer())
                         && v >= 0
                         && bloom & bit(v as u128) != 0
                         && let Some(shape) = NumberShape::of_integer(v)
@@ -3182,6 +3368,25 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let near = |s: &NumberShape| s.one_digit_from(&shape);
+                // Taken from another test (`total KV bytes from GQA-1 =
+                // 262,144`): it is in that test.
+                if let Some(x) = self.test_named_on_line(range.start as usize, ti) {
+                    let t = &self.tests[x];
+                    let there: Vec<(usize, NumberShape)> =
+                        numbers_in(self.doc.text.get(t.start..t.end).unwrap_or(""))
+                            .map(|(at, n)| (at + t.start, n))
+                            .collect();
+                    if there.iter().any(|n| n.1 == shape) {
+                        continue;
+                    }
+                    if let Some(&(at, twin)) = there.iter().find(|n| near(&n.1))
+                        && self.diags.room(&STRAY_VALUE, range, Severity::Error)
+                    {
+                        let d = self.stray_finding(range, at, twin, &t.id, " it is taken from");
+                        self.diags.push(d);
+                        continue;
+                    }
+                }
                 if !lx.toks[a..z]
                     .iter()
                     .filter_map(token_shape)
@@ -3204,28 +3409,74 @@ impl<'a> Checker<'a> {
                 if !self.diags.room(&STRAY_VALUE, range, Severity::Error) {
                     continue;
                 }
-                let src = self.doc.slice(range);
-                let twin_text = twin.display(NumberStyle::detect(src));
-                let len = self.doc.text[at..]
-                    .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
-                    .unwrap_or(0);
-                let d = Diagnostic::new(
-                    &STRAY_VALUE,
-                    range,
-                    format!(
-                        "{src} appears nowhere else in Test {}, but {twin_text}, one digit away, does: a typo?",
-                        self.tests[ti].id
-                    ),
-                )
-                .with_related(TextRange::new(at, at + len), format!("{twin_text} is here"))
-                .with_fix(Fix::replace(
-                    format!("Replace with {twin_text}"),
-                    range,
-                    twin_text.clone(),
-                ));
+                let d = self.stray_finding(range, at, twin, &self.tests[ti].id, " else");
                 self.diags.push(d);
             }
         }
+    }
+
+    /// The stray-value finding for the number at `range`, whose twin
+    /// `twin` is at byte `at` of Test `id`.
+    fn stray_finding(
+        &self,
+        range: TextRange,
+        at: usize,
+        twin: NumberShape,
+        id: &str,
+        which: &str,
+    ) -> Diagnostic {
+        let src = self.doc.slice(range);
+        let twin_text = twin.display(NumberStyle::detect(src));
+        let len = self.doc.text[at..]
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
+            .unwrap_or(0);
+        let (nowhere, there) = match which {
+            " else" => ("nowhere else", ""),
+            _ => ("nowhere", which),
+        };
+        Diagnostic::new(
+            &STRAY_VALUE,
+            range,
+            format!(
+                "{src} appears {nowhere} in Test {id}{there}, but {twin_text}, one digit away, does: a typo?"
+            ),
+        )
+        .with_related(TextRange::new(at, at + len), format!("{twin_text} is here"))
+        .with_fix(Fix::replace(
+            format!("Replace with {twin_text}"),
+            range,
+            twin_text,
+        ))
+    }
+
+    /// Another test than `ti` named on the line of byte `at` by its ID
+    /// (`from GQA-1`, `From Test 2`), within 160 bytes of it.
+    fn test_named_on_line(&self, at: usize, ti: usize) -> Option<usize> {
+        let b = self.doc.text.as_bytes();
+        let lo = at.saturating_sub(160);
+        let start = b[lo..at]
+            .iter()
+            .rposition(|&c| c == b'\n' || c == b'\r')
+            .map_or(lo, |i| lo + i + 1);
+        let hi = (at + 160).min(b.len());
+        let end = b[at..hi]
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+            .map_or(hi, |i| at + i);
+        let line = self.doc.text.get(start..end)?;
+        let words: SmallVec<[&str; 16]> = line
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.iter().enumerate().find_map(|(k, w)| {
+            let w = w.trim_matches('-');
+            let after_test = k > 0 && words[k - 1].eq_ignore_ascii_case("test");
+            let id_like = w.contains('-') && w.ends_with(|c: char| c.is_ascii_digit());
+            if !(id_like || after_test) || !valid_id(w) {
+                return None;
+            }
+            self.test_by_id(w).filter(|&x| x != ti)
+        })
     }
 
     /// `num_chips` against the parallelism the test gives: the product of
@@ -4218,6 +4469,25 @@ fn long_name(symbol: &str) -> Option<&'static str> {
         "d_ff" => "intermediate_size",
         _ => return None,
     })
+}
+
+/// The last side a calculation states a value for.
+fn stated_value(vals: &[Option<Interval>]) -> Option<Interval> {
+    vals.iter().rev().flatten().next().copied()
+}
+
+/// Two names of one quantity written two ways (`total_load_time_ms`,
+/// `total_memory_load_time_ms`): the same unit (last part) and another
+/// part of three letters or more in common.
+fn related_names(a: &str, b: &str) -> bool {
+    let (pa, pb): (SmallVec<[&str; 6]>, SmallVec<[&str; 6]>) =
+        (a.split('_').collect(), b.split('_').collect());
+    pa.len() >= 2
+        && pb.len() >= 2
+        && pa.last() == pb.last()
+        && pa[..pa.len() - 1]
+            .iter()
+            .any(|x| x.len() >= 3 && pb[..pb.len() - 1].contains(x))
 }
 
 /// `a == b`, rejecting most unequal names before calling `memcmp`.

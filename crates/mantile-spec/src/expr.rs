@@ -812,6 +812,18 @@ pub fn scaled_names(arena: &Arena, e: ExprId, f: &mut dyn FnMut(u32, u32, u32)) 
     });
 }
 
+/// Calls `f` with the name of every variable of `e` (calls' names aside).
+pub fn var_names<'t>(arena: &Arena, e: ExprId, toks: &'t [Token<'t>], f: &mut dyn FnMut(&'t str)) {
+    arena.visit(e, &mut |n| {
+        if let Node::Var(i) = n
+            && let Some(Tok::Ident(s)) = tok(toks, i)
+        {
+            f(s);
+        }
+        true
+    });
+}
+
 /// The first and last token of an expression (`None` for a node of no
 /// token).
 pub fn token_span(arena: &Arena, e: ExprId) -> Option<(usize, usize)> {

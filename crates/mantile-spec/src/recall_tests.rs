@@ -352,6 +352,59 @@ fn a_bare_value_that_continues_nothing_is_still_a_stated_value() {
 }
 
 #[test]
+fn a_formula_written_two_ways_is_an_identity() {
+    assert!(findings(PARAMS, "- Per expert: `u * v + v * u = 2 * u * v` elements").is_empty());
+    assert_eq!(
+        findings(PARAMS, "- Per expert: `u * v + v * u = 6 * u * v` elements"),
+        ["11 MT001 error `6 * u * v` elements`"]
+    );
+    // Other names on each side: a definition, not an identity.
+    assert!(findings(PARAMS, "- KV: `K + V = 2 * u * v` elements").is_empty());
+}
+
+#[test]
+fn a_value_taken_from_another_test_is_found_there() {
+    let text = |v: &str| {
+        format!(
+            "# Test G-1 — a\n\n### Test case parameters\n\n* hidden_size `d` = **1024**\n\n### Expected calculations\n\n* **kv_bytes = 262,144**\n\n# Test G-2 — b\n\n### Test case parameters\n\n* hidden_size `d` = **1024**\n\n### Expected calculations\n\n* total KV bytes from G-1 = {v}\n* **kv_per_chip = 65,536**\n"
+        )
+    };
+    let errors = |t: &str| -> Vec<String> {
+        check_spec(t)
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    assert!(errors(&text("262,144")).is_empty());
+    assert_eq!(
+        errors(&text("262,140")),
+        [
+            "262,140 appears nowhere in Test G-1 it is taken from, but 262,144, one digit away, does: a typo?"
+        ]
+    );
+}
+
+#[test]
+fn the_summary_below_a_code_block_restates_its_result() {
+    let steps = "```\ntotal_load_time_ms = weight_load + kv_load\n                   = 0.134 + 0.0336\n                   = 0.168 ms\n```\n\n**total_memory_load_time_ms ≈ {v} ms**\n\n#### Next\n";
+    assert!(findings(PARAMS, &steps.replace("{v}", "0.168")).is_empty());
+    assert_eq!(
+        findings(PARAMS, &steps.replace("{v}", "0.671")),
+        ["17 MT001 error `0.671 ms`"]
+    );
+    // Another quantity below the block: not its summary.
+    assert!(
+        findings(
+            PARAMS,
+            &steps.replace("total_memory_load_time_ms ≈ {v}", "flops_total = 4")
+        )
+        .is_empty()
+    );
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
