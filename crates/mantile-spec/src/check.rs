@@ -1317,6 +1317,9 @@ impl<'a> Checker<'a> {
         }
         for p in sides {
             self.check_unit_scales(lx, p);
+            if !self.prepass {
+                self.check_division_by_zero(lx, p);
+            }
         }
         let mut uses = Uses::new();
         let mut vals: SmallVec<[Option<Interval>; 4]> = SmallVec::new();
@@ -1470,10 +1473,11 @@ impl<'a> Checker<'a> {
         }
         // Sides no exact comparison decides, compared by their form: a
         // number substituted for a name or copied from the side before.
+        // (Where the claim failed already, only sides it could not
+        // compare.)
         if !self.prepass
-            && status != ClaimStatus::Mismatch
             && sides.len() >= 2
-            && self.check_forms(lx, sides, &vals, test)
+            && self.check_forms(lx, sides, &vals, test, status == ClaimStatus::Mismatch)
         {
             status = ClaimStatus::Mismatch;
         }
@@ -1906,6 +1910,42 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A division by a number that is 0 (`flops_total / 0`, `x / (2 - 2)`):
+    /// no value, whatever the names are.
+    fn check_division_by_zero(&mut self, lx: &Lexed, p: &Part) {
+        let Some(e) = p.expr else { return };
+        let toks = p.toks(&lx.toks);
+        let mut zero: Option<ExprId> = None;
+        self.arena.visit_pub(e, &mut |n| {
+            if let Node::Bin('/', _, d) = n
+                && zero.is_none()
+                && self.arena.is_literal_only(d)
+                && expr::eval(&self.arena, d, toks, LiteralMode::Exact, &mut |_, _| None)
+                    .is_some_and(|v| v.exact_value() == Some(Rational::ZERO))
+            {
+                zero = Some(d);
+            }
+            zero.is_none()
+        });
+        let Some(d) = zero else { return };
+        let Some((lo, hi)) = expr::token_span(&self.arena, d) else {
+            return;
+        };
+        let (Some(a), Some(b)) = (toks.get(lo), toks.get(hi)) else {
+            return;
+        };
+        let range = a.range.cover(b.range);
+        if !self.diags.room(&CLAIM_MISMATCH, range, Severity::Error) {
+            return;
+        }
+        let text = excerpt(self.doc.slice(p.range).trim());
+        self.diags.push(Diagnostic::new(
+            &CLAIM_MISMATCH,
+            range,
+            format!("`{text}` divides by zero"),
+        ));
+    }
+
     /// A name in a unit (`peak_tflops`, `memory_bw_gb_s`) times a power
     /// (`10^12`): the power must be the unit's (TFLOPS are 10^12 FLOPS; a
     /// GB is 10^9 or 2^30 bytes).
@@ -2237,10 +2277,14 @@ impl<'a> Checker<'a> {
         sides: &[Part],
         vals: &[Option<Interval>],
         test: Option<usize>,
+        failed: bool,
     ) -> bool {
         let mut found = false;
         for i in 0..sides.len() - 1 {
-            let decided = matches!((vals[i], vals[i + 1]), (Some(p), Some(q)) if p.is_exact() && q.is_exact());
+            let decided = match (vals[i], vals[i + 1]) {
+                (Some(p), Some(q)) => failed || (p.is_exact() && q.is_exact()),
+                _ => false,
+            };
             if decided {
                 continue;
             }

@@ -659,6 +659,11 @@ impl Arena {
         }
     }
 
+    /// [`Arena::visit`], for the checker.
+    pub fn visit_pub(&self, e: ExprId, f: &mut dyn FnMut(Node) -> bool) {
+        self.visit(e, f)
+    }
+
     /// The node under any units: `2 bytes`, `x elems elems` → `2`, `x`.
     fn strip_units(&self, mut e: ExprId) -> Node {
         loop {

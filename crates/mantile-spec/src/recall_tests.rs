@@ -405,6 +405,15 @@ fn the_summary_below_a_code_block_restates_its_result() {
 }
 
 #[test]
+fn a_division_by_zero_is_wrong_whatever_the_names() {
+    assert_eq!(
+        findings(PARAMS, "* **flops_per_chip = flops_total / 0 = 1,024**"),
+        ["11 MT001 error `0`"]
+    );
+    assert!(findings(PARAMS, "* **flops_per_chip = flops_total / 4 = 1,024**").is_empty());
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
