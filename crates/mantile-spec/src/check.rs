@@ -11,9 +11,23 @@ use mantile_diag::{Diagnostic, Fix, NumberStyle, Rule, Severity, TextRange, form
 use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 
-/// The names a claim used (and whether each came from a parameter), kept
-/// inline: most claims use a handful.
-type Uses = SmallVec<[(BindingUse, bool); 4]>;
+/// The names a claim used: where, and which binding each is; kept inline:
+/// most claims use a handful.
+type Uses = SmallVec<[(TextRange, BindRef); 4]>;
+
+/// A binding: its test (`u32::MAX` for the file's) and index there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BindRef(u32, u32);
+
+/// A check that failed with a binding among its inputs: the value the
+/// binding would need for the check to hold (when there is one).
+#[derive(Clone, Copy, Debug)]
+struct Fail {
+    bind: BindRef,
+    /// Index in [`Checker::pending`] of the check's finding.
+    finding: u32,
+    solution: Option<Rational>,
+}
 /// Values of a claim's sides, by side index.
 type SideVals = SmallVec<[(usize, Interval); 4]>;
 
@@ -24,7 +38,20 @@ struct Bind<'a> {
     name_at: TextRange,
     value: Interval,
     range: TextRange,
+    /// Where the value is written.
+    value_at: TextRange,
+    /// Checks that used this value and held.
+    passes: u32,
+    /// Bound by a parameter, a derived line or the file's conventions.
     trusted: bool,
+    /// Taken from a claim whose sides disagree (its use repeats that error).
+    tainted: bool,
+    /// Trusted, or the value of a calculation whose sides agree: a value a
+    /// later statement must repeat (a bare statement may be superseded).
+    checked: bool,
+    /// The index of the previous binding of the same name (`u32::MAX`: none);
+    /// set by [`Binds::push`].
+    prev: u32,
 }
 
 /// The names bound in one test (or the file), latest last. Looked up by a
@@ -34,6 +61,9 @@ struct Bind<'a> {
 #[derive(Clone, Debug, Default)]
 struct Binds<'a> {
     list: Vec<Bind<'a>>,
+    /// A bit per (length, first letter, last letter) class of the names
+    /// bound: most look-ups of a name bound nowhere stop here.
+    mask: u64,
     /// Name → index in `list` of its latest binding (built past `INDEX_FROM`).
     index: Option<HashMap<&'a str, usize>>,
 }
@@ -42,32 +72,98 @@ impl<'a> Binds<'a> {
     const INDEX_FROM: usize = 256;
 
     #[inline]
-    fn push(&mut self, b: Bind<'a>) {
+    fn name_bit(name: &str) -> u64 {
+        let b = name.as_bytes();
+        let h = (b.len() as u32)
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(b.first().copied().unwrap_or(0)))
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(b.last().copied().unwrap_or(0)));
+        1u64 << (h % 64)
+    }
+
+    #[inline]
+    fn push(&mut self, mut b: Bind<'a>) {
+        self.mask |= Self::name_bit(b.name);
+        // Linked to the previous binding of its name once indexed (before
+        // that, `before` scans).
         if let Some(ix) = &mut self.index {
+            b.prev = ix.get(b.name).map_or(u32::MAX, |&i| i as u32);
             ix.insert(b.name, self.list.len());
         }
         push_reserving(&mut self.list, b, 16);
         if self.index.is_none() && self.list.len() > Self::INDEX_FROM {
-            let mut ix = HashMap::with_capacity(self.list.len() * 2);
-            for (i, b) in self.list.iter().enumerate() {
+            let mut ix: HashMap<&'a str, usize> = HashMap::with_capacity(self.list.len() * 2);
+            for (i, b) in self.list.iter_mut().enumerate() {
+                b.prev = ix.get(b.name).map_or(u32::MAX, |&p| p as u32);
                 ix.insert(b.name, i);
             }
             self.index = Some(ix);
         }
     }
 
-    /// The latest binding of `name`.
+    /// The index of the latest binding of `name`.
     #[inline]
-    fn get(&self, name: &str) -> Option<&Bind<'a>> {
+    fn latest(&self, name: &str) -> Option<usize> {
+        if self.mask & Self::name_bit(name) == 0 {
+            return None;
+        }
         match &self.index {
-            Some(ix) => ix.get(name).and_then(|&i| self.list.get(i)),
-            None => self.list.iter().rev().find(|b| same(b.name, name)),
+            Some(ix) => ix.get(name).copied(),
+            None => self.list.iter().rposition(|b| same(b.name, name)),
+        }
+    }
+
+    /// The index of the latest binding of `name` written before byte `at`.
+    fn before(&self, name: &str, at: usize) -> Option<usize> {
+        if self.index.is_none() {
+            if self.mask & Self::name_bit(name) == 0 {
+                return None;
+            }
+            return self
+                .list
+                .iter()
+                .rposition(|b| (b.range.start as usize) < at && same(b.name, name));
+        }
+        let mut i = self.latest(name)?;
+        loop {
+            let b = self.list.get(i)?;
+            if (b.range.start as usize) < at {
+                return Some(i);
+            }
+            i = usize::try_from(b.prev)
+                .ok()
+                .filter(|&p| p != u32::MAX as usize)?;
+        }
+    }
+
+    /// The index of the latest binding of `name` that satisfies `pred`.
+    fn latest_where(&self, name: &str, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
+        if self.index.is_none() {
+            if self.mask & Self::name_bit(name) == 0 {
+                return None;
+            }
+            return self
+                .list
+                .iter()
+                .rposition(|b| same(b.name, name) && pred(b));
+        }
+        let mut i = self.latest(name)?;
+        loop {
+            let b = self.list.get(i)?;
+            if pred(b) {
+                return Some(i);
+            }
+            i = usize::try_from(b.prev)
+                .ok()
+                .filter(|&p| p != u32::MAX as usize)?;
         }
     }
 
     fn clear(&mut self) {
         self.list.clear();
         self.index = None;
+        self.mask = 0;
     }
 }
 
@@ -209,6 +305,64 @@ impl Part {
     }
 }
 
+/// The last side of the chain that ended last, kept for a result stated
+/// below it: a `= value` line after prose or a sub-step heading without a
+/// formula, or a `name = value` line right after a calculation that states
+/// no result.
+#[derive(Clone, Copy, Debug)]
+struct Recent {
+    part: Part,
+    test: Option<usize>,
+    region: Region,
+    /// The side is a calculation, not a stated value.
+    unfinished: bool,
+    /// The line of the side.
+    line: usize,
+    /// Only prose and headings without a formula came after it.
+    bridged: bool,
+}
+
+/// A calculation that ended a code block: its name, value and line.
+#[derive(Clone, Copy, Debug)]
+struct BlockResult<'a> {
+    name: Option<&'a str>,
+    value: Interval,
+    range: TextRange,
+    line: usize,
+    test: Option<usize>,
+}
+
+/// Two sides compared by their form (see [`Checker::forms`]).
+#[derive(Default)]
+struct Forms<'a> {
+    /// Operators the two have in common.
+    common: u32,
+    /// Pairs that agree (one name, or equal values).
+    agree: u32,
+    /// Pairs where neither value is known.
+    opaque: u32,
+    mismatch: SmallVec<[FormMismatch; 2]>,
+    infer: SmallVec<[Inferred<'a>; 2]>,
+}
+
+/// A pair of two forms whose values differ: each one's range and value,
+/// and the binding of the name when one of them is a name.
+struct FormMismatch {
+    a: (TextRange, Interval),
+    b: (TextRange, Interval),
+    bind: Option<BindRef>,
+}
+
+/// A name of no value facing a number.
+struct Inferred<'a> {
+    name: &'a str,
+    name_at: TextRange,
+    value: Interval,
+    value_at: TextRange,
+    /// The name is on the later side.
+    later: bool,
+}
+
 /// The tokens of every line that may hold a claim, lexed once for both walks.
 struct Lexed<'a> {
     toks: Vec<Token<'a>>,
@@ -253,6 +407,12 @@ struct Chain<'a> {
     /// Names before the target on a parameter line (`hidden_size` in
     /// ``hidden_size `d` = **1024**``).
     extra_names: SmallVec<[(&'a str, TextRange); 2]>,
+    /// The line of the last side converts it to bytes (`… elems → 256 B`):
+    /// its result is stated.
+    converted: bool,
+    /// The chain's line comes right after a code block whose last line is
+    /// a calculation (its summary: `**t_ms ≈ 0.168 ms**`).
+    after_block: bool,
 }
 
 struct Conversion {
@@ -273,6 +433,25 @@ pub(crate) struct Checker<'a> {
     file_binds: Binds<'a>,
     claims: Vec<Claim>,
     diags: Findings,
+    /// Findings of checks that failed with bindings among their inputs,
+    /// held until every check is done: when all of a binding's uses fail
+    /// and would hold with one other value, the binding is reported
+    /// instead of them (see [`Checker::resolve_culprits`]).
+    pending: Vec<Option<Diagnostic>>,
+    fails: Vec<Fail>,
+    /// The result of the calculation that ended last, when it was the last
+    /// line of a code block (see [`Chain::after_block`]).
+    last_block: Option<BlockResult<'a>>,
+    /// Formulas the file gives for names outside its tests (at most
+    /// [`MAX_TEMPLATES`]).
+    /// Each with the end of its section (see [`Checker::section_end`]).
+    templates: Vec<(&'a str, Part, usize)>,
+    /// Warnings held in [`Checker::pending`] that become errors when their
+    /// binding held in no check (see [`Checker::check_byte_factor`]).
+    promote: Vec<(u32, BindRef)>,
+    /// Values stated on their own (`name = value`) in a test: the test and
+    /// the number's token range (see [`Checker::check_stray_values`]).
+    stated: Vec<(usize, TextRange, NumberShape)>,
     /// First pass: only bind simple parameters, so that text above the
     /// parameter list (assumptions) can use them.
     prepass: bool,
@@ -344,6 +523,12 @@ impl<'a> Checker<'a> {
             file_binds: Binds::default(),
             claims: Vec::with_capacity(text.len() / 128),
             diags: Findings::default(),
+            pending: Vec::new(),
+            fails: Vec::new(),
+            last_block: None,
+            templates: Vec::new(),
+            promote: Vec::new(),
+            stated: Vec::new(),
             prepass: false,
             arena: Arena::with_capacity(text.len() / 16),
             scan_buf: ScanOut::default(),
@@ -471,11 +656,16 @@ impl<'a> Checker<'a> {
     }
 
     fn lookup(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
+        self.lookup_ref(test, name).and_then(|r| self.bind(r))
+    }
+
+    /// Where the binding `lookup` finds is.
+    fn lookup_ref(&self, test: Option<usize>, name: &str) -> Option<BindRef> {
         let mut t = test;
         let mut depth = 0;
         while let Some(i) = t {
-            if let Some(b) = self.tests[i].binds.get(name) {
-                return Some(b);
+            if let Some(k) = self.tests[i].binds.latest(name) {
+                return Some(BindRef(i as u32, k as u32));
             }
             t = self.tests[i].inherits;
             depth += 1;
@@ -483,14 +673,63 @@ impl<'a> Checker<'a> {
                 break;
             }
         }
-        self.file_binds.get(name)
+        self.file_binds
+            .latest(name)
+            .map(|k| BindRef(u32::MAX, k as u32))
     }
 
-    fn lookup_alias(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
-        self.lookup(test, name).or_else(|| match name {
-            "bytes" | "bytes_per_element" => self.lookup(test, "bytes_per_elem"),
+    fn lookup_alias_ref(&self, test: Option<usize>, name: &str) -> Option<BindRef> {
+        self.lookup_ref(test, name).or_else(|| match name {
+            "bytes" | "bytes_per_element" => self.lookup_ref(test, "bytes_per_elem"),
             _ => None,
         })
+    }
+
+    fn bind(&self, r: BindRef) -> Option<&Bind<'a>> {
+        let list = match r.0 {
+            u32::MAX => &self.file_binds.list,
+            t => &self.tests.get(t as usize)?.binds.list,
+        };
+        list.get(r.1 as usize)
+    }
+
+    fn bind_mut(&mut self, r: BindRef) -> Option<&mut Bind<'a>> {
+        let list = match r.0 {
+            u32::MAX => &mut self.file_binds.list,
+            t => &mut self.tests.get_mut(t as usize)?.binds.list,
+        };
+        list.get_mut(r.1 as usize)
+    }
+
+    /// Whether every binding a check used is sound (not taken from a claim
+    /// that fails itself).
+    fn sound(&self, uses: &Uses) -> bool {
+        uses.iter()
+            .all(|&(_, r)| self.bind(r).is_none_or(|b| !b.tainted))
+    }
+
+    /// The bindings a check used, for its claim.
+    fn binding_uses(&self, uses: &Uses) -> Vec<BindingUse> {
+        uses.iter()
+            .filter_map(|&(used_at, r)| {
+                let b = self.bind(r)?;
+                Some(BindingUse {
+                    name_at: b.name_at,
+                    value: b.value,
+                    bound_at: b.range,
+                    used_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Counts a check that held for every binding it used.
+    fn held(&mut self, uses: &Uses) {
+        for &(_, r) in uses {
+            if let Some(b) = self.bind_mut(r) {
+                b.passes += 1;
+            }
+        }
     }
 
     pub(crate) fn run(mut self) -> SpecReport {
@@ -503,6 +742,13 @@ impl<'a> Checker<'a> {
         self.prepass = false;
         self.file_binds.clear();
         self.walk(&lx);
+        self.resolve_culprits();
+        self.check_template_relations(&lx);
+        self.check_stray_values(&lx);
+        self.check_chips();
+        self.check_sizes();
+        self.check_single_chip();
+        self.check_conventions();
         self.check_expected();
         self.check_summaries();
         self.check_ids();
@@ -535,7 +781,16 @@ impl<'a> Checker<'a> {
             }
             let raw = self.doc.slice(line.range);
             let claimish = line.hint && may_claim(raw);
-            if !claimish && !Self::has_facts(place.1, raw) {
+            // A bulleted expression whose result the next line states.
+            let expression = || {
+                raw.bytes()
+                    .any(|b| matches!(b, b'+' | b'-' | b'*' | b'/' | b'^'))
+                    && lines[line_no + 1..]
+                        .iter()
+                        .find(|l| l.kind != LineKind::Blank)
+                        .is_some_and(|l| starts_with_eq(self.doc.slice(l.range)))
+            };
+            if !claimish && !Self::has_facts(place.1, raw) && !expression() {
                 continue;
             }
             let lo = lx.toks.len() as u32;
@@ -548,8 +803,47 @@ impl<'a> Checker<'a> {
         lx
     }
 
+    /// Ends `chain` (on line `line_no`): checks it, and keeps its last side
+    /// in `recent` for a result stated below (see [`Recent`]).
+    fn end_chain(
+        &mut self,
+        lx: &Lexed<'a>,
+        chain: Chain<'a>,
+        test: Option<usize>,
+        line_no: usize,
+        recent: &mut Option<Recent>,
+    ) {
+        let last = chain.parts.last().copied().filter(|p| p.expr.is_some());
+        let region = chain.region;
+        let converted = chain.converted;
+        // A code block's calculation replaces the block result; any other
+        // chain (its summary, below) reads it, then it is gone.
+        let code = chain.code_block;
+        if code {
+            self.last_block = None;
+        }
+        self.finish(lx, chain, test);
+        if code && let Some(b) = self.last_block.as_mut() {
+            b.line = line_no;
+        } else {
+            self.last_block = None;
+        }
+        *recent = last.map(|part| Recent {
+            part,
+            test,
+            region,
+            unfinished: !converted && part.expr.is_some_and(|e| !self.arena.is_single_literal(e)),
+            line: line_no,
+            bridged: true,
+        });
+    }
+
     fn walk(&mut self, lx: &Lexed<'a>) {
         let mut open: Option<(Chain<'a>, Option<usize>)> = None;
+        // The line of the open chain's last side.
+        let mut open_line = 0usize;
+        let mut recent: Option<Recent> = None;
+        let mut prev_line = usize::MAX;
         let mut sc = std::mem::take(&mut self.scan_buf);
         let mut cache = std::mem::take(&mut self.scan_cache);
         for line_no in 0..self.doc.lines.len() {
@@ -557,13 +851,23 @@ impl<'a> Checker<'a> {
             match line.kind {
                 LineKind::Blank => continue,
                 LineKind::Text | LineKind::Code => {}
-                _ => {
+                kind => {
                     if let Some((c, t)) = open.take() {
-                        self.finish(lx, c, t);
+                        self.end_chain(lx, c, t, open_line, &mut recent);
                     }
+                    // A sub-step heading (level 4 and below) may stand
+                    // between a step and its result; anything else ends it.
+                    let minor = kind == LineKind::Heading && self.heading_level(line.range) >= 4;
+                    if !minor {
+                        recent = None;
+                    }
+                    prev_line = line_no;
                     continue;
                 }
             }
+            // The line before this one (blank lines aside).
+            let before = prev_line;
+            prev_line = line_no;
             let (test, region) = lx
                 .places
                 .get(line_no)
@@ -577,10 +881,19 @@ impl<'a> Checker<'a> {
             }
             let text: &'a str = self.doc.text;
             let raw: &'a str = text.get(line.range.as_range()).unwrap_or("");
+            if recent.as_ref().is_some_and(|r| r.test != test) {
+                recent = None;
+            }
             let Some((tlo, thi)) = lx.lines.get(line_no).copied().flatten() else {
-                // Prose without any claim: it only ends an open chain.
+                // Prose without any claim: it only ends an open chain (and
+                // a formula in it ends the step a result below may continue).
                 if let Some((c, t)) = open.take() {
-                    self.finish(lx, c, t);
+                    self.end_chain(lx, c, t, open_line, &mut recent);
+                }
+                if let Some(r) = recent.as_mut().filter(|r| r.bridged)
+                    && has_formula(raw)
+                {
+                    r.bridged = false;
                 }
                 continue;
             };
@@ -607,7 +920,52 @@ impl<'a> Checker<'a> {
             let mut bold_cache = None;
             let mut bold = || *bold_cache.get_or_insert_with(|| line_has_bold(toks));
             let mut first_chain = 0;
-            // A line that starts with `=` continues the open chain.
+            let main = !self.prepass;
+            // `≈ 0.000067 ms` below a calculation: its result, approximately.
+            if main
+                && chains.is_empty()
+                && starts_with_approx(raw)
+                && let Some((c, t)) = open.as_mut()
+                && *t == test
+                && let Some((e, used)) = parse_prefix(&mut self.arena, toks)
+                && self.arena.is_single_literal(e)
+            {
+                c.parts
+                    .push(make_part(toks, tlo, (0, used, Some(e)), &mut self.arena));
+                open_line = line_no;
+                continue;
+            }
+            // A line that starts with `=` continues the open chain, or else,
+            // when it states a value (not a new calculation), the last step
+            // above it when only prose and sub-step headings without a
+            // formula stand between.
+            if let Some(&(true, a, b)) = chains.first()
+                && open.as_ref().is_none_or(|(_, t)| *t != test)
+                && main
+                && b == a + 2
+                && spans
+                    .get(a + 1)
+                    .and_then(|&(lo, hi, e)| {
+                        e.or_else(|| parse_exact(&mut self.arena, toks.get(lo..hi)?))
+                    })
+                    .is_some_and(|e| self.arena.is_single_literal(e))
+            {
+                if let Some((c, t)) = open.take() {
+                    self.end_chain(lx, c, t, open_line, &mut recent);
+                }
+                if let Some(r) = recent.take().filter(|r| r.bridged && r.test == test) {
+                    let chain = Chain {
+                        parts: smallvec::smallvec![r.part],
+                        region: r.region,
+                        has_bold: false,
+                        code_block: line.kind == LineKind::Code,
+                        extra_names: SmallVec::new(),
+                        converted: false,
+                        after_block: false,
+                    };
+                    open = Some((chain, test));
+                }
+            }
             if let Some(&(true, a, b)) = chains.first()
                 && let Some((mut c, t)) = open.take()
             {
@@ -618,11 +976,12 @@ impl<'a> Checker<'a> {
                     }
                     c.has_bold |= bold();
                     open = Some((c, t));
+                    open_line = line_no;
                 } else {
                     self.finish(lx, c, t);
                 }
             } else if let Some((c, t)) = open.take() {
-                self.finish(lx, c, t);
+                self.end_chain(lx, c, t, open_line, &mut recent);
             }
             let mut prev_end = 0usize;
             let mut count = 0usize;
@@ -630,7 +989,7 @@ impl<'a> Checker<'a> {
                 let spec = spans.get(a..b).unwrap_or(&[]);
                 count += 1;
                 if let Some((c, t)) = open.take() {
-                    self.finish(lx, c, t);
+                    self.end_chain(lx, c, t, open_line, &mut recent);
                 }
                 let first_lo = spec.first().map(|p| p.0).unwrap_or(0);
                 let last_hi = spec.last().map(|p| p.1).unwrap_or(0);
@@ -654,14 +1013,47 @@ impl<'a> Checker<'a> {
                 if cont && parts.first().is_some_and(|p| p.lo == p.hi) {
                     parts.remove(0);
                 }
+                // `name = value` right below a calculation that states no
+                // result (`Router + Experts = 4,194,304 + 8,589,934,592`):
+                // the value is that result.
+                if main
+                    && !cont
+                    && count == 1
+                    && chains.len() == first_chain + 1
+                    && parts.len() == 2
+                    && parts[0]
+                        .expr
+                        .is_some_and(|e| self.arena.single_var(e).is_some())
+                    && parts[1]
+                        .expr
+                        .is_some_and(|e| self.arena.is_single_literal(e))
+                    && let Some(r) = recent
+                        .take()
+                        .filter(|r| r.unfinished && r.test == test && r.line == before)
+                {
+                    parts.insert(1, r.part);
+                }
+                let after_block = count == 1
+                    && line.kind == LineKind::Text
+                    && self
+                        .doc
+                        .lines
+                        .get(before)
+                        .is_some_and(|l| l.kind == LineKind::Skip)
+                    && self
+                        .last_block
+                        .is_some_and(|b| b.line + 1 == before && b.test == test);
                 let chain = Chain {
                     parts,
                     region,
                     has_bold: bold(),
                     code_block: line.kind == LineKind::Code,
                     extra_names,
+                    converted: false,
+                    after_block,
                 };
                 open = Some((chain, test));
+                open_line = line_no;
             }
             if count > 1
                 && let Some((c, t)) = open.take()
@@ -669,6 +1061,38 @@ impl<'a> Checker<'a> {
                 // Several claims on one line: a `= ...` line below continues
                 // none of them.
                 self.finish(lx, c, t);
+                recent = None;
+            }
+            // A bulleted expression whose result the next line states.
+            if main
+                && chains.is_empty()
+                && convs.is_empty()
+                && open.is_none()
+                && let Some(e) = parse_exact(&mut self.arena, toks)
+                && matches!(self.arena.node(e), Node::Bin(..))
+            {
+                let part = make_part(toks, tlo, (0, toks.len(), Some(e)), &mut self.arena);
+                let chain = Chain {
+                    parts: smallvec::smallvec![part],
+                    region,
+                    has_bold: bold(),
+                    code_block: line.kind == LineKind::Code,
+                    extra_names: SmallVec::new(),
+                    converted: false,
+                    after_block: false,
+                };
+                open = Some((chain, test));
+                open_line = line_no;
+            } else if chains.is_empty()
+                && let Some(r) = recent.as_mut().filter(|r| r.bridged)
+                && has_formula(raw)
+            {
+                r.bridged = false;
+            }
+            if !convs.is_empty()
+                && let Some((c, _)) = open.as_mut()
+            {
+                c.converted = true;
             }
             if self.prepass {
                 cache.store(line_no, &sc);
@@ -690,6 +1114,16 @@ impl<'a> Checker<'a> {
         }
         self.scan_buf = sc;
         self.scan_cache = cache;
+    }
+
+    /// The level of the heading whose line is `range`.
+    fn heading_level(&self, range: TextRange) -> u8 {
+        let hs = &self.doc.headings;
+        let k = hs.partition_point(|h| h.range.start <= range.start);
+        k.checked_sub(1)
+            .and_then(|i| hs.get(i))
+            .filter(|h| h.range.end >= range.start)
+            .map_or(1, |h| h.level)
     }
 
     fn report(mut self) -> SpecReport {
@@ -809,17 +1243,10 @@ impl<'a> Checker<'a> {
         let e = part.expr?;
         let toks = part.toks(&lx.toks);
         let mut lookup = |name: &str, idx: usize| -> Option<Interval> {
-            let b = self.lookup_alias(test, name)?;
+            let r = self.lookup_alias_ref(test, name)?;
+            let b = self.bind(r)?;
             let used_at = toks.get(idx).map(|t| t.range).unwrap_or_default();
-            uses.push((
-                BindingUse {
-                    name_at: b.name_at,
-                    value: b.value,
-                    bound_at: b.range,
-                    used_at,
-                },
-                b.trusted,
-            ));
+            uses.push((used_at, r));
             Some(b.value)
         };
         expr::eval(&self.arena, e, toks, mode, &mut lookup)
@@ -877,20 +1304,53 @@ impl<'a> Checker<'a> {
                         name_at,
                         value,
                         range,
+                        value_at: p.range,
+                        passes: 0,
                         trusted: true,
+                        tainted: false,
+                        checked: true,
+                        prev: u32::MAX,
                     });
                 }
             }
             return;
+        }
+        for p in sides {
+            self.check_unit_scales(lx, p);
+            if !self.prepass {
+                self.check_division_by_zero(lx, p);
+            }
         }
         let mut uses = Uses::new();
         let mut vals: SmallVec<[Option<Interval>; 4]> = SmallVec::new();
         for p in sides {
             vals.push(self.eval_part(lx, p, test, LiteralMode::Stated, &mut uses));
         }
+        // A name no line gave a value, for which the next side substitutes
+        // one (`2 * M * d_q = 2 * 1024 * 4096`): bound to it.
+        // (Such a side holds by construction: it pins nothing.)
+        let mut inferred: u64 = 0;
+        if !self.prepass && vals.iter().any(Option::is_none) {
+            inferred = self.infer_names(lx, sides, &vals, test);
+        }
+        if inferred != 0 {
+            uses.clear();
+            vals.clear();
+            for p in sides {
+                vals.push(self.eval_part(lx, p, test, LiteralMode::Stated, &mut uses));
+            }
+        }
         let mut status = ClaimStatus::Unevaluated;
         let mut reference: Option<Interval> = None;
-        if sides.len() >= 2 {
+        // A literal calculation exact arithmetic cannot hold (beyond i128,
+        // or a division by zero): far off every other side, it is wrong.
+        if sides.len() >= 2
+            && let Some((i, approx)) = self.out_of_range_side(lx, sides, &vals)
+        {
+            status = ClaimStatus::Mismatch;
+            self.report_out_of_range(sides, &vals, i, approx);
+        }
+        if sides.len() >= 2 && status != ClaimStatus::Mismatch {
             let evald: SideVals = vals
                 .iter()
                 .enumerate()
@@ -931,15 +1391,98 @@ impl<'a> Checker<'a> {
                     if let Some(&(si, sv)) = sym.iter().find(|&&x| !agree(x, (li, lv))) {
                         status = ClaimStatus::Mismatch;
                         reference = Some(sv);
-                        let trusted = uses.iter().all(|(_, t)| *t);
-                        self.report_formula_mismatch(lx, sides, (si, sv), (li, lv), &uses, trusted);
+                        let sound = self.sound(&uses);
+                        let d = self.report_formula_mismatch(
+                            lx,
+                            sides,
+                            (si, sv),
+                            (li, lv),
+                            &uses,
+                            sound,
+                        );
+                        self.hold_for_culprits(lx, d, &sides[si], test, lv, &uses);
                     }
                 } else if let Some((bad, good)) = find_culprit(&sym, &agree) {
                     status = ClaimStatus::Mismatch;
                     reference = Some(good.1);
-                    self.report_formula_mismatch(lx, sides, bad, good, &uses, false);
+                    let sound = self.sound(&uses);
+                    let d = self.report_formula_mismatch(lx, sides, bad, good, &uses, sound);
+                    self.hold_for_culprits(lx, d, &sides[bad.0], test, good.1, &uses);
                 }
             }
+        }
+        // The last calculation of a code block, and the summary below it.
+        if !self.prepass && chain.code_block && sides.len() >= 2 && status == ClaimStatus::Ok {
+            self.last_block = reference.or(stated_value(&vals)).map(|value| BlockResult {
+                name: target,
+                value,
+                range: sides.last().map_or(TextRange::default(), |p| p.range),
+                line: 0,
+                test,
+            });
+        }
+        if !self.prepass
+            && chain.after_block
+            && let (Some(name), [p]) = (target, sides)
+            && let Some(v) = vals[0]
+            && p.expr.is_some_and(|e| self.arena.is_single_literal(e))
+            && self.summary_mismatch(name, v, p.range, test)
+        {
+            status = ClaimStatus::Mismatch;
+        }
+        // `bytes = 4,194,304 * 2`: the byte size multiplied in.
+        if !self.prepass
+            && let Some(ti) = test
+        {
+            self.check_byte_factor(lx, ti, sides);
+        }
+        // A formula the file gives for a name outside its tests
+        // (`compute_time_ms = flops_per_chip / peak_flops × 1000`): kept,
+        // and the calculations of that name in tests compared with it.
+        if !self.prepass
+            && let Some(name) = target
+            && status != ClaimStatus::Mismatch
+        {
+            match test {
+                None => {
+                    for p in sides {
+                        let symbolic = p.expr.is_some_and(|e| !self.arena.is_literal_only(e));
+                        if symbolic && self.templates.len() < MAX_TEMPLATES {
+                            let end = self.section_end(p.range.start as usize);
+                            self.templates.push((name, *p, end));
+                        }
+                    }
+                }
+                Some(_) if !self.templates.is_empty() => {
+                    if self.check_against_templates(lx, name, sides, test) {
+                        status = ClaimStatus::Mismatch;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        // `d * d_ff + d_ff * d = 2 * d * d_ff`: formulas over the same
+        // names of no value must agree for any values.
+        if !self.prepass
+            && status == ClaimStatus::Unevaluated
+            && sides.len() >= 2
+            && vals.iter().all(Option::is_none)
+            && self.check_identity(lx, sides, test)
+        {
+            status = ClaimStatus::Mismatch;
+        }
+        // Sides no exact comparison decides, compared by their form: a
+        // number substituted for a name or copied from the side before.
+        // (Where the claim failed already, only sides it could not
+        // compare.)
+        if !self.prepass
+            && sides.len() >= 2
+            && self.check_forms(lx, sides, &vals, test, status == ClaimStatus::Mismatch)
+        {
+            status = ClaimStatus::Mismatch;
+        }
+        if status == ClaimStatus::Ok {
+            self.held(&uses);
         }
         if status == ClaimStatus::Ok
             && chain.region == Region::Steps
@@ -979,8 +1522,64 @@ impl<'a> Checker<'a> {
                     .collect(),
                 interval: value,
                 status,
-                bindings: uses.into_iter().map(|(u, _)| u).collect(),
+                bindings: self.binding_uses(&uses),
             });
+        }
+        // A value stated on its own, and every literal of a calculation no
+        // exact check pins (its claim cannot be evaluated, or agrees only
+        // approximately), for the stray-value check.
+        if let (false, Some(ti)) = (self.prepass, test)
+            && chain.region != Region::Expected
+            && status != ClaimStatus::Mismatch
+        {
+            // (A lone side with no name: a bare `= value` line that
+            // continues no calculation.)
+            let lone = sides.len() == 1
+                && (target.is_some()
+                    || sides[0]
+                        .expr
+                        .is_some_and(|e| self.arena.is_single_literal(e)));
+            let exact =
+                |i: usize| vals[i].is_some_and(|v| v.is_exact()) && inferred >> i.min(63) & 1 == 0;
+            let exact_sides = (0..sides.len()).filter(|&i| exact(i)).count();
+            for (i, p) in sides.iter().enumerate() {
+                // Held exactly against another exact side.
+                let pinned = status == ClaimStatus::Ok && exact_sides >= 2 && exact(i);
+                let Some(e) = p.expr else { continue };
+                if pinned || !(lone || sides.len() >= 2) {
+                    continue;
+                }
+                let st = p.toks(&lx.toks);
+                let stated = &mut self.stated;
+                self.arena.literals(e, &mut |k| {
+                    if let Some(Token {
+                        tok: Tok::Num(n),
+                        range,
+                        ..
+                    }) = st.get(k)
+                        && !n.approx
+                        && !n.truncated
+                        && let Some(shape) = NumberShape::of_lit(n)
+                    {
+                        stated.push((ti, *range, shape));
+                    }
+                });
+            }
+        }
+        // A name the test already gave a value, stated again.
+        if let (false, Some(name), Some(tt), Some(ti)) = (self.prepass, target, &target_tok, test)
+            && chain.region != Region::Expected
+            && !refers_elsewhere(self.doc.text, tt.range.start as usize)
+        {
+            let value = match sides.len() {
+                1 => vals[0],
+                _ if status == ClaimStatus::Ok => reference.or(stated),
+                _ => None,
+            };
+            if let Some(v) = value {
+                let at = tt.range.start as usize;
+                self.restatement_of_name(ti, name, tt.range, v, sides.last().map(|p| p.range), at);
+            }
         }
         // Bindings.
         let (Some(name), Some(tt)) = (target, target_tok) else {
@@ -1058,13 +1657,853 @@ impl<'a> Checker<'a> {
                 name_at,
                 value,
                 range,
+                value_at: last.map_or(tt.range, |p| p.range),
+                passes: 0,
                 trusted,
+                tainted: status == ClaimStatus::Mismatch,
+                checked: trusted || (status == ClaimStatus::Ok && sides.len() >= 2),
+                prev: u32::MAX,
             };
             match test {
                 Some(ti) => self.tests[ti].binds.push(b),
                 None => self.file_binds.push(b),
             }
         }
+    }
+
+    /// A byte count written as a count times a small factor (`bytes =
+    /// 4,194,304 * 2`, `Bytes = 1,310,720 × 2`): the factor is a byte size,
+    /// one of the test's (`bytes_per_elem`, `softmax_stat_bytes`). One that
+    /// is none of them is held against each: a warning when other checks
+    /// hold with each value, else an error (or the parameter reported, when
+    /// every use disagrees with it the same way).
+    fn check_byte_factor(&mut self, lx: &Lexed, ti: usize, sides: &[Part]) {
+        let Some(first) = sides.first() else { return };
+        // The label: the text before the first side on its line (its last
+        // 64 bytes, so that many claims on one line cost linear time).
+        let text = self.doc.text.as_bytes();
+        let at = (first.range.start as usize).min(text.len());
+        let window = &text[at.saturating_sub(64)..at];
+        let label = match window.iter().rposition(|&b| b == b'\n' || b == b'\r') {
+            Some(i) => &window[i + 1..],
+            None => window,
+        };
+        let has = |w: &[u8]| label.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+        if !has(b"bytes") || has(b"per") {
+            return;
+        }
+        for p in sides {
+            let Some(e) = p.expr else { continue };
+            let Node::Bin('*', left, k) = self.arena.node(e) else {
+                continue;
+            };
+            let toks = p.toks(&lx.toks);
+            let Node::Num(ki) = self.arena.node(k) else {
+                continue;
+            };
+            if !self.arena.is_literal_only(left) {
+                continue;
+            }
+            let Some(Token {
+                tok: Tok::Num(kl),
+                range: k_at,
+                ..
+            }) = toks.get(ki as usize)
+            else {
+                continue;
+            };
+            let Some(kv) = kl.value().as_integer().filter(|v| (1..=8).contains(v)) else {
+                continue;
+            };
+            let Some(bpe) = self.lookup_alias_ref(Some(ti), "bytes_per_elem") else {
+                return;
+            };
+            // The test's byte sizes: names that say bytes, of a small value.
+            let sizes = self.byte_sizes(ti);
+            if let Some(r) = sizes.iter().find(|(_, v)| *v == kv).map(|(r, _)| *r) {
+                if let Some(b) = self.bind_mut(r) {
+                    b.passes += 1;
+                }
+                continue;
+            }
+            let mut held: SmallVec<[BindRef; 4]> = sizes.iter().map(|(r, _)| *r).collect();
+            if !held.contains(&bpe) {
+                held.insert(0, bpe);
+            }
+            let named: Vec<String> = held
+                .iter()
+                .filter_map(|&r| self.bind(r))
+                .map(|b| format!("{} = {}", b.name, b.value.display()))
+                .collect();
+            let Some(b) = self.bind(bpe).cloned() else {
+                return;
+            };
+            let range = *k_at;
+            if !self.diags.room(&FORMULA_MISMATCH, range, Severity::Warning) {
+                continue;
+            }
+            let d = Diagnostic::new(
+                &FORMULA_MISMATCH,
+                range,
+                format!(
+                    "the byte size multiplied in is {kv}, but the test's are {}",
+                    named.join(", ")
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_related(b.range, format!("{} = {}", b.name, b.value.display()));
+            let finding = self.pending.len() as u32;
+            self.pending.push(Some(d));
+            // Each byte size may be the wrong one.
+            for r in held {
+                self.promote.push((finding, r));
+                self.fails.push(Fail {
+                    bind: r,
+                    finding,
+                    solution: Some(Rational::int(kv)),
+                });
+            }
+        }
+    }
+
+    /// The bindings test `ti` sees (its own, those it inherits, the
+    /// file's) whose names say bytes, with small integer values.
+    fn byte_sizes(&self, ti: usize) -> SmallVec<[(BindRef, i128); 4]> {
+        let mut names: SmallVec<[&str; 4]> = SmallVec::new();
+        let mut t = Some(ti);
+        let mut depth = 0;
+        let lists = std::iter::from_fn(|| {
+            let i = t?;
+            t = self.tests[i].inherits;
+            depth += 1;
+            (depth <= 16).then(|| &self.tests[i].binds.list)
+        })
+        .chain(std::iter::once(&self.file_binds.list));
+        for list in lists {
+            for b in list {
+                if b.name.contains("bytes") && !names.contains(&b.name) {
+                    names.push(b.name);
+                }
+            }
+        }
+        names
+            .into_iter()
+            .filter_map(|n| {
+                let r = self.lookup_ref(Some(ti), n)?;
+                let v = self.bind(r)?.value.exact_value()?.as_integer()?;
+                (1..=16).contains(&v).then_some((r, v))
+            })
+            .collect()
+    }
+
+    /// Where the section holding byte `at` (outside the tests) ends: at
+    /// the next heading that is no test's, of its heading's level or above
+    /// (`# Sliding Window Attention (SWA) Tests` ends the GQA conventions).
+    fn section_end(&self, at: usize) -> usize {
+        let hs = &self.doc.headings;
+        let k = hs.partition_point(|h| (h.range.start as usize) <= at);
+        let level = k.checked_sub(1).map_or(0, |i| hs[i].level);
+        hs[k..]
+            .iter()
+            .find(|h| h.level <= level && parse_test_heading(&h.text).is_none())
+            .map_or(self.doc.text.len(), |h| h.range.start as usize)
+    }
+
+    /// The literal sides of a calculation of `name` in a test, each
+    /// compared by its form with the formulas the file gives for the name
+    /// (see [`Checker::check_forms`]). Whether one was reported.
+    fn check_against_templates(
+        &mut self,
+        lx: &Lexed<'a>,
+        name: &str,
+        sides: &[Part],
+        test: Option<usize>,
+    ) -> bool {
+        let at = sides.first().map_or(0, |p| p.range.start as usize);
+        let templates: SmallVec<[Part; 2]> = self
+            .templates
+            .iter()
+            .filter(|(n, p, end)| same(n, name) && (p.range.start as usize) < at && at < *end)
+            .map(|(_, p, _)| *p)
+            .collect();
+        let mut found = false;
+        for t in &templates {
+            for p in sides {
+                if !p.expr.is_some_and(|e| self.arena.is_literal_only(e)) {
+                    continue;
+                }
+                let Some(f) = self.forms(lx, t, p, test) else {
+                    continue;
+                };
+                // One number differs where the rest agree, or has the
+                // same operators around it (names the test does not give
+                // face numbers).
+                let [m] = &f.mismatch[..] else { continue };
+                let coincides = |v: &Interval| v.overlaps(&m.a.1) || v.overlaps(&m.b.1);
+                if (f.agree == 0 && f.common < 2) || f.infer.iter().any(|x| coincides(&x.value)) {
+                    continue;
+                }
+                self.report_form_mismatch(t, p, m);
+                found = true;
+            }
+        }
+        found
+    }
+
+    /// The formulas the file gives for names, held against each test that
+    /// binds the name and every name of the formula (`d = h*dh` in the
+    /// conventions, and a test with d = 1024, h = 16, dh = 62).
+    fn check_template_relations(&mut self, lx: &Lexed<'a>) {
+        let mut out = Vec::new();
+        for &(name, part, end) in &self.templates {
+            let Some(e) = part.expr else { continue };
+            let toks = part.toks(&lx.toks);
+            let from = self
+                .tests
+                .partition_point(|t| t.start < part.range.start as usize);
+            for ti in from..self.tests.len() {
+                if self.tests[ti].start >= end {
+                    break;
+                }
+                let Some(r) = self.lookup_ref(Some(ti), name).filter(|r| r.0 != u32::MAX) else {
+                    continue;
+                };
+                let Some(b) = self.bind(r).filter(|b| b.trusted && b.value.is_exact()) else {
+                    continue;
+                };
+                // Every name of the formula a parameter of the test.
+                let mut all_params = true;
+                let mut lookup = |n: &str, _: usize| -> Option<Interval> {
+                    let r = self.lookup_ref(Some(ti), n)?;
+                    let b = self.bind(r)?;
+                    all_params &= r.0 != u32::MAX && b.trusted;
+                    Some(b.value)
+                };
+                let Some(v) = expr::eval(&self.arena, e, toks, LiteralMode::Exact, &mut lookup)
+                else {
+                    continue;
+                };
+                if !all_params || v.overlaps(&b.value) {
+                    continue;
+                }
+                let formula = excerpt(self.doc.slice(part.range).trim());
+                out.push(
+                    Diagnostic::new(
+                        &FORMULA_MISMATCH,
+                        b.value_at,
+                        format!(
+                            "{name} is {} here, but `{formula}` is {} with the test's values",
+                            b.value.display(),
+                            v.display()
+                        ),
+                    )
+                    .with_related(part.range, format!("{name} = {formula}")),
+                );
+            }
+        }
+        out.sort_by_key(|d| d.range.start);
+        out.dedup_by_key(|d| d.range);
+        for d in out {
+            if self.diags.room(d.rule, d.range, Severity::Error) {
+                self.diags.push(d);
+            }
+        }
+    }
+
+    /// A division by a number that is 0 (`flops_total / 0`, `x / (2 - 2)`):
+    /// no value, whatever the names are.
+    fn check_division_by_zero(&mut self, lx: &Lexed, p: &Part) {
+        let Some(e) = p.expr else { return };
+        let toks = p.toks(&lx.toks);
+        let mut zero: Option<ExprId> = None;
+        self.arena.visit_pub(e, &mut |n| {
+            if let Node::Bin('/', _, d) = n
+                && zero.is_none()
+                && self.arena.is_literal_only(d)
+                && expr::eval(&self.arena, d, toks, LiteralMode::Exact, &mut |_, _| None)
+                    .is_some_and(|v| v.exact_value() == Some(Rational::ZERO))
+            {
+                zero = Some(d);
+            }
+            zero.is_none()
+        });
+        let Some(d) = zero else { return };
+        let Some((lo, hi)) = expr::token_span(&self.arena, d) else {
+            return;
+        };
+        let (Some(a), Some(b)) = (toks.get(lo), toks.get(hi)) else {
+            return;
+        };
+        let range = a.range.cover(b.range);
+        if !self.diags.room(&CLAIM_MISMATCH, range, Severity::Error) {
+            return;
+        }
+        let text = excerpt(self.doc.slice(p.range).trim());
+        self.diags.push(Diagnostic::new(
+            &CLAIM_MISMATCH,
+            range,
+            format!("`{text}` divides by zero"),
+        ));
+    }
+
+    /// A name in a unit (`peak_tflops`, `memory_bw_gb_s`) times a power
+    /// (`10^12`): the power must be the unit's (TFLOPS are 10^12 FLOPS; a
+    /// GB is 10^9 or 2^30 bytes).
+    fn check_unit_scales(&mut self, lx: &Lexed, p: &Part) {
+        let Some(e) = p.expr else { return };
+        let toks = p.toks(&lx.toks);
+        let mut found: SmallVec<[(u32, u32, u32); 2]> = SmallVec::new();
+        expr::scaled_names(&self.arena, e, &mut |n, b, k| found.push((n, b, k)));
+        for (n, b, k) in found {
+            let (Some(name), Some(base), Some(exp)) = (
+                toks.get(n as usize),
+                toks.get(b as usize),
+                toks.get(k as usize),
+            ) else {
+                continue;
+            };
+            let (Tok::Ident(name_s), Tok::Num(bl), Tok::Num(kl)) = (&name.tok, &base.tok, &exp.tok)
+            else {
+                continue;
+            };
+            let Some((unit, decimal, binary)) = unit_of_name(name_s) else {
+                continue;
+            };
+            let (bv, kv) = (bl.value().as_integer(), kl.value().as_integer());
+            let ok = matches!((bv, kv), (Some(10), Some(k)) if k == decimal)
+                || matches!((bv, kv, binary), (Some(2), Some(k), Some(bk)) if k == bk);
+            if ok {
+                continue;
+            }
+            let range = base.range.cover(exp.range);
+            if !self
+                .diags
+                .room(&CONVERSION_MISMATCH, range, Severity::Error)
+            {
+                continue;
+            }
+            let want = match binary {
+                Some(bk) => format!("10^{decimal} (or 2^{bk})"),
+                None => format!("10^{decimal}"),
+            };
+            self.diags.push(Diagnostic::new(
+                &CONVERSION_MISMATCH,
+                range,
+                format!(
+                    "{name_s} is in {unit}: one {unit} is {want} of the base unit, not {}",
+                    self.doc.slice(range)
+                ),
+            ));
+        }
+    }
+
+    /// `name ≈ value` right below a code block whose last calculation
+    /// gives a related name (`total_memory_load_time_ms` after
+    /// `total_load_time_ms = … = 0.168 ms`): its summary, of the same
+    /// value. (The same name is the restatement check's.) Whether it was
+    /// reported.
+    fn summary_mismatch(
+        &mut self,
+        name: &str,
+        value: Interval,
+        at: TextRange,
+        test: Option<usize>,
+    ) -> bool {
+        let Some(b) = self.last_block.filter(|b| b.test == test) else {
+            return false;
+        };
+        let Some(block_name) = b.name.filter(|n| *n != name && related_names(n, name)) else {
+            return false;
+        };
+        if value.overlaps(&b.value) || !self.diags.room(&CLAIM_MISMATCH, at, Severity::Error) {
+            return false;
+        }
+        self.diags.push(
+            Diagnostic::new(
+                &CLAIM_MISMATCH,
+                at,
+                format!(
+                    "{name} is {} here, but the calculation above gives {block_name} = {}",
+                    value.display(),
+                    b.value.display()
+                ),
+            )
+            .with_related(b.range, format!("{block_name} = {}", b.value.display())),
+        );
+        true
+    }
+
+    /// Sides that use the same names, none of which has a value (formulas
+    /// written two ways), evaluated with the same made-up values for the
+    /// names: an identity gives one value, so two values mean one side is
+    /// wrong. Whether one was reported.
+    fn check_identity(&mut self, lx: &Lexed, sides: &[Part], test: Option<usize>) -> bool {
+        // The names of each side, sorted; all must be the same, and unbound.
+        let mut names: SmallVec<[SmallVec<[&str; 4]>; 4]> = SmallVec::new();
+        for p in sides {
+            let Some(e) = p.expr else { return false };
+            let toks = p.toks(&lx.toks);
+            let mut ns: SmallVec<[&str; 4]> = SmallVec::new();
+            let mut ok = true;
+            expr::var_names(&self.arena, e, toks, &mut |n| {
+                ok &= self.lookup_alias_ref(test, n).is_none() && ns.len() < 8;
+                if !ns.contains(&n) {
+                    ns.push(n);
+                }
+            });
+            if !ok || ns.is_empty() {
+                return false;
+            }
+            ns.sort_unstable();
+            names.push(ns);
+        }
+        if names.iter().any(|ns| *ns != names[0]) {
+            return false;
+        }
+        // Made-up values: primes, one per name.
+        const PRIMES: [i128; 8] = [1009, 2003, 3001, 4001, 5003, 6007, 7001, 8009];
+        let value = |n: &str| {
+            let k = names[0].iter().position(|x| *x == n)?;
+            Some(Interval::exact(Rational::int(PRIMES[k])))
+        };
+        let mut vals: SmallVec<[Interval; 4]> = SmallVec::new();
+        for p in sides {
+            let Some(e) = p.expr else { return false };
+            let mut lookup = |n: &str, _: usize| value(n);
+            let Some(v) = expr::eval(
+                &self.arena,
+                e,
+                p.toks(&lx.toks),
+                LiteralMode::Exact,
+                &mut lookup,
+            ) else {
+                return false;
+            };
+            vals.push(v);
+        }
+        let Some(i) = (1..vals.len()).find(|&i| vals[i] != vals[0]) else {
+            return false;
+        };
+        let (a, b) = (&sides[0], &sides[i]);
+        if !self.diags.room(&CLAIM_MISMATCH, b.range, Severity::Error) {
+            return true;
+        }
+        let (at, bt) = (
+            excerpt(self.doc.slice(a.range).trim()),
+            excerpt(self.doc.slice(b.range).trim()),
+        );
+        self.diags.push(
+            Diagnostic::new(
+                &CLAIM_MISMATCH,
+                b.range,
+                format!(
+                    "`{bt}` is not `{at}`: they differ for values of {}",
+                    names[0].join(", ")
+                ),
+            )
+            .with_related(a.range, "the side it should equal"),
+        );
+        true
+    }
+
+    /// The value of the subtree `e` of a side whose tokens are `toks`, its
+    /// names looked up (not counted as uses).
+    fn eval_sub(&self, e: ExprId, toks: &[Token], test: Option<usize>) -> Option<Interval> {
+        let mut lookup = |name: &str, _: usize| -> Option<Interval> {
+            self.bind(self.lookup_alias_ref(test, name)?)
+                .map(|b| b.value)
+        };
+        expr::eval(&self.arena, e, toks, LiteralMode::Stated, &mut lookup)
+    }
+
+    /// Two sides walked in step (see [`expr::align`]), each pair where
+    /// they part judged; `None` when they do not have one form (two
+    /// different names face each other, or too many pairs).
+    fn forms(&self, lx: &Lexed<'a>, a: &Part, b: &Part, test: Option<usize>) -> Option<Forms<'a>> {
+        let (ea, eb) = (a.expr?, b.expr?);
+        let (ta, tb) = (a.toks(&lx.toks), b.toks(&lx.toks));
+        let mut pairs = SmallVec::new();
+        let common = expr::align(&self.arena, (ea, ta), (eb, tb), 32, &mut pairs)?;
+        let var = |e: ExprId, toks: &[Token<'a>]| match self.arena.node(e) {
+            Node::Var(i) => match toks.get(i as usize) {
+                Some(&Token {
+                    tok: Tok::Ident(n),
+                    range,
+                    ..
+                }) => Some((n, range)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let range = |e: ExprId, toks: &[Token]| {
+            let (lo, hi) = expr::token_span(&self.arena, e)?;
+            Some(toks.get(lo)?.range.cover(toks.get(hi)?.range))
+        };
+        let mut f = Forms {
+            common,
+            ..Forms::default()
+        };
+        for (x, y) in pairs {
+            let (vx, vy) = (var(x, ta), var(y, tb));
+            if let (Some((n, _)), Some((m, _))) = (vx, vy)
+                && same(n, m)
+            {
+                f.agree += 1;
+                continue;
+            }
+            let (ix, iy) = (self.eval_sub(x, ta, test), self.eval_sub(y, tb, test));
+            match (ix, iy) {
+                (Some(p), Some(q)) if p.overlaps(&q) => f.agree += 1,
+                // Two names that differ: two formulas, not one substituted.
+                _ if vx.is_some() && vy.is_some() => return None,
+                (Some(p), Some(q)) => {
+                    let bind = |v: Option<(&str, TextRange)>| {
+                        v.and_then(|(n, _)| self.lookup_alias_ref(test, n))
+                    };
+                    f.mismatch.push(FormMismatch {
+                        a: (range(x, ta)?, p),
+                        b: (range(y, tb)?, q),
+                        bind: bind(vx).or(bind(vy)),
+                    });
+                }
+                (None, Some(q)) if let Some((name, name_at)) = vx => f.infer.push(Inferred {
+                    name,
+                    name_at,
+                    value: q,
+                    value_at: range(y, tb)?,
+                    later: false,
+                }),
+                (Some(p), None) if let Some((name, name_at)) = vy => f.infer.push(Inferred {
+                    name,
+                    name_at,
+                    value: p,
+                    value_at: range(x, ta)?,
+                    later: true,
+                }),
+                _ => f.opaque += 1,
+            }
+        }
+        Some(f)
+    }
+
+    /// Binds the names a side uses with no value where the side next to it
+    /// substitutes a number for them, when everything else in the two
+    /// sides agrees and the side then has the other's value. A bit per
+    /// side that names were bound for.
+    fn infer_names(
+        &mut self,
+        lx: &Lexed<'a>,
+        sides: &[Part],
+        vals: &[Option<Interval>],
+        test: Option<usize>,
+    ) -> u64 {
+        let mut bound = 0u64;
+        for i in 0..sides.len().saturating_sub(1) {
+            let (a, b) = (&sides[i], &sides[i + 1]);
+            let (known, unknown, k) = match (vals[i], vals[i + 1]) {
+                (None, Some(v)) => (v, a, i),
+                (Some(v), None) => (v, b, i + 1),
+                _ => continue,
+            };
+            let Some(f) = self.forms(lx, a, b, test) else {
+                continue;
+            };
+            if f.infer.is_empty()
+                || !f.mismatch.is_empty()
+                || f.agree == 0
+                || f.infer.iter().any(|x| x.later != f.infer[0].later)
+            {
+                continue;
+            }
+            // One value per name.
+            let consistent = f.infer.iter().all(|x| {
+                f.infer
+                    .iter()
+                    .all(|y| !same(x.name, y.name) || x.value == y.value)
+            });
+            if !consistent || f.infer.iter().any(|x| !x.value.is_exact()) {
+                continue;
+            }
+            // The side with those values must have the other's value.
+            let toks = unknown.toks(&lx.toks);
+            let mut lookup = |name: &str, _: usize| -> Option<Interval> {
+                match f.infer.iter().find(|x| same(x.name, name)) {
+                    Some(x) => Some(x.value),
+                    None => self
+                        .bind(self.lookup_alias_ref(test, name)?)
+                        .map(|b| b.value),
+                }
+            };
+            let Some(e) = unknown.expr else { continue };
+            let holds = expr::eval(&self.arena, e, toks, LiteralMode::Stated, &mut lookup)
+                .is_some_and(|v| v.overlaps(&known) && v.is_exact() == known.is_exact());
+            if !holds {
+                continue;
+            }
+            for x in f.infer {
+                if self.lookup_alias_ref(test, x.name).is_some() {
+                    continue;
+                }
+                let b = Bind {
+                    name: x.name,
+                    name_at: x.name_at,
+                    value: x.value,
+                    range: x.name_at.cover(x.value_at),
+                    value_at: x.value_at,
+                    passes: 0,
+                    trusted: false,
+                    tainted: false,
+                    checked: false,
+                    prev: u32::MAX,
+                };
+                match test {
+                    Some(ti) => self.tests[ti].binds.push(b),
+                    None => self.file_binds.push(b),
+                }
+                bound |= 1 << k.min(63);
+            }
+        }
+        bound
+    }
+
+    /// Compares neighbouring sides that no exact comparison decides (a
+    /// side with a name of no value, or a value stated approximately) by
+    /// their form: where the two have one form and everything else agrees,
+    /// one number that differs from the number or the name's value facing
+    /// it is wrong. Whether one was reported.
+    fn check_forms(
+        &mut self,
+        lx: &Lexed<'a>,
+        sides: &[Part],
+        vals: &[Option<Interval>],
+        test: Option<usize>,
+        failed: bool,
+    ) -> bool {
+        let mut found = false;
+        for i in 0..sides.len() - 1 {
+            let decided = match (vals[i], vals[i + 1]) {
+                (Some(p), Some(q)) => failed || (p.is_exact() && q.is_exact()),
+                _ => false,
+            };
+            if decided {
+                continue;
+            }
+            let Some(f) = self.forms(lx, &sides[i], &sides[i + 1], test) else {
+                continue;
+            };
+            let [m] = &f.mismatch[..] else { continue };
+            if f.agree == 0 {
+                continue;
+            }
+            // A name bound here to the number that differs, or to the
+            // number facing it: the factors may be written in another
+            // order (`d * d_q = 4096 * 2880`).
+            let coincides = |v: &Interval| v.overlaps(&m.a.1) || v.overlaps(&m.b.1);
+            if f.infer.iter().any(|x| coincides(&x.value)) {
+                continue;
+            }
+            self.report_form_mismatch(&sides[i], &sides[i + 1], m);
+            found = true;
+        }
+        found
+    }
+
+    fn report_form_mismatch(&mut self, a: &Part, b: &Part, m: &FormMismatch) {
+        let name = m
+            .bind
+            .and_then(|r| self.bind(r))
+            .map(|b| (b.name, b.value, b.range));
+        let rule = if name.is_some() {
+            &FORMULA_MISMATCH
+        } else {
+            &CLAIM_MISMATCH
+        };
+        // The number, not the name: on the side that has it.
+        let (at, other, other_side) = match name {
+            Some(_) if self.doc.slice(m.b.0).contains(|c: char| c.is_ascii_digit()) => {
+                (m.b, m.a, a)
+            }
+            Some(_) => (m.a, m.b, b),
+            None => (m.b, m.a, a),
+        };
+        if !self.diags.room(rule, at.0, Severity::Error) {
+            return;
+        }
+        let here = excerpt(self.doc.slice(at.0).trim());
+        let msg = match name {
+            Some((n, v, _)) => format!("`{here}` stands for {n} here, but {n} = {}", v.display()),
+            None => format!(
+                "`{here}` here, but `{}` in the same place of `{}`",
+                excerpt(self.doc.slice(other.0).trim()),
+                excerpt(self.doc.slice(other_side.range).trim())
+            ),
+        };
+        let mut d = Diagnostic::new(rule, at.0, msg);
+        match name {
+            Some((n, v, bound_at)) => {
+                d = d.with_related(bound_at, format!("{n} = {}", v.display()));
+                let finding = self.pending.len() as u32;
+                self.pending.push(Some(d));
+                if let Some(r) = m.bind {
+                    self.fails.push(Fail {
+                        bind: r,
+                        finding,
+                        solution: at.1.exact_value(),
+                    });
+                }
+            }
+            None => {
+                d = d.with_related(other.0, "the same place on the side next to it");
+                self.diags.push(d);
+            }
+        }
+    }
+
+    /// A side that is a literal calculation with no exact value (beyond
+    /// `i128`, or dividing by zero), whose approximate value is infinite or
+    /// more than 1% away from another side's value: its index and value.
+    fn out_of_range_side(
+        &self,
+        lx: &Lexed,
+        sides: &[Part],
+        vals: &[Option<Interval>],
+    ) -> Option<(usize, f64)> {
+        let other = vals.iter().flatten().next()?;
+        let (lo, hi) = (other.lo.to_f64(), other.hi.to_f64());
+        sides.iter().enumerate().find_map(|(i, p)| {
+            if vals[i].is_some() {
+                return None;
+            }
+            let e = p.expr.filter(|&e| self.arena.is_literal_only(e))?;
+            let x = expr::eval_f64(&self.arena, e, p.toks(&lx.toks))?;
+            let far = !x.is_finite() || x < lo - 0.01 * lo.abs() || x > hi + 0.01 * hi.abs();
+            far.then_some((i, x))
+        })
+    }
+
+    fn report_out_of_range(
+        &mut self,
+        sides: &[Part],
+        vals: &[Option<Interval>],
+        i: usize,
+        approx: f64,
+    ) {
+        let p = &sides[i];
+        if !self.diags.room(&CLAIM_MISMATCH, p.range, Severity::Error) {
+            return;
+        }
+        let text = excerpt(self.doc.slice(p.range).trim());
+        let other = vals
+            .iter()
+            .flatten()
+            .next()
+            .map(|v| v.display())
+            .unwrap_or_default();
+        let msg = if approx.is_finite() {
+            format!("`{text}` is about {approx:.3e}, not {other}")
+        } else {
+            format!("`{text}` divides by zero")
+        };
+        self.diags
+            .push(Diagnostic::new(&CLAIM_MISMATCH, p.range, msg));
+    }
+
+    /// `name` (written at `name_at`) stated as `value` (the side at
+    /// `side_at`) where test `ti` already gave it a value: they must agree.
+    /// Only names that look like symbols (`d`, `M_q`, `tp`, `flops_total`;
+    /// `TP` for `tp`) are compared: words (`Total`, `Bytes`) label
+    /// different values in turn.
+    fn restatement_of_name(
+        &mut self,
+        ti: usize,
+        name: &str,
+        name_at: TextRange,
+        value: Interval,
+        side_at: Option<TextRange>,
+        at: usize,
+    ) {
+        if !is_symbol(name) {
+            return;
+        }
+        let lower;
+        let mut names: SmallVec<[&str; 3]> = smallvec::smallvec![name];
+        if name.len() <= 3 && name.bytes().all(|c| c.is_ascii_uppercase()) {
+            lower = name.to_ascii_lowercase();
+            names.push(&lower);
+        }
+        if let Some(long) = names.iter().find_map(|n| long_name(n)) {
+            names.push(long);
+        }
+        // Bound in this test before the statement, or else a parameter of
+        // the test it inherits from (and not given again here).
+        let own = names
+            .iter()
+            .find_map(|n| self.tests[ti].binds.before(n, at))
+            .map(|k| BindRef(ti as u32, k as u32));
+        let inherited = || {
+            let mut t = self.tests[ti].inherits;
+            for _ in 0..16 {
+                let i = t?;
+                let binds = &self.tests[i].binds;
+                if let Some(k) = names
+                    .iter()
+                    .find_map(|n| binds.latest_where(n, |b| b.trusted))
+                {
+                    return Some(BindRef(i as u32, k as u32));
+                }
+                t = self.tests[i].inherits;
+            }
+            None
+        };
+        let own_later = || {
+            names
+                .iter()
+                .any(|n| self.tests[ti].binds.latest(n).is_some())
+        };
+        let Some(r) = own.or_else(|| if own_later() { None } else { inherited() }) else {
+            return;
+        };
+        let Some(prev) = self.bind_mut(r) else { return };
+        // A bare statement may be revised by a later one ("Let me
+        // recalculate: …"); a calculation or a parameter may not.
+        if !prev.checked || prev.tainted {
+            return;
+        }
+        if prev.value.overlaps(&value) {
+            prev.passes += 1;
+            return;
+        }
+        let (prev_value, prev_range, trusted) = (prev.value, prev.range, prev.trusted);
+        let range = side_at.unwrap_or(name_at);
+        let rule = if trusted {
+            &FORMULA_MISMATCH
+        } else {
+            &CLAIM_MISMATCH
+        };
+        if !self.diags.room(rule, range, Severity::Error) {
+            return;
+        }
+        let what = if trusted {
+            "the test's value"
+        } else {
+            "stated above"
+        };
+        let d = Diagnostic::new(
+            rule,
+            range,
+            format!(
+                "{name} is {} here, but {} ({what})",
+                value.display(),
+                prev_value.display()
+            ),
+        )
+        .with_related(prev_range, format!("{name} = {}", prev_value.display()));
+        self.fails.push(Fail {
+            bind: r,
+            finding: self.pending.len() as u32,
+            solution: value.exact_value(),
+        });
+        self.pending.push(Some(d));
     }
 
     fn report_literal_mismatch(
@@ -1114,9 +2553,9 @@ impl<'a> Checker<'a> {
         sides: &[Part],
         formula: (usize, Interval),
         numbers: (usize, Interval),
-        uses: &[(BindingUse, bool)],
-        trusted: bool,
-    ) {
+        uses: &Uses,
+        sound: bool,
+    ) -> Option<Diagnostic> {
         let fp = &sides[formula.0];
         let np = &sides[numbers.0];
         let np_single = np.expr.is_some_and(|e| self.arena.is_single_literal(e));
@@ -1128,13 +2567,13 @@ impl<'a> Checker<'a> {
         } else {
             np.range
         };
-        let severity = if trusted {
+        let severity = if sound {
             Severity::Error
         } else {
             Severity::Warning
         };
         if !self.diags.room(&FORMULA_MISMATCH, range, severity) {
-            return;
+            return None;
         }
         let ftext = excerpt(self.doc.slice(fp.range).trim());
         let ntext = excerpt(self.doc.slice(np.range).trim());
@@ -1142,7 +2581,7 @@ impl<'a> Checker<'a> {
         let mut seen: HashSet<String> = HashSet::new();
         let mut names: Vec<String> = Vec::new();
         let mut more = 0usize;
-        for (u, _) in uses {
+        for u in self.binding_uses(uses) {
             if fp.range.contains_inclusive(u.used_at.start as usize) {
                 let s = format!("{} = {}", self.doc.slice(u.used_at), u.value.display());
                 if seen.contains(&s) {
@@ -1169,13 +2608,223 @@ impl<'a> Checker<'a> {
             fp.range,
             format!("the formula gives {}", formula.1.display()),
         );
-        if !trusted {
+        if !sound {
             d = d.with_severity(Severity::Warning);
         }
         if np_single && let Some(fix) = replacement_fix(&lx.toks, &self.arena, np, formula.1) {
             d = d.with_fix(fix);
         }
-        self.diags.push(d);
+        Some(d)
+    }
+
+    /// Holds the finding `d` of a check that failed, with the value each
+    /// binding it used would need for `formula` to be `target`.
+    fn hold_for_culprits(
+        &mut self,
+        lx: &Lexed,
+        d: Option<Diagnostic>,
+        formula: &Part,
+        test: Option<usize>,
+        target: Interval,
+        uses: &Uses,
+    ) {
+        let Some(d) = d else { return };
+        let finding = self.pending.len() as u32;
+        self.pending.push(Some(d));
+        let mut seen: SmallVec<[BindRef; 4]> = SmallVec::new();
+        for &(_, r) in uses {
+            if seen.contains(&r) {
+                continue;
+            }
+            seen.push(r);
+            let solution = self.solve(lx, formula, test, r, target);
+            self.fails.push(Fail {
+                bind: r,
+                finding,
+                solution,
+            });
+        }
+    }
+
+    /// The value binding `r` would need for `formula` to be `target`: found
+    /// when the formula is a power (`c·x^k`, k ≤ 3) or affine (`a + b·x`)
+    /// in it, and the result is exact.
+    fn solve(
+        &self,
+        lx: &Lexed,
+        formula: &Part,
+        test: Option<usize>,
+        r: BindRef,
+        target: Interval,
+    ) -> Option<Rational> {
+        let b = self.bind(r)?;
+        let (name, x0) = (b.name, b.value.exact_value()?);
+        let target = target.exact_value()?;
+        let e = formula.expr?;
+        let toks = formula.toks(&lx.toks);
+        let at = |x: Rational| -> Option<Rational> {
+            let mut lookup = |n: &str, _: usize| -> Option<Interval> {
+                match self.lookup_alias_ref(test, n)? {
+                    found if found == r => Some(Interval::exact(x)),
+                    other => self.bind(other).map(|b| b.value),
+                }
+            };
+            let _ = name;
+            expr::eval(&self.arena, e, toks, LiteralMode::Stated, &mut lookup)?.exact_value()
+        };
+        let a = if x0 == Rational::ZERO {
+            Rational::ONE
+        } else {
+            x0
+        };
+        let two = Rational::int(2);
+        let three = Rational::int(3);
+        let (f1, f2, f3) = (at(a)?, at(a.checked_mul(two)?)?, at(a.checked_mul(three)?)?);
+        if f1 == f2 {
+            return None;
+        }
+        // A power: f(2a)/f(a) = 2^k and f(3a)/f(a) = 3^k.
+        if f1 != Rational::ZERO {
+            let r2 = f2.checked_div(f1)?;
+            let r3 = f3.checked_div(f1)?;
+            for k in 1..=3i128 {
+                if r2 == two.checked_pow(k)? && r3 == three.checked_pow(k)? {
+                    let ratio = target.checked_div(f1)?;
+                    let root = exact_root(ratio, k as u32)?;
+                    return a.checked_mul(root);
+                }
+            }
+        }
+        // Affine: equal steps.
+        let d1 = f2.checked_sub(f1)?;
+        if f3.checked_sub(f2)? == d1 {
+            let slope = d1.checked_div(a)?;
+            return a.checked_add(target.checked_sub(f1)?.checked_div(slope)?);
+        }
+        None
+    }
+
+    /// Reports a binding every use of which fails, and would hold with one
+    /// other value, instead of those uses (a mistyped parameter is found
+    /// where it is written); then every other finding held.
+    fn resolve_culprits(&mut self) {
+        let mut fails = std::mem::take(&mut self.fails);
+        fails.sort_by_key(|f| (f.bind.0, f.bind.1, f.finding));
+        // Each binding every use of which fails, all holding with one other
+        // value: its findings, and how many of them write that value.
+        struct Candidate {
+            bind: BindRef,
+            value: Rational,
+            findings: SmallVec<[u32; 4]>,
+            written: usize,
+        }
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut i = 0;
+        while i < fails.len() {
+            let r = fails[i].bind;
+            let j = i + fails[i..].iter().take_while(|f| f.bind == r).count();
+            let group = &fails[i..j];
+            i = j;
+            let Some(b) = self.bind(r) else { continue };
+            let solution = group[0].solution;
+            let consistent = group.iter().all(|f| f.solution == solution);
+            let Some(v) = solution.filter(|_| consistent && group.len() >= 2 && b.passes == 0)
+            else {
+                continue;
+            };
+            if b.tainted || b.value.overlaps(&Interval::exact(v)) {
+                continue;
+            }
+            let findings: SmallVec<[u32; 4]> = group.iter().map(|f| f.finding).collect();
+            let shape = v.as_integer().and_then(NumberShape::of_integer);
+            let written = findings
+                .iter()
+                .filter_map(|&k| self.pending.get(k as usize)?.as_ref())
+                .filter(|d| {
+                    shape
+                        .as_ref()
+                        .is_some_and(|s| numbers_in(self.doc.slice(d.range)).any(|(_, n)| n == *s))
+                })
+                .count();
+            candidates.push(Candidate {
+                bind: r,
+                value: v,
+                findings,
+                written,
+            });
+        }
+        // Where two bindings explain the same failures, the one whose value
+        // the calculations write (`1024` for d, not `1` for B) is the one;
+        // when neither stands out, each use keeps its own finding.
+        let shares =
+            |a: &Candidate, b: &Candidate| a.findings.iter().any(|f| b.findings.contains(f));
+        let accepted: Vec<usize> = (0..candidates.len())
+            .filter(|&c| {
+                candidates.iter().enumerate().all(|(o, other)| {
+                    o == c
+                        || !shares(&candidates[c], other)
+                        || candidates[c].written > other.written
+                })
+            })
+            .collect();
+        for c in accepted {
+            let cand = &candidates[c];
+            let Some(b) = self.bind(cand.bind) else {
+                continue;
+            };
+            let (name, value, value_at, trusted) = (b.name, b.value, b.value_at, b.trusted);
+            let v = cand.value;
+            let mut related = Vec::new();
+            for &f in &cand.findings {
+                if let Some(d) = self.pending.get_mut(f as usize).and_then(Option::take) {
+                    related.push(d.range);
+                }
+            }
+            if related.is_empty() {
+                continue;
+            }
+            let rule = if trusted {
+                &FORMULA_MISMATCH
+            } else {
+                &CLAIM_MISMATCH
+            };
+            let mut d = Diagnostic::new(
+                rule,
+                value_at,
+                format!(
+                    "{name} is {} here, but the {} calculations that use it hold with {name} = {}",
+                    value.display(),
+                    cand.findings.len(),
+                    Interval::exact(v).display()
+                ),
+            );
+            for r in related.iter().take(MAX_NAMED) {
+                d = d.with_related(
+                    *r,
+                    format!("holds with {name} = {}", Interval::exact(v).display()),
+                );
+            }
+            if let Some(n) = v.as_integer() {
+                let style = NumberStyle::detect(self.doc.slice(value_at).trim_matches('*'));
+                let new = format_with_style(n, style);
+                let digits = leading_number(self.doc.text, value_at);
+                d = d.with_fix(Fix::replace(format!("Set {name} to {new}"), digits, new));
+            }
+            self.diags.push(d);
+        }
+        // A warning whose binding no check corroborates: one of the two is
+        // wrong, an error.
+        for (f, r) in std::mem::take(&mut self.promote) {
+            let lone = self.bind(r).is_some_and(|b| b.passes == 0);
+            if let Some(Some(d)) = self.pending.get_mut(f as usize)
+                && lone
+            {
+                d.severity = Severity::Error;
+            }
+        }
+        for d in std::mem::take(&mut self.pending).into_iter().flatten() {
+            self.diags.push(d);
+        }
     }
 
     fn conversion(&mut self, lx: &Lexed, conv: Conversion, test: Option<usize>) {
@@ -1188,21 +2837,16 @@ impl<'a> Checker<'a> {
         let right_range = right_tok.range;
         let mut uses = Uses::new();
         let left = self.eval_part(lx, &conv.left, test, LiteralMode::Stated, &mut uses);
-        let bpe = self.lookup(test, "bytes_per_elem").cloned();
+        let bpe_ref = self.lookup_ref(test, "bytes_per_elem");
+        let bpe = bpe_ref.and_then(|r| self.bind(r)).cloned();
         let right = expr::literal_interval(lit, LiteralMode::Stated);
         let range = conv.left.range.cover(right_range);
         let mut status = ClaimStatus::Unevaluated;
         let mut value = None;
         if let (Some(l), Some(b), Some(r)) = (left, bpe.as_ref(), right) {
-            uses.push((
-                BindingUse {
-                    name_at: b.name_at,
-                    value: b.value,
-                    bound_at: b.range,
-                    used_at: right_range,
-                },
-                b.trusted,
-            ));
+            if let Some(r) = bpe_ref {
+                uses.push((right_range, r));
+            }
             if let Some(bytes) = l.mul(&b.value) {
                 value = Some(bytes);
                 status = if bytes.overlaps(&r) {
@@ -1236,7 +2880,27 @@ impl<'a> Checker<'a> {
                     if let Some(fix) = replacement_fix(&lx.toks, &self.arena, &part, bytes) {
                         d = d.with_fix(fix);
                     }
-                    self.diags.push(d);
+                    // bytes_per_elem would be bytes / elements; a name in the
+                    // element count whatever makes it bytes / bytes_per_elem.
+                    let finding = self.pending.len() as u32;
+                    self.pending.push(Some(d));
+                    for &(_, br) in &uses {
+                        let solution = if Some(br) == bpe_ref {
+                            r.exact_value()
+                                .zip(l.exact_value())
+                                .and_then(|(r, l)| r.checked_div(l))
+                        } else {
+                            r.div(&b.value)
+                                .and_then(|target| self.solve(lx, &conv.left, test, br, target))
+                        };
+                        self.fails.push(Fail {
+                            bind: br,
+                            finding,
+                            solution,
+                        });
+                    }
+                } else if status == ClaimStatus::Ok {
+                    self.held(&uses);
                 }
             }
         }
@@ -1256,7 +2920,7 @@ impl<'a> Checker<'a> {
             ],
             interval: value,
             status,
-            bindings: uses.into_iter().map(|(u, _)| u).collect(),
+            bindings: self.binding_uses(&uses),
         });
     }
 
@@ -1644,6 +3308,505 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A value stated on its own (`Bytes per chip = 16,484`) that appears
+    /// nowhere else in its test (no other line states or uses it, no
+    /// calculation gives it) while a value one digit away does: a typo of
+    /// that value, left behind when the lines that use it kept the right
+    /// one. Values of three significant digits or more (small values meet
+    /// one-digit neighbours by chance).
+    ///
+    /// First each value is counted among the numbers of the test's lines
+    /// read for claims (their tokens) and the values its calculations
+    /// give; one found there only once is then looked at against every
+    /// number of the test's text.
+    fn check_stray_values(&mut self, lx: &Lexed) {
+        let stated = std::mem::take(&mut self.stated);
+        let mut i = 0;
+        while i < stated.len() {
+            let ti = stated[i].0;
+            let j = i + stated[i..].iter().take_while(|s| s.0 == ti).count();
+            let Some(t) = self.tests.get(ti) else {
+                i = j;
+                continue;
+            };
+            let (start, end) = (t.start, t.end);
+            // The values to look at, by shape, each with its count.
+            let mut shapes: SmallVec<[(NumberShape, TextRange, u32); 8]> =
+                stated[i..j].iter().map(|&(_, r, s)| (s, r, 0)).collect();
+            i = j;
+            if shapes.is_empty() {
+                continue;
+            }
+            // A literal a chain shares with the next (a result carried to
+            // the line below) is listed once.
+            shapes.sort_unstable_by_key(|x| (x.0, x.1.start));
+            shapes.dedup_by_key(|x| x.1);
+            // A bit per value looked at: most numbers miss them all.
+            let bit = |digits: u128| 1u64 << ((digits as u64) % 61);
+            let bloom = shapes.iter().fold(0u64, |m, x| m | bit(x.0.digits));
+            let mut tally = |shape: NumberShape, by: u32| {
+                let k = shapes.partition_point(|x| x.0 < shape);
+                for x in shapes[k..].iter_mut().take_while(|x| x.0 == shape) {
+                    x.2 += by;
+                }
+            };
+            let a = lx
+                .toks
+                .partition_point(|t| (t.range.start as usize) < start);
+            let z = lx.toks.partition_point(|t| (t.range.start as usize) < end);
+            let token_shape = |t: &Token| match &t.tok {
+                Tok::Num(n) => {
+                    let (digits, int_len, frac_len) = n.digits();
+                    Some(NumberShape {
+                        digits,
+                        int_len: int_len as u8,
+                        frac_len: frac_len as u8,
+                    })
+                }
+                _ => None,
+            };
+            for t in &lx.toks[a..z] {
+                if let Tok::Num(n) = &t.tok
+                    && bloom & bit(n.digit_value()) != 0
+                    && let Some(shape) = token_shape(t)
+                {
+                    tally(shape, 1);
+                }
+            }
+            let k = self
+                .claims
+                .partition_point(|c| (c.range.start as usize) < start);
+            let claims = || {
+                self.claims[k..]
+                    .iter()
+                    .take_while(|c| (c.range.start as usize) < end)
+                    .flat_map(|c| c.sides.iter())
+                    .filter_map(|s| s.value?.exact_value()?.as_integer())
+                    .filter_map(NumberShape::of_integer)
+            };
+            for c in self.claims[k..]
+                .iter()
+                .take_while(|c| (c.range.start as usize) < end)
+            {
+                for s in &c.sides {
+                    // A side that is one number is counted among the tokens.
+                    let k = lx.toks.partition_point(|t| t.range.start < s.range.start);
+                    let single = lx
+                        .toks
+                        .get(k)
+                        .is_some_and(|t| t.range == s.range && matches!(t.tok, Tok::Num(_)));
+                    if !single
+                        && let Some(v) = s.value.and_then(|v| v.exact_value()?.as_integer())
+                        && v >= 0
+                        && bloom & bit(v as u128) != 0
+                        && let Some(shape) = NumberShape::of_integer(v)
+                    {
+                        tally(shape, 2);
+                    }
+                }
+            }
+            let mut all: Vec<(usize, NumberShape)> = Vec::new();
+            for &(shape, range, n) in &shapes {
+                // Stated more than once, or given by a calculation.
+                if n > 1 {
+                    continue;
+                }
+                let near = |s: &NumberShape| s.one_digit_from(&shape);
+                // Taken from another test (`total KV bytes from GQA-1 =
+                // 262,144`): it is in that test.
+                if let Some(x) = self.test_named_on_line(range.start as usize, ti) {
+                    let t = &self.tests[x];
+                    let there: Vec<(usize, NumberShape)> =
+                        numbers_in(self.doc.text.get(t.start..t.end).unwrap_or(""))
+                            .map(|(at, n)| (at + t.start, n))
+                            .collect();
+                    if there.iter().any(|n| n.1 == shape) {
+                        continue;
+                    }
+                    if let Some(&(at, twin)) = there.iter().find(|n| near(&n.1))
+                        && self.diags.room(&STRAY_VALUE, range, Severity::Error)
+                    {
+                        let d = self.stray_finding(range, at, twin, &t.id, " it is taken from");
+                        self.diags.push(d);
+                        continue;
+                    }
+                }
+                if !lx.toks[a..z]
+                    .iter()
+                    .filter_map(token_shape)
+                    .any(|s| near(&s))
+                    && !claims().any(|s| near(&s))
+                {
+                    continue;
+                }
+                // Confirmed against every number of the test's text.
+                if all.is_empty() {
+                    let text = self.doc.text.get(start..end).unwrap_or("");
+                    all.extend(numbers_in(text).map(|(at, n)| (at + start, n)));
+                }
+                if all.iter().filter(|n| n.1 == shape).count() > 1 {
+                    continue;
+                }
+                let Some(&(at, twin)) = all.iter().find(|n| near(&n.1)) else {
+                    continue;
+                };
+                if !self.diags.room(&STRAY_VALUE, range, Severity::Error) {
+                    continue;
+                }
+                let d = self.stray_finding(range, at, twin, &self.tests[ti].id, " else");
+                self.diags.push(d);
+            }
+        }
+    }
+
+    /// The stray-value finding for the number at `range`, whose twin
+    /// `twin` is at byte `at` of Test `id`.
+    fn stray_finding(
+        &self,
+        range: TextRange,
+        at: usize,
+        twin: NumberShape,
+        id: &str,
+        which: &str,
+    ) -> Diagnostic {
+        let src = self.doc.slice(range);
+        let twin_text = twin.display(NumberStyle::detect(src));
+        let len = self.doc.text[at..]
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
+            .unwrap_or(0);
+        let (nowhere, there) = match which {
+            " else" => ("nowhere else", ""),
+            _ => ("nowhere", which),
+        };
+        Diagnostic::new(
+            &STRAY_VALUE,
+            range,
+            format!(
+                "{src} appears {nowhere} in Test {id}{there}, but {twin_text}, one digit away, does: a typo?"
+            ),
+        )
+        .with_related(TextRange::new(at, at + len), format!("{twin_text} is here"))
+        .with_fix(Fix::replace(
+            format!("Replace with {twin_text}"),
+            range,
+            twin_text,
+        ))
+    }
+
+    /// Another test than `ti` named on the line of byte `at` by its ID
+    /// (`from GQA-1`, `From Test 2`), within 160 bytes of it.
+    fn test_named_on_line(&self, at: usize, ti: usize) -> Option<usize> {
+        let b = self.doc.text.as_bytes();
+        let lo = at.saturating_sub(160);
+        let start = b[lo..at]
+            .iter()
+            .rposition(|&c| c == b'\n' || c == b'\r')
+            .map_or(lo, |i| lo + i + 1);
+        let hi = (at + 160).min(b.len());
+        let end = b[at..hi]
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+            .map_or(hi, |i| at + i);
+        let line = self.doc.text.get(start..end)?;
+        let words: SmallVec<[&str; 16]> = line
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.iter().enumerate().find_map(|(k, w)| {
+            let w = w.trim_matches('-');
+            let after_test = k > 0 && words[k - 1].eq_ignore_ascii_case("test");
+            let id_like = w.contains('-') && w.ends_with(|c: char| c.is_ascii_digit());
+            if !(id_like || after_test) || !valid_id(w) {
+                return None;
+            }
+            self.test_by_id(w).filter(|&x| x != ti)
+        })
+    }
+
+    /// `num_chips` against the parallelism the test gives: the product of
+    /// its tensor, context and expert parallel degrees (as Mantile's layers
+    /// count their chips), times its sequence, pipeline or data parallel
+    /// degrees or not (layers differ on whether those add chips).
+    fn check_chips(&mut self) {
+        const ALWAYS: [[&str; 2]; 3] = [
+            ["tensor_parallel", "tp"],
+            ["context_parallel", "cp"],
+            ["expert_parallel", "ep"],
+        ];
+        const MAYBE: [[&str; 2]; 3] = [
+            ["sequence_parallel", "sp"],
+            ["pipeline_parallel", "pp"],
+            ["data_parallel", "dp"],
+        ];
+        for ti in 0..self.tests.len() {
+            let degree = |names: &[&str; 2]| -> Option<(i128, bool)> {
+                names.iter().find_map(|n| {
+                    let r = self.lookup_ref(Some(ti), n)?;
+                    let b = self.bind(r)?;
+                    let v = b.value.exact_value()?.as_integer().filter(|&v| v >= 1)?;
+                    Some((v, r.0 == ti as u32 && b.trusted))
+                })
+            };
+            let Some(r) = self.lookup_ref(Some(ti), "num_chips") else {
+                continue;
+            };
+            let Some(chips) = self.bind(r).filter(|b| b.trusted).cloned() else {
+                continue;
+            };
+            let Some(n) = chips.value.exact_value().and_then(|v| v.as_integer()) else {
+                continue;
+            };
+            let mut here = r.0 == ti as u32;
+            let mut always = 1i128;
+            let mut named = Vec::new();
+            for names in &ALWAYS {
+                if let Some((v, own)) = degree(names) {
+                    always = always.saturating_mul(v);
+                    here |= own;
+                    named.push(format!("{} = {v}", names[1]));
+                }
+            }
+            let mut maybe = Vec::new();
+            for names in &MAYBE {
+                if let Some((v, own)) = degree(names) {
+                    maybe.push(v);
+                    here |= own;
+                    named.push(format!("{} = {v}", names[1]));
+                }
+            }
+            // Only where this test states one of them, and says something.
+            if !here || named.is_empty() {
+                continue;
+            }
+            let fits = (0..1u32 << maybe.len()).any(|mask| {
+                let p = maybe
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .fold(always, |acc, (_, v)| acc.saturating_mul(*v));
+                p == n
+            });
+            if fits {
+                continue;
+            }
+            let all = maybe.iter().fold(always, |acc, v| acc.saturating_mul(*v));
+            let range = chips.value_at;
+            if !self.diags.room(&FORMULA_MISMATCH, range, Severity::Error) {
+                continue;
+            }
+            self.diags.push(Diagnostic::new(
+                &FORMULA_MISMATCH,
+                range,
+                format!(
+                    "num_chips is {n}, but the test's parallelism ({}) gives {all} chips",
+                    named.join(", ")
+                ),
+            ));
+        }
+    }
+
+    /// A value the file gives outside its tests (`bytes_per_elem = 2` in
+    /// the conventions) that every test after it stating the name (two or
+    /// more) contradicts, all with one other value: the file's is wrong.
+    fn check_conventions(&mut self) {
+        // The file's names (the first few bindings of each).
+        let mut names: SmallMap<&str, SmallVec<[usize; 2]>> = SmallMap::default();
+        for (k, b) in self.file_binds.list.iter().enumerate() {
+            if b.trusted && b.value.is_exact() {
+                let v = names.entry(b.name, SmallVec::new);
+                if v.len() < 8 {
+                    v.push(k);
+                }
+            }
+        }
+        if names.items.is_empty() {
+            return;
+        }
+        // What each test states for them: its own parameter, or else its
+        // Expected value.
+        let mut stated: SmallMap<&str, Vec<(usize, Interval)>> = SmallMap::default();
+        for t in &self.tests {
+            let mut seen: SmallVec<[&str; 8]> = SmallVec::new();
+            let own = t
+                .binds
+                .list
+                .iter()
+                .filter(|b| b.trusted)
+                .map(|b| (b.name, b.value));
+            let expected = t.expected.iter().map(|(e, _)| (e.name.as_str(), e.value));
+            for (n, v) in own.chain(expected) {
+                if names.get(&n).is_none() || seen.contains(&n) {
+                    continue;
+                }
+                if seen.len() < 8 {
+                    seen.push(n);
+                }
+                stated.entry(n, Vec::new).push((t.start, v));
+            }
+        }
+        let mut out = Vec::new();
+        for (name, binds) in &names.items {
+            let Some(vals) = stated.get(name) else {
+                continue;
+            };
+            for &k in binds {
+                let b = &self.file_binds.list[k];
+                let after: Vec<Interval> = vals
+                    .iter()
+                    .filter(|(start, _)| *start > b.range.start as usize)
+                    .map(|(_, v)| *v)
+                    .collect();
+                let Some(first) = after.first() else { continue };
+                let one = after.iter().all(|v| v.overlaps(first) && first.overlaps(v));
+                if after.len() < 2 || !one || first.overlaps(&b.value) {
+                    continue;
+                }
+                out.push(Diagnostic::new(
+                    &FORMULA_MISMATCH,
+                    b.value_at,
+                    format!(
+                        "{name} is {} here, but the {} tests after it that state it all give {}",
+                        b.value.display(),
+                        after.len(),
+                        first.display()
+                    ),
+                ));
+            }
+        }
+        for d in out {
+            if self.diags.room(d.rule, d.range, Severity::Error) {
+                self.diags.push(d);
+            }
+        }
+    }
+
+    /// A size or parallel degree given as 0 (`tensor_parallel = 0`,
+    /// `batch_size = 0`): no layer has one; at least 1.
+    fn check_sizes(&mut self) {
+        const SIZES: [&str; 21] = [
+            "hidden_size",
+            "num_heads",
+            "num_query_heads",
+            "num_attention_heads",
+            "num_kv_heads",
+            "num_key_value_heads",
+            "head_dim",
+            "batch_size",
+            "seq_len",
+            "intermediate_size",
+            "num_experts",
+            "top_k",
+            "bytes_per_elem",
+            "num_chips",
+            "tp",
+            "cp",
+            "ep",
+            "sp",
+            "pp",
+            "dp",
+            "moe_intermediate_size",
+        ];
+        let mut out = Vec::new();
+        for t in &self.tests {
+            let mut seen: SmallVec<[TextRange; 4]> = SmallVec::new();
+            for b in t.binds.list.iter().filter(|b| b.trusted) {
+                let size = SIZES.contains(&b.name) || b.name.ends_with("_parallel");
+                if !size
+                    || b.value.exact_value() != Some(Rational::ZERO)
+                    || seen.contains(&b.value_at)
+                {
+                    continue;
+                }
+                seen.push(b.value_at);
+                out.push(Diagnostic::new(
+                    &FORMULA_MISMATCH,
+                    b.value_at,
+                    format!(
+                        "{} is 0, but a size or parallel degree is at least 1",
+                        b.name
+                    ),
+                ));
+            }
+        }
+        for d in out {
+            if self.diags.room(d.rule, d.range, Severity::Error) {
+                self.diags.push(d);
+            }
+        }
+    }
+
+    /// A test on one chip (every parallel degree it gives is 1, and so is
+    /// `num_chips` when given) has no communication: a communication byte
+    /// count or time it states is 0.
+    fn check_single_chip(&mut self) {
+        const DEGREES: [[&str; 2]; 6] = [
+            ["tensor_parallel", "tp"],
+            ["context_parallel", "cp"],
+            ["expert_parallel", "ep"],
+            ["sequence_parallel", "sp"],
+            ["pipeline_parallel", "pp"],
+            ["data_parallel", "dp"],
+        ];
+        const COMM: [&str; 4] = [
+            "communication_bytes",
+            "comm_bytes",
+            "communication_time_ms",
+            "comm_time_ms",
+        ];
+        let mut out = Vec::new();
+        for ti in 0..self.tests.len() {
+            let value = |n: &str| {
+                let b = self.bind(self.lookup_ref(Some(ti), n)?)?;
+                b.value.exact_value()?.as_integer()
+            };
+            let mut given = 0;
+            let mut one_chip = true;
+            for names in DEGREES
+                .iter()
+                .chain(std::iter::once(&["num_chips", "num_chips"]))
+            {
+                if let Some(v) = names.iter().find_map(|n| value(n)) {
+                    given += 1;
+                    one_chip &= v == 1;
+                }
+            }
+            if given == 0 || !one_chip {
+                continue;
+            }
+            let t = &self.tests[ti];
+            let stated = t
+                .binds
+                .list
+                .iter()
+                .filter(|b| COMM.contains(&b.name))
+                .map(|b| (b.name, b.value, b.value_at));
+            let expected = t
+                .expected
+                .iter()
+                .filter(|(e, _)| COMM.contains(&e.name.as_str()))
+                .map(|(e, _)| (e.name.as_str(), e.value, e.range));
+            for (name, v, at) in stated.chain(expected) {
+                if v.overlaps(&Interval::exact(Rational::ZERO)) {
+                    continue;
+                }
+                out.push(Diagnostic::new(
+                    &FORMULA_MISMATCH,
+                    at,
+                    format!(
+                        "{name} is {}, but Test {} runs on one chip: there is no communication",
+                        v.display(),
+                        t.id
+                    ),
+                ));
+            }
+        }
+        for d in out {
+            if self.diags.room(d.rule, d.range, Severity::Error) {
+                self.diags.push(d);
+            }
+        }
+    }
+
     fn check_structure(&mut self) {
         if self.tests.is_empty() {
             return;
@@ -1974,7 +4137,20 @@ fn restatements<'a>(toks: &[Token<'a>]) -> Vec<Restatement<'a>> {
                 .flatten()
                 .collect::<Vec<_>>()
         };
+        // `peak_tflops = 1000 (1 PFLOP)`: a value in the unit its name says.
+        let named_pow = match (
+            value_unit.as_deref(),
+            p.checked_sub(3).map(|i| &toks[i].tok),
+        ) {
+            (None, Some(Tok::Ident(name))) if matches!(toks[p - 2].tok, Tok::Eq { .. }) => {
+                unit_of_name(name)
+                    .filter(|u| u.0.ends_with("FLOPS"))
+                    .map(|u| u.1 as i32)
+            }
+            _ => None,
+        };
         let scales: Vec<Rational> = match (expr::unit_kind(unit), value_unit.as_deref()) {
+            (Some(expr::UnitKind::Pow10(e)), None) if let Some(n) = named_pow => time(e - n),
             (Some(expr::UnitKind::Pow10(e)), None | Some("FLOPs" | "FLOPS")) => time(e),
             (Some(expr::UnitKind::Bytes(k)), None | Some("bytes" | "B")) => {
                 let dec = Rational::pow10(3 * k as i32);
@@ -2013,6 +4189,31 @@ fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(n))
 }
 
+/// Whether a line starts with `=` after its list marker and emphasis
+/// (`* = 67,108,864`, `` * `= 16,777,216` ``, `* **= …**`).
+fn starts_with_eq(raw: &str) -> bool {
+    raw.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '*' | '-' | '+' | '`' | '_'))
+        .starts_with('=')
+}
+
+/// Whether a line starts with `≈` or `~` after its list marker and
+/// emphasis (`≈ 0.000067 ms`).
+fn starts_with_approx(raw: &str) -> bool {
+    raw.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '*' | '-' | '+' | '`' | '_'))
+        .starts_with(['≈', '~'])
+}
+
+/// Whether a line has a formula in inline code (an operator between
+/// backticks): a sub-step heading with its own formula.
+fn has_formula(raw: &str) -> bool {
+    raw.as_bytes().contains(&b'`')
+        && raw
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .any(|code| code.contains(['*', '×', '·', '/', '+', '^']))
+}
+
 /// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
 pub(crate) fn may_claim(raw: &str) -> bool {
     let b = raw.as_bytes();
@@ -2036,6 +4237,301 @@ pub(crate) fn may_claim(raw: &str) -> bool {
     // `->`; `≈` is E2 89 88, `→` is E2 86 92.
     (b.contains(&b'-') && pair(b'-', &[b">"]))
         || (b.contains(&0xE2) && pair(0xE2, &[&[0x89, 0x88], &[0x86, 0x92]]))
+}
+
+/// Whether the text before `at` on its line says "same as": what follows
+/// describes another case (`(Same as EP=4; …)` in a test with EP = 8).
+fn refers_elsewhere(text: &str, at: usize) -> bool {
+    let start = text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .rposition(|&b| b == b'\n' || b == b'\r')
+        .map_or(0, |i| i + 1);
+    contains_ignore_ascii_case(text.get(start..at).unwrap_or(""), "same as")
+}
+
+/// A number as its digits (without separators: `1,024` and `1024` are one
+/// shape), with how many are before and after the decimal point (`1.0` and
+/// `10` are not one shape). Numbers of more than 38 digits have none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct NumberShape {
+    digits: u128,
+    int_len: u8,
+    frac_len: u8,
+}
+
+impl NumberShape {
+    /// The shape of a literal of three significant digits or more (small
+    /// values meet one-digit neighbours by chance).
+    fn of_lit(n: &crate::lex::NumLit) -> Option<NumberShape> {
+        let (digits, int_len, frac_len) = n.digits();
+        let shape = NumberShape {
+            digits,
+            int_len: int_len as u8,
+            frac_len: frac_len as u8,
+        };
+        (shape.significant() >= 3).then_some(shape)
+    }
+
+    fn of_integer(n: i128) -> Option<NumberShape> {
+        let digits = u128::try_from(n).ok()?;
+        let int_len = match u64::try_from(digits) {
+            Ok(small) => small.checked_ilog10(),
+            Err(_) => digits.checked_ilog10(),
+        }
+        .map_or(1, |l| l + 1) as u8;
+        Some(NumberShape {
+            digits,
+            int_len,
+            frac_len: 0,
+        })
+    }
+
+    fn len(&self) -> u32 {
+        u32::from(self.int_len) + u32::from(self.frac_len)
+    }
+
+    /// Digits after any leading zeros.
+    fn significant(&self) -> u32 {
+        self.digits.checked_ilog10().map_or(0, |l| l + 1)
+    }
+
+    /// Whether `other` has the same form and differs in exactly one digit
+    /// (a leading digit does not become 0).
+    fn one_digit_from(&self, other: &NumberShape) -> bool {
+        if self.int_len != other.int_len || self.frac_len != other.frac_len {
+            return false;
+        }
+        let diff = self.digits.abs_diff(other.digits);
+        if diff == 0 {
+            return false;
+        }
+        // diff = d·10^k with a single nonzero digit d, and the two agree on
+        // every other digit (no carry): their digits at k differ by d.
+        let k = diff.trailing_zeros_decimal();
+        let weight = 10u128.pow(k);
+        let d = diff / weight;
+        d < 10 && {
+            let (a, b) = (self.digits / weight % 10, other.digits / weight % 10);
+            a.abs_diff(b) == d && !(k + 1 == self.len() && self.int_len > 1 && a.min(b) == 0)
+        }
+    }
+
+    fn display(&self, style: NumberStyle) -> String {
+        let scale = 10u128.pow(u32::from(self.frac_len));
+        let int = i128::try_from(self.digits / scale).unwrap_or(0);
+        let int = format_with_style(int, style);
+        if self.frac_len == 0 {
+            int
+        } else {
+            format!(
+                "{int}.{:0width$}",
+                self.digits % scale,
+                width = usize::from(self.frac_len)
+            )
+        }
+    }
+}
+
+/// The numbers of `text` (digit runs with `,`/`_` thousands groups and
+/// decimals), with their byte offsets. Digits glued to a letter (`W1`,
+/// `bf16`) are not numbers.
+/// How many times 10 divides a number (0 for 0).
+trait DecimalZeros {
+    fn trailing_zeros_decimal(self) -> u32;
+}
+
+impl DecimalZeros for u128 {
+    fn trailing_zeros_decimal(mut self) -> u32 {
+        let mut k = 0;
+        while self != 0 && self.is_multiple_of(10) {
+            self /= 10;
+            k += 1;
+        }
+        k
+    }
+}
+
+/// Digits read one by one: in a `u64` while they fit (19), then a `u128`.
+#[derive(Default)]
+struct Digits {
+    small: u64,
+    big: Option<u128>,
+    n: u32,
+}
+
+impl Digits {
+    fn push(&mut self, d: u8) {
+        self.n += 1;
+        let d = d - b'0';
+        if self.n <= 19 {
+            self.small = self.small * 10 + u64::from(d);
+        } else {
+            self.big = self
+                .big
+                .or(Some(u128::from(self.small)))
+                .and_then(|v| v.checked_mul(10))
+                .and_then(|v| v.checked_add(u128::from(d)));
+        }
+    }
+
+    fn value(&self) -> Option<u128> {
+        if self.n <= 19 {
+            Some(u128::from(self.small))
+        } else {
+            self.big
+        }
+    }
+}
+
+fn numbers_in(text: &str) -> impl Iterator<Item = (usize, NumberShape)> + '_ {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        loop {
+            // The next digit that starts a number.
+            i += b.get(i..)?.iter().position(u8::is_ascii_digit)?;
+            let start = i;
+            let glued =
+                i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.');
+            let mut acc = Digits::default();
+            while i < b.len() && b[i].is_ascii_digit() {
+                acc.push(b[i]);
+                i += 1;
+            }
+            while i + 3 < b.len()
+                && matches!(b[i], b',' | b'_')
+                && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
+                && !b.get(i + 4).is_some_and(u8::is_ascii_digit)
+            {
+                for &d in &b[i + 1..i + 4] {
+                    acc.push(d);
+                }
+                i += 4;
+            }
+            let int_len = acc.n;
+            let mut frac_len = 0u32;
+            if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    acc.push(b[i]);
+                    frac_len += 1;
+                    i += 1;
+                }
+            }
+            if glued || (i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_')) || acc.n > 38
+            {
+                continue;
+            }
+            let (Some(digits), Ok(int_len), Ok(frac_len)) =
+                (acc.value(), u8::try_from(int_len), u8::try_from(frac_len))
+            else {
+                continue;
+            };
+            return Some((
+                start,
+                NumberShape {
+                    digits,
+                    int_len,
+                    frac_len,
+                },
+            ));
+        }
+    })
+}
+
+/// The exact `k`-th root of `r`, when there is one.
+fn exact_root(r: Rational, k: u32) -> Option<Rational> {
+    if k == 1 {
+        return Some(r);
+    }
+    if r.is_negative() {
+        return None;
+    }
+    let root = |n: i128| -> Option<i128> {
+        let guess = (n as f64).powf(1.0 / k as f64).round() as i128;
+        (guess.saturating_sub(1)..=guess.saturating_add(1))
+            .find(|&g| g >= 0 && g.checked_pow(k) == Some(n))
+    };
+    Rational::new(root(r.numer())?, root(r.denom())?)
+}
+
+/// The digits at the start of `range` (a value and perhaps its unit).
+fn leading_number(text: &str, range: TextRange) -> TextRange {
+    let src = text.get(range.as_range()).unwrap_or("");
+    let len = src
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '_' | '.')))
+        .unwrap_or(src.len());
+    TextRange::new(range.start as usize, range.start as usize + len)
+}
+
+/// Whether a name looks like a symbol for one quantity (`d`, `M_q`, `tp`,
+/// `TP`, `flops_total`, `S_k`) rather than a word (`Total`, `bytes`,
+/// `FLOPs`), which texts use as a label for one value after another.
+fn is_symbol(name: &str) -> bool {
+    name.contains('_') || name.len() <= 3
+}
+
+/// The unit a name says its value is in (`peak_tflops`: TFLOPS), with the
+/// power of ten of one such unit, and of two for byte units.
+fn unit_of_name(name: &str) -> Option<(&'static str, i128, Option<i128>)> {
+    let n = name.to_ascii_lowercase();
+    let ends = |s: &[&str]| s.iter().any(|x| n.ends_with(x));
+    Some(if ends(&["_pflops", "_pflop"]) {
+        ("PFLOPS", 15, None)
+    } else if ends(&["_tflops", "_tflop"]) {
+        ("TFLOPS", 12, None)
+    } else if ends(&["_gflops", "_gflop"]) {
+        ("GFLOPS", 9, None)
+    } else if ends(&["_tb_s", "_tbps", "_tb"]) {
+        ("TB", 12, Some(40))
+    } else if ends(&["_gb_s", "_gbps", "_gb"]) {
+        ("GB", 9, Some(30))
+    } else if ends(&["_mb_s", "_mbps", "_mb"]) {
+        ("MB", 6, Some(20))
+    } else {
+        return None;
+    })
+}
+
+/// The parameter a conventional symbol stands for (`tp`: tensor_parallel,
+/// `k`: top_k), as Mantile's specs write them.
+fn long_name(symbol: &str) -> Option<&'static str> {
+    Some(match symbol {
+        "tp" => "tensor_parallel",
+        "cp" => "context_parallel",
+        "ep" => "expert_parallel",
+        "sp" => "sequence_parallel",
+        "pp" => "pipeline_parallel",
+        "dp" => "data_parallel",
+        "B" => "batch_size",
+        "S" => "seq_len",
+        "d" => "hidden_size",
+        "h" => "num_heads",
+        "dh" => "head_dim",
+        "k" => "top_k",
+        "E" => "num_experts",
+        "d_ff" => "intermediate_size",
+        _ => return None,
+    })
+}
+
+/// The last side a calculation states a value for.
+fn stated_value(vals: &[Option<Interval>]) -> Option<Interval> {
+    vals.iter().rev().flatten().next().copied()
+}
+
+/// Two names of one quantity written two ways (`total_load_time_ms`,
+/// `total_memory_load_time_ms`): the same unit (last part) and another
+/// part of three letters or more in common.
+fn related_names(a: &str, b: &str) -> bool {
+    let (pa, pb): (SmallVec<[&str; 6]>, SmallVec<[&str; 6]>) =
+        (a.split('_').collect(), b.split('_').collect());
+    pa.len() >= 2
+        && pb.len() >= 2
+        && pa.last() == pb.last()
+        && pa[..pa.len() - 1]
+            .iter()
+            .any(|x| x.len() >= 3 && pb[..pb.len() - 1].contains(x))
 }
 
 /// `a == b`, rejecting most unequal names before calling `memcmp`.
@@ -2176,6 +4672,10 @@ fn excerpt(text: &str) -> String {
         Some((at, _)) => format!("{}…", &text[..at]),
     }
 }
+
+/// How many formulas outside the tests are kept for the tests' calculations
+/// (each is compared with every test).
+const MAX_TEMPLATES: usize = 64;
 
 /// How many names, values or places one finding lists before "and N more".
 const MAX_NAMED: usize = 8;

@@ -262,10 +262,13 @@ impl Parser<'_, '_> {
                 self.pos += 1;
                 Some(self.arena.push(Node::Num(self.pos as u32 - 1)))
             }
-            Tok::Ident(_) => {
+            Tok::Ident(name) => {
+                // A unit word before a parenthesis restates the value in
+                // another unit (`1000 TFLOPS (10^15 FLOPS)`): no call.
+                let callee = unit_kind(name).is_none();
                 let name_pos = self.pos as u32;
                 self.pos += 1;
-                if let Some(Tok::LParen) = self.peek() {
+                if callee && let Some(Tok::LParen) = self.peek() {
                     let save = self.pos;
                     self.pos += 1;
                     let mut args: Vec<ExprId> = Vec::new();
@@ -656,6 +659,11 @@ impl Arena {
         }
     }
 
+    /// [`Arena::visit`], for the checker.
+    pub fn visit_pub(&self, e: ExprId, f: &mut dyn FnMut(Node) -> bool) {
+        self.visit(e, f)
+    }
+
     /// The node under any units: `2 bytes`, `x elems elems` → `2`, `x`.
     fn strip_units(&self, mut e: ExprId) -> Node {
         loop {
@@ -722,6 +730,176 @@ impl Arena {
             true
         });
     }
+}
+
+/// Walks two expressions in step while they have the same form (the same
+/// operator, call or unit at each node), and lists, left to right, the
+/// pairs of subtrees where they part: two leaves (`d` and `1024`), a leaf
+/// and a subtree (`peak` and `1000 × 10^12`), or two different operators.
+/// Labels (`elems`, `bytes`) are looked through. `false` when there would
+/// be more than `limit` pairs (`out` then holds the first ones), else how
+/// many operators the two have in common.
+///
+/// `2 * M * d = 2 * 256 * 1024` pairs `2`–`2`, `M`–`256`, `d`–`1024`: how
+/// a calculation substitutes numbers into a formula.
+pub fn align(
+    arena: &Arena,
+    (a, ta): (ExprId, &[Token]),
+    (b, tb): (ExprId, &[Token]),
+    limit: usize,
+    out: &mut SmallVec<[(ExprId, ExprId); 8]>,
+) -> Option<u32> {
+    fn ident<'t>(toks: &'t [Token<'t>], i: u32) -> Option<&'t str> {
+        match tok(toks, i) {
+            Some(Tok::Ident(s)) => Some(*s),
+            _ => None,
+        }
+    }
+    // Through label units only: `2 TFLOPs` is not `2`.
+    let bare = |mut e: ExprId, toks: &[Token]| loop {
+        match arena.node(e) {
+            Node::Unit(x, u) if ident(toks, u).and_then(unit_kind) == Some(UnitKind::Same) => e = x,
+            _ => return e,
+        }
+    };
+    let mut todo: SmallVec<[(ExprId, ExprId); 16]> = SmallVec::new();
+    let mut common = 0;
+    todo.push((a, b));
+    while let Some((x, y)) = todo.pop() {
+        let (x, y) = (bare(x, ta), bare(y, tb));
+        match (arena.node(x), arena.node(y)) {
+            (Node::Bin(o1, x1, x2), Node::Bin(o2, y1, y2)) if o1 == o2 => {
+                common += 1;
+                todo.push((x2, y2));
+                todo.push((x1, y1));
+            }
+            (Node::Neg(x1), Node::Neg(y1)) => todo.push((x1, y1)),
+            (Node::Unit(x1, u), Node::Unit(y1, v)) if ident(ta, u) == ident(tb, v) => {
+                todo.push((x1, y1))
+            }
+            (Node::Call(f, s1, c1), Node::Call(g, s2, c2))
+                if c1 == c2 && ident(ta, f).is_some() && ident(ta, f) == ident(tb, g) =>
+            {
+                let (xs, ys) = (arena.call_args(s1, c1), arena.call_args(s2, c2));
+                for (&xa, &ya) in xs.iter().zip(ys).rev() {
+                    todo.push((xa, ya));
+                }
+            }
+            _ => {
+                if out.len() >= limit {
+                    return None;
+                }
+                out.push((x, y));
+            }
+        }
+        if todo.len() > 4 * limit + 16 {
+            return None;
+        }
+    }
+    Some(common)
+}
+
+/// Every product of a name and a power (`peak_tflops × 10^12`,
+/// `2^30 * mem_gb`) in `e`: the name's token and the power's base and
+/// exponent tokens.
+pub fn scaled_names(arena: &Arena, e: ExprId, f: &mut dyn FnMut(u32, u32, u32)) {
+    arena.visit(e, &mut |n| {
+        if let Node::Bin('*', x, y) = n {
+            for (v, p) in [(x, y), (y, x)] {
+                if let (Node::Var(name), Node::Bin('^', b, k)) = (arena.node(v), arena.node(p))
+                    && let (Node::Num(b), Node::Num(k)) = (arena.node(b), arena.node(k))
+                {
+                    f(name, b, k);
+                }
+            }
+        }
+        true
+    });
+}
+
+/// Calls `f` with the name of every variable of `e` (calls' names aside).
+pub fn var_names<'t>(arena: &Arena, e: ExprId, toks: &'t [Token<'t>], f: &mut dyn FnMut(&'t str)) {
+    arena.visit(e, &mut |n| {
+        if let Node::Var(i) = n
+            && let Some(Tok::Ident(s)) = tok(toks, i)
+        {
+            f(s);
+        }
+        true
+    });
+}
+
+/// The first and last token of an expression (`None` for a node of no
+/// token).
+pub fn token_span(arena: &Arena, e: ExprId) -> Option<(usize, usize)> {
+    let mut span: Option<(usize, usize)> = None;
+    arena.visit(e, &mut |n| {
+        let t = match n {
+            Node::Num(i) | Node::Var(i) | Node::Call(i, _, _) | Node::Unit(_, i) => i,
+            Node::Neg(_) | Node::Bin(..) => return true,
+        } as usize;
+        span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        true
+    });
+    span
+}
+
+/// An approximate value of a literal-only expression, for a calculation
+/// exact arithmetic cannot hold (beyond `i128`, or a division by zero:
+/// then infinite or NaN). `None` for names, calls other than `max`/`min`,
+/// units without a fixed factor, or a tree deeper than 128.
+pub fn eval_f64(arena: &Arena, e: ExprId, toks: &[Token]) -> Option<f64> {
+    fn go(arena: &Arena, e: ExprId, toks: &[Token], depth: u32) -> Option<f64> {
+        if depth > 128 {
+            return None;
+        }
+        let ev = |x: ExprId| go(arena, x, toks, depth + 1);
+        Some(match arena.node(e) {
+            Node::Num(i) => match tok(toks, i)? {
+                Tok::Num(n) => n.value().to_f64(),
+                _ => return None,
+            },
+            Node::Var(_) => return None,
+            Node::Neg(a) => -ev(a)?,
+            Node::Bin(op, a, b) => {
+                let (x, y) = (ev(a)?, ev(b)?);
+                match op {
+                    '+' => x + y,
+                    '-' => x - y,
+                    '*' => x * y,
+                    '/' => x / y,
+                    '^' => x.powf(y),
+                    _ => return None,
+                }
+            }
+            Node::Call(i, start, count) => {
+                let Tok::Ident(name) = tok(toks, i)? else {
+                    return None;
+                };
+                let args = arena.call_args(start, count);
+                let mut vals = args.iter().map(|&a| ev(a));
+                let first = vals.next()??;
+                match *name {
+                    "max" => vals.try_fold(first, |m, v| Some(m.max(v?)))?,
+                    "min" => vals.try_fold(first, |m, v| Some(m.min(v?)))?,
+                    _ => return None,
+                }
+            }
+            Node::Unit(a, u) => {
+                let v = ev(a)?;
+                let Tok::Ident(w) = tok(toks, u)? else {
+                    return None;
+                };
+                match unit_kind(w)? {
+                    UnitKind::Same => v,
+                    UnitKind::Pow10(p) => v * 10f64.powi(p),
+                    UnitKind::BinBytes(p) => v * 1024f64.powi(p as i32),
+                    UnitKind::Bytes(_) | UnitKind::Time => return None,
+                }
+            }
+        })
+    }
+    go(arena, e, toks, 0)
 }
 
 /// Evaluates an arithmetic expression such as `2 * 4 * 512 * 128 * 2`,

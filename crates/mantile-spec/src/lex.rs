@@ -48,6 +48,24 @@ impl NumLit {
         ((u128::from(self.mant[1]) << 64) | u128::from(self.mant[0])) as i128
     }
 
+    /// The digits as written, as a number (without separators and the
+    /// decimal point: `0.000268` is 268).
+    pub fn digit_value(&self) -> u128 {
+        (u128::from(self.mant[1]) << 64) | u128::from(self.mant[0])
+    }
+
+    /// The digits as written (without separators and decimal point), and
+    /// how many come before and after the point (`0.000268`: 268, 1, 6).
+    pub fn digits(&self) -> (u128, u32, u32) {
+        let m = (u128::from(self.mant[1]) << 64) | u128::from(self.mant[0]);
+        let len = if self.mant[1] == 0 {
+            self.mant[0].checked_ilog10().map_or(1, |l| l + 1)
+        } else {
+            m.checked_ilog10().map_or(1, |l| l + 1)
+        };
+        (m, len.saturating_sub(self.decimals).max(1), self.decimals)
+    }
+
     /// The exact value written.
     pub fn value(&self) -> Rational {
         10i128

@@ -22,7 +22,7 @@
 //! | code | name | severity | finding |
 //! |------|------|----------|---------|
 //! | MT001 | claim-mismatch | error | the sides of a calculation disagree |
-//! | MT002 | formula-mismatch | error (warning when a name comes from a step) | numbers substituted into a formula disagree with the parameters |
+//! | MT002 | formula-mismatch | error (warning when a name comes from a claim that fails itself) | numbers substituted into a formula disagree with the parameters |
 //! | MT003 | conversion-mismatch | error | `→` element-to-byte conversion or unit restatement is wrong |
 //! | MT004 | expected-mismatch | error (warning for `≈` values) | Expected results disagree with the steps |
 //! | MT005 | summary-mismatch | error | a Test Summary row disagrees with its test |
@@ -38,6 +38,8 @@ mod expr;
 mod lex;
 mod model;
 pub mod num;
+#[doc(hidden)]
+pub mod recall;
 mod rules;
 
 pub use expr::eval_expr;
@@ -148,5 +150,7 @@ pub fn cached_reports_agree(versions: &[&str]) -> bool {
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod recall_tests;
 #[cfg(test)]
 mod tests;

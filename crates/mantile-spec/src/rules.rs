@@ -72,6 +72,13 @@ pub static UNRESOLVED_REFERENCE: Rule = Rule {
     default_severity: Severity::Info,
 };
 
+pub static STRAY_VALUE: Rule = Rule {
+    code: "MT011",
+    name: "stray-value",
+    summary: "a stated value appears nowhere else in its test, one digit away from a value that does",
+    default_severity: Severity::Error,
+};
+
 /// Every rule of this crate.
 pub static RULES: &[&Rule] = &[
     &CLAIM_MISMATCH,
@@ -84,4 +91,5 @@ pub static RULES: &[&Rule] = &[
     &TEST_ID_SEQUENCE,
     &MISSING_SECTION,
     &UNRESOLVED_REFERENCE,
+    &STRAY_VALUE,
 ];

@@ -73,7 +73,7 @@ fn bold_chain_uses_bound_names() {
             `
             1:1 warning MT009 Test A-1 lacks ### Expected results (strict test format) `# Test A-1 — x
             `
-            11:40 warning MT002 `570,425,345` is 570,425,345, but `flops_total / 4` is 570,425,344 with flops_total = 2,281,701,376 `570,425,345` [fix: Replace with 570,425,344 → "570,425,344"]
+            11:40 error MT002 `570,425,345` is 570,425,345, but `flops_total / 4` is 570,425,344 with flops_total = 2,281,701,376 `570,425,345` [fix: Replace with 570,425,344 → "570,425,344"]
             claims found 2, evaluated 2, failing 1
         "#]],
     );
@@ -405,7 +405,8 @@ fn values_beyond_f64_precision_stay_exact() {
         "* `123,456,789,012,345 * 1,000 + 1 = 123,456,789,012,345,001`\n* `123,456,789,012,345 * 1,000 + 1 = 123,456,789,012,345,000`\n* `10^30 * 10^30 = 1`\n",
         expect![[r#"
             2:38 error MT001 `123,456,789,012,345 * 1,000 + 1` is 123,456,789,012,345,001, not 123,456,789,012,345,000 `123,456,789,012,345,000` [fix: Replace with 123,456,789,012,345,001 → "123,456,789,012,345,001"]
-            claims found 3, evaluated 2, failing 1
+            3:4 error MT001 `10^30 * 10^30` is about 1.000e60, not 1 `10^30 * 10^30`
+            claims found 3, evaluated 3, failing 2
         "#]],
     );
 }
