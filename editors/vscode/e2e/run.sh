@@ -2,8 +2,9 @@
 # End-to-end test of the .vsix in a real VS Code: code-server + headless Debian Chromium.
 # Opens the example workspace's defective config (in a workspace whose .vscode/settings.json tries to
 # set the machine-only settings), reads the Problems panel, hovers a spec, applies the MC060 quick-fix,
-# saves, opens a gap report with two defects, runs Check Workspace and New Config from Hugging Face… (against
-# a mock Hub on loopback), breaks mantile.server.path, and saves screenshots (e2e/out/, and screenshots/ with
+# saves, opens a gap report with two defects, reads the Mantile view in the Explorer (and clicks a model), runs
+# Check Workspace, New Config from Hugging Face… (against a mock Hub on loopback, the Hub settings changed live)
+# and Inspect Model Tensors…, breaks mantile.server.path, and saves screenshots (e2e/out/, and screenshots/ with
 # E2E_UPDATE_SCREENSHOTS=1).
 #
 # Heavy (code-server is ~600 MB), so .ci/run only runs it with E2E_VSCODE=1. The tools are
@@ -149,7 +150,7 @@ if [ $status -eq 0 ] && [ -d "$RUN/evil-home" ]; then
   echo "the workspace's mantile.hub.home was used: $RUN/evil-home exists" >&2; status=1
 fi
 if [ $status -eq 0 ] && [ -n "${E2E_UPDATE_SCREENSHOTS:-}" ]; then
-  cp "$OUT"/problems.png "$OUT"/hover.png "$OUT"/quickfix.png "$OUT"/gap-report.png "$EXT/screenshots/"
+  cp "$OUT"/problems.png "$OUT"/hover.png "$OUT"/quickfix.png "$OUT"/gap-report.png "$OUT"/mantile-view.png "$EXT/screenshots/"
   say "screenshots copied to editors/vscode/screenshots/"
 fi
 say "done (exit $status); screenshots and results.json in $OUT"
