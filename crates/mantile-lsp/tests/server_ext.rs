@@ -338,6 +338,16 @@ async fn new_config_generates_writes_and_opens_and_hub_settings_change_live() {
         format!("wrote {TINY_FILE}")
     );
 
+    // The tensors of the model just generated (its metadata now cached).
+    let r = c.request("mantile/inspect", json!({"repo": TINY})).await;
+    assert!(
+        r["text"]
+            .as_str()
+            .unwrap()
+            .contains("201 tensors in 1 shard"),
+        "{r}"
+    );
+
     // Again: the file exists, and is kept unless asked to replace it.
     let r = c
         .request_raw(

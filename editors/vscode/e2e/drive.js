@@ -161,7 +161,11 @@ const FIX = 'Set parameter_count to 7,864,320';
     if ((await paneHeader.getAttribute('aria-expanded')) === 'false') await paneHeader.click();
     const viewRows = pane.locator('.monaco-list-row');
     const rowText = (t) => t.replace(/\s+/g, ' ').trim();
-    const readView = async () => (await viewRows.allInnerTexts().catch(() => [])).map(rowText);
+    // Each row as "label description" (the two are separate elements, shown side by side).
+    const readView = async () => (await viewRows.evaluateAll((rows) => rows.map((r) => {
+      const part = (sel) => (r.querySelector(sel)?.textContent ?? '').trim();
+      return [part('.label-name'), part('.label-description')].filter(Boolean).join(' ');
+    })).catch(() => [])).map(rowText);
     await viewRows.filter({ hasText: 'acme_Wide-MoE-2b' }).first().waitFor({ timeout: 30000 }).catch(() => log('the view lists no model'));
     // The saved quick-fix and the defective gap report are in (refreshed on mantile/registryChanged).
     await viewRows.filter({ hasText: '1 error, 4 warnings' }).first().waitFor({ timeout: 20000 }).catch(() => log('the view did not refresh after the fix'));
@@ -173,10 +177,31 @@ const FIX = 'Set parameter_count to 7,864,320';
     await expand('Multi-Token Prediction Head');
     await expand('Unaccounted gaps');
     await viewRows.filter({ hasText: 'Suite: multi_token_prediction_tests.md' }).first().waitFor({ timeout: 10000 }).catch(() => log('the gap has no suite row'));
+    // A wider side bar, so that the screenshot shows the descriptions whole.
+    const sidebarSash = await page.evaluate(() => {
+      for (const el of document.querySelectorAll('.monaco-sash.vertical')) {
+        const r = el.getBoundingClientRect();
+        if (r.height > 300 && r.x > 200 && r.x < 500) return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+      }
+      return null;
+    });
+    if (sidebarSash) {
+      await page.mouse.move(sidebarSash.x, sidebarSash.y);
+      await page.mouse.down();
+      await page.mouse.move(sidebarSash.x + 300, sidebarSash.y, { steps: 10 });
+      await page.mouse.up();
+    }
     await page.waitForTimeout(500);
     results.view = await readView();
     log('Mantile view:\n  ' + results.view.join('\n  '));
     await shot('mantile-view.png');
+    if (sidebarSash) {
+      // Back to the width the other steps read their panels at.
+      await page.mouse.move(sidebarSash.x + 300, sidebarSash.y);
+      await page.mouse.down();
+      await page.mouse.move(sidebarSash.x, sidebarSash.y, { steps: 10 });
+      await page.mouse.up();
+    }
     // Clicking a model opens its config.
     await viewRows.filter({ hasText: 'acme_Tiny-Llama-100M' }).first().click();
     results.viewOpened = await page.locator('.tabs-container .tab.active', { hasText: 'acme_Tiny-Llama-100M.json' }).first()
@@ -223,7 +248,7 @@ const FIX = 'Set parameter_count to 7,864,320';
     results.newConfig = (await newErr.innerText().catch(() => '')).trim();
     log('new config: ' + results.newConfig);
 
-    // Then with the Hub live (the mock Hub of e2e/mock-hub.js): the config is written and opened.
+    // Then with the Hub live (crates/mantile-hub-mock's server): the config is written and opened.
     if (machineSettings && hubEndpoint) {
       const settings = JSON.parse(fs.readFileSync(machineSettings, 'utf8'));
       Object.assign(settings, { 'mantile.hub.offline': false, 'mantile.hub.endpoint': hubEndpoint });

@@ -32,7 +32,9 @@ export function formatParams(n: number): string {
     if (n >= size) {
       const v = n / size;
       const digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
-      return `${v.toFixed(digits).replace(/\.?0+$/, '')}${unit}`;
+      const text = v.toFixed(digits);
+      // Trailing zeros of the fraction only: 1.10 → 1.1, 100 stays 100.
+      return `${text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text}${unit}`;
     }
   }
   return String(n);

@@ -10,6 +10,10 @@ test('parameter counts read as the guide writes them', () => {
   assert.equal(formatParams(7_615_616_512), '7.62B');
   assert.equal(formatParams(236_000_000_000), '236B');
   assert.equal(formatParams(123_456_789), '123M');
+  assert.equal(formatParams(100_092_672), '100M');
+  assert.equal(formatParams(1_000_000), '1M');
+  assert.equal(formatParams(1_500_000_000), '1.5B');
+  assert.equal(formatParams(10_000), '10K');
 });
 
 const result: RegistryResult = {
