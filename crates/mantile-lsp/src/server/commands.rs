@@ -374,7 +374,7 @@ impl Backend {
         let facts = progress
             .unless_cancelled(client.facts(&repo))
             .await?
-            .map_err(|p| failed(p.message(&repo)))?;
+            .map_err(|p| failed(p.describe(&repo)))?;
         progress
             .report("mapping the tensors to Mantile's layers", 60)
             .await;
@@ -383,11 +383,17 @@ impl Backend {
             .snapshot()
             .map(|s| s.catalog.clone())
             .unwrap_or_else(mantile_config::Catalog::builtin);
-        let tensors_problem = facts.tensors_problem.as_ref().map(|p| p.message(&repo));
+        let tensors_problem = facts.tensors_problem.as_ref().map(|p| p.describe(&repo));
+        let workspace = root.clone();
         let planned = self
             .session
             .run_blocking("generating a config", move || {
-                let generated = mantile_config::hub::generate(&facts, &catalog)?;
+                // The same steps as `mantile-lsp new` (cli.rs).
+                let mut generated = mantile_config::hub::generate(&facts, &catalog)?;
+                // A gap report already documenting another model stays theirs.
+                crate::scaffolds::assign_reports(&mut generated, &|rel| {
+                    crate::scaffolds::workspace_file(&workspace, rel)
+                });
                 let files = crate::scaffolds::plan(&generated, &catalog);
                 Ok::<_, String>((generated, files))
             })
@@ -582,7 +588,7 @@ impl Backend {
         let facts = client
             .facts(&repo)
             .await
-            .map_err(|p| failed(p.message(&repo)))?;
+            .map_err(|p| failed(p.describe(&repo)))?;
         let text = self
             .session
             .run_blocking("listing a model's tensors", move || {
