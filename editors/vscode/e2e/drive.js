@@ -4,6 +4,7 @@
 // Then runs "Mantile: Check Workspace" from the command palette, and points mantile.server.path
 // at a missing file to see the error.
 // Usage: node drive.js URL WORKSPACE_DIR OUT_DIR MACHINE_SETTINGS_JSON MOCK_HUB_URL   (run by e2e/run.sh)
+/* global document -- page.evaluate callbacks run in the browser */
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const os = require('os');
