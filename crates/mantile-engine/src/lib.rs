@@ -6,6 +6,7 @@
 //! file's bytes. It does no I/O: the CLI and the language server read files
 //! and build snapshots, then call [`check_file`]. Both get the same findings.
 
+pub mod deliverables;
 pub mod ide;
 
 use mantile_config::{Catalog, ConfigContext, WorkspaceFiles};

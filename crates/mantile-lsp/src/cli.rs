@@ -1,51 +1,16 @@
 //! Command-line entry points.
 
+use crate::args::{self, CheckArgs, Cli, Command, Format, NewArgs, ReportArgs};
 use crate::disk::{self, Target};
 use crate::files::{self, ReadError};
 use crate::formats;
 use crate::render::{self, CheckedFile};
-use mantile_diag::{Severity, SeverityOverrides};
+use mantile_diag::SeverityOverrides;
 use mantile_engine::{FileKind, HubFacts, HubProblem, Snapshot, check_file, classify};
 use mantile_hub::{HubClient, HubSettings};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-
-pub const USAGE: &str = "\
-mantile-lsp: checks Mantile workspaces (model configs, test specs), on the command line and in editors.
-
-Usage:
-  mantile-lsp [serve]                     run the language server on standard input and output
-  mantile-lsp check [PATH...] [OPTIONS]   check files or folders (default: the workspace around the current folder)
-  mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline] [--dry-run]
-                                          write a config generated from the model's tensors (safetensors
-                                          headers) and config.json (default: backend/data/model_configs/
-                                          <model_id>.json in this workspace), with a gap report and test
-                                          suite scaffolded for every part Mantile cannot model;
-                                          --dry-run prints them all instead
-  mantile-lsp inspect HF_MODEL_ID [--format table|csv|json] [--offline]
-                                          the model's tensors from its safetensors headers (never the weights):
-                                          grouped by pattern, totals by dtype, the block structure
-  mantile-lsp report [--format markdown|json] [PATH]
-                                          the deliverables summary (guide §6): gap registry, test suite
-                                          registry, checklist; exits 1 when Unaccounted gaps is not 0
-  mantile-lsp rules [--format json]       list every rule with its code, default severity and summary
-  mantile-lsp --version | --help
-
-Options of check:
-  --format FORMAT         human (default), json (documented in the README), sarif (SARIF 2.1.0),
-                          github (GitHub Actions annotations) or gitlab (GitLab Code Quality)
-  --strict                exit 1 on warnings too
-  --stats                 print per-file claim counts for test specs
-  --rule CODE=LEVEL       change a rule's severity (error, warning, info, hint) or turn it off (off);
-                          CODE is a code (MC060) or a name (parameter-count); repeatable
-  --offline               skip the Hugging Face cross-checks (also: HF_HUB_OFFLINE=1, which uses cached metadata)
-  --color auto|always|never
-
-Hugging Face: HF_ENDPOINT, HF_TOKEN (or $HF_HOME/token), HF_HOME, HF_HUB_CACHE and HF_HUB_OFFLINE are honoured.
-
-Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 usage or I/O error.
-";
 
 /// Writes to standard error, ignoring failures (a closed or full stderr
 /// must not turn a message into a panic).
@@ -80,126 +45,62 @@ fn shown(p: &Path) -> String {
     render::escape_controls(&p.to_string_lossy()).into_owned()
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Human,
-    Json,
-    Sarif,
-    Github,
-    Gitlab,
-}
-
-struct CheckArgs {
-    paths: Vec<PathBuf>,
-    format: Format,
-    strict: bool,
-    stats: bool,
-    color: Option<bool>,
-    offline: bool,
-    overrides: SeverityOverrides,
-}
-
-fn usage_error(msg: &str) -> i32 {
-    say!("error: {}\n\n{USAGE}", render::escape_controls(msg));
+/// A usage error found after parsing (a model id that is not one): said
+/// like clap's own, with the command's usage line; exit status 2.
+pub(crate) fn usage_error(command: &str, msg: &str) -> i32 {
+    let usage = args::command()
+        .find_subcommand(command)
+        .map(|c| {
+            c.clone()
+                .bin_name(format!("mantile-lsp {command}"))
+                .render_usage()
+                .to_string()
+        })
+        .unwrap_or_default();
+    say!(
+        "error: {}\n\n{usage}\n\nFor more information, try '--help'.",
+        render::escape_controls(msg)
+    );
     2
 }
 
-/// Runs the command line; returns the exit status.
+/// Runs the command line (`args` without the program name); returns the
+/// exit status.
 pub fn main(args: Vec<String>) -> i32 {
-    let Some(cmd) = args.first() else {
-        return crate::server::run_stdio();
-    };
-    match cmd.as_str() {
-        "serve" | "server" | "lsp" => crate::server::run_stdio(),
-        "--help" | "-h" | "help" => emit_status(USAGE, 0),
-        "--version" | "-V" => {
-            emit_status(&format!("mantile-lsp {}\n", env!("CARGO_PKG_VERSION")), 0)
+    let argv = std::iter::once("mantile-lsp".to_string()).chain(args);
+    let cli = match <Cli as clap::Parser>::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            // `--help` and `--version` go to standard output (and a full disk
+            // there is an error); usage errors to standard error, status 2.
+            if e.use_stderr() {
+                say!("{}", text.trim_end());
+                return e.exit_code();
+            }
+            return emit_status(&text, 0);
         }
-        "check" => match parse_check(&args[1..]) {
-            Ok(a) => check(a),
-            Err(e) => usage_error(&e),
-        },
-        "new" => new_config(&args[1..]),
-        "inspect" => crate::inspect::main(&args[1..]),
-        "report" => report(&args[1..]),
-        "rules" => rules(
-            args.get(1).map(String::as_str) == Some("--format")
-                && args.get(2).map(String::as_str) == Some("json"),
-        ),
-        other => usage_error(&format!("unknown command `{other}`")),
-    }
-}
-
-fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
-    let mut a = CheckArgs {
-        paths: Vec::new(),
-        format: Format::Human,
-        strict: false,
-        stats: false,
-        color: None,
-        offline: false,
-        overrides: SeverityOverrides::default(),
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("`{name}` needs a value"))
-        };
-        match flag {
-            "--format" => {
-                a.format = match value("--format")?.as_str() {
-                    "human" | "text" => Format::Human,
-                    "json" => Format::Json,
-                    "sarif" => Format::Sarif,
-                    "github" => Format::Github,
-                    "gitlab" => Format::Gitlab,
-                    v => {
-                        return Err(format!(
-                            "unknown format `{v}` (expected human, json, sarif, github or gitlab)"
-                        ));
-                    }
-                }
+    match cli.command {
+        None | Some(Command::Serve) => crate::server::run_stdio(),
+        Some(Command::Check(a)) => check(a),
+        Some(Command::New(a)) => new_config(a),
+        Some(Command::Inspect(a)) => crate::inspect::main(a),
+        Some(Command::Report(a)) => report(a),
+        Some(Command::Rules(a)) => rules(a.format),
+        Some(Command::Completions(a)) => {
+            let mut out = Vec::new();
+            clap_complete::generate(a.shell, &mut args::command(), "mantile-lsp", &mut out);
+            let mut script = String::from_utf8_lossy(&out).into_owned();
+            if a.shell == clap_complete::Shell::Bash {
+                // clap_complete 4.6 names the subcommands' cases after the binary with its `-`
+                // replaced twice (`mantile__subcmd__lsp__subcmd__check`) but matches them as
+                // `mantile__lsp__subcmd__check`: options after a command would not complete.
+                script = script.replace("mantile__subcmd__lsp__", "mantile__lsp__");
             }
-            "--strict" => a.strict = true,
-            "--offline" => a.offline = true,
-            "--stats" => a.stats = true,
-            "--color" => {
-                a.color = match value("--color")?.as_str() {
-                    "auto" => None,
-                    "always" => Some(true),
-                    "never" => Some(false),
-                    v => return Err(format!("unknown color mode `{v}`")),
-                }
-            }
-            "--rule" => {
-                let v = value("--rule")?;
-                let (code, level) = v
-                    .split_once('=')
-                    .ok_or_else(|| format!("`--rule {v}`: expected CODE=LEVEL"))?;
-                let known = mantile_engine::all_rules()
-                    .iter()
-                    .any(|r| r.code.eq_ignore_ascii_case(code) || r.name == code);
-                if !known {
-                    return Err(format!("unknown rule `{code}` (see `mantile-lsp rules`)"));
-                }
-                let sev = match level {
-                    "off" | "none" => None,
-                    l => Some(Severity::parse(l).ok_or_else(|| format!("unknown severity `{l}`"))?),
-                };
-                a.overrides.set(code, sev);
-            }
-            f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option `{f}`")),
-            _ => a.paths.push(PathBuf::from(arg)),
+            emit_status(&script, 0)
         }
     }
-    Ok(a)
 }
 
 fn rules(json: bool) -> i32 {
@@ -230,6 +131,7 @@ fn rules(json: bool) -> i32 {
 }
 
 fn check(a: CheckArgs) -> i32 {
+    let overrides = a.overrides();
     let paths = if a.paths.is_empty() {
         let cwd = PathBuf::from(".");
         match disk::find_root(&cwd) {
@@ -291,7 +193,7 @@ fn check(a: CheckArgs) -> i32 {
         };
         let (text, diagnostics, stats) = match t.read() {
             Ok(bytes) => {
-                let mut report = check_file(t.kind, &rel, &bytes, snapshot, &a.overrides);
+                let mut report = check_file(t.kind, &rel, &bytes, snapshot, &overrides);
                 if !disk::name_is_utf8(&t.display) {
                     mantile_engine::file_name_not_utf8(&mut report.diagnostics);
                 }
@@ -307,7 +209,7 @@ fn check(a: CheckArgs) -> i32 {
                     e => mantile_engine::unreadable_file(&e.to_string()),
                 };
                 let mut diagnostics = vec![d];
-                a.overrides.apply(&mut diagnostics);
+                overrides.apply(&mut diagnostics);
                 (String::new(), diagnostics, None)
             }
         };
@@ -326,9 +228,9 @@ fn check(a: CheckArgs) -> i32 {
     unreadable.sort();
     unreadable.dedup();
     if !a.offline {
-        add_hub_findings(&mut files, &a.overrides);
+        add_hub_findings(&mut files, &overrides);
     }
-    let color = a.color.unwrap_or_else(|| {
+    let color = a.color.forced().unwrap_or_else(|| {
         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
     });
     let problems: Vec<render::Problem> = unreadable
@@ -454,43 +356,25 @@ fn add_hub_findings(files: &mut [CheckedFile], overrides: &SeverityOverrides) {
     }
 }
 
-/// `mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline]`
-fn new_config(args: &[String]) -> i32 {
-    let mut repo = None;
-    let mut out: Option<String> = None;
-    let mut force = false;
-    let mut offline = false;
-    let mut dry_run = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--force" => force = true,
-            "--dry-run" => dry_run = true,
-            "--offline" => offline = true,
-            "--out" | "-o" => match it.next() {
-                Some(p) => out = Some(p.clone()),
-                None => return usage_error("`--out` needs a path (or - for standard output)"),
-            },
-            s if s.starts_with("--out=") => out = Some(s["--out=".len()..].to_string()),
-            s if s.starts_with('-') && s != "-" => {
-                return usage_error(&format!("unknown option `{s}`"));
-            }
-            s if repo.is_none() => repo = Some(s.to_string()),
-            s => return usage_error(&format!("unexpected argument `{s}`")),
-        }
-    }
-    let Some(repo) = repo else {
-        return usage_error(
-            "`new` needs a Hugging Face model id, like meta-llama/Llama-3.3-70B-Instruct",
-        );
-    };
+/// `mantile-lsp new HF_MODEL_ID [--out PATH|-] [--force] [--offline] [--dry-run]`
+fn new_config(a: NewArgs) -> i32 {
+    let NewArgs {
+        repo,
+        out,
+        force,
+        offline,
+        dry_run,
+    } = a;
     // The id becomes a URL path and file names: refused unless it is
     // `org/name` in the Hub's alphabet (no `..`, `?`, `%`, `/` inside a part).
     if let Err(reason) = mantile_hub::validate_repo_id(&repo) {
-        return usage_error(&format!(
-            "`{}` is not a Hugging Face model id `org/name`: {reason}",
-            repo.escape_debug()
-        ));
+        return usage_error(
+            "new",
+            &format!(
+                "`{}` is not a Hugging Face model id `org/name`: {reason}",
+                repo.escape_debug()
+            ),
+        );
     }
     let root = disk::find_root(Path::new("."));
     // Where to write: a path the user names is written as named; the
@@ -674,28 +558,9 @@ fn new_config(args: &[String]) -> i32 {
 }
 
 /// `mantile-lsp report [--format markdown|json] [PATH]`
-fn report(args: &[String]) -> i32 {
-    let mut json = false;
-    let mut path = PathBuf::from(".");
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--format" => match it.next().map(String::as_str) {
-                Some("json") => json = true,
-                Some("markdown" | "md") => json = false,
-                Some(v) => {
-                    return usage_error(&format!(
-                        "unknown format `{v}` (expected markdown or json)"
-                    ));
-                }
-                None => return usage_error("`--format` needs a value"),
-            },
-            "--format=json" => json = true,
-            "--format=markdown" => json = false,
-            s if s.starts_with('-') => return usage_error(&format!("unknown option `{s}`")),
-            s => path = PathBuf::from(s),
-        }
-    }
+fn report(a: ReportArgs) -> i32 {
+    let json = a.json();
+    let path = a.path.unwrap_or_else(|| PathBuf::from("."));
     let Some(root) = disk::find_root(&path) else {
         say!(
             "error: `{}` is not inside a Mantile workspace (no backend/data/model_configs or tests/ above it)",

@@ -3,50 +3,26 @@
 //! weights), grouped by pattern, with totals and the structure analysis.
 //! Nothing is written but the metadata cache.
 
+use crate::args::{InspectArgs, InspectFormat};
 use mantile_hub::{HubClient, HubSettings};
 use mantile_tensors::render;
 use std::io::Write;
 
-pub const USAGE: &str = "mantile-lsp inspect HF_MODEL_ID [--format table|csv|json] [--offline]";
-
-fn usage_error(msg: &str) -> i32 {
-    eprintln!("error: {msg}\nusage: {USAGE}");
-    2
-}
-
 /// Runs `inspect`; returns the exit status.
-pub fn main(args: &[String]) -> i32 {
-    let mut repo: Option<String> = None;
-    let mut format = "table".to_string();
-    let mut offline = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--format" => match it.next() {
-                Some(f) => format = f.clone(),
-                None => return usage_error("`--format` needs a value"),
-            },
-            s if s.starts_with("--format=") => format = s["--format=".len()..].to_string(),
-            "--offline" => offline = true,
-            s if s.starts_with('-') => return usage_error(&format!("unknown option `{s}`")),
-            s if repo.is_none() => repo = Some(s.to_string()),
-            s => return usage_error(&format!("unexpected argument `{s}`")),
-        }
-    }
-    if !matches!(format.as_str(), "table" | "csv" | "json") {
-        return usage_error(&format!(
-            "unknown format `{}` (table, csv or json)",
-            format.escape_debug()
-        ));
-    }
-    let Some(repo) = repo else {
-        return usage_error("`inspect` needs a Hugging Face model id, like Qwen/Qwen3-0.6B");
-    };
+pub fn main(a: InspectArgs) -> i32 {
+    let InspectArgs {
+        repo,
+        format,
+        offline,
+    } = a;
     if let Err(reason) = mantile_hub::validate_repo_id(&repo) {
-        return usage_error(&format!(
-            "`{}` is not a Hugging Face model id `org/name`: {reason}",
-            repo.escape_debug()
-        ));
+        return crate::cli::usage_error(
+            "inspect",
+            &format!(
+                "`{}` is not a Hugging Face model id `org/name`: {reason}",
+                repo.escape_debug()
+            ),
+        );
     }
     let mut settings = HubSettings::from_env();
     settings.offline |= offline;
@@ -66,35 +42,12 @@ pub fn main(args: &[String]) -> i32 {
             return 2;
         }
     };
-    let Some(inv) = facts.tensors.as_deref() else {
-        match &facts.tensors_problem {
-            Some(p) => eprintln!(
-                "error: {}",
-                crate::render::escape_controls(&p.describe(&repo))
-            ),
-            None => eprintln!(
-                "error: `{repo}` has no safetensors weights to inspect (no model.safetensors or model.safetensors.index.json){}",
-                facts.provenance.suffix()
-            ),
+    let out = match render_facts(&repo, &facts, format) {
+        Ok(out) => out,
+        Err(message) => {
+            eprintln!("error: {}", crate::render::escape_controls(&message));
+            return 2;
         }
-        return 2;
-    };
-    let analysis = render::analyse(inv, Some(&facts.config));
-    let title = match &facts.sha {
-        Some(sha) => format!("{repo} at {}", &sha[..sha.len().min(12)]),
-        None => repo.clone(),
-    };
-    let out = match format.as_str() {
-        "csv" => render::csv(inv),
-        "json" => {
-            let v = render::json(&repo, facts.sha.as_deref(), inv, &analysis);
-            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
-        }
-        _ => format!(
-            "{}{}",
-            render::table(&title, inv, &analysis),
-            facts.provenance.suffix().trim_start()
-        ),
     };
     let mut stdout = std::io::stdout().lock();
     match stdout
@@ -110,4 +63,40 @@ pub fn main(args: &[String]) -> i32 {
         }
     }
     0
+}
+
+/// The inventory of `repo` in `format`, from its facts; an error message
+/// when the facts hold no tensors (the editor's `mantile/inspect` says the
+/// same).
+pub fn render_facts(
+    repo: &str,
+    facts: &mantile_engine::HubFacts,
+    format: InspectFormat,
+) -> Result<String, String> {
+    let Some(inv) = facts.tensors.as_deref() else {
+        return Err(match &facts.tensors_problem {
+            Some(p) => p.describe(repo),
+            None => format!(
+                "`{repo}` has no safetensors weights to inspect (no model.safetensors or model.safetensors.index.json){}",
+                facts.provenance.suffix()
+            ),
+        });
+    };
+    let analysis = render::analyse(inv, Some(&facts.config));
+    let title = match &facts.sha {
+        Some(sha) => format!("{repo} at {}", &sha[..sha.len().min(12)]),
+        None => repo.to_string(),
+    };
+    Ok(match format {
+        InspectFormat::Csv => render::csv(inv),
+        InspectFormat::Json => {
+            let v = render::json(repo, facts.sha.as_deref(), inv, &analysis);
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        }
+        InspectFormat::Table => format!(
+            "{}{}",
+            render::table(&title, inv, &analysis),
+            facts.provenance.suffix().trim_start()
+        ),
+    })
 }

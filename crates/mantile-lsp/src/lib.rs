@@ -2,6 +2,7 @@
 //! server. Both are thin edges over `mantile-engine`: this crate reads files,
 //! builds workspace snapshots and prints; it decides nothing about findings.
 
+pub mod args;
 pub mod cli;
 pub mod disk;
 pub mod files;

@@ -250,3 +250,93 @@ fn readme_lists_every_rule_with_its_default_severity() {
         assert!(readme.contains(&row), "README.md lacks the row\n{row}");
     }
 }
+
+#[test]
+fn every_command_has_its_help() {
+    for (cmd, needle) in [
+        ("check", "--rule <CODE=LEVEL>"),
+        ("new", "--dry-run"),
+        ("inspect", "[possible values: table, csv, json]"),
+        ("report", "[possible values: markdown, json]"),
+        ("rules", "--format <FORMAT>"),
+        ("completions", "mantile-lsp completions bash"),
+        ("serve", "Usage: mantile-lsp serve"),
+    ] {
+        let r = run(&[cmd, "--help"], &repo());
+        assert_eq!(r.code, 0, "{cmd}: {}", r.stderr);
+        assert!(
+            r.stdout.contains(needle),
+            "{cmd} --help lacks {needle:?}:\n{}",
+            r.stdout
+        );
+        // `help CMD` says the same.
+        assert_eq!(run(&["help", cmd], &repo()).stdout, r.stdout, "help {cmd}");
+    }
+    // The top-level help lists every command.
+    let r = run(&["--help"], &repo());
+    for cmd in [
+        "serve",
+        "check",
+        "new",
+        "inspect",
+        "report",
+        "rules",
+        "completions",
+    ] {
+        assert!(
+            r.stdout.contains(&format!("\n  {cmd} ")),
+            "--help lacks {cmd}"
+        );
+    }
+}
+
+#[test]
+fn completions_for_each_shell_know_the_commands_and_values() {
+    for (shell, head) in [
+        ("bash", "_mantile__lsp() {"),
+        ("zsh", "#compdef mantile-lsp"),
+        ("fish", "complete -c mantile-lsp"),
+    ] {
+        let r = run(&["completions", shell], &repo());
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains(head), "{shell}: no {head:?}");
+        for word in ["check", "inspect", "sarif", "gitlab"] {
+            assert!(r.stdout.contains(word), "{shell} completions lack {word}");
+        }
+        if shell != "fish" {
+            // The formats offered, without the hidden alias `text`.
+            assert!(
+                r.stdout.contains("human json sarif github gitlab"),
+                "{shell}"
+            );
+        }
+    }
+    let r = run(&["completions", "tcsh"], &repo());
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("invalid value 'tcsh'"), "{}", r.stderr);
+}
+
+#[test]
+fn a_bash_completion_script_loads_and_completes() {
+    // The script is sourced by a real bash and asked to complete `mantile-lsp check --format s`.
+    if Command::new("bash").arg("--version").output().is_err() {
+        panic!("bash is needed for this test");
+    }
+    let script = run(&["completions", "bash"], &repo()).stdout;
+    let dir = scratch("completions", &[("mantile-lsp.bash", script.as_bytes())]);
+    let probe = r#"source ./mantile-lsp.bash
+COMP_WORDS=(mantile-lsp check --format s); COMP_CWORD=3
+_mantile__lsp mantile-lsp s --format
+printf '%s\n' "${COMPREPLY[@]}""#;
+    let out = Command::new("bash")
+        .args(["-c", probe])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "sarif",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

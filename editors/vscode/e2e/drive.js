@@ -4,6 +4,7 @@
 // Then runs "Mantile: Check Workspace" from the command palette, and points mantile.server.path
 // at a missing file to see the error.
 // Usage: node drive.js URL WORKSPACE_DIR OUT_DIR MACHINE_SETTINGS_JSON MOCK_HUB_URL   (run by e2e/run.sh)
+/* global document -- page.evaluate callbacks run in the browser */
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const os = require('os');
@@ -19,7 +20,7 @@ const FIX = 'Set parameter_count to 7,864,320';
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const t0 = Date.now();
   const log = (m) => console.log(`[drive ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '', gapProblems: [], checkWorkspace: '', newConfig: '', newConfigWritten: false, newConfigOpened: false, missingServer: '', earlyErrors: [] };
+  const results = { problems: [], hover: '', quickFixes: [], fixedOnDisk: false, mc060Cleared: false, status: '', gapProblems: [], checkWorkspace: '', newConfig: '', newConfigWritten: false, newConfigOpened: false, missingServer: '', earlyErrors: [], view: [], viewOpened: false, viewAfterNew: [], inspect: '' };
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -147,6 +148,67 @@ const FIX = 'Set parameter_count to 7,864,320';
     await page.waitForTimeout(500);
     await shot('gap-report.png');
 
+    // The Mantile view in the Explorer: the guide's §6 deliverables, from mantile/registry.
+    await page.keyboard.press('Control+Shift+E');
+    const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Mantile/i }) }).first();
+    const paneHeader = pane.locator('.pane-header').first();
+    await paneHeader.waitFor({ timeout: 20000 }).catch(() => log('no Mantile view in the Explorer'));
+    // Room for it: the folder pane collapsed, the Mantile pane expanded.
+    const folders = page.locator('.explorer-folders-view').first();
+    if (await folders.isVisible().catch(() => false)) {
+      const fh = page.locator('.pane', { has: folders }).locator('.pane-header').first();
+      if ((await fh.getAttribute('aria-expanded')) === 'true') await fh.click();
+    }
+    if ((await paneHeader.getAttribute('aria-expanded')) === 'false') await paneHeader.click();
+    const viewRows = pane.locator('.monaco-list-row');
+    const rowText = (t) => t.replace(/\s+/g, ' ').trim();
+    // Each row as "label description" (the two are separate elements, shown side by side).
+    const readView = async () => (await viewRows.evaluateAll((rows) => rows.map((r) => {
+      const part = (sel) => (r.querySelector(sel)?.textContent ?? '').trim();
+      return [part('.label-name'), part('.label-description')].filter(Boolean).join(' ');
+    })).catch(() => [])).map(rowText);
+    await viewRows.filter({ hasText: 'acme_Wide-MoE-2b' }).first().waitFor({ timeout: 30000 }).catch(() => log('the view lists no model'));
+    // The saved quick-fix and the defective gap report are in (refreshed on mantile/registryChanged).
+    await viewRows.filter({ hasText: '1 error, 4 warnings' }).first().waitFor({ timeout: 20000 }).catch(() => log('the view did not refresh after the fix'));
+    // Expand the gap and the unaccounted gaps.
+    const expand = async (text) => {
+      const row = viewRows.filter({ hasText: text }).first();
+      if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+    };
+    await expand('Multi-Token Prediction Head');
+    await expand('Unaccounted gaps');
+    await viewRows.filter({ hasText: 'Suite: multi_token_prediction_tests.md' }).first().waitFor({ timeout: 10000 }).catch(() => log('the gap has no suite row'));
+    // A wider side bar, so that the screenshot shows the descriptions whole.
+    const sidebarSash = await page.evaluate(() => {
+      for (const el of document.querySelectorAll('.monaco-sash.vertical')) {
+        const r = el.getBoundingClientRect();
+        if (r.height > 300 && r.x > 200 && r.x < 500) return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+      }
+      return null;
+    });
+    if (sidebarSash) {
+      await page.mouse.move(sidebarSash.x, sidebarSash.y);
+      await page.mouse.down();
+      await page.mouse.move(sidebarSash.x + 300, sidebarSash.y, { steps: 10 });
+      await page.mouse.up();
+    }
+    await page.waitForTimeout(500);
+    results.view = await readView();
+    log('Mantile view:\n  ' + results.view.join('\n  '));
+    await shot('mantile-view.png');
+    if (sidebarSash) {
+      // Back to the width the other steps read their panels at.
+      await page.mouse.move(sidebarSash.x + 300, sidebarSash.y);
+      await page.mouse.down();
+      await page.mouse.move(sidebarSash.x, sidebarSash.y, { steps: 10 });
+      await page.mouse.up();
+    }
+    // Clicking a model opens its config.
+    await viewRows.filter({ hasText: 'acme_Tiny-Llama-100M' }).first().click();
+    results.viewOpened = await page.locator('.tabs-container .tab.active', { hasText: 'acme_Tiny-Llama-100M.json' }).first()
+      .waitFor({ timeout: 10000 }).then(() => true, () => false);
+    log('clicking the model opened its config: ' + results.viewOpened);
+
     // Mantile: Check Workspace, from the command palette: a summary notification.
     const toasts = page.locator('.notifications-toasts .notification-list-item-message');
     await page.keyboard.press('Control+Shift+P');
@@ -158,8 +220,15 @@ const FIX = 'Set parameter_count to 7,864,320';
     await summary.waitFor({ timeout: 60000 }).catch(() => log('no check summary notification'));
     results.checkWorkspace = (await summary.innerText().catch(() => '')).trim();
     log('check workspace: ' + results.checkWorkspace);
-    // The Mantile output (shown by the command) is a log channel: each line has its level.
-    await page.waitForTimeout(500);
+    // The findings are in the Problems panel (the command shows it); the Mantile output, a log
+    // channel, has the summary at its level.
+    results.problemsAfterCheck = (await rows.allInnerTexts().catch(() => [])).length;
+    await page.keyboard.press('Control+Shift+P');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
+    await page.keyboard.type('Mantile: Show Output', { delay: 20 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Output' }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1000);
     results.outputLines = (await page.locator('.part.panel .monaco-editor .view-lines').first().innerText().catch(() => ''))
       .split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean);
     log('output (visible lines):\n  ' + results.outputLines.join('\n  '));
@@ -180,7 +249,7 @@ const FIX = 'Set parameter_count to 7,864,320';
     results.newConfig = (await newErr.innerText().catch(() => '')).trim();
     log('new config: ' + results.newConfig);
 
-    // Then with the Hub live (the mock Hub of e2e/mock-hub.js): the config is written and opened.
+    // Then with the Hub live (crates/mantile-hub-mock's server): the config is written and opened.
     if (machineSettings && hubEndpoint) {
       const settings = JSON.parse(fs.readFileSync(machineSettings, 'utf8'));
       Object.assign(settings, { 'mantile.hub.offline': false, 'mantile.hub.endpoint': hubEndpoint });
@@ -208,6 +277,35 @@ const FIX = 'Set parameter_count to 7,864,320';
       log(`new config (status: ${results.statusLive}): written ${results.newConfigWritten}, opened ${results.newConfigOpened}`);
       await page.waitForTimeout(1500);
       await shot('new-config.png');
+      // The view hears of the new file from the server and lists it.
+      await page.keyboard.press('Control+Shift+E');
+      await viewRows.filter({ hasText: 'TinyLlama_TinyLlama-1.1B-Chat-v1.0' }).first().waitFor({ timeout: 30000 })
+        .catch(() => log('the view did not list the new config'));
+      results.viewAfterNew = await readView();
+      log('Mantile view after New Config:\n  ' + results.viewAfterNew.join('\n  '));
+
+      // Inspect Model Tensors…: the server's inventory in a read-only mantile-inspect: document.
+      await page.keyboard.press('Control+Shift+P');
+      await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
+      await page.keyboard.type('Mantile: Inspect Model Tensors', { delay: 20 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Inspect Model Tensors' }).first().waitFor({ timeout: 10000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'Hugging Face model id' }).first().waitFor({ timeout: 10000 });
+      // The active config's hf_model_id is offered: accept it.
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+      const tensorsTab = page.locator('.tabs-container .tab.active', { hasText: 'TinyLlama-1.1B-Chat-v1.0.tensors' }).first();
+      await tensorsTab.waitFor({ timeout: 30000 }).catch(() => log('no tensors document'));
+      await page.waitForTimeout(1000);
+      results.inspect = (await page.locator('.editor-group-container.active .view-lines').first().innerText().catch(() => ''))
+        .replace(/\u00a0/g, ' ');
+      // Typing into it is refused: VS Code says the editor is read-only.
+      await page.locator('.editor-group-container.active .view-lines').first().click();
+      await page.keyboard.type('x');
+      const refused = page.locator('.monaco-editor-overlaymessage', { hasText: /read-only|readonly/i }).first();
+      results.inspectReadOnly = await refused.waitFor({ timeout: 5000 }).then(() => true, () => false);
+      log('inspect (read-only: ' + results.inspectReadOnly + '):\n  ' + results.inspect.split('\n').slice(0, 6).join('\n  '));
+      await shot('inspect.png');
     }
 
     // A mantile.server.path that names no file: an error that says how to fix it.
@@ -269,6 +367,19 @@ const FIX = 'Set parameter_count to 7,864,320';
     'gap report GR001 on its title': results.gapProblems.includes('gap report lacks §4.6 Documentation References: links to implementations and at least one paper mantile GR001 [Ln 1, Col 1]'),
     'gap report MT001 at its claim': results.gapProblems.includes('`2 * 1536 * 1536` is 4,718,592, not 4,718,593 mantile MT001 [Ln 34, Col 55]'),
     'check workspace summary': results.checkWorkspace === 'Mantile: 4 files checked: 3 errors, 4 warnings, 2 info, 0 hints',
+    'Mantile view: models with totals and counts': results.view.some((r) => r.startsWith('acme_Wide-MoE-2b') && r.includes('1.49B params · 1 error, 4 warnings'))
+      && results.view.some((r) => r.startsWith('acme_Tiny-Llama-100M') && r.includes('100M params · no errors or warnings'))
+      && results.view.some((r) => /^Models 2$/.test(r)),
+    'Mantile view: the gap registry with report and suite': results.view.some((r) => r === 'Gap Registry 1 gap, 3 tests')
+      && results.view.some((r) => r === '1. Multi-Token Prediction Head MEDIUM · Incomplete, 3 tests')
+      && results.view.some((r) => r === 'Report: multi_token_prediction.md Incomplete')
+      && results.view.some((r) => r === 'Suite: multi_token_prediction_tests.md 3 tests (MTP-1, MTP-2, MTP-3)')
+      && results.view.some((r) => r === 'mtp_head (acme_Wide-MoE-2B)'),
+    'Mantile view: unaccounted gaps': results.view.some((r) => r === 'Unaccounted gaps: 1 1 identified − 0 reports − 0 documented')
+      && results.view.some((r) => r === 'Multi-Token Prediction Head report lacks §4.6 Documentation References'),
+    'Mantile view: clicking opens the file': results.viewOpened,
+    'Mantile view: refreshed with the new config': !hubEndpoint || results.viewAfterNew.some((r) => /^Models 3$/.test(r)),
+    'inspect: the tensors in a read-only document': !hubEndpoint || (/TinyLlama\/TinyLlama-1\.1B-Chat-v1\.0 at \w+ — 201 tensors in 1 shard/.test(results.inspect) && results.inspectReadOnly),
     'output is a log channel (levels)': (results.outputLines ?? []).some((l) => /\[info\] 4 files checked: 3 errors, 4 warnings, 2 info, 0 hints$/.test(l)),
     'new config error when offline': /acme\/Not-Cached-1B/.test(results.newConfig),
     'new config written and opened': !hubEndpoint || (results.newConfigWritten && results.newConfigOpened),

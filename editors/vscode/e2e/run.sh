@@ -2,8 +2,9 @@
 # End-to-end test of the .vsix in a real VS Code: code-server + headless Debian Chromium.
 # Opens the example workspace's defective config (in a workspace whose .vscode/settings.json tries to
 # set the machine-only settings), reads the Problems panel, hovers a spec, applies the MC060 quick-fix,
-# saves, opens a gap report with two defects, runs Check Workspace and New Config from Hugging Face… (against
-# a mock Hub on loopback), breaks mantile.server.path, and saves screenshots (e2e/out/, and screenshots/ with
+# saves, opens a gap report with two defects, reads the Mantile view in the Explorer (and clicks a model), runs
+# Check Workspace, New Config from Hugging Face… (against a mock Hub on loopback, the Hub settings changed live)
+# and Inspect Model Tensors…, breaks mantile.server.path, and saves screenshots (e2e/out/, and screenshots/ with
 # E2E_UPDATE_SCREENSHOTS=1).
 #
 # Heavy (code-server is ~600 MB), so .ci/run only runs it with E2E_VSCODE=1. The tools are
@@ -63,6 +64,11 @@ VSIX="$EXT/e2e/out-vsix/mantile-linux-x64.vsix"
 (cd "$EXT" && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } &&
   node scripts/package.mjs --target linux-x64 --binary "$BIN" --out "$VSIX" >/dev/null)
 
+say "building the mock Hub (cargo build -p mantile-hub-mock --example serve)"
+(cd "$REPO" && cargo build -q -p mantile-hub-mock --example serve)
+TARGET_DIR="${CARGO_TARGET_DIR:+$(cd "$REPO" && realpath -m "$CARGO_TARGET_DIR")}"
+MOCK_SERVE="${TARGET_DIR:-$REPO/target}/debug/examples/serve"
+
 # --- a scratch copy of the example workspace (the quick-fix edits and saves it) ----------
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/mantile-e2e.XXXXXX")"
 cp -r "$REPO/examples/workspace" "$RUN/workspace"
@@ -90,6 +96,7 @@ JSON
 echo '{}' > "$RUN/ud/Machine/settings.json"
 
 CS_PID=
+MOCK_PID=
 descendants() { # PIDs of $1's process tree, children first
   local c
   for c in $(ps -eo pid=,ppid= | awk -v p="$1" '$2 == p {print $1}'); do descendants "$c"; echo "$c"; done
@@ -99,6 +106,7 @@ cleanup() {
   # whole tree (and anything else naming this run's folder) first, then stop them by PID.
   local pids=""
   [ -n "$CS_PID" ] && pids="$(descendants "$CS_PID") $CS_PID"
+  [ -n "$MOCK_PID" ] && pids="$pids $MOCK_PID"
   pids="$pids $(ps -eo pid=,args= | awk -v r="$RUN" 'index($0, r) && !/awk/ {print $1}')"
   pids=$( { echo $pids | tr ' ' '\n' | grep -v -e "^$$\$" -e '^$' || true; } | sort -u | tr '\n' ' ')
   if [ -n "${pids// }" ]; then
@@ -112,10 +120,13 @@ trap cleanup EXIT
 
 export HOME="$RUN/home" XDG_CONFIG_HOME="$RUN/home/.config" XDG_DATA_HOME="$RUN/home/.local/share" \
   XDG_CACHE_HOME="$RUN/home/.cache" TMPDIR="$RUN/tmp" HF_HOME="$RUN/home/hf"
-# A stand-in Hugging Face Hub on loopback, serving crates/mantile-hub-mock's fixtures.
-node "$HERE/mock-hub.js" "$REPO/crates/mantile-hub-mock/fixtures" "$RUN/mock.port" > "$RUN/mock.log" 2>&1 &
-for _ in $(seq 1 50); do [ -s "$RUN/mock.port" ] && break; sleep 0.1; done
-HUB="http://127.0.0.1:$(cat "$RUN/mock.port")"
+# A stand-in Hugging Face Hub on loopback: crates/mantile-hub-mock's own server, with the one
+# model the test generates (its config.json and safetensors headers); it prints its URL.
+"$MOCK_SERVE" TinyLlama--TinyLlama-1.1B-Chat-v1.0 > "$RUN/mock.url" 2> "$RUN/mock.log" &
+MOCK_PID=$!
+for _ in $(seq 1 300); do [ -s "$RUN/mock.url" ] && break; sleep 0.1; done
+HUB="$(head -n 1 "$RUN/mock.url")"
+case "$HUB" in http://127.0.0.1:*) ;; *) echo "the mock Hub did not start: $(cat "$RUN/mock.log")" >&2; exit 1 ;; esac
 say "mock Hub on $HUB"
 say "installing $(basename "$VSIX") into code-server (offline)"
 PATH="$NODE24_BIN:$PATH" "$CODE_SERVER" --user-data-dir "$RUN/ud" --extensions-dir "$RUN/ext" \
@@ -149,7 +160,7 @@ if [ $status -eq 0 ] && [ -d "$RUN/evil-home" ]; then
   echo "the workspace's mantile.hub.home was used: $RUN/evil-home exists" >&2; status=1
 fi
 if [ $status -eq 0 ] && [ -n "${E2E_UPDATE_SCREENSHOTS:-}" ]; then
-  cp "$OUT"/problems.png "$OUT"/hover.png "$OUT"/quickfix.png "$OUT"/gap-report.png "$EXT/screenshots/"
+  cp "$OUT"/problems.png "$OUT"/hover.png "$OUT"/quickfix.png "$OUT"/gap-report.png "$OUT"/mantile-view.png "$EXT/screenshots/"
   say "screenshots copied to editors/vscode/screenshots/"
 fi
 say "done (exit $status); screenshots and results.json in $OUT"

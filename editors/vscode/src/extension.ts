@@ -1,11 +1,12 @@
 // VS Code glue: starts mantile-lsp with vscode-languageclient, shows its state in the status bar
 // and contributes the Mantile commands. The logic worth testing lives in the pure modules.
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  type CancellationToken,
   DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
   LogMessageNotification,
@@ -14,8 +15,13 @@ import {
   RevealOutputChannelOn,
   type ServerOptions,
   State,
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
-import { parseReport, reportLines, summaryLine } from './checkReport';
+import * as ext from './lsp_ext';
+import { type Icon, type Node, registryTree } from './registryTree';
 import { type ChannelLevel, channelHides, levelOfMessageType, methodForLevel, passes, routeClientLine, serverLevelForChannel } from './logLevels';
 import { CONFIG_DIR, configPathFor, documentSelector, validModelId } from './patterns';
 import { type Resolved, resolveServer } from './serverPath';
@@ -25,9 +31,7 @@ import {
   hubMode,
   invalidRules,
   readSettings,
-  ruleArgs,
   sanitizeConfiguration,
-  serverEnv,
   serverSection,
 } from './settings';
 import { type HubMode, type ServerState, statusView } from './status';
@@ -103,13 +107,16 @@ function noteHiddenLevel(): void {
   );
 }
 
-/** Tells the running server its settings changed (it pulls them, or reads this payload). */
-function pushSettings(): void {
+/** Tells the running server its settings changed (it pulls them, or reads this payload). The
+ * user's own Hub settings go as `mantile/didChangeUserSettings`, which the server trusts as it
+ * trusts initializationOptions (a workspace's settings cannot name the Hub endpoint or home). */
+function pushSettings(userHub = false): void {
   const c = client;
   if (!c || c.state !== State.Running) return;
-  void c.sendNotification(DidChangeConfigurationNotification.type, { settings: { mantile: section() } }).catch((e) =>
-    log('warning', `sending settings to the server: ${String(e)}`),
-  );
+  const sent = userHub
+    ? c.sendNotification(ext.didChangeUserSettings, section())
+    : c.sendNotification(DidChangeConfigurationNotification.type, { settings: { mantile: section() } });
+  void sent.catch((e) => log('warning', `sending settings to the server: ${String(e)}`));
 }
 
 /** The workspace folder that looks like a Mantile workspace, else the first one. */
@@ -197,7 +204,9 @@ async function startClient(): Promise<void> {
   const serverOptions: ServerOptions = {
     command: server.command,
     args: ['serve'],
-    options: { env: serverEnv(s, process.env), cwd: root },
+    // The settings travel once, as initializationOptions (then live notifications): no HF_*
+    // variables are set for the server, and a changed Hub setting needs no restart.
+    options: { cwd: root },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector,
@@ -225,16 +234,20 @@ async function startClient(): Promise<void> {
     output[methodForLevel(levelOfMessageType(p.type))](p.message);
   });
   noteHiddenLevel();
-  c.onNotification('mantile/hubStatus', (p: { mode?: HubMode }) => {
+  c.onNotification(ext.hubStatus, (p) => {
     if (client !== c || !p?.mode) return;
     serverHub = p.mode;
     refreshStatus();
+  });
+  c.onNotification(ext.registryChanged, () => {
+    if (client === c) registryView?.refresh();
   });
   c.onDidChangeState((e) => {
     if (client !== c) return;
     if (e.newState === State.Running) {
       const info = c.initializeResult?.serverInfo;
       setState('ready', info ? `${info.name} ${info.version ?? ''}`.trim() : undefined);
+      registryView?.refresh();
     } else if (e.newState === State.Starting) {
       setState('starting');
     } else {
@@ -273,70 +286,70 @@ async function restart(): Promise<void> {
   await startClient();
 }
 
-/** Runs the server binary with `args`; resolves with its output and exit code (never rejects). */
-function runServer(
-  args: string[],
-  cwd: string | undefined,
-  timeoutMs: number,
-): Promise<{ code: number | null; stdout: string; stderr: string; error?: string; command?: string }> {
-  const s = settings();
-  const server = findServer(s);
-  if ('error' in server) return Promise.resolve({ code: null, stdout: '', stderr: '', error: server.error });
-  log('info', `running ${server.command} ${args.join(' ')}`);
-  return new Promise((resolve) => {
-    execFile(
-      server.command,
-      args,
-      { cwd, env: serverEnv(s, process.env), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;
-        const code = e ? (typeof e.code === 'number' ? e.code : null) : 0;
-        const error = e && code === null ? (e.killed ? `timed out after ${timeoutMs / 1000} s` : e.message) : undefined;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr), error, command: server.command });
-      },
-    );
-  });
+/** The running client, or an error message for the user. */
+function runningClient(): LanguageClient | undefined {
+  const c = client;
+  if (c && c.state === State.Running) return c;
+  void vscode.window.showErrorMessage('Mantile: the language server is not running.', 'Show Output').then((a) => a && output.show(true));
+  return undefined;
+}
+
+/** The message of a failed request, as the server wrote it. */
+function messageOf(e: unknown): string {
+  return e instanceof ResponseError || e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Runs a server command (`workspace/executeCommand`) under a cancellable notification that shows
+ * the server's `$/progress` (sent on a token this request carries). Cancelling sends
+ * `$/cancelRequest`; the promise then rejects.
+ */
+async function serverCommand<T>(c: LanguageClient, title: string, command: string, args: unknown[]): Promise<T> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, cancel: CancellationToken) => {
+      const token = `mantile-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      let done = 0;
+      const sub = c.onProgress(WorkDoneProgress.type, token, (v: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
+        if (v.kind === 'end') return;
+        const pct = typeof v.percentage === 'number' ? v.percentage : undefined;
+        const increment = pct !== undefined && pct > done ? pct - done : undefined;
+        if (pct !== undefined) done = Math.max(done, pct);
+        progress.report({ message: v.message, increment });
+      });
+      try {
+        return (await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: args, workDoneToken: token }, cancel)) as T;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
 }
 
 async function checkWorkspace(): Promise<void> {
-  const root = workspaceRoot();
-  if (!root) {
-    void vscode.window.showErrorMessage('Mantile: open a folder holding a Mantile workspace first.');
-    return;
-  }
-  const s = settings();
-  const r = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Mantile: checking the workspace…' },
-    () => runServer(['check', '--format', 'json', ...ruleArgs(s.rules), root], root, 180_000),
-  );
-  if (r.error) {
-    log('error', r.error);
-    void vscode.window.showErrorMessage(`Mantile: check failed: ${r.error}`, 'Show Output').then((c) => c && output.show(true));
-    return;
-  }
-  if (r.stderr.trim()) output.appendLine(r.stderr.trimEnd());
-  if (r.code !== 0 && r.code !== 1) {
-    const first = r.stderr.split('\n').find((l) => l.trim()) ?? `exit status ${r.code}`;
-    log('error', `check exited ${r.code}`);
-    output.show(true);
-    void vscode.window.showErrorMessage(`Mantile: check failed: ${first}`);
-    return;
-  }
+  const c = runningClient();
+  if (!c) return;
+  let summary: ext.CheckSummary;
   try {
-    const report = parseReport(r.stdout);
-    output.appendLine(`── mantile-lsp check ${root}`);
-    for (const line of reportLines(report, root)) output.appendLine(line);
-    output.show(true);
-    const msg = `Mantile: ${summaryLine(report)}`;
-    if (report.summary.error > 0) void vscode.window.showWarningMessage(msg);
-    else void vscode.window.showInformationMessage(msg);
+    summary = await serverCommand<ext.CheckSummary>(c, 'Mantile: checking the workspace', ext.CHECK_WORKSPACE, []);
   } catch (e) {
-    log('error', String(e));
-    void vscode.window.showErrorMessage(`Mantile: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof ResponseError && e.code === -32800) return; // cancelled
+    log('error', `check workspace: ${messageOf(e)}`);
+    void vscode.window.showErrorMessage(`Mantile: check failed: ${messageOf(e)}`, 'Show Output').then((a) => a && output.show(true));
+    return;
   }
+  const line = ext.summaryLine(summary);
+  output.info(line);
+  // The findings are in the Problems panel (published by the server).
+  await vscode.commands.executeCommand('workbench.actions.view.problems');
+  const msg = `Mantile: ${line}`;
+  if (summary.errors > 0) void vscode.window.showWarningMessage(msg);
+  else void vscode.window.showInformationMessage(msg);
 }
 
 async function newConfig(): Promise<void> {
+  const c = runningClient();
+  if (!c) return;
   const root = workspaceRoot();
   if (!root) {
     void vscode.window.showErrorMessage('Mantile: open a folder holding a Mantile workspace first.');
@@ -344,15 +357,16 @@ async function newConfig(): Promise<void> {
   }
   const id = await vscode.window.showInputBox({
     title: 'New Mantile config from Hugging Face',
-    prompt: 'Hugging Face model id (org/name); mantile-lsp new writes backend/data/model_configs/<org>_<name>.json',
+    prompt: 'Hugging Face model id (org/name); the server writes backend/data/model_configs/<org>_<name>.json',
     placeHolder: 'meta-llama/Llama-3.3-70B-Instruct',
     ignoreFocusOut: true,
     validateInput: (v) => validModelId(v),
   });
   if (!id) return;
-  const rel = configPathFor(id);
+  const repo = id.trim();
+  const rel = configPathFor(repo);
   const target = path.join(root, ...rel.split('/'));
-  const args = ['new', id.trim(), '--out', target];
+  let force = false;
   if (fs.existsSync(target)) {
     const choice = await vscode.window.showWarningMessage(`${rel} already exists.`, { modal: true }, 'Overwrite', 'Open It');
     if (choice === 'Open It') {
@@ -360,25 +374,155 @@ async function newConfig(): Promise<void> {
       return;
     }
     if (choice !== 'Overwrite') return;
-    args.push('--force');
+    force = true;
   }
-  const r = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Mantile: generating a config for ${id.trim()}…` },
-    () => runServer(args, root, 180_000),
-  );
-  if (r.stderr.trim()) {
-    output.appendLine(`── mantile-lsp new ${id.trim()}`);
-    output.appendLine(r.stderr.trimEnd());
-  }
-  if (r.error || r.code !== 0) {
-    const first = r.error ?? r.stderr.split('\n').find((l) => l.startsWith('error:')) ?? `exit status ${r.code}`;
-    void vscode.window.showErrorMessage(`Mantile: ${first.replace(/^error:\s*/, '')}`, 'Show Output').then((c) => c && output.show(true));
+  let r: ext.NewConfigResult;
+  try {
+    const args: ext.NewConfigArgs = { repo, force };
+    r = await serverCommand<ext.NewConfigResult>(c, `Mantile: generating a config for ${repo}`, ext.NEW_CONFIG, [args]);
+  } catch (e) {
+    if (e instanceof ResponseError && e.code === -32800) return; // cancelled: nothing written
+    log('error', `new config ${repo}: ${messageOf(e)}`);
+    void vscode.window.showErrorMessage(`Mantile: ${messageOf(e)}`, 'Show Output').then((a) => a && output.show(true));
     return;
   }
-  await vscode.window.showTextDocument(vscode.Uri.file(target));
-  const notes = r.stderr.trim() ? ' Notes on what Mantile cannot model are in the Mantile output.' : '';
-  void vscode.window.showInformationMessage(`Mantile: wrote ${rel}.${notes}`);
+  output.info(`wrote ${r.path}`);
+  for (const w of r.written) output.info(`wrote ${w}`);
+  for (const k of r.kept) output.info(`kept ${k} (it exists)`);
+  for (const n of r.notes) output.info(`note: ${n}`);
+  // The server asks the editor to open it (window/showDocument); open it if it could not.
+  if (!r.shown) await vscode.window.showTextDocument(vscode.Uri.parse(r.uri));
+  const notes = r.notes.length ? ' Notes on what Mantile cannot model are in the Mantile output.' : '';
+  void vscode.window.showInformationMessage(`Mantile: wrote ${r.path}.${notes}`);
 }
+
+// ----- a model's tensors in a read-only document (mantile-inspect:/org/name) -----
+
+const INSPECT_SCHEME = 'mantile-inspect';
+
+/** `mantile-inspect:/org/name.tensors`: the server's `mantile/inspect` answer, read-only. */
+class InspectProvider implements vscode.TextDocumentContentProvider {
+  async provideTextDocumentContent(uri: vscode.Uri, token: CancellationToken): Promise<string> {
+    const repo = uri.path.replace(/^\//, '').replace(/\.tensors$/, '');
+    const c = client;
+    if (!c || c.state !== State.Running) return `${repo}: the Mantile language server is not running.\n`;
+    try {
+      const r = await c.sendRequest(ext.inspect, { repo }, token);
+      return r.text;
+    } catch (e) {
+      const message = messageOf(e);
+      void vscode.window.showErrorMessage(`Mantile: ${message}`);
+      return `${repo}: ${message}\n`;
+    }
+  }
+}
+
+/** The model id of the active config, for the input box. */
+function activeModelId(): string | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!doc || !doc.fileName.endsWith('.json')) return undefined;
+  return /"hf_model_id"\s*:\s*"([^"]+)"/.exec(doc.getText())?.[1];
+}
+
+async function inspectModel(node?: Node): Promise<void> {
+  let repo = node?.hfModelId;
+  if (!repo) {
+    repo = await vscode.window.showInputBox({
+      title: "A model's tensors (safetensors headers, never the weights)",
+      prompt: 'Hugging Face model id (org/name)',
+      value: activeModelId(),
+      placeHolder: 'Qwen/Qwen3-0.6B',
+      ignoreFocusOut: true,
+      validateInput: (v) => validModelId(v),
+    });
+  }
+  if (!repo) return;
+  const uri = vscode.Uri.from({ scheme: INSPECT_SCHEME, path: `/${repo.trim()}.tensors` });
+  const doc = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Mantile: reading the tensors of ${repo.trim()}…` },
+    () => Promise.resolve(vscode.workspace.openTextDocument(uri)),
+  );
+  await vscode.window.showTextDocument(doc, { preview: false });
+}
+
+// ----- the Mantile view in the Explorer (mantile/registry) -----
+
+const ICONS: Record<Icon, [string, string | undefined]> = {
+  error: ['error', 'problemsErrorIcon.foreground'],
+  warning: ['warning', 'problemsWarningIcon.foreground'],
+  pass: ['pass', 'testing.iconPassed'],
+  model: ['symbol-class', undefined],
+  gap: ['debug-breakpoint-unverified', undefined],
+  report: ['file-text', undefined],
+  suite: ['beaker', undefined],
+  layer: ['layers', undefined],
+  folder: ['folder', undefined],
+  info: ['info', undefined],
+};
+
+class RegistryView implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private roots: Node[] = [];
+  private loading: Promise<void> | undefined;
+  private again = false;
+  /** The last answer, for the end-to-end test (`mantile.registry.snapshot`). */
+  last: ext.RegistryResult | undefined;
+
+  /** Asks the server again (a burst of calls is one request at a time, then one more). */
+  refresh(): void {
+    if (this.loading) {
+      this.again = true;
+      return;
+    }
+    this.loading = this.load().finally(() => {
+      this.loading = undefined;
+      if (this.again) {
+        this.again = false;
+        this.refresh();
+      }
+    });
+  }
+
+  private async load(): Promise<void> {
+    const c = client;
+    if (!c || c.state !== State.Running) return;
+    try {
+      this.last = await c.sendRequest(ext.registry, {});
+      this.roots = registryTree(this.last);
+    } catch (e) {
+      log('warning', `mantile/registry: ${messageOf(e)}`);
+      return;
+    }
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: Node): Node[] {
+    return node ? node.children : this.roots;
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    const state = node.children.length
+      ? node.contextValue === 'section' && node.id !== 'section:unaccounted'
+        ? vscode.TreeItemCollapsibleState.Expanded
+        : vscode.TreeItemCollapsibleState.Collapsed
+      : vscode.TreeItemCollapsibleState.None;
+    const item = new vscode.TreeItem(node.label, state);
+    item.id = node.id;
+    item.description = node.description;
+    item.tooltip = node.tooltip;
+    item.contextValue = node.contextValue;
+    const [icon, color] = ICONS[node.icon];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    if (node.uri) {
+      item.resourceUri = undefined;
+      item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(node.uri)] };
+    }
+    return item;
+  }
+}
+
+let registryView: RegistryView | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   extensionPath = context.extensionPath;
@@ -387,6 +531,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   statusItem = vscode.window.createStatusBarItem('mantile.status', vscode.StatusBarAlignment.Left, 0);
   statusItem.name = 'Mantile';
   statusItem.command = 'mantile.showOutput';
+  registryView = new RegistryView();
+  void vscode.commands.executeCommand('setContext', 'mantile.active', true);
   context.subscriptions.push(
     output,
     trace,
@@ -395,15 +541,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('mantile.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('mantile.checkWorkspace', checkWorkspace),
     vscode.commands.registerCommand('mantile.newConfig', newConfig),
+    vscode.commands.registerCommand('mantile.inspectModel', inspectModel),
+    vscode.commands.registerCommand('mantile.refreshView', () => registryView?.refresh()),
+    // What the view shows, as data (for tests and automation).
+    vscode.commands.registerCommand('mantile.registry.snapshot', () => registryView?.last),
+    vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, new InspectProvider()),
+    vscode.window.createTreeView('mantile.registry', { treeDataProvider: registryView, showCollapseAll: true }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('mantile')) return;
       refreshStatus();
-      // The path and the Hub settings reach the server as its command, environment and
-      // initializationOptions: a restart. The rest is sent to the running server.
-      if (e.affectsConfiguration('mantile.server.path') || e.affectsConfiguration('mantile.hub')) void restart();
+      // The path is the server's command: a restart. Everything else is sent to the running
+      // server: the Hub settings as the user's own (they may name the endpoint and home).
+      if (e.affectsConfiguration('mantile.server.path')) void restart();
       else {
         noteHiddenLevel();
-        pushSettings();
+        pushSettings(e.affectsConfiguration('mantile.hub'));
       }
     }),
     output.onDidChangeLogLevel(() => {

@@ -1,5 +1,5 @@
-// Pure mapping from the `mantile.*` settings to what the server gets: environment variables,
-// initializationOptions, the answer to workspace/configuration and command-line arguments.
+// Pure mapping from the `mantile.*` settings to what the server gets: initializationOptions,
+// the answer to workspace/configuration and the live settings notifications (once, no environment).
 // No vscode import, so it is unit-tested.
 
 export type Level = 'error' | 'warning' | 'info' | 'hint' | 'off';
@@ -112,23 +112,6 @@ export function invalidRules(raw: unknown): string[] {
 }
 
 /**
- * Environment for the server process: the Hub settings as the variables the server already
- * honours (HF_HUB_OFFLINE, HF_ENDPOINT, HF_HOME). A set value replaces the inherited one; offline
- * off leaves an HF_HUB_OFFLINE from the user's environment alone.
- */
-export function serverEnv(
-  s: MantileSettings,
-  base: Record<string, string | undefined>,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
-  if (s.hubOffline) env.HF_HUB_OFFLINE = '1';
-  if (s.hubEndpoint) env.HF_ENDPOINT = s.hubEndpoint;
-  if (s.hubHome) env.HF_HOME = s.hubHome;
-  return env;
-}
-
-/**
  * The `mantile` section as the server reads it: initializationOptions, the answer to
  * workspace/configuration and the didChangeConfiguration payload are all this object, so the
  * machine-only values in it are always the user's. `logLevel` is the setting, else the level that
@@ -165,13 +148,6 @@ export function sanitizeConfiguration(
     }
     return answer;
   });
-}
-
-/** `--rule CODE=LEVEL` arguments for `mantile-lsp check`, in a stable order. */
-export function ruleArgs(rules: Record<string, Level>): string[] {
-  return Object.keys(rules)
-    .sort()
-    .flatMap((k) => ['--rule', `${k}=${rules[k]}`]);
 }
 
 /** Whether Hub metadata is live or only cached, for the status bar. */

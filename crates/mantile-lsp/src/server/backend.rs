@@ -19,6 +19,17 @@ use tower_lsp_server::jsonrpc::Result;
 
 pub struct Backend {
     pub session: Arc<Session>,
+    /// What Mantile's own commands and requests keep (see [`super::commands`]).
+    pub ext: Arc<super::commands::Ext>,
+}
+
+impl Backend {
+    pub fn new(session: Session) -> Backend {
+        Backend {
+            session: Arc::new(session),
+            ext: Arc::default(),
+        }
+    }
 }
 
 /// The workspace folder the client names: the first workspace folder, else
@@ -131,7 +142,7 @@ impl Backend {
         }
     }
 
-    async fn apply_settings(&self, value: &serde_json::Value, source: Source) -> bool {
+    pub(super) async fn apply_settings(&self, value: &serde_json::Value, source: Source) -> bool {
         let (hub_changed, hub_warnings) = self.session.hub.configure(value, source);
         for w in hub_warnings {
             self.session.log_message(lsp::MessageType::Warning, w).await;
@@ -194,6 +205,7 @@ impl LanguageServer for Backend {
             pull_settings: workspace.and_then(|w| w.configuration).unwrap_or(false),
         };
         self.session.set_config(config);
+        self.ext.initialize(caps);
         if let Some(options) = &p.initialization_options {
             self.apply_settings(options, Source::Initialization).await;
         }
@@ -242,6 +254,8 @@ impl LanguageServer for Backend {
                     work_done_progress_options: Default::default(),
                 },
             )),
+            // ---- Mantile's commands (server/commands.rs) ----
+            execute_command_provider: Some(super::commands::capability()),
             ..Default::default()
         };
         Ok(lsp::InitializeResult {
@@ -297,6 +311,9 @@ impl LanguageServer for Backend {
         // The text is already current (didChange); a save may change what is
         // on disk for other checks, so check again now, without debounce.
         let uri = uri::normalize(&p.text_document.uri);
+        if self.session.target(&uri).is_some() {
+            self.registry_changed(); // saved counts and deliverables
+        }
         // Without file watchers, a saved workspace file (a config, a gap
         // report, a layer class) may change what other files' checks see.
         let cfg = self.session.config();
@@ -327,6 +344,7 @@ impl LanguageServer for Backend {
         };
         if changed {
             self.session.recheck_all().await;
+            self.registry_changed();
         }
     }
 
@@ -338,7 +356,12 @@ impl LanguageServer for Backend {
         });
         if relevant {
             self.session.scan().await;
+            self.registry_changed();
         }
+    }
+
+    async fn execute_command(&self, p: lsp::ExecuteCommandParams) -> Result<Option<lsp::LspAny>> {
+        self.execute(p).await
     }
 
     async fn diagnostic(

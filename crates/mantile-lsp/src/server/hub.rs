@@ -210,28 +210,17 @@ impl Hub {
     }
 }
 
-/// `mantile/hubStatus` {mode, repo}: where the last Hub answer came from,
-/// for a client's status display (`live`, `cached`, `offline`,
-/// `unreachable`, or `error` for a problem of that model).
-pub enum HubStatus {}
-
-impl super::lsp::Notification for HubStatus {
-    type Params = Value;
-    const METHOD: super::lsp::LspNotificationMethod<'static> =
-        super::lsp::LspNotificationMethod::Custom("mantile/hubStatus");
-    const MESSAGE_DIRECTION: super::lsp::MessageDirection =
-        super::lsp::MessageDirection::ServerToClient;
-}
+pub use super::lsp_ext::{HubMode, HubStatus, HubStatusParams};
 
 /// The mode of an outcome, for [`HubStatus`].
-pub fn mode(outcome: &Result<HubFacts, HubProblem>) -> &'static str {
+pub fn mode(outcome: &Result<HubFacts, HubProblem>) -> HubMode {
     match outcome {
         Ok(f) => match &f.provenance {
-            mantile_engine::HubProvenance::Cached { why: Some(_), .. } => "cached",
-            _ => "live",
+            mantile_engine::HubProvenance::Cached { why: Some(_), .. } => HubMode::Cached,
+            _ => HubMode::Live,
         },
-        Err(HubProblem::OfflineNoCache) => "offline",
-        Err(HubProblem::Network { .. }) => "unreachable",
-        Err(_) => "error",
+        Err(HubProblem::OfflineNoCache) => HubMode::Offline,
+        Err(HubProblem::Network { .. }) => HubMode::Unreachable,
+        Err(_) => HubMode::Error,
     }
 }

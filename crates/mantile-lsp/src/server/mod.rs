@@ -11,16 +11,21 @@
 //! - [`encoding`]: the one place byte offsets become protocol positions.
 //! - [`diagnostics`]: engine findings → protocol diagnostics with their fixes.
 //! - [`settings`]: per-rule severities from the client's settings.
+//! - [`lsp_ext`]: Mantile's own requests, notifications and commands, declared
+//!   once (the VS Code twin: `editors/vscode/src/lsp_ext.ts`); [`commands`]
+//!   serves them.
 //!
 //! Entry points: [`run_stdio`] for the binary, [`serve`] for any pair of
 //! streams (the tests drive it over an in-memory pipe).
 
 pub mod backend;
+pub mod commands;
 pub mod diagnostics;
 pub mod encoding;
 pub mod features;
 pub mod framing;
 pub mod hub;
+pub mod lsp_ext;
 pub mod sequencer;
 pub mod session;
 pub mod settings;
@@ -32,7 +37,6 @@ pub use tower_lsp_server::gen_lsp_types as lsp;
 use backend::Backend;
 use sequencer::Sequencer;
 use session::Session;
-use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::{LspService, Server};
 
@@ -44,9 +48,10 @@ where
     I: AsyncRead + Unpin,
     O: AsyncWrite,
 {
-    let (service, socket) = LspService::new(|client| Backend {
-        session: Arc::new(Session::new(client)),
-    });
+    let (service, socket) = commands::register(LspService::build(|client| {
+        Backend::new(Session::new(client))
+    }))
+    .finish();
     let session = service.inner().session.clone();
     let service = Sequencer::new(service, session.clone());
     framing::run(input, output, |server_in, server_out| {

@@ -139,9 +139,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_handler_answers_an_internal_error_and_the_next_one_runs() {
-        let (service, socket) = tower_lsp_server::LspService::new(|client| Backend {
-            session: Arc::new(Session::new(client)),
-        });
+        let (service, socket) =
+            tower_lsp_server::LspService::new(|client| Backend::new(Session::new(client)));
         let (mut to_client, _) = socket.split();
         let session = service.inner().session.clone();
         let mut seq = Sequencer::new(Panicky, session);

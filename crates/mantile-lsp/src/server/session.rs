@@ -578,8 +578,10 @@ impl Session {
                     let outcome = client.facts(&repo).await;
                     // A problem of the whole Hub changes no diagnostic: it is logged once.
                     let changes = !outcome.as_ref().err().is_some_and(super::hub::is_global);
-                    let status =
-                        serde_json::json!({"mode": super::hub::mode(&outcome), "repo": repo});
+                    let status = super::hub::HubStatusParams {
+                        mode: super::hub::mode(&outcome),
+                        repo: repo.clone(),
+                    };
                     let note = s.hub.finish(repo, outcome);
                     s.client
                         .send_notification::<super::hub::HubStatus>(status)
@@ -838,10 +840,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_off_the_runtime_is_caught_and_the_session_goes_on() {
-        let (service, socket) =
-            tower_lsp_server::LspService::new(|client| super::super::backend::Backend {
-                session: Arc::new(Session::new(client)),
-            });
+        let (service, socket) = tower_lsp_server::LspService::new(|client| {
+            super::super::backend::Backend::new(Session::new(client))
+        });
         let (mut to_client, _) = socket.split();
         let s = service.inner().session.clone();
         let r: Option<u32> = s.run_blocking("testing", || panic!("boom")).await;

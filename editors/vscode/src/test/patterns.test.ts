@@ -66,7 +66,23 @@ test('package.json agrees: activation events and jsonValidation', () => {
 
 test('package.json contributes the commands and settings the extension uses', () => {
   const commands = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
-  assert.deepEqual(commands, ['mantile.checkWorkspace', 'mantile.newConfig', 'mantile.restartServer', 'mantile.showOutput']);
+  assert.deepEqual(commands, [
+    'mantile.checkWorkspace',
+    'mantile.inspectModel',
+    'mantile.newConfig',
+    'mantile.refreshView',
+    'mantile.restartServer',
+    'mantile.showOutput',
+  ]);
+  // Every contributed command is registered, and every menu names a contributed command.
+  const source = readFileSync(join(__dirname, '..', 'src', 'extension.ts'), 'utf8');
+  for (const c of commands) assert.ok(source.includes(`registerCommand('${c}'`), `${c} is registered`);
+  for (const items of Object.values(pkg.contributes.menus) as { command: string }[][]) {
+    for (const item of items) assert.ok(commands.includes(item.command), `menu names ${item.command}`);
+  }
+  // The Mantile view in the Explorer, with its provider.
+  assert.deepEqual(pkg.contributes.views.explorer.map((v: { id: string }) => v.id), ['mantile.registry']);
+  assert.ok(source.includes("createTreeView('mantile.registry'"));
   const props = pkg.contributes.configuration.properties;
   for (const key of ['mantile.server.path', 'mantile.hub.offline', 'mantile.hub.endpoint', 'mantile.rules', 'mantile.logLevel', 'mantile.trace.server']) {
     assert.ok(props[key], key);

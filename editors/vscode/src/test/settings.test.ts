@@ -10,9 +10,7 @@ import {
   normalizeRules,
   parseLogLevel,
   readSettings,
-  ruleArgs,
   sanitizeConfiguration,
-  serverEnv,
   serverSection,
 } from '../settings';
 
@@ -60,8 +58,6 @@ test('a workspace cannot set server.path, hub.endpoint or hub.home: its values a
     assert.equal(s.hubEndpoint, '');
     assert.equal(s.hubHome, '');
     assert.deepEqual(serverSection(s).hub, { enabled: true, offline: false, endpoint: null, home: null });
-    const env = serverEnv(s, { PATH: '/bin' });
-    assert.deepEqual(env, { PATH: '/bin' }, 'no HF_ENDPOINT / HF_HOME from a workspace');
   }
   // The user's own values win over the workspace's, and are the ones used.
   const mine = layered({ 'hub.endpoint': 'https://hf-mirror.example', 'server.path': '/opt/m/mantile-lsp' }, hostile);
@@ -135,14 +131,6 @@ test('rules: codes upper-cased, names kept, bad entries dropped and reported', (
   assert.deepEqual(normalizeRules(null), {});
 });
 
-test('env: offline, endpoint and home become HF_HUB_OFFLINE, HF_ENDPOINT and HF_HOME; the rest is inherited', () => {
-  const base = { PATH: '/bin', HF_TOKEN: 't', HF_HUB_OFFLINE: undefined };
-  const off = serverEnv(layered({ 'hub.offline': true, 'hub.endpoint': 'http://127.0.0.1:9', 'hub.home': '/data/hf' }), base);
-  assert.deepEqual(off, { PATH: '/bin', HF_TOKEN: 't', HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9', HF_HOME: '/data/hf' });
-  const on = serverEnv(layered({}), { PATH: '/bin', HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'x' });
-  assert.deepEqual(on, { PATH: '/bin', HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'x' }, 'unset settings leave the user environment alone');
-});
-
 test('the server section (initializationOptions, workspace/configuration)', () => {
   const s = layered({ rules: { MC064: 'off' }, logLevel: 'log', 'hub.offline': true });
   assert.deepEqual(serverSection(s), {
@@ -163,11 +151,6 @@ test('debounce: a whole number of milliseconds within 0..1000, else the default'
   assert.equal(ms(60000), 1000);
   assert.equal(ms('10'), 20);
   assert.equal(ms(Number.NaN), 20);
-});
-
-test('rule arguments for check, sorted', () => {
-  assert.deepEqual(ruleArgs({ MC064: 'off', MC060: 'warning' }), ['--rule', 'MC060=warning', '--rule', 'MC064=off']);
-  assert.deepEqual(ruleArgs({}), []);
 });
 
 test('hub mode: cached when the setting or HF_HUB_OFFLINE says offline', () => {
