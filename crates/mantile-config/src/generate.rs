@@ -406,6 +406,20 @@ pub fn from_inventory(
     let mut sandwich_tensors: Vec<usize> = Vec::new();
     let mut unusual_block: Vec<usize> = Vec::new();
     let mut ssm_block: Vec<usize> = Vec::new();
+    // Attention and feed-forward parts of a layout no class maps.
+    let (mut unmapped_attn, mut unmapped_ffn) = (Vec::<usize>::new(), Vec::<usize>::new());
+    let (mut unmapped_attn_why, mut unmapped_ffn_why) = (None::<String>, None::<String>);
+    // The tensors of block `b` whose role `pred` accepts, marked used.
+    let take = |b: &Block, used: &mut BTreeSet<usize>, pred: &dyn Fn(Role) -> bool| {
+        let idx: Vec<usize> = b
+            .tensors
+            .iter()
+            .filter(|(_, r)| r.is_some_and(pred))
+            .map(|(i, _)| *i)
+            .collect();
+        used.extend(idx.iter().copied());
+        idx
+    };
     let mut parallel = false;
     let mut post_norm = false;
     let qkv_split = match (heads.heads, heads.kv_heads, heads.head_dim) {
@@ -422,19 +436,46 @@ pub fn from_inventory(
         let mut used: BTreeSet<usize> = BTreeSet::new();
         // Attention.
         if let Some(a) = &shape.attention {
-            let p = plan_attention(&ctx, b, a, slides.then_some(window).flatten(), &mut used)?;
-            for x in p.1 {
-                add_piece(&mut pieces, x);
+            match plan_attention(&ctx, b, a, slides.then_some(window).flatten(), &mut used) {
+                Ok(p) => {
+                    for x in p.1 {
+                        add_piece(&mut pieces, x);
+                    }
+                    planned.extend(p.0);
+                }
+                Err(PlanError::Refuse(e)) => return Err(e),
+                Err(PlanError::Unmapped(why)) => {
+                    unmapped_attn.extend(take(b, &mut used, &|r| matches!(r, Role::Attn(..))));
+                    unmapped_attn_why.get_or_insert(why);
+                }
             }
-            planned.extend(p.0);
         }
         // Feed-forward.
         if let Some(f) = &shape.ffn {
-            let p = plan_ffn(&ctx, b, f, &mut used)?;
-            for x in p.1 {
-                add_piece(&mut pieces, x);
+            match plan_ffn(&ctx, b, f, &mut used) {
+                Ok(p) => {
+                    for x in p.1 {
+                        add_piece(&mut pieces, x);
+                    }
+                    planned.extend(p.0);
+                }
+                Err(PlanError::Refuse(e)) => return Err(e),
+                Err(PlanError::Unmapped(why)) => {
+                    unmapped_ffn.extend(take(b, &mut used, &|r| {
+                        matches!(
+                            r,
+                            Role::Mlp(..)
+                                | Role::Router(_)
+                                | Role::RouterScoreBias
+                                | Role::Expert(..)
+                                | Role::PackedExperts(..)
+                                | Role::SharedExpert(..)
+                                | Role::SharedExpertGate
+                        )
+                    }));
+                    unmapped_ffn_why.get_or_insert(why);
+                }
             }
-            planned.extend(p.0);
         }
         // Norms.
         let positions: BTreeSet<NormPos> = shape.norms.iter().map(|n| n.0).collect();
@@ -776,6 +817,66 @@ pub fn from_inventory(
             )),
         });
     }
+    // Attention and feed-forward layouts no class maps: gap layers.
+    for (set, why, role, class, slug, feature) in [
+        (
+            &unmapped_attn,
+            &unmapped_attn_why,
+            "attention",
+            "UnmappedAttentionLayer",
+            "unmapped_attention",
+            "Attention the generator does not map to a Mantile class",
+        ),
+        (
+            &unmapped_ffn,
+            &unmapped_ffn_why,
+            "feedforward",
+            "UnmappedFeedForwardLayer",
+            "unmapped_feedforward",
+            "Feed-forward the generator does not map to a Mantile class",
+        ),
+    ] {
+        if set.is_empty() {
+            continue;
+        }
+        let set: BTreeSet<usize> = set.iter().copied().collect();
+        let groups = per_block_groups(&main, inv, &set);
+        let several = groups.len() > 1;
+        for (n, (key, idx, per)) in groups.iter().enumerate() {
+            let count = (idx.len() / key.len().max(1)) as u128;
+            let kind = if several {
+                format!("unmapped_{}", n + 1)
+            } else {
+                "unmapped".to_string()
+            };
+            let mut g = gap(
+                role,
+                class,
+                slug,
+                feature,
+                "HIGH",
+                format!(
+                    "{}; its tensors are listed here, counted exactly, for a person to map",
+                    why.as_deref().unwrap_or("a layout no class maps")
+                ),
+                patterns(inv, idx),
+                *per,
+            );
+            if several {
+                g.slug = format!("{slug}_{}", n + 1);
+            }
+            kinds.push(Planned {
+                role,
+                kind,
+                class: class.into(),
+                supported: false,
+                specs: vec![("hidden_size", J::Int(d.into()))],
+                params: *per,
+                count,
+                gap: Some(g),
+            });
+        }
+    }
     // Mamba mixers (a hybrid's state-space blocks): one gap layer per
     // distinct set of their tensors.
     if !ssm_block.is_empty() {
@@ -1015,6 +1116,29 @@ fn add_piece(pieces: &mut Vec<Piece>, p: Piece) {
 
 type Plan = (Vec<Planned>, Vec<Piece>);
 
+/// Why a block's attention or feed-forward was not planned.
+#[derive(Debug)]
+enum PlanError {
+    /// The checkpoint contradicts config.json, or config.json lacks what
+    /// the layer needs: no config is written.
+    Refuse(String),
+    /// A layout the generator does not map to a Mantile class: the part's
+    /// tensors become a gap layer, with this reason.
+    Unmapped(String),
+}
+
+impl From<String> for PlanError {
+    fn from(s: String) -> Self {
+        PlanError::Refuse(s)
+    }
+}
+
+impl From<&str> for PlanError {
+    fn from(s: &str) -> Self {
+        PlanError::Refuse(s.to_string())
+    }
+}
+
 /// The attention of one block: a layer (and gap layers), and pieces.
 fn plan_attention(
     ctx: &Ctx,
@@ -1022,7 +1146,7 @@ fn plan_attention(
     a: &Attention,
     window: Option<u64>,
     used: &mut BTreeSet<usize>,
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanError> {
     let inv = ctx.inv;
     let d = ctx.d;
     let mut idx = |pred: &dyn Fn(Role) -> bool| -> (Vec<usize>, u128) {
@@ -1115,20 +1239,23 @@ fn plan_attention(
             sinks,
             ..
         } => {
+            // The output projection reads a width other than the query's
+            // (a gated query, Qwen3-Next style): not a layout a class maps,
+            // whatever the head count.
+            if v != k || o_in != q || *hidden != d {
+                return Err(PlanError::Unmapped(format!(
+                    "block {}'s attention has widths q {q}, k {k}, v {v}, o_proj input {o_in} over hidden {hidden}: not a pattern the generator maps",
+                    b.index
+                )));
+            }
             let (dh, h, kv) = head_layout(ctx, *q, *k)?;
             if let Some(ckv) = ctx.heads.kv_heads
                 && ckv != kv
             {
-                return Err(format!(
+                return Err(PlanError::Refuse(format!(
                     "config.json gives {ckv} key/value heads, but the tensors of block {} have {kv} (k_proj of {k} rows, head_dim {dh})",
                     b.index
-                ));
-            }
-            if v != k || o_in != q || *hidden != d {
-                return Err(format!(
-                    "block {}'s attention has widths q {q}, k {k}, v {v}, o_proj input {o_in} over hidden {hidden}: not a pattern the generator maps",
-                    b.index
-                ));
+                )));
             }
             let (weights_idx, weights) = idx(&|r| {
                 matches!(
@@ -1148,10 +1275,10 @@ fn plan_attention(
             let all_bias = *bias == [*q, *k, *v, d];
             let qkv_bias = bias[..3] == [*q, *k, *v] && bias[3] == 0;
             if bias_n > 0 && !all_bias && !qkv_bias {
-                return Err(format!(
+                return Err(PlanError::Unmapped(format!(
                     "block {}'s attention has biases on some projections only ({bias:?}): not a pattern the generator maps",
                     b.index
-                ));
+                )));
             }
             let swa = window.is_some() || all_bias;
             let class = if swa {
@@ -1180,10 +1307,10 @@ fn plan_attention(
             let counted = class_count(class, &specs).ok_or("internal: attention count")?;
             let own = weights + if all_bias { bias_n } else { 0 };
             if counted != own {
-                return Err(format!(
+                return Err(PlanError::Unmapped(format!(
                     "internal: {class} counts {counted} for block {}'s attention, its tensors hold {own}",
                     b.index
-                ));
+                )));
             }
             let mut out = vec![Planned {
                 role: "attention",
@@ -1220,10 +1347,10 @@ fn plan_attention(
                 let per_head = u128::from(2 * dh);
                 let full = u128::from(q + k);
                 if norms != per_head && norms != full {
-                    return Err(format!(
+                    return Err(PlanError::Unmapped(format!(
                         "block {}'s q/k norms hold {norms} weights, neither per head (2×{dh}) nor over the full width ({q} + {k})",
                         b.index
-                    ));
+                    )));
                 }
                 pieces.push(Piece {
                     what: if norms == per_head {
@@ -1281,7 +1408,7 @@ fn head_layout(ctx: &Ctx, q: u64, k: u64) -> Result<(u64, u64, u64), String> {
 }
 
 /// The feed-forward part of one block.
-fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result<Plan, String> {
+fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result<Plan, PlanError> {
     let inv = ctx.inv;
     let d = ctx.d;
     let mut idx = |pred: &dyn Fn(Role) -> bool| -> (Vec<usize>, u128) {
@@ -1308,10 +1435,10 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
             ..
         } => {
             if *hidden != d {
-                return Err(format!(
+                return Err(PlanError::Refuse(format!(
                     "block {}'s MLP works at width {hidden}, not hidden_size {d}",
                     b.index
-                ));
+                )));
             }
             let class = if *gated { "GatedMLPLayer" } else { "MLPLayer" };
             let mut specs = vec![
@@ -1328,19 +1455,19 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
             let (_, biases) = idx(&|r| matches!(r, Role::Mlp(_, Kind::Bias)));
             let counted = class_count(class, &specs).ok_or("internal: MLP count")?;
             if counted != weights {
-                return Err(format!(
+                return Err(PlanError::Unmapped(format!(
                     "internal: {class} counts {counted} for block {}'s MLP, its weights hold {weights}",
                     b.index
-                ));
+                )));
             }
             let mut pieces = Vec::new();
             if biases > 0 {
                 let want = u128::from(*inter) * if *gated { 2 } else { 1 } + u128::from(d);
                 if biases != want || u128::from(bias_up + bias_down) != want {
-                    return Err(format!(
+                    return Err(PlanError::Unmapped(format!(
                         "block {}'s MLP has biases on some projections only: not a pattern the generator maps",
                         b.index
-                    ));
+                    )));
                 }
                 pieces.push(Piece {
                     what: "MLP projection biases".into(),
@@ -1375,27 +1502,27 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
         } => {
             let hidden = if *hidden == 0 { d } else { *hidden };
             if hidden != d {
-                return Err(format!(
+                return Err(PlanError::Refuse(format!(
                     "block {}'s router reads width {hidden}, not hidden_size {d}",
                     b.index
-                ));
+                )));
             }
             let np: u64 = if *gated { 3 } else { 2 };
             let per_expert_bias = if *gated { 2 * inter + d } else { inter + d };
             let has_bias = *router_bias && *expert_bias == per_expert_bias;
             if *expert_bias > 0 && !has_bias {
-                return Err(format!(
+                return Err(PlanError::Refuse(format!(
                     "block {}'s experts have biases but not in the pattern MoELayer's has_bias counts",
                     b.index
-                ));
+                )));
             }
             let top_k = ctx
                 .top_k
                 .ok_or("config.json gives no experts per token (num_experts_per_tok)")?;
             if top_k == 0 || top_k > *experts {
-                return Err(format!(
+                return Err(PlanError::Refuse(format!(
                     "config.json routes each token to {top_k} of {experts} experts"
-                ));
+                )));
             }
             let mut specs = vec![
                 ("layer_idx", J::Int(0)),
@@ -1418,10 +1545,10 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
             });
             if let Some(width) = shared {
                 if *inter == 0 || width % inter != 0 {
-                    return Err(format!(
+                    return Err(PlanError::Refuse(format!(
                         "block {}'s shared experts (width {width}) are not a whole number of experts of width {inter}",
                         b.index
-                    ));
+                    )));
                 }
                 specs.push(("num_shared_experts", J::Int((width / inter).into())));
                 let (_, s) = idx(&|r| matches!(r, Role::SharedExpert(..)));
@@ -1447,10 +1574,10 @@ fn plan_ffn(ctx: &Ctx, b: &Block, f: &Ffn, used: &mut BTreeSet<usize>) -> Result
             }
             let counted = class_count("MoELayer", &specs).ok_or("internal: MoE count")?;
             if counted != own {
-                return Err(format!(
+                return Err(PlanError::Unmapped(format!(
                     "internal: MoELayer counts {counted} for block {}'s experts, their tensors hold {own}",
                     b.index
-                ));
+                )));
             }
             out.push(Planned {
                 role: "feedforward",

@@ -321,8 +321,9 @@ pub fn layer_card(root: Node, offset: usize, facts: &HubFacts) -> Option<String>
 
 /// The checkpoint's tensors that a config layer stands for, by its role:
 /// attention, feed-forward (MLP, router, experts), norms, embedding; for a
-/// layer of no standard role, the tensors no known pattern explains and
-/// those of blocks past `num_layers` (a multi-token prediction module). For
+/// layer of no standard role, the tensors no known pattern explains, those
+/// of blocks past `num_layers` (a multi-token prediction module) and, for
+/// a Mamba layer, the mixers' tensors. For
 /// §4.1 of a gap report scaffolded from the editor.
 pub fn layer_tensors(
     l: &LayerView,
@@ -337,6 +338,11 @@ pub fn layer_tensors(
         .and_then(|v| u64::try_from(v).ok());
     let mut idx: Vec<usize> = Vec::new();
     let category = l.category();
+    // A layer standing for a Mamba mixer (`MambaMixerLayer`, `mamba`).
+    let mamba = [l.class_str(), l.name_str()]
+        .into_iter()
+        .flatten()
+        .any(|s| s.to_ascii_lowercase().contains("mamba"));
     for b in &layout.blocks {
         let extra = nl.is_some_and(|n| b.index >= n);
         for (i, r) in &b.tensors {
@@ -358,6 +364,7 @@ pub fn layer_tensors(
                 ) => !extra,
                 (Some(Category::Norm), Some(Role::Norm(..))) => !extra,
                 (None, None) => true,
+                (None, Some(Role::Ssm)) => mamba || extra,
                 (None, Some(_)) => extra,
                 _ => false,
             };

@@ -1076,14 +1076,22 @@ fn unknown_architectures_from_their_tensor_patterns() {
         "n_heads": h, "vocab_size": v});
     let headless_config =
         serde_json::json!({"model_type": "acme_odd", "n_layers": l, "vocab_size": v});
+    // Gated attention (Qwen3-Next style): q_proj twice the width o_proj reads.
+    let mut gated = mantile_hub_mock::families::tensors(&llama, "BF16");
+    for t in gated.iter_mut().filter(|t| t.0.ends_with("q_proj.weight")) {
+        t.2[0] *= 2;
+    }
+    let gated_config = serde_json::json!({"model_type": "acme_gated", "hidden_size": d,
+        "num_hidden_layers": l, "num_attention_heads": h, "vocab_size": v, "tie_word_embeddings": true});
     let models = vec![
         synthetic("acme/neox", neox_config, &neox),
         synthetic("acme/odd", odd_config, &odd),
         synthetic("acme/headless", headless_config, &odd),
+        synthetic("acme/gated", gated_config, &gated),
     ];
     let (hub, _rt) = MockHub::start_in_background(models.clone());
     let dir = scratch("unknown");
-    for m in &models[..2] {
+    for m in models.iter().filter(|m| m.repo != "acme/headless") {
         let o = run(&hub, &dir, &["new", &m.repo]);
         assert_eq!(o.status.code(), Some(0), "{}: {}", m.repo, stderr(&o));
     }
@@ -1140,6 +1148,30 @@ fn unknown_architectures_from_their_tensor_patterns() {
         "{o:#}"
     );
     assert_eq!(o["layer_types"][0]["specs"]["num_heads"], 8);
+    // A layout no class maps is a gap, counted exactly, not a refusal.
+    let g = config("acme_gated");
+    assert_eq!(
+        kinds(&g),
+        [
+            "attention UnmappedAttentionLayer ×4",
+            "feedforward GatedMLPLayer ×4",
+            "norm NormLayer ×9",
+            "embedding EmbeddingLayer ×1",
+        ]
+    );
+    let stored: u64 = gated.iter().map(|t| t.2.iter().product::<u64>()).sum();
+    assert_eq!(g["total_params"], stored);
+    assert_eq!(g["layer_types"][0]["supported"], false);
+    assert_eq!(
+        g["layer_types"][0]["specs"]["parameter_count"],
+        2 * d * d + d * d + d * d + d * d
+    );
+    let report =
+        std::fs::read_to_string(dir.join("ws/model_builder/gaps/unmapped_attention.md")).unwrap();
+    assert!(
+        report.contains("block 0's attention has widths q 1024, k 512, v 512, o_proj input 512 over hidden 512: not a pattern the generator maps"),
+        "{report}"
+    );
     let out = run(&hub, &dir, &["check", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let bad: Vec<String> = v["diagnostics"]

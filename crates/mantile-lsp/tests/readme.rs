@@ -367,6 +367,71 @@ fn readme_inspect_example_is_the_mock_hubs_qwen3_moe() {
     assert_eq!(&group, q_proj);
 }
 
+/// The README's `new` example is what `new google/gemma-2-9b` prints in a fresh workspace
+/// against the mock Hub (the workspace's path written `/work/ws`), and the layers it then names
+/// are the config's.
+#[test]
+fn readme_new_example_is_the_mock_hubs_gemma2() {
+    let readme = readme();
+    let block = block_after(
+        &readme,
+        "a layout the generator cannot map is never a refusal but a gap.",
+        "text",
+    );
+    let (command, shown) = block.split_once('\n').unwrap();
+    assert!(
+        command.starts_with("$ mantile-lsp new google/gemma-2-9b "),
+        "{command}"
+    );
+    let (hub, _rt) = MockHub::start_in_background(vec![MockModel::fixture("google--gemma-2-9b")]);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme-new");
+    let _ = std::fs::remove_dir_all(&dir);
+    let ws = dir.join("ws");
+    std::fs::create_dir_all(ws.join("backend/data/model_configs")).unwrap();
+    let ws = ws.canonicalize().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_mantile-lsp"))
+        .args(["new", "google/gemma-2-9b"])
+        .current_dir(&ws)
+        .env("NO_COLOR", "1")
+        .env("HF_ENDPOINT", &hub.url)
+        .env("HF_HOME", dir.join("hf"))
+        .env_remove("HF_HUB_OFFLINE")
+        .env_remove("HF_HUB_CACHE")
+        .env_remove("HF_TOKEN")
+        .output()
+        .unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let err = err.replace(&ws.to_string_lossy().into_owned(), "/work/ws");
+    if let Err(e) = shows(&err, shown) {
+        panic!("{e}");
+    }
+    let config: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.join("backend/data/model_configs/google_gemma-2-9b.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let at = readme.find("The config's layers: ").unwrap();
+    let prose = &readme[at..at + readme[at..].find("\n\n").unwrap()].replace('\n', " ");
+    for l in config["layer_types"].as_array().unwrap() {
+        let name = format!("`{}`", l["name"].as_str().unwrap());
+        assert!(prose.contains(&name), "the README does not name {name}");
+        if l["name"] != "embedding" && l["name"] != "logit_softcapping" {
+            let count = format!("×{}", l["count"]);
+            let after = &prose[prose.find(&name).unwrap()..];
+            assert!(
+                after[..after.find(')').unwrap()].contains(&count),
+                "{name}: {count}"
+            );
+        }
+    }
+    let total = mantile_diag::format_grouped(config["total_params"].as_i64().unwrap().into());
+    assert!(
+        prose.contains(&format!("the layers hold {total} = total_params {total}")),
+        "{prose}"
+    );
+}
+
 /// The numbers written with digits in `text` (`19,365,120,` gives `19,365,120`), three digits or
 /// more.
 fn numbers(text: &str) -> Vec<&str> {

@@ -144,7 +144,9 @@ fn attn_part(name: &str) -> Option<AttnPart> {
         "k_proj" | "key" | "wk" | "k" => AttnPart::K,
         "v_proj" | "value" | "wv" | "v" => AttnPart::V,
         "o_proj" | "out_proj" | "dense" | "wo" | "c_proj" | "o" => AttnPart::O,
-        "qkv_proj" | "query_key_value" | "c_attn" | "wqkv" | "Wqkv" | "qkv" => AttnPart::Qkv,
+        "qkv_proj" | "query_key_value" | "c_attn" | "wqkv" | "Wqkv" | "qkv" | "W_pack" => {
+            AttnPart::Qkv
+        }
         "q_a_proj" => AttnPart::QA,
         "q_a_layernorm" => AttnPart::QANorm,
         "q_b_proj" => AttnPart::QB,
@@ -269,7 +271,7 @@ pub fn top_role(name: &str) -> Option<TopRole> {
         "embed_tokens" | "wte" | "word_embeddings" | "tok_embeddings" | "embed_in" => {
             TopRole::Embed
         }
-        "lm_head" | "output" | "embed_out" => TopRole::LmHead(kind),
+        "lm_head" | "output" | "embed_out" | "output_layer" => TopRole::LmHead(kind),
         "norm" | "final_layernorm" | "ln_f" | "final_layer_norm" | "norm_f" => {
             TopRole::FinalNorm(kind)
         }
