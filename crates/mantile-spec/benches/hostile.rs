@@ -139,6 +139,51 @@ static INPUTS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
             s.push_str(&"| `1 + 1 = 3` | x |\n".repeat(100_000));
             s
         }),
+        // Issue 15's checks: byte counts with a foreign factor, values
+        // quoted from another test, formulas given outside the tests and
+        // their calculations, lone values one digit apart, forms compared.
+        ("byte_factors_50k", {
+            let mut s = spec("* bytes_per_elem = **2**\n* softmax_stat_bytes = **4**\n");
+            s.push_str(&"* bytes = `1,024 * 3 = 3,072`\n".repeat(50_000));
+            s
+        }),
+        ("quoted_values_20k", {
+            let mut s = spec("* **kv = 262,144**\n");
+            s.push_str("\n# Test T-2 — two\n\n### Expected calculations\n\n");
+            for i in 0..20_000 {
+                s.push_str(&format!("* total from T-1 = {}\n", 262_000 + i));
+            }
+            s
+        }),
+        ("templates_and_calculations_20k", {
+            let mut s = String::from("# Tests\n\n## Conventions\n\n");
+            for i in 0..100 {
+                s.push_str(&format!("* `t{i} = a * b + {i}`\n"));
+            }
+            s.push_str(&spec(""));
+            for i in 0..20_000 {
+                s.push_str(&format!("* `t{} = 3 * 4 + {}`\n", i % 100, i % 7));
+            }
+            s
+        }),
+        (
+            "lone_values_one_digit_apart_50k",
+            spec(&{
+                let mut s = String::new();
+                for i in 0..50_000 {
+                    s.push_str(&format!("* = `{}`\n", 100_000 + 10 * i));
+                }
+                s
+            }),
+        ),
+        (
+            "forms_of_20k_names",
+            spec(&format!(
+                "* `x = {} = {}`",
+                join("n", " * ", 20_000),
+                join("2", " * ", 20_000)
+            )),
+        ),
         // Line ends of old Macs: one line of the whole document before.
         (
             "lone_cr_100k_claims",

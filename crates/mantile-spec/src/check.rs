@@ -66,6 +66,8 @@ struct Binds<'a> {
     mask: u64,
     /// Name → index in `list` of its latest binding (built past `INDEX_FROM`).
     index: Option<HashMap<&'a str, usize>>,
+    /// The first few names bound that say bytes (`bytes_per_elem`).
+    byte_names: SmallVec<[&'a str; 2]>,
 }
 
 impl<'a> Binds<'a> {
@@ -85,6 +87,12 @@ impl<'a> Binds<'a> {
     #[inline]
     fn push(&mut self, mut b: Bind<'a>) {
         self.mask |= Self::name_bit(b.name);
+        if self.byte_names.len() < 8
+            && b.name.contains("bytes")
+            && !self.byte_names.contains(&b.name)
+        {
+            self.byte_names.push(b.name);
+        }
         // Linked to the previous binding of its name once indexed (before
         // that, `before` scans).
         if let Some(ix) = &mut self.index {
@@ -164,6 +172,7 @@ impl<'a> Binds<'a> {
         self.list.clear();
         self.index = None;
         self.mask = 0;
+        self.byte_names.clear();
     }
 }
 
@@ -446,6 +455,8 @@ pub(crate) struct Checker<'a> {
     /// [`MAX_TEMPLATES`]).
     /// Each with the end of its section (see [`Checker::section_end`]).
     templates: Vec<(&'a str, Part, usize)>,
+    /// A bit per class of the templates' names (see [`Binds::name_bit`]).
+    template_names: u64,
     /// Warnings held in [`Checker::pending`] that become errors when their
     /// binding held in no check (see [`Checker::check_byte_factor`]).
     promote: Vec<(u32, BindRef)>,
@@ -527,6 +538,7 @@ impl<'a> Checker<'a> {
             fails: Vec::new(),
             last_block: None,
             templates: Vec::new(),
+            template_names: 0,
             promote: Vec::new(),
             stated: Vec::new(),
             prepass: false,
@@ -1315,10 +1327,20 @@ impl<'a> Checker<'a> {
             }
             return;
         }
-        for p in sides {
-            self.check_unit_scales(lx, p);
-            if !self.prepass {
-                self.check_division_by_zero(lx, p);
+        // (A number alone, the most common side, has neither; nor has a
+        // side without `^` or `/`.)
+        if !self.prepass {
+            for p in sides {
+                if p.expr.is_some_and(|e| !self.arena.is_single_literal(e)) {
+                    let toks = p.toks(&lx.toks);
+                    let op = |c: char| toks.iter().any(|t| t.tok == Tok::Op(c));
+                    if op('^') {
+                        self.check_unit_scales(lx, p);
+                    }
+                    if op('/') {
+                        self.check_division_by_zero(lx, p);
+                    }
+                }
             }
         }
         let mut uses = Uses::new();
@@ -1446,14 +1468,18 @@ impl<'a> Checker<'a> {
             match test {
                 None => {
                     for p in sides {
-                        let symbolic = p.expr.is_some_and(|e| !self.arena.is_literal_only(e));
-                        if symbolic && self.templates.len() < MAX_TEMPLATES {
+                        // A formula (`B*S`), not a name (`B = batch_size`).
+                        let formula = p.expr.is_some_and(|e| {
+                            !self.arena.is_literal_only(e) && self.arena.single_var(e).is_none()
+                        });
+                        if formula && self.templates.len() < MAX_TEMPLATES {
                             let end = self.section_end(p.range.start as usize);
                             self.templates.push((name, *p, end));
+                            self.template_names |= Binds::name_bit(name);
                         }
                     }
                 }
-                Some(_) if !self.templates.is_empty() => {
+                Some(_) if self.template_names & Binds::name_bit(name) != 0 => {
                     if self.check_against_templates(lx, name, sides, test) {
                         status = ClaimStatus::Mismatch;
                     }
@@ -1679,6 +1705,15 @@ impl<'a> Checker<'a> {
     /// every use disagrees with it the same way).
     fn check_byte_factor(&mut self, lx: &Lexed, ti: usize, sides: &[Part]) {
         let Some(first) = sides.first() else { return };
+        // A side `… * k` first (cheap), then the label.
+        let product = sides.iter().any(|p| {
+            p.expr.is_some_and(|e| {
+                matches!(self.arena.node(e), Node::Bin('*', _, k) if matches!(self.arena.node(k), Node::Num(_)))
+            })
+        });
+        if !product {
+            return;
+        }
         // The label: the text before the first side on its line (its last
         // 64 bytes, so that many claims on one line cost linear time).
         let text = self.doc.text.as_bytes();
@@ -1688,8 +1723,13 @@ impl<'a> Checker<'a> {
             Some(i) => &window[i + 1..],
             None => window,
         };
-        let has = |w: &[u8]| label.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
-        if !has(b"bytes") || has(b"per") {
+        // (`y` is rare in labels: most are passed over at the first test.)
+        let has = |w: &[u8]| {
+            label
+                .windows(w.len())
+                .any(|x| x[0] | 0x20 == w[0] && x.iter().zip(w).all(|(a, b)| a | 0x20 == *b))
+        };
+        if !(label.contains(&b'y') || label.contains(&b'Y')) || !has(b"bytes") || has(b"per") {
             return;
         }
         for p in sides {
@@ -1718,6 +1758,13 @@ impl<'a> Checker<'a> {
             let Some(bpe) = self.lookup_alias_ref(Some(ti), "bytes_per_elem") else {
                 return;
             };
+            // Most often bytes_per_elem itself.
+            if let Some(b) = self.bind_mut(bpe)
+                && b.value.exact_value() == Some(Rational::int(kv))
+            {
+                b.passes += 1;
+                continue;
+            }
             // The test's byte sizes: names that say bytes, of a small value.
             let sizes = self.byte_sizes(ti);
             if let Some(r) = sizes.iter().find(|(_, v)| *v == kv).map(|(r, _)| *r) {
@@ -1776,13 +1823,13 @@ impl<'a> Checker<'a> {
             let i = t?;
             t = self.tests[i].inherits;
             depth += 1;
-            (depth <= 16).then(|| &self.tests[i].binds.list)
+            (depth <= 16).then(|| &self.tests[i].binds.byte_names)
         })
-        .chain(std::iter::once(&self.file_binds.list));
+        .chain(std::iter::once(&self.file_binds.byte_names));
         for list in lists {
-            for b in list {
-                if b.name.contains("bytes") && !names.contains(&b.name) {
-                    names.push(b.name);
+            for &n in list {
+                if !names.contains(&n) {
+                    names.push(n);
                 }
             }
         }
@@ -1854,8 +1901,27 @@ impl<'a> Checker<'a> {
     /// binds the name and every name of the formula (`d = h*dh` in the
     /// conventions, and a test with d = 1024, h = 16, dh = 62).
     fn check_template_relations(&mut self, lx: &Lexed<'a>) {
+        if self.templates.is_empty() {
+            return;
+        }
+        // Only names some test gives as a parameter can be held to one.
+        let mut params: SmallVec<[&str; 8]> = SmallVec::new();
+        for t in &self.tests {
+            for b in &t.binds.list {
+                if b.trusted
+                    && self.template_names & Binds::name_bit(b.name) != 0
+                    && !params.contains(&b.name)
+                    && self.templates.iter().any(|x| same(x.0, b.name))
+                {
+                    params.push(b.name);
+                }
+            }
+        }
         let mut out = Vec::new();
         for &(name, part, end) in &self.templates {
+            if !params.contains(&name) {
+                continue;
+            }
             let Some(e) = part.expr else { continue };
             let toks = part.toks(&lx.toks);
             let from = self
@@ -1915,17 +1981,17 @@ impl<'a> Checker<'a> {
     fn check_division_by_zero(&mut self, lx: &Lexed, p: &Part) {
         let Some(e) = p.expr else { return };
         let toks = p.toks(&lx.toks);
-        let mut zero: Option<ExprId> = None;
+        let mut divisors: SmallVec<[ExprId; 4]> = SmallVec::new();
         self.arena.visit_pub(e, &mut |n| {
-            if let Node::Bin('/', _, d) = n
-                && zero.is_none()
-                && self.arena.is_literal_only(d)
+            if let Node::Bin('/', _, d) = n {
+                divisors.push(d);
+            }
+            true
+        });
+        let zero = divisors.into_iter().find(|&d| {
+            self.arena.is_literal_only(d)
                 && expr::eval(&self.arena, d, toks, LiteralMode::Exact, &mut |_, _| None)
                     .is_some_and(|v| v.exact_value() == Some(Rational::ZERO))
-            {
-                zero = Some(d);
-            }
-            zero.is_none()
         });
         let Some(d) = zero else { return };
         let Some((lo, hi)) = expr::token_span(&self.arena, d) else {
@@ -2368,6 +2434,9 @@ impl<'a> Checker<'a> {
         sides: &[Part],
         vals: &[Option<Interval>],
     ) -> Option<(usize, f64)> {
+        if vals.iter().all(Option::is_some) {
+            return None;
+        }
         let other = vals.iter().flatten().next()?;
         let (lo, hi) = (other.lo.to_f64(), other.hi.to_f64());
         sides.iter().enumerate().find_map(|(i, p)| {
@@ -2425,43 +2494,13 @@ impl<'a> Checker<'a> {
         if !is_symbol(name) {
             return;
         }
-        let lower;
-        let mut names: SmallVec<[&str; 3]> = smallvec::smallvec![name];
-        if name.len() <= 3 && name.bytes().all(|c| c.is_ascii_uppercase()) {
-            lower = name.to_ascii_lowercase();
-            names.push(&lower);
-        }
-        if let Some(long) = names.iter().find_map(|n| long_name(n)) {
-            names.push(long);
-        }
-        // Bound in this test before the statement, or else a parameter of
-        // the test it inherits from (and not given again here).
-        let own = names
-            .iter()
-            .find_map(|n| self.tests[ti].binds.before(n, at))
-            .map(|k| BindRef(ti as u32, k as u32));
-        let inherited = || {
-            let mut t = self.tests[ti].inherits;
-            for _ in 0..16 {
-                let i = t?;
-                let binds = &self.tests[i].binds;
-                if let Some(k) = names
-                    .iter()
-                    .find_map(|n| binds.latest_where(n, |b| b.trusted))
-                {
-                    return Some(BindRef(i as u32, k as u32));
-                }
-                t = self.tests[i].inherits;
-            }
-            None
-        };
-        let own_later = || {
-            names
-                .iter()
-                .any(|n| self.tests[ti].binds.latest(n).is_some())
-        };
-        let Some(r) = own.or_else(|| if own_later() { None } else { inherited() }) else {
-            return;
+        // Most names are bound in the test itself.
+        let r = match self.tests[ti].binds.before(name, at) {
+            Some(k) => BindRef(ti as u32, k as u32),
+            None => match self.restated_ref(ti, name, at) {
+                Some(r) => r,
+                None => return,
+            },
         };
         let Some(prev) = self.bind_mut(r) else { return };
         // A bare statement may be revised by a later one ("Let me
@@ -2504,6 +2543,51 @@ impl<'a> Checker<'a> {
             solution: value.exact_value(),
         });
         self.pending.push(Some(d));
+    }
+
+    /// The binding a restated symbol is held against when the test binds
+    /// no such name before it: its lower-case form (`TP`), the long name it
+    /// stands for (`tensor_parallel`), or a parameter the test inherits.
+    fn restated_ref(&self, ti: usize, name: &str, at: usize) -> Option<BindRef> {
+        let lower;
+        let mut names: SmallVec<[&str; 3]> = smallvec::smallvec![name];
+        if name.len() <= 3 && name.bytes().all(|c| c.is_ascii_uppercase()) {
+            lower = name.to_ascii_lowercase();
+            names.push(&lower);
+        }
+        if let Some(long) = names.iter().find_map(|n| long_name(n)) {
+            names.push(long);
+        }
+        if names.len() == 1 && self.tests[ti].inherits.is_none() {
+            return None;
+        }
+        // Bound in this test before the statement, or else a parameter of
+        // the test it inherits from (and not given again here).
+        let own = names
+            .iter()
+            .find_map(|n| self.tests[ti].binds.before(n, at))
+            .map(|k| BindRef(ti as u32, k as u32));
+        let inherited = || {
+            let mut t = self.tests[ti].inherits;
+            for _ in 0..16 {
+                let i = t?;
+                let binds = &self.tests[i].binds;
+                if let Some(k) = names
+                    .iter()
+                    .find_map(|n| binds.latest_where(n, |b| b.trusted))
+                {
+                    return Some(BindRef(i as u32, k as u32));
+                }
+                t = self.tests[i].inherits;
+            }
+            None
+        };
+        let own_later = || {
+            names
+                .iter()
+                .any(|n| self.tests[ti].binds.latest(n).is_some())
+        };
+        own.or_else(|| if own_later() { None } else { inherited() })
     }
 
     fn report_literal_mismatch(
@@ -3342,7 +3426,10 @@ impl<'a> Checker<'a> {
             shapes.sort_unstable_by_key(|x| (x.0, x.1.start));
             shapes.dedup_by_key(|x| x.1);
             // A bit per value looked at: most numbers miss them all.
-            let bit = |digits: u128| 1u64 << ((digits as u64) % 61);
+            // (A multiplicative hash of the low 64 bits: no 128-bit
+            // division for each number of the test.)
+            let bit =
+                |digits: u128| 1u64 << ((digits as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
             let bloom = shapes.iter().fold(0u64, |m, x| m | bit(x.0.digits));
             let mut tally = |shape: NumberShape, by: u32| {
                 let k = shapes.partition_point(|x| x.0 < shape);
@@ -3405,7 +3492,16 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            // The numbers of the test's claim lines and the values its
+            // claims give, and of its whole text (with how many times and
+            // where first): scanned for each value looked at while they are
+            // few (the usual case), gathered in sets once they are many (a
+            // hostile test's thousands).
+            let few = shapes.iter().filter(|x| x.2 <= 1).count() <= 16;
+            let mut lexed: Option<HashSet<NumberShape>> = None;
+            let mut text_shapes: Option<HashMap<NumberShape, (u32, usize)>> = None;
             let mut all: Vec<(usize, NumberShape)> = Vec::new();
+            let mut quoted: Option<(usize, Vec<(usize, NumberShape)>)> = None;
             for &(shape, range, n) in &shapes {
                 // Stated more than once, or given by a calculation.
                 if n > 1 {
@@ -3416,10 +3512,14 @@ impl<'a> Checker<'a> {
                 // 262,144`): it is in that test.
                 if let Some(x) = self.test_named_on_line(range.start as usize, ti) {
                     let t = &self.tests[x];
-                    let there: Vec<(usize, NumberShape)> =
-                        numbers_in(self.doc.text.get(t.start..t.end).unwrap_or(""))
+                    // (The numbers of the test named last, kept.)
+                    if quoted.as_ref().is_none_or(|q| q.0 != x) {
+                        let there = numbers_in(self.doc.text.get(t.start..t.end).unwrap_or(""))
                             .map(|(at, n)| (at + t.start, n))
                             .collect();
+                        quoted = Some((x, there));
+                    }
+                    let there = quoted.as_ref().map_or(&[][..], |q| &q.1[..]);
                     if there.iter().any(|n| n.1 == shape) {
                         continue;
                     }
@@ -3431,23 +3531,53 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                 }
-                if !lx.toks[a..z]
-                    .iter()
-                    .filter_map(token_shape)
-                    .any(|s| near(&s))
-                    && !claims().any(|s| near(&s))
-                {
-                    continue;
-                }
-                // Confirmed against every number of the test's text.
-                if all.is_empty() {
-                    let text = self.doc.text.get(start..end).unwrap_or("");
-                    all.extend(numbers_in(text).map(|(at, n)| (at + start, n)));
-                }
-                if all.iter().filter(|n| n.1 == shape).count() > 1 {
-                    continue;
-                }
-                let Some(&(at, twin)) = all.iter().find(|n| near(&n.1)) else {
+                let twin = if few {
+                    if !lx.toks[a..z]
+                        .iter()
+                        .filter_map(token_shape)
+                        .any(|s| near(&s))
+                        && !claims().any(|s| near(&s))
+                    {
+                        continue;
+                    }
+                    // Confirmed against every number of the test's text.
+                    if all.is_empty() {
+                        let text = self.doc.text.get(start..end).unwrap_or("");
+                        all.extend(numbers_in(text).map(|(at, n)| (at + start, n)));
+                    }
+                    if all.iter().filter(|n| n.1 == shape).count() > 1 {
+                        continue;
+                    }
+                    all.iter().find(|n| near(&n.1)).copied()
+                } else {
+                    let lexed = lexed.get_or_insert_with(|| {
+                        lx.toks[a..z]
+                            .iter()
+                            .filter_map(token_shape)
+                            .chain(claims())
+                            .collect()
+                    });
+                    if !shape.neighbours().any(|v| lexed.contains(&v)) {
+                        continue;
+                    }
+                    let text_shapes = text_shapes.get_or_insert_with(|| {
+                        let mut m: HashMap<NumberShape, (u32, usize)> = HashMap::new();
+                        let text = self.doc.text.get(start..end).unwrap_or("");
+                        for (at, n) in numbers_in(text) {
+                            m.entry(n).or_insert((0, at + start)).0 += 1;
+                        }
+                        m
+                    });
+                    if text_shapes.get(&shape).is_some_and(|e| e.0 > 1) {
+                        continue;
+                    }
+                    // The first in the text of the numbers one digit away.
+                    shape
+                        .neighbours()
+                        .filter_map(|v| text_shapes.get(&v).map(|e| (e.1, v)))
+                        .min_by_key(|e| e.0)
+                };
+                let Some((at, twin)) = twin else {
                     continue;
                 };
                 if !self.diags.room(&STRAY_VALUE, range, Severity::Error) {
@@ -3622,6 +3752,7 @@ impl<'a> Checker<'a> {
         if names.items.is_empty() {
             return;
         }
+        let mask = names.keys().fold(0u64, |m, n| m | Binds::name_bit(n));
         // What each test states for them: its own parameter, or else its
         // Expected value.
         let mut stated: SmallMap<&str, Vec<(usize, Interval)>> = SmallMap::default();
@@ -3635,7 +3766,7 @@ impl<'a> Checker<'a> {
                 .map(|b| (b.name, b.value));
             let expected = t.expected.iter().map(|(e, _)| (e.name.as_str(), e.value));
             for (n, v) in own.chain(expected) {
-                if names.get(&n).is_none() || seen.contains(&n) {
+                if mask & Binds::name_bit(n) == 0 || names.get(&n).is_none() || seen.contains(&n) {
                     continue;
                 }
                 if seen.len() < 8 {
@@ -3710,9 +3841,9 @@ impl<'a> Checker<'a> {
         for t in &self.tests {
             let mut seen: SmallVec<[TextRange; 4]> = SmallVec::new();
             for b in t.binds.list.iter().filter(|b| b.trusted) {
-                let size = SIZES.contains(&b.name) || b.name.ends_with("_parallel");
-                if !size
-                    || b.value.exact_value() != Some(Rational::ZERO)
+                // (The value first: 0 is rare, the names are many.)
+                if b.value.exact_value() != Some(Rational::ZERO)
+                    || !(SIZES.contains(&b.name) || b.name.ends_with("_parallel"))
                     || seen.contains(&b.value_at)
                 {
                     continue;
@@ -3754,7 +3885,29 @@ impl<'a> Checker<'a> {
             "comm_time_ms",
         ];
         let mut out = Vec::new();
+        let zero = Interval::exact(Rational::ZERO);
         for ti in 0..self.tests.len() {
+            // The communication the test states (most often none at all,
+            // or 0): looked at before its parallelism.
+            let t = &self.tests[ti];
+            let stated = t
+                .binds
+                .list
+                .iter()
+                .filter(|b| COMM.contains(&b.name))
+                .map(|b| (b.name, b.value, b.value_at));
+            let expected = t
+                .expected
+                .iter()
+                .filter(|(e, _)| COMM.contains(&e.name.as_str()))
+                .map(|(e, _)| (e.name.as_str(), e.value, e.range));
+            let some: SmallVec<[(&str, Interval, TextRange); 2]> = stated
+                .chain(expected)
+                .filter(|(_, v, _)| !v.overlaps(&zero))
+                .collect();
+            if some.is_empty() {
+                continue;
+            }
             let value = |n: &str| {
                 let b = self.bind(self.lookup_ref(Some(ti), n)?)?;
                 b.value.exact_value()?.as_integer()
@@ -3773,22 +3926,7 @@ impl<'a> Checker<'a> {
             if given == 0 || !one_chip {
                 continue;
             }
-            let t = &self.tests[ti];
-            let stated = t
-                .binds
-                .list
-                .iter()
-                .filter(|b| COMM.contains(&b.name))
-                .map(|b| (b.name, b.value, b.value_at));
-            let expected = t
-                .expected
-                .iter()
-                .filter(|(e, _)| COMM.contains(&e.name.as_str()))
-                .map(|(e, _)| (e.name.as_str(), e.value, e.range));
-            for (name, v, at) in stated.chain(expected) {
-                if v.overlaps(&Interval::exact(Rational::ZERO)) {
-                    continue;
-                }
+            for (name, v, at) in some {
                 out.push(Diagnostic::new(
                     &FORMULA_MISMATCH,
                     at,
@@ -4314,6 +4452,21 @@ impl NumberShape {
             let (a, b) = (self.digits / weight % 10, other.digits / weight % 10);
             a.abs_diff(b) == d && !(k + 1 == self.len() && self.int_len > 1 && a.min(b) == 0)
         }
+    }
+
+    /// Every shape one digit from this one (see
+    /// [`NumberShape::one_digit_from`]).
+    fn neighbours(&self) -> impl Iterator<Item = NumberShape> + '_ {
+        let len = self.len().min(38);
+        (0..len).flat_map(move |k| {
+            let weight = 10u128.pow(k);
+            let cur = self.digits / weight % 10;
+            (0..10u128).filter(move |&d| d != cur).filter_map(move |d| {
+                let digits = self.digits - cur * weight + d * weight;
+                let v = NumberShape { digits, ..*self };
+                self.one_digit_from(&v).then_some(v)
+            })
+        })
     }
 
     fn display(&self, style: NumberStyle) -> String {

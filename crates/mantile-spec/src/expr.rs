@@ -262,13 +262,19 @@ impl Parser<'_, '_> {
                 self.pos += 1;
                 Some(self.arena.push(Node::Num(self.pos as u32 - 1)))
             }
-            Tok::Ident(name) => {
+            Tok::Ident(_) => {
                 // A unit word before a parenthesis restates the value in
                 // another unit (`1000 TFLOPS (10^15 FLOPS)`): no call.
-                let callee = unit_kind(name).is_none();
+                let toks = self.toks;
+                let name = match toks.get(self.pos).map(|t| &t.tok) {
+                    Some(Tok::Ident(n)) => *n,
+                    _ => "",
+                };
                 let name_pos = self.pos as u32;
                 self.pos += 1;
-                if callee && let Some(Tok::LParen) = self.peek() {
+                if let Some(Tok::LParen) = self.peek()
+                    && unit_kind(name).is_none()
+                {
                     let save = self.pos;
                     self.pos += 1;
                     let mut args: Vec<ExprId> = Vec::new();
