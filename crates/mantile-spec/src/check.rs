@@ -66,8 +66,8 @@ struct Binds<'a> {
     mask: u64,
     /// Name → index in `list` of its latest binding (built past `INDEX_FROM`).
     index: Option<HashMap<&'a str, usize>>,
-    /// The first few names bound that say bytes (`bytes_per_elem`).
-    byte_names: SmallVec<[&'a str; 2]>,
+    /// [`Binds::mask`] of the trusted bindings (parameters) only.
+    trusted_mask: u64,
 }
 
 impl<'a> Binds<'a> {
@@ -87,11 +87,8 @@ impl<'a> Binds<'a> {
     #[inline]
     fn push(&mut self, mut b: Bind<'a>) {
         self.mask |= Self::name_bit(b.name);
-        if self.byte_names.len() < 8
-            && b.name.contains("bytes")
-            && !self.byte_names.contains(&b.name)
-        {
-            self.byte_names.push(b.name);
+        if b.trusted {
+            self.trusted_mask |= Self::name_bit(b.name);
         }
         // Linked to the previous binding of its name once indexed (before
         // that, `before` scans).
@@ -172,7 +169,7 @@ impl<'a> Binds<'a> {
         self.list.clear();
         self.index = None;
         self.mask = 0;
-        self.byte_names.clear();
+        self.trusted_mask = 0;
     }
 }
 
@@ -457,6 +454,8 @@ pub(crate) struct Checker<'a> {
     templates: Vec<(&'a str, Part, usize)>,
     /// A bit per class of the templates' names (see [`Binds::name_bit`]).
     template_names: u64,
+    /// The templates' names, sorted, each once.
+    template_sorted: Vec<&'a str>,
     /// Warnings held in [`Checker::pending`] that become errors when their
     /// binding held in no check (see [`Checker::check_byte_factor`]).
     promote: Vec<(u32, BindRef)>,
@@ -539,6 +538,7 @@ impl<'a> Checker<'a> {
             last_block: None,
             templates: Vec::new(),
             template_names: 0,
+            template_sorted: Vec::new(),
             promote: Vec::new(),
             stated: Vec::new(),
             prepass: false,
@@ -1476,6 +1476,9 @@ impl<'a> Checker<'a> {
                             let end = self.section_end(p.range.start as usize);
                             self.templates.push((name, *p, end));
                             self.template_names |= Binds::name_bit(name);
+                            if let Err(k) = self.template_sorted.binary_search(&name) {
+                                self.template_sorted.insert(k, name);
+                            }
                         }
                     }
                 }
@@ -1816,6 +1819,9 @@ impl<'a> Checker<'a> {
     /// The bindings test `ti` sees (its own, those it inherits, the
     /// file's) whose names say bytes, with small integer values.
     fn byte_sizes(&self, ti: usize) -> SmallVec<[(BindRef, i128); 4]> {
+        // The names that say bytes among the first bindings of each list
+        // (parameters come first: a test's byte sizes are among them; a
+        // bounded look, so that many byte counts cost linear time).
         let mut names: SmallVec<[&str; 4]> = SmallVec::new();
         let mut t = Some(ti);
         let mut depth = 0;
@@ -1823,13 +1829,13 @@ impl<'a> Checker<'a> {
             let i = t?;
             t = self.tests[i].inherits;
             depth += 1;
-            (depth <= 16).then(|| &self.tests[i].binds.byte_names)
+            (depth <= 16).then(|| &self.tests[i].binds.list)
         })
-        .chain(std::iter::once(&self.file_binds.byte_names));
+        .chain(std::iter::once(&self.file_binds.list));
         for list in lists {
-            for &n in list {
-                if !names.contains(&n) {
-                    names.push(n);
+            for b in list.iter().take(BYTE_SIZE_SCAN) {
+                if b.name.contains("bytes") && !names.contains(&b.name) {
+                    names.push(b.name);
                 }
             }
         }
@@ -1866,6 +1872,9 @@ impl<'a> Checker<'a> {
         sides: &[Part],
         test: Option<usize>,
     ) -> bool {
+        if self.template_sorted.binary_search(&name).is_err() {
+            return false;
+        }
         let at = sides.first().map_or(0, |p| p.range.start as usize);
         let templates: SmallVec<[Part; 2]> = self
             .templates
@@ -2563,7 +2572,8 @@ impl<'a> Checker<'a> {
         }
         // Bound in this test before the statement, or else a parameter of
         // the test it inherits from (and not given again here).
-        let own = names
+        // (`name` itself the caller looked up.)
+        let own = names[1..]
             .iter()
             .find_map(|n| self.tests[ti].binds.before(n, at))
             .map(|k| BindRef(ti as u32, k as u32));
@@ -2574,6 +2584,7 @@ impl<'a> Checker<'a> {
                 let binds = &self.tests[i].binds;
                 if let Some(k) = names
                     .iter()
+                    .filter(|n| binds.trusted_mask & Binds::name_bit(n) != 0)
                     .find_map(|n| binds.latest_where(n, |b| b.trusted))
                 {
                     return Some(BindRef(i as u32, k as u32));
@@ -4825,6 +4836,9 @@ fn excerpt(text: &str) -> String {
         Some((at, _)) => format!("{}…", &text[..at]),
     }
 }
+
+/// How many bindings of a list [`Checker::byte_sizes`] looks at.
+const BYTE_SIZE_SCAN: usize = 64;
 
 /// How many formulas outside the tests are kept for the tests' calculations
 /// (each is compared with every test).
