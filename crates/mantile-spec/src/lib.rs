@@ -23,7 +23,7 @@
 //! |------|------|----------|---------|
 //! | MT001 | claim-mismatch | error | the sides of a calculation disagree |
 //! | MT002 | formula-mismatch | error (warning when a name comes from a claim that fails itself) | numbers substituted into a formula disagree with the parameters |
-//! | MT003 | conversion-mismatch | error | `→` element-to-byte conversion or unit restatement is wrong |
+//! | MT003 | conversion-mismatch | error | `→` element-to-byte conversion, unit restatement or a named unit's power of ten is wrong |
 //! | MT004 | expected-mismatch | error (warning for `≈` values) | Expected results disagree with the steps |
 //! | MT005 | summary-mismatch | error | a Test Summary row disagrees with its test |
 //! | MT006 | summary-coverage | warning | a test is missing from the summary, or a row names no test |
@@ -31,6 +31,7 @@
 //! | MT008 | test-id-sequence | warning | IDs out of order or skipping numbers |
 //! | MT009 | missing-section | warning | a section of the strict format (§4.8) is missing |
 //! | MT010 | unresolved-reference | info | "Same as Test X" names no earlier test |
+//! | MT011 | stray-value | error | a value appears nowhere else in its test, one digit from one that does |
 
 mod check;
 mod doc;

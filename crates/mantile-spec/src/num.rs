@@ -505,4 +505,199 @@ mod tests {
             Some(Rational::int(1_000_000_000_000))
         );
     }
+
+    fn i(v: i128) -> Rational {
+        Rational::int(v)
+    }
+
+    fn iv(lo: Rational, hi: Rational) -> Interval {
+        Interval::new(lo, hi)
+    }
+
+    #[test]
+    fn parts_of_a_rational() {
+        let x = r(6, -4);
+        assert_eq!((x.numer(), x.denom()), (-3, 2));
+        assert!(!x.is_integer());
+        assert_eq!(x.as_integer(), None);
+        assert_eq!(r(8, 4).as_integer(), Some(2));
+        assert!(r(8, 4).is_integer());
+        assert_eq!(r(-8, 4).as_integer(), Some(-2));
+        assert_eq!(Rational::new(i128::MIN, 1), None);
+        assert_eq!(Rational::new(1, i128::MIN), None);
+        assert_eq!(i(7).numer(), 7);
+        assert_eq!(i(7).denom(), 1);
+    }
+
+    #[test]
+    fn signs_and_floats() {
+        assert!(r(-1, 2).is_negative());
+        assert!(!Rational::ZERO.is_negative());
+        assert!(!r(1, 2).is_negative());
+        assert_eq!(r(-3, 4).abs(), r(3, 4));
+        assert_eq!(r(3, 4).abs(), r(3, 4));
+        assert_eq!(r(1, 4).to_f64(), 0.25);
+        assert_eq!(r(-3, 2).to_f64(), -1.5);
+        assert_eq!(i(1 << 60).to_f64(), 1_152_921_504_606_846_976.0);
+        assert_eq!(r(1, 3).checked_neg(), Some(r(-1, 3)));
+    }
+
+    #[test]
+    fn powers_of_ten_and_negative_exponents() {
+        assert_eq!(Rational::pow10(0), Some(Rational::ONE));
+        assert_eq!(Rational::pow10(3), Some(i(1000)));
+        assert_eq!(Rational::pow10(-3), Some(r(1, 1000)));
+        assert_eq!(Rational::pow10(36), Some(i(10i128.pow(36))));
+        assert_eq!(Rational::pow10(-36), Some(r(1, 10i128.pow(36))));
+        assert_eq!(Rational::pow10(37), None);
+        assert_eq!(Rational::pow10(-37), None);
+        // 2^-3 is 1/8, not 8; (2/3)^-2 is 9/4.
+        assert_eq!(i(2).checked_pow(-3), Some(r(1, 8)));
+        assert_eq!(r(2, 3).checked_pow(-2), Some(r(9, 4)));
+        assert_eq!(r(2, 3).checked_pow(2), Some(r(4, 9)));
+        assert_eq!(i(5).checked_pow(0), Some(Rational::ONE));
+        assert_eq!(i(-2).checked_pow(3), Some(i(-8)));
+        assert_eq!(Rational::ZERO.checked_pow(-1), None);
+        // |exp| up to 128, no further.
+        assert_eq!(Rational::ONE.checked_pow(128), Some(Rational::ONE));
+        assert_eq!(Rational::ONE.checked_pow(-128), Some(Rational::ONE));
+        assert_eq!(Rational::ONE.checked_pow(129), None);
+        assert_eq!(Rational::ONE.checked_pow(-129), None);
+        assert_eq!(i(2).checked_pow(127), None);
+    }
+
+    #[test]
+    fn sums_products_and_quotients() {
+        // Integers, and fractions whose denominators share a factor.
+        assert_eq!(i(2).checked_add(i(3)), Some(i(5)));
+        assert_eq!(r(1, 6).checked_add(r(1, 10)), Some(r(4, 15)));
+        assert_eq!(r(1, 6).checked_add(i(2)), Some(r(13, 6)));
+        assert_eq!(i(2).checked_add(r(1, 6)), Some(r(13, 6)));
+        assert_eq!(r(1, 2).checked_sub(r(1, 3)), Some(r(1, 6)));
+        assert_eq!(i(i128::MAX).checked_add(i(1)), None);
+        assert_eq!(r(i128::MAX, 3).checked_add(r(i128::MAX, 5)), None);
+        // Factors cancelled across before multiplying.
+        assert_eq!(r(2, 3).checked_mul(r(9, 4)), Some(r(3, 2)));
+        assert_eq!(r(2, 3).checked_mul(i(6)), Some(i(4)));
+        assert_eq!(i(6).checked_mul(r(2, 3)), Some(i(4)));
+        assert_eq!(
+            r(i128::MAX, 7).checked_mul(r(i128::MAX - 1, 11)),
+            None
+        );
+        assert_eq!(i(i128::MAX).checked_mul(i(2)), None);
+        assert_eq!(r(1, 2).checked_div(r(1, 4)), Some(i(2)));
+        assert_eq!(r(1, 2).checked_div(r(-1, 4)), Some(i(-2)));
+        assert_eq!(r(3, 4).checked_div(r(9, 8)), Some(r(2, 3)));
+        assert_eq!(i(1).checked_div(Rational::ZERO), None);
+    }
+
+    #[test]
+    fn comparison_is_exact_across_denominators() {
+        assert_eq!(r(5, 7).cmp(&r(3, 7)), Ordering::Greater);
+        assert_eq!(r(1, 2).cmp(&r(2, 3)), Ordering::Less);
+        assert_eq!(r(2, 3).cmp(&r(1, 2)), Ordering::Greater);
+        assert_eq!(r(1, 3).cmp(&r(333_333, 1_000_000)), Ordering::Greater);
+        assert_eq!(r(2, 4).cmp(&r(1, 2)), Ordering::Equal);
+        // Cross products past i128: compared in f64.
+        let a = r(i128::MAX - 1, 3);
+        let b = r(i128::MAX - 2, 5);
+        assert_eq!(a.cmp(&b), Ordering::Greater);
+        assert_eq!(b.cmp(&a), Ordering::Less);
+        assert_eq!(r(1, 3).partial_cmp(&r(1, 2)), Some(Ordering::Less));
+    }
+
+    #[test]
+    fn rounding_halves_away_from_zero() {
+        assert_eq!(r(5, 2).round(), Some(3));
+        assert_eq!(r(-5, 2).round(), Some(-3));
+        assert_eq!(r(7, 3).round(), Some(2));
+        assert_eq!(r(-7, 3).round(), Some(-2));
+        assert_eq!(r(1, 2).round(), Some(1));
+        assert_eq!(r(2, 5).round(), Some(0));
+        assert_eq!(i(-4).round(), Some(-4));
+        assert_eq!(i(i128::MAX / 2 + 1).round(), None);
+    }
+
+    #[test]
+    fn decimal_text_of_every_kind() {
+        assert_eq!(r(-1, 8).to_decimal_string(6), "-0.125");
+        assert_eq!(r(1, 3).to_decimal_string(6), "0.333333");
+        assert_eq!(r(2, 3).to_decimal_string(2), "0.67");
+        assert_eq!(r(41, 4).to_decimal_string(1), "10.3");
+        assert_eq!(i(-12).to_decimal_string(3), "-12");
+        // Past 10^38 decimals: the float's text.
+        assert_eq!(r(1, 4).to_decimal_string(40), "0.25");
+        assert_eq!(r(1, 8).to_string(), "0.125");
+        assert_eq!(i(-1_048_576).to_string(), "-1,048,576");
+    }
+
+    #[test]
+    fn interval_basics() {
+        let a = iv(i(3), i(1));
+        assert_eq!((a.lo, a.hi), (i(1), i(3)));
+        assert!(!a.is_exact());
+        assert_eq!(a.exact_value(), None);
+        assert_eq!(a.mid(), i(2));
+        let e = Interval::exact(r(1, 3));
+        assert!(e.is_exact());
+        assert_eq!(e.exact_value(), Some(r(1, 3)));
+        assert_eq!(e.mid(), r(1, 3));
+        // Touching endpoints overlap; a gap does not.
+        assert!(a.overlaps(&iv(i(3), i(5))));
+        assert!(iv(i(3), i(5)).overlaps(&a));
+        assert!(!a.overlaps(&iv(r(31, 10), i(5))));
+        assert!(!iv(r(31, 10), i(5)).overlaps(&a));
+        assert_eq!(a.add(&e), Some(iv(r(4, 3), r(10, 3))));
+        assert_eq!(a.sub(&iv(i(1), i(2))), Some(iv(i(-1), i(2))));
+        assert_eq!(a.neg(), Some(iv(i(-3), i(-1))));
+        assert_eq!(a.min(&iv(i(2), i(2))), iv(i(1), i(2)));
+        assert_eq!(a.max(&iv(i(2), i(2))), iv(i(2), i(3)));
+    }
+
+    #[test]
+    fn interval_products_quotients_and_powers() {
+        let a = iv(i(1), i(2));
+        // Products take every corner: a negative factor swaps them.
+        assert_eq!(a.mul(&iv(i(-3), i(4))), Some(iv(i(-6), i(8))));
+        assert_eq!(a.mul(&Interval::exact(i(-2))), Some(iv(i(-4), i(-2))));
+        assert_eq!(
+            Interval::exact(i(3)).mul(&Interval::exact(r(1, 3))),
+            Some(Interval::exact(i(1)))
+        );
+        // A divisor touching zero has no quotient, from either side.
+        assert_eq!(a.div(&iv(i(-1), i(1))), None);
+        assert_eq!(a.div(&iv(i(0), i(2))), None);
+        assert_eq!(a.div(&iv(i(-2), i(0))), None);
+        assert_eq!(a.div(&iv(i(4), i(8))), Some(iv(r(1, 8), r(1, 2))));
+        assert_eq!(a.div(&iv(i(-4), i(-2))), Some(iv(i(-1), r(-1, 4))));
+        assert_eq!(
+            Interval::exact(i(1)).div(&Interval::exact(i(4))),
+            Some(Interval::exact(r(1, 4)))
+        );
+        // Powers: an exact integer exponent; a range only to a positive
+        // power of a positive base.
+        let two = |e: i128| Interval::exact(i(e));
+        assert_eq!(
+            Interval::exact(i(2)).pow(&two(-1)),
+            Some(Interval::exact(r(1, 2)))
+        );
+        assert_eq!(iv(i(2), i(3)).pow(&two(2)), Some(iv(i(4), i(9))));
+        assert_eq!(iv(i(2), i(3)).pow(&two(-1)), None);
+        assert_eq!(iv(i(-2), i(3)).pow(&two(2)), None);
+        assert_eq!(iv(i(2), i(3)).pow(&two(0)), Some(iv(i(1), i(1))));
+        assert_eq!(a.pow(&Interval::exact(r(1, 2))), None);
+        assert_eq!(a.pow(&iv(i(1), i(2))), None);
+    }
+
+    #[test]
+    fn interval_text() {
+        assert_eq!(Interval::exact(i(1_048_576)).display(), "1,048,576");
+        assert_eq!(Interval::exact(r(1, 8)).display(), "0.125");
+        assert_eq!(iv(r(1675, 10000), r(1685, 10000)).display(), "≈0.168");
+        assert_eq!(iv(i(10), i(12)).display(), "≈11");
+        assert_eq!(iv(r(15, 10), r(25, 10)).display(), "≈2");
+        assert_eq!(iv(i(1), i(2)).display_rounded(0), "2");
+        assert_eq!(Interval::exact(i(1_234_567)).display_rounded(0), "1,234,567");
+        assert_eq!(Interval::exact(r(1, 3)).display_rounded(3), "0.333");
+    }
 }

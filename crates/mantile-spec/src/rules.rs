@@ -19,7 +19,7 @@ pub static FORMULA_MISMATCH: Rule = Rule {
 pub static CONVERSION_MISMATCH: Rule = Rule {
     code: "MT003",
     name: "conversion-mismatch",
-    summary: "an element count and its byte size (`→`) disagree with bytes_per_elem",
+    summary: "a unit conversion is wrong: an element count and its byte size (`→`) with bytes_per_elem, a value restated in another unit, a name in a unit scaled by another power",
     default_severity: Severity::Error,
 };
 

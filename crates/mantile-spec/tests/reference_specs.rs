@@ -52,7 +52,8 @@ fn reference_specs_have_exactly_the_known_errors() {
             // GQA-3: per-chip FLOPs copied from CP-5; its own terms add to 2,686,976.
             "attention_tests.md:1913 MT004",
             "attention_tests.md:1917 MT004",
-            // SWA-2 note: `2 * 4 * 512 * 128 * 2` drops the batch factor.
+            // SWA-2 note: `2 * 4 * 512 * 128 * 2` is B·h_kv·S·dh·bytes, one of K
+            // and V: the K+V factor 2 is missing.
             "attention_tests.md:2292 MT001",
             // SWA-4: Expected flops_total is stale; the steps add to 28,256,927,744.
             "attention_tests.md:2569 MT004",

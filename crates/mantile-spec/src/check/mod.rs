@@ -1,0 +1,661 @@
+//! The checker: walks the document line by line, builds claims, binds names,
+//! evaluates, then runs the consistency checks.
+//!
+//! [`Checker::run`] goes through the stages, each in its module:
+//! - [`segment`]: the tests of the document and where each part of them is;
+//! - [`extract`]: the lines read for claims, and the walk that builds chains;
+//! - [`eval`]: a chain evaluated, its claim recorded, its target bound;
+//! - [`compare`] and [`units`]: which side is wrong, sides compared by form,
+//!   restated symbols, units and byte sizes on a side;
+//! - [`report`]: findings, culprits reported where they are written, fixes;
+//! - [`document`]: the document-level rules, one module each.
+//!
+//! This module holds what they share: the bindings, the tests, the parts of
+//! a chain, and the look-ups.
+
+mod compare;
+mod document;
+mod eval;
+mod extract;
+mod report;
+mod segment;
+mod units;
+
+use self::compare::*;
+use self::document::*;
+use self::extract::*;
+use self::report::*;
+use self::segment::*;
+use self::units::*;
+use crate::doc::{Doc, LineKind, MarkdownCache};
+use crate::expr::{self, Arena, ExprId, LiteralMode, Node, parse_exact, parse_prefix};
+use crate::lex::{Class, Tok, Token};
+use crate::model::*;
+use crate::num::{Interval, Rational};
+use crate::rules::*;
+use mantile_diag::{Diagnostic, Fix, NumberStyle, Rule, Severity, TextRange, format_with_style};
+use smallvec::SmallVec;
+use std::collections::{HashMap, HashSet};
+
+#[cfg(test)]
+pub(crate) use self::extract::may_claim;
+pub(crate) use self::report::limit_per_rule;
+
+/// The names a claim used: where, and which binding each is; kept inline:
+/// most claims use a handful.
+type Uses = SmallVec<[(TextRange, BindRef); 4]>;
+
+/// A binding: its test (`u32::MAX` for the file's) and index there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BindRef(u32, u32);
+
+/// A check that failed with a binding among its inputs: the value the
+/// binding would need for the check to hold (when there is one).
+#[derive(Clone, Copy, Debug)]
+struct Fail {
+    bind: BindRef,
+    /// Index in [`Checker::pending`] of the check's finding.
+    finding: u32,
+    solution: Option<Rational>,
+}
+
+/// Values of a claim's sides, by side index.
+type SideVals = SmallVec<[(usize, Interval); 4]>;
+
+#[derive(Clone, Debug)]
+struct Bind<'a> {
+    name: &'a str,
+    /// Where the name is written.
+    name_at: TextRange,
+    value: Interval,
+    range: TextRange,
+    /// Where the value is written.
+    value_at: TextRange,
+    /// Checks that used this value and held.
+    passes: u32,
+    /// Bound by a parameter, a derived line or the file's conventions.
+    trusted: bool,
+    /// Taken from a claim whose sides disagree (its use repeats that error).
+    tainted: bool,
+    /// Trusted, or the value of a calculation whose sides agree: a value a
+    /// later statement must repeat (a bare statement may be superseded).
+    checked: bool,
+    /// The index of the previous binding of the same name (`u32::MAX`: none);
+    /// set by [`Binds::push`].
+    prev: u32,
+}
+
+/// The names bound in one test (or the file), latest last. Looked up by a
+/// backwards scan while there are few (every real test binds a few dozen),
+/// through an index by name beyond that, so that a test binding 50,000 names
+/// costs linear time.
+#[derive(Clone, Debug, Default)]
+struct Binds<'a> {
+    list: Vec<Bind<'a>>,
+    /// A bit per (length, first letter, last letter) class of the names
+    /// bound: most look-ups of a name bound nowhere stop here.
+    mask: u64,
+    /// Name → index in `list` of its latest binding (built past `INDEX_FROM`).
+    index: Option<HashMap<&'a str, usize>>,
+    /// [`Binds::mask`] of the trusted bindings (parameters) only.
+    trusted_mask: u64,
+}
+
+impl<'a> Binds<'a> {
+    const INDEX_FROM: usize = 256;
+
+    #[inline]
+    fn name_bit(name: &str) -> u64 {
+        let b = name.as_bytes();
+        let h = (b.len() as u32)
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(b.first().copied().unwrap_or(0)))
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(b.last().copied().unwrap_or(0)));
+        1u64 << (h % 64)
+    }
+
+    #[inline]
+    fn push(&mut self, mut b: Bind<'a>) {
+        self.mask |= Self::name_bit(b.name);
+        if b.trusted {
+            self.trusted_mask |= Self::name_bit(b.name);
+        }
+        // Linked to the previous binding of its name once indexed (before
+        // that, `before` scans).
+        if let Some(ix) = &mut self.index {
+            b.prev = ix.get(b.name).map_or(u32::MAX, |&i| i as u32);
+            ix.insert(b.name, self.list.len());
+        }
+        push_reserving(&mut self.list, b, 16);
+        if self.index.is_none() && self.list.len() > Self::INDEX_FROM {
+            let mut ix: HashMap<&'a str, usize> = HashMap::with_capacity(self.list.len() * 2);
+            for (i, b) in self.list.iter_mut().enumerate() {
+                b.prev = ix.get(b.name).map_or(u32::MAX, |&p| p as u32);
+                ix.insert(b.name, i);
+            }
+            self.index = Some(ix);
+        }
+    }
+
+    /// The index of the latest binding of `name`.
+    #[inline]
+    fn latest(&self, name: &str) -> Option<usize> {
+        if self.mask & Self::name_bit(name) == 0 {
+            return None;
+        }
+        match &self.index {
+            Some(ix) => ix.get(name).copied(),
+            None => self.list.iter().rposition(|b| same(b.name, name)),
+        }
+    }
+
+    /// The index of the latest binding of `name` written before byte `at`.
+    fn before(&self, name: &str, at: usize) -> Option<usize> {
+        if self.index.is_none() {
+            if self.mask & Self::name_bit(name) == 0 {
+                return None;
+            }
+            return self
+                .list
+                .iter()
+                .rposition(|b| (b.range.start as usize) < at && same(b.name, name));
+        }
+        let mut i = self.latest(name)?;
+        loop {
+            let b = self.list.get(i)?;
+            if (b.range.start as usize) < at {
+                return Some(i);
+            }
+            i = usize::try_from(b.prev)
+                .ok()
+                .filter(|&p| p != u32::MAX as usize)?;
+        }
+    }
+
+    /// The index of the latest binding of `name` that satisfies `pred`.
+    fn latest_where(&self, name: &str, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
+        if self.index.is_none() {
+            if self.mask & Self::name_bit(name) == 0 {
+                return None;
+            }
+            return self
+                .list
+                .iter()
+                .rposition(|b| same(b.name, name) && pred(b));
+        }
+        let mut i = self.latest(name)?;
+        loop {
+            let b = self.list.get(i)?;
+            if pred(b) {
+                return Some(i);
+            }
+            i = usize::try_from(b.prev)
+                .ok()
+                .filter(|&p| p != u32::MAX as usize)?;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+        self.index = None;
+        self.mask = 0;
+        self.trusted_mask = 0;
+    }
+}
+
+/// A map kept as a list in insertion order, indexed by a hash map only once
+/// it is long: most maps of a check hold a handful of entries, for which
+/// hashing costs more than a scan, but a hostile document can make any of
+/// them long.
+#[derive(Clone, Debug)]
+struct SmallMap<K, V> {
+    items: SmallVec<[(K, V); 8]>,
+    index: Option<HashMap<K, usize>>,
+}
+
+impl<K, V> Default for SmallMap<K, V> {
+    fn default() -> Self {
+        SmallMap {
+            items: SmallVec::new(),
+            index: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> SmallMap<K, V> {
+    const INDEX_FROM: usize = 16;
+
+    #[inline]
+    fn position(&self, k: &K) -> Option<usize> {
+        match &self.index {
+            Some(ix) => ix.get(k).copied(),
+            None => self.items.iter().position(|(x, _)| x == k),
+        }
+    }
+
+    #[inline]
+    fn get(&self, k: &K) -> Option<&V> {
+        self.position(k).map(|i| &self.items[i].1)
+    }
+
+    fn get_mut(&mut self, k: &K) -> Option<&mut V> {
+        self.position(k).map(|i| &mut self.items[i].1)
+    }
+
+    /// The value of `k`, made by `make` when `k` is new.
+    fn entry(&mut self, k: K, make: impl FnOnce() -> V) -> &mut V {
+        let i = match self.position(&k) {
+            Some(i) => i,
+            None => {
+                self.items.push((k, make()));
+                let i = self.items.len() - 1;
+                match &mut self.index {
+                    Some(ix) => {
+                        ix.insert(k, i);
+                    }
+                    None if self.items.len() > Self::INDEX_FROM => {
+                        self.index = Some(
+                            self.items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, e)| (e.0, i))
+                                .collect(),
+                        );
+                    }
+                    None => {}
+                }
+                i
+            }
+        };
+        &mut self.items[i].1
+    }
+
+    /// Sets `k` to `v` (a new key goes last).
+    fn insert(&mut self, k: K, v: V) {
+        let mut v = Some(v);
+        let slot = self.entry(k, || v.take().expect("taken once"));
+        if let Some(v) = v {
+            *slot = v;
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = K> + '_ {
+        self.items.iter().map(|(k, _)| *k)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Region {
+    File,
+    Params,
+    Steps,
+    Expected,
+}
+
+#[derive(Clone, Debug)]
+struct StepResult<'a> {
+    name: &'a str,
+    value: Interval,
+    range: TextRange,
+    literal: Option<(Rational, NumberStyle)>,
+    grounded: bool,
+    /// The step's own claim already failed (reported there).
+    failed: bool,
+    inputs: SmallVec<[Rational; 4]>,
+}
+
+#[derive(Clone, Debug)]
+struct TestSeg<'a> {
+    id: String,
+    title: String,
+    heading: TextRange,
+    start: usize,
+    end: usize,
+    params_heading: bool,
+    calc_start: Option<usize>,
+    exp_start: Option<usize>,
+    exp_end: usize,
+    inherits: Option<usize>,
+    binds: Binds<'a>,
+    expected: Vec<(ExpectedMetric, Option<NumberStyle>)>,
+    steps: Vec<StepResult<'a>>,
+    per_chip_label: bool,
+    aggregate_label: bool,
+    /// Values of claims in the steps that evaluated without a mismatch.
+    ok_values: Vec<Interval>,
+}
+
+/// One side of a chain under construction: its tokens (a range of the
+/// document's token store) and its parse (token indices relative to `lo`).
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    lo: u32,
+    hi: u32,
+    expr: Option<ExprId>,
+    range: TextRange,
+}
+
+impl Part {
+    fn toks<'t, 'a>(&self, all: &'t [Token<'a>]) -> &'t [Token<'a>] {
+        all.get(self.lo as usize..self.hi as usize).unwrap_or(&[])
+    }
+}
+
+/// The last side of the chain that ended last, kept for a result stated
+/// below it: a `= value` line after prose or a sub-step heading without a
+/// formula, or a `name = value` line right after a calculation that states
+/// no result.
+#[derive(Clone, Copy, Debug)]
+struct Recent {
+    part: Part,
+    test: Option<usize>,
+    region: Region,
+    /// The side is a calculation, not a stated value.
+    unfinished: bool,
+    /// The line of the side.
+    line: usize,
+    /// Only prose and headings without a formula came after it.
+    bridged: bool,
+}
+
+/// A calculation that ended a code block: its name, value and line.
+#[derive(Clone, Copy, Debug)]
+struct BlockResult<'a> {
+    name: Option<&'a str>,
+    value: Interval,
+    range: TextRange,
+    line: usize,
+    test: Option<usize>,
+}
+
+/// Two sides compared by their form (see [`Checker::forms`]).
+#[derive(Default)]
+struct Forms<'a> {
+    /// Operators the two have in common.
+    common: u32,
+    /// Pairs that agree (one name, or equal values).
+    agree: u32,
+    /// Pairs where neither value is known.
+    opaque: u32,
+    mismatch: SmallVec<[FormMismatch; 2]>,
+    infer: SmallVec<[Inferred<'a>; 2]>,
+}
+
+/// A pair of two forms whose values differ: each one's range and value,
+/// and the binding of the name when one of them is a name.
+struct FormMismatch {
+    a: (TextRange, Interval),
+    b: (TextRange, Interval),
+    bind: Option<BindRef>,
+}
+
+/// A name of no value facing a number.
+struct Inferred<'a> {
+    name: &'a str,
+    name_at: TextRange,
+    value: Interval,
+    value_at: TextRange,
+    /// The name is on the later side.
+    later: bool,
+}
+
+/// The tokens of every line that may hold a claim, lexed once for both walks.
+struct Lexed<'a> {
+    toks: Vec<Token<'a>>,
+    /// Per line of the document: its tokens' range in `toks`, `None` for a
+    /// line that cannot hold a claim or fact.
+    lines: Vec<Option<(u32, u32)>>,
+    /// Per line: the test it belongs to and where in the test it is.
+    places: Vec<(Option<usize>, Region)>,
+}
+
+#[derive(Clone, Debug)]
+struct Chain<'a> {
+    parts: SmallVec<[Part; 4]>,
+    region: Region,
+    has_bold: bool,
+    code_block: bool,
+    /// Names before the target on a parameter line (`hidden_size` in
+    /// ``hidden_size `d` = **1024**``).
+    extra_names: SmallVec<[(&'a str, TextRange); 2]>,
+    /// The line of the last side converts it to bytes (`… elems → 256 B`):
+    /// its result is stated.
+    converted: bool,
+    /// The chain's line comes right after a code block whose last line is
+    /// a calculation (its summary: `**t_ms ≈ 0.168 ms**`).
+    after_block: bool,
+}
+
+struct Conversion {
+    left: Part,
+    /// The byte count's token (an index into the token store).
+    right: u32,
+}
+
+pub(crate) struct Checker<'a> {
+    doc: Doc<'a>,
+    /// The cache the document was read with (its chunks keep their lines'
+    /// tokens for the next check).
+    cache: Option<&'a mut MarkdownCache>,
+    tests: Vec<TestSeg<'a>>,
+    /// The tests' indices sorted by ID (ties in document order): a look-up
+    /// by ID is a binary search.
+    test_index: Vec<usize>,
+    file_binds: Binds<'a>,
+    claims: Vec<Claim>,
+    diags: Findings,
+    /// Findings of checks that failed with bindings among their inputs,
+    /// held until every check is done: when all of a binding's uses fail
+    /// and would hold with one other value, the binding is reported
+    /// instead of them (see [`Checker::resolve_culprits`]).
+    pending: Vec<Option<Diagnostic>>,
+    fails: Vec<Fail>,
+    /// The result of the calculation that ended last, when it was the last
+    /// line of a code block (see [`Chain::after_block`]).
+    last_block: Option<BlockResult<'a>>,
+    /// Formulas the file gives for names outside its tests (at most
+    /// [`MAX_TEMPLATES`]).
+    /// Each with the end of its section (see [`Checker::section_end`]).
+    templates: Vec<(&'a str, Part, usize)>,
+    /// A bit per class of the templates' names (see [`Binds::name_bit`]).
+    template_names: u64,
+    /// The templates' names, sorted, each once.
+    template_sorted: Vec<&'a str>,
+    /// Warnings held in [`Checker::pending`] that become errors when their
+    /// binding held in no check (see [`Checker::check_byte_factor`]).
+    promote: Vec<(u32, BindRef)>,
+    /// Values stated on their own (`name = value`) in a test: the test and
+    /// the number's token range (see [`Checker::check_stray_values`]).
+    stated: Vec<(usize, TextRange, NumberShape)>,
+    /// First pass: only bind simple parameters, so that text above the
+    /// parameter list (assumptions) can use them.
+    prepass: bool,
+    /// Every expression of the document.
+    arena: Arena,
+    /// `scan`'s output, reused from line to line.
+    scan_buf: ScanOut,
+    /// What the pre-pass scanned.
+    scan_cache: ScanCache,
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn new(doc: Doc<'a>, cache: Option<&'a mut MarkdownCache>) -> Checker<'a> {
+        let text = doc.text;
+        Checker {
+            doc,
+            cache,
+            tests: Vec::new(),
+            test_index: Vec::new(),
+            file_binds: Binds::default(),
+            claims: Vec::with_capacity(text.len() / 128),
+            diags: Findings::default(),
+            pending: Vec::new(),
+            fails: Vec::new(),
+            last_block: None,
+            templates: Vec::new(),
+            template_names: 0,
+            template_sorted: Vec::new(),
+            promote: Vec::new(),
+            stated: Vec::new(),
+            prepass: false,
+            arena: Arena::with_capacity(text.len() / 16),
+            scan_buf: ScanOut::default(),
+            scan_cache: ScanCache::default(),
+        }
+    }
+
+    fn lookup(&self, test: Option<usize>, name: &str) -> Option<&Bind<'a>> {
+        self.lookup_ref(test, name).and_then(|r| self.bind(r))
+    }
+
+    /// Where the binding `lookup` finds is.
+    fn lookup_ref(&self, test: Option<usize>, name: &str) -> Option<BindRef> {
+        let mut t = test;
+        let mut depth = 0;
+        while let Some(i) = t {
+            if let Some(k) = self.tests[i].binds.latest(name) {
+                return Some(BindRef(i as u32, k as u32));
+            }
+            t = self.tests[i].inherits;
+            depth += 1;
+            if depth > 16 {
+                break;
+            }
+        }
+        self.file_binds
+            .latest(name)
+            .map(|k| BindRef(u32::MAX, k as u32))
+    }
+
+    fn lookup_alias_ref(&self, test: Option<usize>, name: &str) -> Option<BindRef> {
+        self.lookup_ref(test, name).or_else(|| match name {
+            "bytes" | "bytes_per_element" => self.lookup_ref(test, "bytes_per_elem"),
+            _ => None,
+        })
+    }
+
+    fn bind(&self, r: BindRef) -> Option<&Bind<'a>> {
+        let list = match r.0 {
+            u32::MAX => &self.file_binds.list,
+            t => &self.tests.get(t as usize)?.binds.list,
+        };
+        list.get(r.1 as usize)
+    }
+
+    fn bind_mut(&mut self, r: BindRef) -> Option<&mut Bind<'a>> {
+        let list = match r.0 {
+            u32::MAX => &mut self.file_binds.list,
+            t => &mut self.tests.get_mut(t as usize)?.binds.list,
+        };
+        list.get_mut(r.1 as usize)
+    }
+
+    /// Whether every binding a check used is sound (not taken from a claim
+    /// that fails itself).
+    fn sound(&self, uses: &Uses) -> bool {
+        uses.iter()
+            .all(|&(_, r)| self.bind(r).is_none_or(|b| !b.tainted))
+    }
+
+    /// The bindings a check used, for its claim.
+    fn binding_uses(&self, uses: &Uses) -> Vec<BindingUse> {
+        uses.iter()
+            .filter_map(|&(used_at, r)| {
+                let b = self.bind(r)?;
+                Some(BindingUse {
+                    name_at: b.name_at,
+                    value: b.value,
+                    bound_at: b.range,
+                    used_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Counts a check that held for every binding it used.
+    fn held(&mut self, uses: &Uses) {
+        for &(_, r) in uses {
+            if let Some(b) = self.bind_mut(r) {
+                b.passes += 1;
+            }
+        }
+    }
+
+    pub(crate) fn run(mut self) -> SpecReport {
+        self.segment_tests();
+        let mut cache = self.cache.take();
+        let lx = self.lex_lines(cache.as_deref_mut());
+        self.cache = cache;
+        self.prepass = true;
+        self.walk(&lx);
+        self.prepass = false;
+        self.file_binds.clear();
+        self.walk(&lx);
+        self.resolve_culprits();
+        self.check_template_relations(&lx);
+        self.check_stray_values(&lx);
+        self.check_chips();
+        self.check_sizes();
+        self.check_single_chip();
+        self.check_conventions();
+        self.check_expected();
+        self.check_summaries();
+        self.check_ids();
+        self.check_structure();
+        self.report()
+    }
+}
+
+/// `hay.to_lowercase().contains(needle)` for an ASCII lower-case `needle`,
+/// without allocating.
+fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    !n.is_empty()
+        && hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// Whether a name looks like a symbol for one quantity (`d`, `M_q`, `tp`,
+/// `TP`, `flops_total`, `S_k`) rather than a word (`Total`, `bytes`,
+/// `FLOPs`), which texts use as a label for one value after another.
+fn is_symbol(name: &str) -> bool {
+    name.contains('_') || name.len() <= 3
+}
+
+/// `a == b`, rejecting most unequal names before calling `memcmp`.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
+/// `hay.find(needle)` without a string searcher's set-up, which costs more
+/// than the search itself on a line of text.
+pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let first = *n.first()?;
+    let mut i = 0;
+    while let Some(p) = h.get(i..)?.iter().position(|&b| b == first) {
+        let at = i + p;
+        if h[at..].starts_with(n) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// `v.push(x)`, room for `first` items made at the first push: a test
+/// without any costs nothing, one with some grows once or twice at most.
+#[inline]
+fn push_reserving<T>(v: &mut Vec<T>, x: T, first: usize) {
+    if v.capacity() == 0 {
+        v.reserve_exact(first);
+    }
+    v.push(x);
+}
+
+/// How many formulas outside the tests are kept for the tests' calculations
+/// (each is compared with every test).
+const MAX_TEMPLATES: usize = 64;
