@@ -580,10 +580,7 @@ mod tests {
         assert_eq!(r(2, 3).checked_mul(r(9, 4)), Some(r(3, 2)));
         assert_eq!(r(2, 3).checked_mul(i(6)), Some(i(4)));
         assert_eq!(i(6).checked_mul(r(2, 3)), Some(i(4)));
-        assert_eq!(
-            r(i128::MAX, 7).checked_mul(r(i128::MAX - 1, 11)),
-            None
-        );
+        assert_eq!(r(i128::MAX, 7).checked_mul(r(i128::MAX - 1, 11)), None);
         assert_eq!(i(i128::MAX).checked_mul(i(2)), None);
         assert_eq!(r(1, 2).checked_div(r(1, 4)), Some(i(2)));
         assert_eq!(r(1, 2).checked_div(r(-1, 4)), Some(i(-2)));
@@ -697,7 +694,10 @@ mod tests {
         assert_eq!(iv(i(10), i(12)).display(), "≈11");
         assert_eq!(iv(r(15, 10), r(25, 10)).display(), "≈2");
         assert_eq!(iv(i(1), i(2)).display_rounded(0), "2");
-        assert_eq!(Interval::exact(i(1_234_567)).display_rounded(0), "1,234,567");
+        assert_eq!(
+            Interval::exact(i(1_234_567)).display_rounded(0),
+            "1,234,567"
+        );
         assert_eq!(Interval::exact(r(1, 3)).display_rounded(3), "0.333");
     }
 }
