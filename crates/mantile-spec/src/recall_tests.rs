@@ -414,6 +414,24 @@ fn a_division_by_zero_is_wrong_whatever_the_names() {
 }
 
 #[test]
+fn a_value_restated_a_thousand_times_off_is_in_another_unit() {
+    let at = |line: &str| findings(&format!("* `x` = **2**\n* {line}"), "");
+    // Restated wrong, but in the same unit: an error.
+    assert_eq!(at("y = 2,048 (2.1 KB)"), ["6 MT003 error `2.1 KB`"]);
+    assert_eq!(at("y = 2,048 (2 MB)"), ["6 MT003 error `2 MB`"]);
+    assert!(at("y = 2,048 (2 KB)").is_empty());
+    // Off by a factor of 1000 or more either way: the text means another
+    // unit than it says, not a miscalculation.
+    assert!(at("y = 2,048 (2 GB)").is_empty());
+    assert!(at("y = 2,048,000,000,000 (2 KB)").is_empty());
+    // The bound itself is still a mismatch (1 KiB is 1,024 bytes only).
+    assert_eq!(at("y = 1,024,000 (1 KiB)"), ["6 MT003 error `1 KiB`"]);
+    assert!(at("y = 1,024,001 (1 KiB)").is_empty());
+    assert_eq!(at("y = 2 (1 KiB)"), ["6 MT003 error `1 KiB`"]);
+    assert!(at("y = 1 (1 KiB)").is_empty());
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
