@@ -432,6 +432,39 @@ fn a_value_restated_a_thousand_times_off_is_in_another_unit() {
 }
 
 #[test]
+fn a_literal_calculation_past_exact_arithmetic_is_compared_approximately() {
+    let errors = |steps: &str| -> Vec<String> {
+        let text = format!(
+            "# Test T-1 — x\n\n### Test case parameters\n\n{PARAMS}\n\n### Expected calculations\n\n{steps}\n"
+        );
+        check_spec(&text)
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        errors("* `10^30 * 10^30 = 1`"),
+        ["`10^30 * 10^30` is about 1.000e60, not 1"]
+    );
+    assert!(errors("* `10^30 * 10^30 = 10^60`").is_empty());
+    assert_eq!(
+        errors("* `10^400 = 5`"),
+        ["`10^400` is past any number (about inf), not 5"]
+    );
+    assert_eq!(
+        errors("* `10^400 - 10^400 = 5`"),
+        ["`10^400 - 10^400` has no value, but the other side is 5"]
+    );
+    // A division by zero is reported once, by its own check.
+    assert_eq!(
+        errors("* `1 / (2 - 2) = 5`"),
+        ["`1 / (2 - 2)` divides by zero"]
+    );
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
