@@ -515,6 +515,9 @@ fn a_parameter_every_use_of_which_fails_is_reported_where_it_is_written() {
     );
     assert_eq!(d.related.len(), 2);
     assert_eq!(d.fixes[0].edits[0].new_text, "1024");
+    // The fix replaces the digits where the parameter is written.
+    let fixed = mantile_diag::apply_edits(&text, &d.fixes[0].edits);
+    assert!(fixed.contains("* hidden_size `d` = **1024**\n"), "{fixed}");
     // One use that fails and one that holds: the use is wrong.
     let steps = "* FLOPs = `2 * B * d = 2 * 2 * 1024 = 4,096`\n* X: `B * d = 2 * 2048 = 4,096`";
     assert_eq!(findings(params, steps), ["10 MT002 error `2 * 2 * 1024`"]);

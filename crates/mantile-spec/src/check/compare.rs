@@ -661,6 +661,18 @@ mod tests {
         let mut long = vec![4i128; 20];
         long[1] = 9;
         assert_eq!(pick(&long), Some((1, 0)));
+        // Up to 16 sides every pair is compared: two outliers (the first and
+        // the last) make none stand alone, and the first that differs from
+        // the first is taken. Past 16, the first side alone against the
+        // next two is the one taken.
+        let mut n16 = vec![4i128; 16];
+        n16[0] = 6;
+        n16[15] = 5;
+        assert_eq!(pick(&n16), Some((1, 0)));
+        let mut n17 = vec![4i128; 17];
+        n17[0] = 6;
+        n17[16] = 5;
+        assert_eq!(pick(&n17), Some((0, 1)));
     }
 
     #[test]
@@ -673,6 +685,9 @@ mod tests {
         assert!(!related_names("load_ms", "store_ms"));
         assert!(!related_names("ms", "total_ms"));
         assert!(!related_names("a_b_ms", "a_c_ms"));
+        // The unit is compared as the unit, not among the other parts.
+        assert!(!related_names("x_bytes", "bytes_total_bytes"));
+        assert!(!related_names("bytes_total_bytes", "x_bytes"));
         assert_eq!(long_name("tp"), Some("tensor_parallel"));
         assert_eq!(long_name("k"), Some("top_k"));
         assert_eq!(long_name("zz"), None);
