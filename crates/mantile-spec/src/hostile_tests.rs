@@ -152,6 +152,30 @@ fn findings_per_rule_are_capped_and_the_rest_counted() {
     let first_dropped = report.claims[1000].sides[1].range;
     assert_eq!(last.range, first_dropped);
     assert_eq!(last.severity, Severity::Error);
+    // Another rule past the cap of the first still has its findings.
+    let mixed = spec(&format!("{claims}* `y = d * 2 = 9`\n"));
+    let report = check_spec(&mixed);
+    let mt002 = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code == "MT002")
+        .count();
+    assert_eq!(mt002, 1);
+    // The same cap for findings gathered elsewhere (gap reports).
+    let many: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code == "MT002")
+        .cycle()
+        .take(1002)
+        .cloned()
+        .collect();
+    let limited = crate::limit_per_rule(many);
+    assert_eq!(limited.len(), 1001);
+    assert_eq!(
+        limited[1000].message,
+        "2 more MT002 findings in this file are not listed, from here on (at most 1,000 per rule are)"
+    );
 }
 
 #[test]

@@ -150,6 +150,8 @@ pub fn cached_reports_agree(versions: &[&str]) -> bool {
 }
 
 #[cfg(test)]
+mod compare_tests;
+#[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
 mod recall_tests;

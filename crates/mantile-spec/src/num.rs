@@ -201,13 +201,9 @@ impl Rational {
             return format!("{}", self.to_f64());
         };
         let neg = scaled < 0;
-        let digits = scaled.unsigned_abs().to_string();
+        // At least one digit before the point: zeros in front.
         let width = max_decimals as usize + 1;
-        let digits = if digits.len() < width {
-            format!("{}{}", "0".repeat(width - digits.len()), digits)
-        } else {
-            digits
-        };
+        let digits = format!("{:0>width$}", scaled.unsigned_abs());
         let (int_part, frac) = digits.split_at(digits.len() - max_decimals as usize);
         let frac = frac.trim_end_matches('0');
         let mut s = String::new();
@@ -601,6 +597,13 @@ mod tests {
         assert_eq!(a.cmp(&b), Ordering::Greater);
         assert_eq!(b.cmp(&a), Ordering::Less);
         assert_eq!(r(1, 3).partial_cmp(&r(1, 2)), Some(Ordering::Less));
+        // Closer than an f64 can tell (both are 1e17 as floats), yet the
+        // cross products fit: compared exactly.
+        let x = r(3 * 10i128.pow(17) + 1, 3);
+        let y = r(7 * 10i128.pow(17) + 1, 7);
+        assert_eq!(x.to_f64(), y.to_f64());
+        assert_eq!(x.cmp(&y), Ordering::Greater);
+        assert_eq!(y.cmp(&x), Ordering::Less);
     }
 
     #[test]
@@ -671,6 +674,12 @@ mod tests {
             Interval::exact(i(1)).div(&Interval::exact(i(4))),
             Some(Interval::exact(r(1, 4)))
         );
+        // One side a range: the quotient is a range.
+        assert_eq!(a.div(&Interval::exact(i(4))), Some(iv(r(1, 4), r(1, 2))));
+        assert_eq!(
+            Interval::exact(i(1)).div(&iv(i(2), i(4))),
+            Some(iv(r(1, 4), r(1, 2)))
+        );
         // Powers: an exact integer exponent; a range only to a positive
         // power of a positive base.
         let two = |e: i128| Interval::exact(i(e));
@@ -691,6 +700,8 @@ mod tests {
         assert_eq!(Interval::exact(i(1_048_576)).display(), "1,048,576");
         assert_eq!(Interval::exact(r(1, 8)).display(), "0.125");
         assert_eq!(iv(r(1675, 10000), r(1685, 10000)).display(), "≈0.168");
+        // The midpoint (0.16805) to the width's precision (0.0011: 3 places).
+        assert_eq!(iv(r(1675, 10000), r(1686, 10000)).display(), "≈0.168");
         assert_eq!(iv(i(10), i(12)).display(), "≈11");
         assert_eq!(iv(r(15, 10), r(25, 10)).display(), "≈2");
         assert_eq!(iv(i(1), i(2)).display_rounded(0), "2");

@@ -414,6 +414,57 @@ fn a_division_by_zero_is_wrong_whatever_the_names() {
 }
 
 #[test]
+fn a_value_restated_a_thousand_times_off_is_in_another_unit() {
+    let at = |line: &str| findings(&format!("* `x` = **2**\n* {line}"), "");
+    // Restated wrong, but in the same unit: an error.
+    assert_eq!(at("y = 2,048 (2.1 KB)"), ["6 MT003 error `2.1 KB`"]);
+    assert_eq!(at("y = 2,048 (2 MB)"), ["6 MT003 error `2 MB`"]);
+    assert!(at("y = 2,048 (2 KB)").is_empty());
+    // Off by a factor of 1000 or more either way: the text means another
+    // unit than it says, not a miscalculation.
+    assert!(at("y = 2,048 (2 GB)").is_empty());
+    assert!(at("y = 2,048,000,000,000 (2 KB)").is_empty());
+    // The bound itself is still a mismatch (1 KiB is 1,024 bytes only).
+    assert_eq!(at("y = 1,024,000 (1 KiB)"), ["6 MT003 error `1 KiB`"]);
+    assert!(at("y = 1,024,001 (1 KiB)").is_empty());
+    assert_eq!(at("y = 2 (1 KiB)"), ["6 MT003 error `1 KiB`"]);
+    assert!(at("y = 1 (1 KiB)").is_empty());
+}
+
+#[test]
+fn a_literal_calculation_past_exact_arithmetic_is_compared_approximately() {
+    let errors = |steps: &str| -> Vec<String> {
+        let text = format!(
+            "# Test T-1 — x\n\n### Test case parameters\n\n{PARAMS}\n\n### Expected calculations\n\n{steps}\n"
+        );
+        check_spec(&text)
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        errors("* `10^30 * 10^30 = 1`"),
+        ["`10^30 * 10^30` is about 1.000e60, not 1"]
+    );
+    assert!(errors("* `10^30 * 10^30 = 10^60`").is_empty());
+    assert_eq!(
+        errors("* `10^400 = 5`"),
+        ["`10^400` is past any number (about inf), not 5"]
+    );
+    assert_eq!(
+        errors("* `10^400 - 10^400 = 5`"),
+        ["`10^400 - 10^400` has no value, but the other side is 5"]
+    );
+    // A division by zero is reported once, by its own check.
+    assert_eq!(
+        errors("* `1 / (2 - 2) = 5`"),
+        ["`1 / (2 - 2)` divides by zero"]
+    );
+}
+
+#[test]
 fn num_chips_is_the_product_of_the_parallel_degrees() {
     assert_eq!(
         findings(
@@ -464,6 +515,9 @@ fn a_parameter_every_use_of_which_fails_is_reported_where_it_is_written() {
     );
     assert_eq!(d.related.len(), 2);
     assert_eq!(d.fixes[0].edits[0].new_text, "1024");
+    // The fix replaces the digits where the parameter is written.
+    let fixed = mantile_diag::apply_edits(&text, &d.fixes[0].edits);
+    assert!(fixed.contains("* hidden_size `d` = **1024**\n"), "{fixed}");
     // One use that fails and one that holds: the use is wrong.
     let steps = "* FLOPs = `2 * B * d = 2 * 2 * 1024 = 4,096`\n* X: `B * d = 2 * 2048 = 4,096`";
     assert_eq!(findings(params, steps), ["10 MT002 error `2 * 2 * 1024`"]);

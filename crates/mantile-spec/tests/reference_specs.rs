@@ -67,6 +67,35 @@ fn reference_specs_have_exactly_the_known_errors() {
     assert!(evaluated >= 700, "only {evaluated} claims evaluated");
 }
 
+/// The README's figures for the real specs are the checker's: the claims it
+/// finds and evaluates there.
+#[test]
+fn readme_states_the_claims_found_and_evaluated() {
+    let Some((dir, names)) = reference_files("_tests.md") else {
+        return;
+    };
+    let (mut found, mut evaluated) = (0, 0);
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(name)).expect("read a spec");
+        let stats = mantile_spec::check_spec(&text).stats;
+        found += stats.claims_found;
+        evaluated += stats.claims_evaluated;
+    }
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .expect("read the README");
+    let group = |n: usize| mantile_diag::format_grouped(n as i128);
+    let sentence = format!(
+        "it evaluates {} of {} claims",
+        group(evaluated),
+        group(found)
+    );
+    assert!(
+        readme.contains(&sentence),
+        "the README should say \"{sentence}\" (Test specs section)"
+    );
+}
+
 /// Reading the Markdown in chunks (with a cache kept between versions, an
 /// edit re-reads only the chunks it touched) must change nothing.
 #[test]

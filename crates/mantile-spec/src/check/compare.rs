@@ -630,4 +630,66 @@ mod tests {
         let vals = [(0, v(1)), (1, v(2))];
         assert_eq!(find_culprit(&vals, &same).map(|(b, _)| b.0), Some(1));
     }
+
+    #[test]
+    fn culprits_when_no_side_stands_alone() {
+        let v = |x: i128| Interval::exact(Rational::int(x));
+        let same = |a: (usize, Interval), b: (usize, Interval)| a.1.overlaps(&b.1);
+        let pick = |xs: &[i128]| {
+            let vals: Vec<(usize, Interval)> = xs.iter().map(|&x| v(x)).enumerate().collect();
+            find_culprit(&vals, &same).map(|(bad, good)| (bad.0, good.0))
+        };
+        // Three sides, all different: the first that differs from the first.
+        assert_eq!(pick(&[4, 5, 6]), Some((1, 0)));
+        // Two against two: likewise.
+        assert_eq!(pick(&[4, 4, 5, 5]), Some((2, 0)));
+        // The last of three alone.
+        assert_eq!(pick(&[4, 4, 7]), Some((2, 0)));
+        // The first alone, the others agreeing: the reference is the second.
+        assert_eq!(pick(&[7, 4, 4]), Some((0, 1)));
+        // A long chain whose second and third sides differ too: the first
+        // stays the reference.
+        let mut long = vec![4i128; 20];
+        long[1] = 5;
+        long[2] = 6;
+        assert_eq!(pick(&long), Some((1, 0)));
+        // A long chain whose first side alone differs from the next two.
+        let mut long = vec![4i128; 20];
+        long[0] = 9;
+        assert_eq!(pick(&long), Some((0, 1)));
+        // A long chain whose first side differs from the second only.
+        let mut long = vec![4i128; 20];
+        long[1] = 9;
+        assert_eq!(pick(&long), Some((1, 0)));
+        // Up to 16 sides every pair is compared: two outliers (the first and
+        // the last) make none stand alone, and the first that differs from
+        // the first is taken. Past 16, the first side alone against the
+        // next two is the one taken.
+        let mut n16 = vec![4i128; 16];
+        n16[0] = 6;
+        n16[15] = 5;
+        assert_eq!(pick(&n16), Some((1, 0)));
+        let mut n17 = vec![4i128; 17];
+        n17[0] = 6;
+        n17[16] = 5;
+        assert_eq!(pick(&n17), Some((0, 1)));
+    }
+
+    #[test]
+    fn names_of_one_quantity() {
+        assert!(related_names(
+            "total_load_time_ms",
+            "total_memory_load_time_ms"
+        ));
+        assert!(!related_names("total_load_time_ms", "total_load_time_us"));
+        assert!(!related_names("load_ms", "store_ms"));
+        assert!(!related_names("ms", "total_ms"));
+        assert!(!related_names("a_b_ms", "a_c_ms"));
+        // The unit is compared as the unit, not among the other parts.
+        assert!(!related_names("x_bytes", "bytes_total_bytes"));
+        assert!(!related_names("bytes_total_bytes", "x_bytes"));
+        assert_eq!(long_name("tp"), Some("tensor_parallel"));
+        assert_eq!(long_name("k"), Some("top_k"));
+        assert_eq!(long_name("zz"), None);
+    }
 }

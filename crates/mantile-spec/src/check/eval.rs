@@ -95,6 +95,7 @@ impl<'a> Checker<'a> {
         }
         // (A number alone, the most common side, has neither; nor has a
         // side without `^` or `/`.)
+        let mut divides_by_zero = false;
         if !self.prepass {
             for p in sides {
                 if p.expr.is_some_and(|e| !self.arena.is_single_literal(e)) {
@@ -104,7 +105,7 @@ impl<'a> Checker<'a> {
                         self.check_unit_scales(lx, p);
                     }
                     if op('/') {
-                        self.check_division_by_zero(lx, p);
+                        divides_by_zero |= self.check_division_by_zero(lx, p);
                     }
                 }
             }
@@ -128,7 +129,11 @@ impl<'a> Checker<'a> {
                 vals.push(self.eval_part(lx, p, test, LiteralMode::Stated, &mut uses));
             }
         }
-        let mut status = ClaimStatus::Unevaluated;
+        let mut status = if divides_by_zero {
+            ClaimStatus::Mismatch
+        } else {
+            ClaimStatus::Unevaluated
+        };
         let mut reference: Option<Interval> = None;
         // A literal calculation exact arithmetic cannot hold (beyond i128,
         // or a division by zero): far off every other side, it is wrong.
@@ -500,6 +505,10 @@ impl<'a> Checker<'a> {
                 return None;
             }
             let e = p.expr.filter(|&e| self.arena.is_literal_only(e))?;
+            // (A division by zero is the division check's.)
+            if self.zero_divisor(lx, p).is_some() {
+                return None;
+            }
             let x = expr::eval_f64(&self.arena, e, p.toks(&lx.toks))?;
             let far = !x.is_finite() || x < lo - 0.01 * lo.abs() || x > hi + 0.01 * hi.abs();
             far.then_some((i, x))

@@ -106,8 +106,10 @@ impl<'a> Checker<'a> {
             .unwrap_or_default();
         let msg = if approx.is_finite() {
             format!("`{text}` is about {approx:.3e}, not {other}")
+        } else if approx.is_nan() {
+            format!("`{text}` has no value, but the other side is {other}")
         } else {
-            format!("`{text}` divides by zero")
+            format!("`{text}` is past any number (about {approx:e}), not {other}")
         };
         self.diags
             .push(Diagnostic::new(&CLAIM_MISMATCH, p.range, msg));

@@ -154,9 +154,26 @@ impl<'a> Checker<'a> {
     }
 
     /// A division by a number that is 0 (`flops_total / 0`, `x / (2 - 2)`):
-    /// no value, whatever the names are.
-    pub(in crate::check) fn check_division_by_zero(&mut self, lx: &Lexed, p: &Part) {
-        let Some(e) = p.expr else { return };
+    /// no value, whatever the names are. Whether the side has one.
+    pub(in crate::check) fn check_division_by_zero(&mut self, lx: &Lexed, p: &Part) -> bool {
+        let Some(range) = self.zero_divisor(lx, p) else {
+            return false;
+        };
+        if !self.diags.room(&CLAIM_MISMATCH, range, Severity::Error) {
+            return true;
+        }
+        let text = excerpt(self.doc.slice(p.range).trim());
+        self.diags.push(Diagnostic::new(
+            &CLAIM_MISMATCH,
+            range,
+            format!("`{text}` divides by zero"),
+        ));
+        true
+    }
+
+    /// Where a side divides by a number that is 0, if it does.
+    pub(in crate::check) fn zero_divisor(&self, lx: &Lexed, p: &Part) -> Option<TextRange> {
+        let e = p.expr?;
         let toks = p.toks(&lx.toks);
         let mut divisors: SmallVec<[ExprId; 4]> = SmallVec::new();
         self.arena.visit_pub(e, &mut |n| {
@@ -165,28 +182,13 @@ impl<'a> Checker<'a> {
             }
             true
         });
-        let zero = divisors.into_iter().find(|&d| {
+        let d = divisors.into_iter().find(|&d| {
             self.arena.is_literal_only(d)
                 && expr::eval(&self.arena, d, toks, LiteralMode::Exact, &mut |_, _| None)
                     .is_some_and(|v| v.exact_value() == Some(Rational::ZERO))
-        });
-        let Some(d) = zero else { return };
-        let Some((lo, hi)) = expr::token_span(&self.arena, d) else {
-            return;
-        };
-        let (Some(a), Some(b)) = (toks.get(lo), toks.get(hi)) else {
-            return;
-        };
-        let range = a.range.cover(b.range);
-        if !self.diags.room(&CLAIM_MISMATCH, range, Severity::Error) {
-            return;
-        }
-        let text = excerpt(self.doc.slice(p.range).trim());
-        self.diags.push(Diagnostic::new(
-            &CLAIM_MISMATCH,
-            range,
-            format!("`{text}` divides by zero"),
-        ));
+        })?;
+        let (lo, hi) = expr::token_span(&self.arena, d)?;
+        Some(toks.get(lo)?.range.cover(toks.get(hi)?.range))
     }
 
     /// A name in a unit (`peak_tflops`, `memory_bw_gb_s`) times a power

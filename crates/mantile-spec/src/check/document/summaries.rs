@@ -211,3 +211,116 @@ fn cell_value(text: &str) -> Option<(Vec<Interval>, Option<NumberStyle>)> {
     let style = exact.then(|| NumberStyle::detect(num));
     Some((out, style))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(n: i128, d: i128) -> Rational {
+        Rational::new(n, d).expect("a rational")
+    }
+
+    /// The values a cell stands for, as (lo, hi) pairs.
+    fn values(text: &str) -> Option<Vec<(Rational, Rational)>> {
+        cell_value(text).map(|(v, _)| v.iter().map(|i| (i.lo, i.hi)).collect())
+    }
+
+    fn scaled(lo: (i128, i128), hi: (i128, i128), by: i128) -> (Rational, Rational) {
+        let s = Rational::int(by);
+        (
+            r(lo.0, lo.1).checked_mul(s).expect("fits"),
+            r(hi.0, hi.1).checked_mul(s).expect("fits"),
+        )
+    }
+
+    #[test]
+    fn a_plain_integer_cell_is_exact_with_its_style() {
+        let (v, style) = cell_value("**8,594,128,896**").expect("a value");
+        assert_eq!(v, [Interval::exact(Rational::int(8_594_128_896))]);
+        assert_eq!(style, Some(NumberStyle::detect("8,594,128,896")));
+        let (v, style) = cell_value(" 1024 ").expect("a value");
+        assert_eq!(v, [Interval::exact(Rational::int(1024))]);
+        assert_eq!(style, Some(NumberStyle::detect("1024")));
+    }
+
+    #[test]
+    fn every_unit_of_a_cell() {
+        // A value with a unit stands for everything that rounds to it.
+        let one = |by: i128| vec![scaled((1, 2), (3, 2), by)];
+        let two = |a: i128, b: i128| vec![scaled((1, 2), (3, 2), a), scaled((1, 2), (3, 2), b)];
+        assert_eq!(values("1K"), Some(one(1_000)));
+        assert_eq!(values("1M"), Some(one(1_000_000)));
+        assert_eq!(values("1B"), Some(one(1_000_000_000)));
+        assert_eq!(values("1G"), Some(one(1_000_000_000)));
+        assert_eq!(values("1T"), Some(one(1_000_000_000_000)));
+        assert_eq!(values("1KB"), Some(two(1_000, 1 << 10)));
+        assert_eq!(values("1kB"), Some(two(1_000, 1 << 10)));
+        assert_eq!(values("1MB"), Some(two(1_000_000, 1 << 20)));
+        assert_eq!(values("1GB"), Some(two(1_000_000_000, 1 << 30)));
+        assert_eq!(values("1KiB"), Some(one(1 << 10)));
+        assert_eq!(values("1MiB"), Some(one(1 << 20)));
+        assert_eq!(values("1GiB"), Some(one(1 << 30)));
+        assert_eq!(values("1 XB"), None);
+        // Decimals: half a unit of the last digit either way.
+        assert_eq!(
+            values("~6.93B"),
+            Some(vec![scaled((6925, 1000), (6935, 1000), 1_000_000_000)])
+        );
+        assert_eq!(
+            values("0.000268"),
+            Some(vec![(r(2675, 10_000_000), r(2685, 10_000_000))])
+        );
+        assert_eq!(cell_value("0.000268").map(|(_, s)| s), Some(None));
+        assert_eq!(
+            values("≈1.5K"),
+            Some(vec![scaled((145, 100), (155, 100), 1_000)])
+        );
+        // Not a number.
+        assert_eq!(values("n/a"), None);
+        assert_eq!(values(".5"), None);
+        assert_eq!(values(""), None);
+    }
+
+    #[test]
+    fn columns_by_header() {
+        for (h, metric) in [
+            ("FLOPs/chip", "flops_per_chip"),
+            ("flops per chip", "flops_per_chip"),
+            ("Weight/chip", "weight_memory_per_chip"),
+            ("Activation/chip", "activation_memory_per_chip"),
+            ("KV cache/chip", "kv_cache_per_chip"),
+            ("kv/chip", "kv_cache_per_chip"),
+            ("**Comm**", "communication_bytes"),
+            ("comm bytes", "communication_bytes"),
+            ("comm/chip", "communication_bytes"),
+            ("Compute (ms)", "compute_time_ms"),
+            ("Comm (ms)", "communication_time_ms"),
+            ("Wall clock (ms)", "wall_clock_time_ms"),
+            ("Load (ms)", "load_time_ms"),
+        ] {
+            assert!(
+                matches!(column(h), Some(Column::Metric(m)) if m == metric),
+                "{h}"
+            );
+        }
+        for (h, first) in [
+            ("Hidden", "hidden_size"),
+            ("Intermediate", "intermediate_size"),
+            ("d_ff", "intermediate_size"),
+            ("Batch", "batch_size"),
+            ("Seq", "seq_len"),
+            ("Seq len", "seq_len"),
+            ("Experts", "num_experts"),
+            ("Top-k", "top_k"),
+            ("TP", "tensor_parallel"),
+            ("Window", "sliding_window"),
+            ("Sinks", "num_sinks"),
+        ] {
+            assert!(
+                matches!(column(h), Some(Column::Param(p)) if p[0] == first),
+                "{h}"
+            );
+        }
+        assert!(column("Notes").is_none());
+    }
+}
