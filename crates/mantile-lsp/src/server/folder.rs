@@ -144,3 +144,60 @@ impl Folder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mantile_engine::{Content, DiskState, FileKind};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const PATH: &str = "backend/data/model_configs/x.json";
+
+    fn state(text: &str) -> DiskState {
+        DiskState {
+            listed: vec![PATH.into()],
+            files: vec![(PATH.into(), FileKind::Config, Content::text(text))],
+            ..Default::default()
+        }
+    }
+
+    /// Readings that overlap are recorded in the order they started: a slow
+    /// reading that started first never replaces a later one; asks made
+    /// while a reading is under way share the next one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readings_are_recorded_in_the_order_they_started() {
+        let folder = Arc::new(Folder::new(PathBuf::from("/ws"), None));
+        let (f, reads) = (folder.clone(), Arc::new(AtomicU64::new(0)));
+        let r = reads.clone();
+        let slow = tokio::spawn(async move {
+            f.scan(|_| async move {
+                r.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Some(state("{\"old\": 1}"))
+            })
+            .await
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut later = Vec::new();
+        for text in ["{\"new\": 1}", "{\"newer\": 1}"] {
+            let (f, r) = (folder.clone(), reads.clone());
+            later.push(tokio::spawn(async move {
+                f.scan(|_| async move {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    Some(state(text))
+                })
+                .await
+            }));
+        }
+        assert!(slow.await.unwrap().is_some());
+        let mut recorded = 0;
+        for l in later {
+            recorded += l.await.unwrap().is_some() as usize;
+        }
+        // The two asks made during the slow reading took one reading.
+        assert_eq!((recorded, reads.load(Ordering::SeqCst)), (1, 2));
+        let text = folder.analysis().text(PATH).unwrap();
+        assert_ne!(&*text, "{\"old\": 1}", "the slow, earlier reading lost");
+    }
+}

@@ -81,30 +81,27 @@ impl Session {
             return;
         }
         let encoding = self.encoding();
-        let root = folder.root.clone();
-        let f = folder.clone();
-        let checked = {
-            let analysis = analysis.clone();
-            self.run_blocking("checking documents", move || {
-                due.into_iter()
-                    .map(|rel| {
-                        let result = analysis.diagnostics(&rel);
-                        let diagnostics = result
-                            .as_ref()
-                            .map(|r| to_lsp(&analysis, r, &root, encoding))
-                            .unwrap_or_default();
-                        Checked {
-                            uri: f.uri_of(&rel),
-                            rel,
-                            result,
-                            diagnostics,
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            })
+        let (f, a) = (folder.clone(), analysis.clone());
+        let Some(checked) = self
+            .run_blocking("checking documents", move || check(&f, &a, due, encoding))
             .await
+        else {
+            return;
         };
-        let Some(checked) = checked else { return };
+        self.publish_checked(folder, analysis.generation(), checked, origin)
+            .await;
+    }
+
+    /// Publishes the results of a check made on the state of `generation`:
+    /// each one only if no change since has affected its file (a later
+    /// check publishes it), and only if it is not what was last published.
+    async fn publish_checked(
+        self: &Arc<Self>,
+        folder: &Arc<Folder>,
+        generation: u64,
+        checked: Vec<Checked>,
+        origin: Option<&str>,
+    ) {
         // Models whose Hugging Face answer the checks would use.
         for c in &checked {
             if let Some(repo) = c.result.as_ref().and_then(|r| r.wants_hub.as_deref()) {
@@ -115,7 +112,7 @@ impl Session {
         let mut refresh = false;
         let _g = self.published.lock.lock().await;
         for c in checked {
-            if !self.is_live() || !folder.is_current(&c.rel, analysis.generation()) {
+            if !self.is_live() || !folder.is_current(&c.rel, generation) {
                 continue; // a later check publishes this file
             }
             let open = self.docs.contains_key(&c.uri);
@@ -223,6 +220,32 @@ impl Session {
     }
 }
 
+/// Checks the files `due` on `analysis` (blocking), skipping those a change
+/// made since has affected: a later check has them, on a later state.
+fn check(
+    folder: &Folder,
+    analysis: &Analysis,
+    due: Vec<String>,
+    encoding: mantile_diag::PositionEncoding,
+) -> Vec<Checked> {
+    due.into_iter()
+        .filter(|rel| folder.is_current(rel, analysis.generation()))
+        .map(|rel| {
+            let result = analysis.diagnostics(&rel);
+            let diagnostics = result
+                .as_ref()
+                .map(|r| to_lsp(analysis, r, &folder.root, encoding))
+                .unwrap_or_default();
+            Checked {
+                uri: folder.uri_of(&rel),
+                rel,
+                result,
+                diagnostics,
+            }
+        })
+        .collect()
+}
+
 /// A file's findings as protocol diagnostics: ranges in its text, related
 /// locations in other files in theirs (as the analysis has them: an open
 /// document's unsaved text too), fixes in `data` with the version they were
@@ -250,4 +273,85 @@ pub fn to_lsp(
         .iter()
         .map(|d| diagnostics::to_lsp(d, &text, &origin, &mut others))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::backend::Backend;
+    use futures_util::StreamExt;
+    use mantile_engine::{Content, FileKind};
+
+    const PATH: &str = "backend/data/model_configs/o_m.json";
+
+    /// Issue 13: a check that started before a change and ends after the
+    /// check that started after it never has the last word — whichever
+    /// order they finish in.
+    #[tokio::test]
+    async fn a_result_computed_before_a_change_is_never_published_after_it() {
+        use tower::Service;
+        let (mut service, socket) = tower_lsp_server::LspService::new(|client| Backend {
+            session: Arc::new(Session::new(client)),
+        });
+        let (mut to_client, _) = socket.split();
+        let s = service.inner().session.clone();
+        // The client takes notifications once the session is initialized.
+        let init = tower_lsp_server::jsonrpc::Request::build("initialize")
+            .params(serde_json::json!({"capabilities": {}}))
+            .id(1)
+            .finish();
+        service.call(init).await.unwrap();
+        let initialized = tower_lsp_server::jsonrpc::Request::build("initialized")
+            .params(serde_json::json!({}))
+            .finish();
+        service.call(initialized).await.unwrap();
+        s.mark_settings_ready();
+        // What `initialized` says and starts (the log line).
+        let log = to_client.next().await.unwrap();
+        assert_eq!(log.method(), "window/logMessage");
+        let folder = Arc::new(Folder::new("/ws".into(), None));
+        let enc = mantile_diag::PositionEncoding::Utf16;
+        let due = || vec![PATH.to_string()];
+        // The first state, and a check of it that is slow to finish.
+        folder.write(|h| {
+            h.set_disk_file(
+                PATH,
+                FileKind::Config,
+                Content::text(r#"{"model_id": "a"}"#),
+            )
+        });
+        let old = folder.analysis();
+        let old_checked = check(&folder, &old, due(), enc);
+        // A change, and its check, which finishes first.
+        folder.write(|h| {
+            h.set_disk_file(
+                PATH,
+                FileKind::Config,
+                Content::text(r#"{"model_id": "b"}"#),
+            )
+        });
+        let new = folder.analysis();
+        let new_checked = check(&folder, &new, due(), enc);
+        // A check of the old state that starts now computes nothing.
+        assert!(check(&folder, &old, due(), enc).is_empty());
+        s.publish_checked(&folder, new.generation(), new_checked, None)
+            .await;
+        s.publish_checked(&folder, old.generation(), old_checked, None)
+            .await;
+        let published = to_client.next().await.unwrap();
+        let messages: Vec<String> = published.params().unwrap()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["message"].as_str().unwrap().to_string())
+            .collect();
+        assert!(messages.iter().any(|m| m.contains("\"b\"")), "{messages:?}");
+        // Nothing else: the older result was dropped, and the same result
+        // is not sent twice.
+        let again = check(&folder, &new, due(), enc);
+        s.publish_checked(&folder, new.generation(), again, None)
+            .await;
+        let more = tokio::time::timeout(std::time::Duration::from_millis(200), to_client.next());
+        assert!(more.await.is_err(), "nothing more is published");
+    }
 }
