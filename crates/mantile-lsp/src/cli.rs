@@ -216,8 +216,12 @@ fn check(a: CheckArgs) -> i32 {
             if !disk::name_is_utf8(&t.display) {
                 mantile_engine::file_name_not_utf8(&mut diagnostics);
             }
+            let order = targets
+                .iter()
+                .position(|x| std::ptr::eq(x, *t))
+                .unwrap_or(usize::MAX);
             files.push((
-                t.display.clone(),
+                order,
                 CheckedFile {
                     path: display_path(&t.display),
                     kind: t.kind.as_str(),
@@ -232,8 +236,8 @@ fn check(a: CheckArgs) -> i32 {
             ));
         }
     }
-    // In the order the targets were found.
-    files.sort_by(|x, y| x.0.cmp(&y.0));
+    // In the order of the targets.
+    files.sort_by_key(|(order, _)| *order);
     let files: Vec<CheckedFile> = files.into_iter().map(|(_, f)| f).collect();
     unreadable.sort();
     unreadable.dedup();

@@ -295,9 +295,10 @@ impl Backend {
         }
         let progress = WorkDone::begin(self, token, "Mantile: checking the workspace", true).await;
         progress.report("reading the workspace", 0).await;
-        // Read again from disk (what changed is published).
+        // Read again from disk, publish every file's findings.
         for folder in &folders {
             progress.unless_cancelled(self.session.scan(folder)).await?;
+            self.session.republish(folder);
         }
         let files: Vec<(String, lsp::Uri)> = folders
             .iter()

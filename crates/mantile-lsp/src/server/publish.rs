@@ -201,6 +201,18 @@ impl Session {
         }
     }
 
+    /// Publishes every file's findings of `folder` again, whether they
+    /// changed or not (a client that asked to check the workspace).
+    pub fn republish(self: &Arc<Self>, folder: &Arc<Folder>) {
+        let files = folder.analysis().files();
+        for (rel, _) in &files {
+            self.published.last.remove(&folder.uri_of(rel));
+        }
+        let affected = Affected(files.into_iter().map(|(p, _)| p).collect());
+        let (_, generation) = folder.write(|_| Affected::default());
+        self.schedule(folder, affected, generation, Duration::ZERO, None);
+    }
+
     /// Clears everything published for a folder's files (the folder is
     /// gone).
     pub async fn unpublish_folder(&self, folder: &Folder) {
@@ -290,9 +302,8 @@ mod tests {
     #[tokio::test]
     async fn a_result_computed_before_a_change_is_never_published_after_it() {
         use tower::Service;
-        let (mut service, socket) = tower_lsp_server::LspService::new(|client| Backend {
-            session: Arc::new(Session::new(client)),
-        });
+        let (mut service, socket) =
+            tower_lsp_server::LspService::new(|client| Backend::new(Session::new(client)));
         let (mut to_client, _) = socket.split();
         let s = service.inner().session.clone();
         // The client takes notifications once the session is initialized.
