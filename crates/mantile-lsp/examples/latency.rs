@@ -335,7 +335,26 @@ fn reference() -> Option<PathBuf> {
 /// The example workspace open, a config and a long spec edited.
 fn scenario_example(bin: &Path) {
     let root = example_workspace();
+    // Cold start: the process started, the workspace read (`initialize`
+    // is answered after it), the first diagnostics published.
+    let t = Instant::now();
     let mut server = start(bin, &root);
+    let initialized = t.elapsed();
+    let first = loop {
+        let (arrived, msg) = server
+            .rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("diagnostics arrived");
+        server.answer_server_request(&msg);
+        if msg["method"] == "textDocument/publishDiagnostics" {
+            break arrived.duration_since(t);
+        }
+    };
+    println!(
+        "cold start (example workspace): initialize answered {:.1} ms, first diagnostics {:.1} ms after the process started",
+        initialized.as_secs_f64() * 1e3,
+        first.as_secs_f64() * 1e3
+    );
     for f in files(&root) {
         let text = std::fs::read_to_string(&f).unwrap();
         let lang = if f.extension().is_some_and(|e| e == "json") {

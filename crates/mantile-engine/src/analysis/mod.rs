@@ -480,8 +480,11 @@ impl AnalysisHost {
         })
     }
 
-    /// Rule severities: every result changes.
+    /// Rule severities: every result changes (unless they are the same).
     pub fn set_overrides(&mut self, overrides: SeverityOverrides) -> Affected {
+        if *self.db.overrides == overrides {
+            return Affected::default();
+        }
         self.change(|db, rev| {
             *rev += 1;
             db.overrides = Arc::new(overrides);
