@@ -29,6 +29,34 @@ const CONFIG: &str = r#"{
 }
 "#;
 
+/// `text` with protocol edits applied (UTF-16 positions; ASCII text here).
+fn apply_utf16(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| {
+        let (line, col) = (
+            p["line"].as_u64().unwrap() as usize,
+            p["character"].as_u64().unwrap() as usize,
+        );
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + col
+    };
+    let mut e: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    e.sort();
+    let mut out = text.to_string();
+    for (a, b, t) in e.into_iter().rev() {
+        out.replace_range(a..b, t);
+    }
+    out
+}
+
 fn codes(diags: &[Value]) -> Vec<&str> {
     diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
 }
@@ -464,5 +492,79 @@ async fn the_last_published_diagnostics_are_those_of_the_latest_state() {
     for (u, want) in &expected {
         assert_eq!(last.get(u).unwrap_or(&Vec::new()), want, "{u}");
     }
+    c.finish().await;
+}
+
+/// A fix whose text is long (a config's layers reordered) is published
+/// without it — a diagnostic goes out at every keystroke, a fix is applied
+/// seldom — and the code action still gives it whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_fix_travels_without_its_text_and_the_action_has_it() {
+    let mut text = String::from(
+        "{\"model_id\": \"org_Tiny-1\", \"hf_model_id\": \"org/Tiny-1\", \"name\": \"t\", \"hidden_size\": 64,\n \"num_layers\": 20, \"vocab_size\": 100, \"total_params\": 1,\n \"layer_types\": [",
+    );
+    for i in 0..40 {
+        if i > 0 {
+            text.push(',');
+        }
+        if i % 2 == 0 {
+            text.push_str(&format!("\n  {{\"name\": \"layer_{i}_attention\", \"class\": \"GroupedQueryAttentionLayer\", \"count\": 1, \"specs\": {{\"layer_idx\": {i}, \"hidden_size\": 64, \"num_heads\": 4, \"num_kv_heads\": 2, \"head_dim\": 16}}}}"));
+        } else {
+            text.push_str(&format!("\n  {{\"name\": \"layer_{i}_mlp\", \"class\": \"GatedMLPLayer\", \"count\": 1, \"specs\": {{\"layer_idx\": {i}, \"hidden_size\": 64, \"intermediate_size\": 128}}}}"));
+        }
+    }
+    text.push_str("]}\n");
+    let root = workspace("long_fix", &[]);
+    let mut c = Client::start();
+    c.initialize(Some(&root), caps(&["utf-16"])).await;
+    let uri = config_uri(&root, "org_Tiny-1.json");
+    c.open(&uri, 1, &text).await;
+    let diags = c.publish(&uri, Some(1)).await;
+    let reorder = diags
+        .iter()
+        .find(|d| {
+            d["data"]["fixes"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["edits"][0].get("newText").is_none()))
+        })
+        .unwrap_or_else(|| panic!("a fix without its text: {diags:#?}"));
+    let title = reorder["data"]["fixes"][0]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": reorder["range"],
+                   "context": {"diagnostics": [reorder]}}),
+        )
+        .await;
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == title)
+        .unwrap_or_else(|| panic!("{actions:#}"));
+    // Every edit has its text (one per layer, 40 of them).
+    let edits = action["edit"]["changes"][&uri].as_array().unwrap();
+    assert_eq!(edits.len(), 40);
+    let total: usize = edits
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap().len())
+        .sum();
+    assert!(total > 4096, "{total}");
+    // Applied (as one whole-document change), the finding it fixes is gone.
+    let fixed = apply_utf16(&text, edits);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    )
+    .await;
+    let after = c.publish(&uri, Some(2)).await;
+    let code = reorder["code"].as_str().unwrap();
+    assert!(
+        after.iter().all(|d| d["code"] != code),
+        "{code} after the fix: {after:#?}"
+    );
     c.finish().await;
 }

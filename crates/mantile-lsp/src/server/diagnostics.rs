@@ -32,12 +32,21 @@ pub struct FixJson {
 pub struct EditJson {
     pub start: u32,
     pub end: u32,
-    #[serde(rename = "newText")]
-    pub new_text: String,
+    /// The text to put there; left out when it is long (a config's layers
+    /// reordered): a diagnostic is published at every keystroke, a fix
+    /// applied seldom, so `codeAction` takes the text from the engine's
+    /// result for the same version instead.
+    #[serde(rename = "newText", default, skip_serializing_if = "Option::is_none")]
+    pub new_text: Option<String>,
 }
+
+/// A fix whose edits' texts are longer than this together travels without
+/// them (see [`EditJson`]).
+pub const INLINE_EDIT_LIMIT: usize = 4096;
 
 impl FixJson {
     fn from_fix(f: &Fix) -> FixJson {
+        let long = f.edits.iter().map(|e| e.new_text.len()).sum::<usize>() > INLINE_EDIT_LIMIT;
         FixJson {
             title: f.title.clone(),
             edits: f
@@ -46,22 +55,32 @@ impl FixJson {
                 .map(|e| EditJson {
                     start: e.range.start,
                     end: e.range.end,
-                    new_text: e.new_text.clone(),
+                    new_text: (!long).then(|| e.new_text.clone()),
                 })
                 .collect(),
         }
     }
 
     /// The edits as protocol edits against `text` (which must be the text
-    /// the fix was computed for).
-    pub fn to_lsp(&self, text: &Text) -> Option<Vec<lsp::TextEdit>> {
+    /// the fix was computed for); `elided` gives the text of an edit that
+    /// travelled without it (by the edit's index), or nothing.
+    pub fn to_lsp(
+        &self,
+        text: &Text,
+        elided: impl Fn(usize) -> Option<String>,
+    ) -> Option<Vec<lsp::TextEdit>> {
         let len = text.text.len() as u32;
         self.edits
             .iter()
-            .map(|e| {
+            .enumerate()
+            .map(|(i, e)| {
+                let new_text = match &e.new_text {
+                    Some(t) => t.clone(),
+                    None => elided(i)?,
+                };
                 (e.start <= e.end && e.end <= len).then(|| lsp::TextEdit {
                     range: text.range(TextRange::new(e.start as usize, e.end as usize)),
-                    new_text: e.new_text.clone(),
+                    new_text,
                 })
             })
             .collect()

@@ -72,7 +72,11 @@ where
 /// Runs the server on standard input and output; returns the process exit
 /// code (0 after an orderly `shutdown` then `exit`, 1 otherwise).
 pub fn run_stdio() -> i32 {
+    // A few threads for checks and file reads: each thread that allocates
+    // gets its own allocator arena, so a pool of hundreds would hold memory
+    // no check needs (measured: the peak RSS of an edited 2,000-layer config).
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(6)
         .enable_all()
         .build()
     {

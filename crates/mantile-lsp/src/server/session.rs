@@ -315,11 +315,20 @@ impl Session {
     pub fn hub_changed(self: &Arc<Self>) {
         let enabled = self.hub.enabled();
         for f in self.folders() {
-            let (affected, generation) = f.write(|h| {
+            let (mut affected, generation) = f.write(|h| {
                 let mut a = h.clear_hub();
                 a.extend(h.set_hub_enabled(enabled));
                 a
             });
+            // Every config is checked again (most results reused): those
+            // that want a model's metadata ask for it anew.
+            affected.0.extend(
+                f.analysis()
+                    .files()
+                    .into_iter()
+                    .filter(|(_, k)| *k == FileKind::Config)
+                    .map(|(p, _)| p),
+            );
             self.schedule(&f, affected, generation, Duration::ZERO, None);
         }
     }

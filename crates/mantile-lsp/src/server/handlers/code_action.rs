@@ -79,8 +79,25 @@ pub async fn code_action(
                         continue; // computed for another text: the client will get new ones
                     }
                     let single = data.fixes.len() == 1;
+                    // An edit that travelled without its text: the same
+                    // fix of the engine's result for this version has it.
+                    let code = match &diag.code {
+                        Some(lsp::Code::String(c)) => c.clone(),
+                        _ => String::new(),
+                    };
+                    let at = t.text_range(diag.range);
+                    let engine_fix = |title: &str, i: usize| -> Option<String> {
+                        let result = d.analysis.diagnostics(d.rel())?;
+                        let found = result
+                            .diagnostics
+                            .iter()
+                            .filter(|e| e.rule.code == code && e.range == at)
+                            .flat_map(|e| &e.fixes)
+                            .find(|f| f.title == title)?;
+                        Some(found.edits.get(i)?.new_text.clone())
+                    };
                     for fix in &data.fixes {
-                        let Some(edits) = fix.to_lsp(&t) else {
+                        let Some(edits) = fix.to_lsp(&t, |i| engine_fix(&fix.title, i)) else {
                             continue;
                         };
                         actions.push(lsp::CodeActionResponse::CodeAction(lsp::CodeAction {
