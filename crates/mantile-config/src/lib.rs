@@ -12,7 +12,6 @@ mod dims;
 pub mod edit;
 mod findings;
 pub mod generate;
-pub mod hover;
 pub mod hub;
 pub mod hub_shapes;
 pub mod rules;

@@ -34,15 +34,9 @@ fn rule_codes_are_unique() {
 
 #[test]
 fn rule_names_are_unique() {
-    // FIXME: MT009 (mantile-spec) and GR001 (mantile-gap) are both
-    // `missing-section`, so `--rule missing-section=off` turns off both; one
-    // of them must be renamed (in its crate, and in the README's rule table).
-    // No config rule collides. This test fails as soon as another name
-    // collides, and when this one is fixed (then empty the list).
-    assert_eq!(
-        collisions(|r| r.name),
-        [("missing-section".to_string(), vec!["MT009", "GR001"])]
-    );
+    // GR001 was `missing-section` like MT009 until it became
+    // `missing-report-section`: `--rule NAME=off` means one rule only.
+    assert_eq!(collisions(|r| r.name), []);
 }
 
 #[test]

@@ -265,7 +265,7 @@ impl Diagnostic {
 }
 
 /// Per-rule severity overrides (from settings or the command line).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SeverityOverrides {
     entries: Vec<(String, Option<Severity>)>,
 }

@@ -2,8 +2,7 @@
 //!
 //! Run with `cargo bench -p mantile-engine`. Target: under 100 µs for a typical config.
 
-use mantile_diag::SeverityOverrides;
-use mantile_engine::{FileKind, Snapshot, check_text, classify};
+use mantile_engine::{AnalysisHost, Content, DiskState, Scope, classify};
 use std::path::Path;
 
 fn main() {
@@ -28,54 +27,55 @@ fn read_dir(rel: &str) -> Vec<(String, String)> {
     v
 }
 
-fn snapshot() -> Snapshot {
-    let layers = read_dir("backend/layers");
-    let files = read_dir("backend/data/model_configs")
-        .into_iter()
-        .map(|(p, _)| p);
-    Snapshot::new(Some(&layers), files)
+/// The example workspace as read from disk (layer sources, every file).
+fn disk() -> DiskState {
+    let mut files = read_dir("backend/data/model_configs");
+    files.extend(read_dir("tests"));
+    files.extend(read_dir("model_builder/gaps"));
+    DiskState {
+        listed: files.iter().map(|(p, _)| p.clone()).collect(),
+        layer_sources: Some(read_dir("backend/layers")),
+        unreadable: Vec::new(),
+        files: files
+            .into_iter()
+            .filter_map(|(p, t)| Some((p.clone(), classify(&p)?, Content::text(t))))
+            .collect(),
+    }
 }
 
 /// One config: the example workspace's defective one (ten findings) and its
-/// clean one (none).
+/// clean one (none), checked after each edit (a new version of its text:
+/// parse, schema, every rule).
 #[divan::bench(args = ["acme_Wide-MoE-2B.json", "acme_Tiny-Llama-100M.json"])]
 fn one_config(bencher: divan::Bencher, name: &str) {
-    let snap = snapshot();
+    let mut host = AnalysisHost::new(Scope::Workspace);
+    host.set_disk(disk());
     let path = format!("backend/data/model_configs/{name}");
     let text = std::fs::read_to_string(workspace().join(&path)).unwrap();
-    let overrides = SeverityOverrides::default();
-    bencher.bench(|| {
-        check_text(
-            FileKind::Config,
-            &path,
-            divan::black_box(&text),
-            Some(&snap),
-            &overrides,
-        )
-        .diagnostics
-        .len()
+    let mut version = 0;
+    host.open(&path, mantile_engine::FileKind::Config, &text, version);
+    bencher.bench_local(|| {
+        version += 1;
+        host.edit(&path, divan::black_box(&text), version);
+        host.analysis()
+            .diagnostics(&path)
+            .map(|d| d.diagnostics.len())
     });
 }
 
-/// The example workspace: build the snapshot (layer catalog from Python) and
-/// check every file, from texts already in memory.
+/// The example workspace: the catalog from Python and every file checked,
+/// from texts already in memory.
 #[divan::bench]
 fn example_workspace(bencher: divan::Bencher) {
-    let layers = read_dir("backend/layers");
-    let mut files = read_dir("backend/data/model_configs");
-    files.extend(read_dir("tests"));
-    let overrides = SeverityOverrides::default();
+    let state = disk();
     bencher.bench(|| {
-        let snap = Snapshot::new(Some(&layers), files.iter().map(|(p, _)| p.clone()));
-        files
+        let mut host = AnalysisHost::new(Scope::Workspace);
+        host.set_disk(state.clone());
+        let analysis = host.analysis();
+        analysis
+            .files()
             .iter()
-            .filter_map(|(p, t)| {
-                Some(
-                    check_text(classify(p)?, p, t, Some(&snap), &overrides)
-                        .diagnostics
-                        .len(),
-                )
-            })
+            .filter_map(|(p, _)| Some(analysis.diagnostics(p)?.diagnostics.len()))
             .sum::<usize>()
     });
 }

@@ -3,10 +3,10 @@
 //! and the test suite registry, each gap with its suite. An editor shows it
 //! as a tree; `mantile-lsp report` prints the registry part as Markdown.
 //!
-//! Everything arrives as text: the configs (as the snapshot read them, or an
-//! editor's unsaved text) and the gap reports.
+//! Everything comes from an [`Analysis`]: the configs, gap reports and
+//! suites as it has them (an editor's unsaved text over the disk's).
 
-use crate::Snapshot;
+use crate::{Analysis, Content, FileKind};
 use mantile_gap::{Checklist, GapRow, Registry, SuiteRow};
 
 /// A model config of the workspace.
@@ -44,7 +44,10 @@ pub struct Deliverables {
 
 /// What a config states about itself (without checking anything).
 pub fn model(path: &str, text: &str) -> Model {
-    let tree = mantile_json::parse(text);
+    model_of(path, &mantile_json::parse(text))
+}
+
+fn model_of(path: &str, tree: &mantile_json::Tree) -> Model {
     let root = tree.valid_root().filter(|r| r.is_object());
     let field = |key: &str| {
         root.and_then(|r| r.get(key))
@@ -66,20 +69,31 @@ pub fn model(path: &str, text: &str) -> Model {
     }
 }
 
-/// The deliverables: `configs` are `(relative path, text)` of the configs to
-/// list (sorted by path here); `reports` the text of every gap report. The
-/// gaps come from the snapshot (see [`Snapshot::with_texts`]).
-pub fn deliverables(
-    snapshot: &Snapshot,
-    configs: &[(String, String)],
-    reports: &[(String, String)],
-) -> Deliverables {
+/// The deliverables of the workspace an analysis holds: every config (in
+/// path order), the gap registry and the suites.
+pub fn deliverables(analysis: &Analysis) -> Deliverables {
+    let files = analysis.files();
+    let reports: Vec<(String, String)> = files
+        .iter()
+        .filter(|(_, k)| *k == FileKind::GapReport)
+        .filter_map(|(p, _)| match analysis.content(p)? {
+            Content::Text(t) => Some((p.to_string(), t.to_string())),
+            _ => None,
+        })
+        .collect();
     let Registry {
         gaps,
         suites,
         checklist,
-    } = mantile_gap::registry(&snapshot.gaps, reports);
-    let mut models: Vec<Model> = configs.iter().map(|(p, t)| model(p, t)).collect();
+    } = mantile_gap::registry(&analysis.gap_workspace(), &reports);
+    let mut models: Vec<Model> = files
+        .iter()
+        .filter(|(_, k)| *k == FileKind::Config)
+        .map(|(p, _)| match analysis.tree(p) {
+            Some(tree) => model_of(p, &tree),
+            None => model(p, ""),
+        })
+        .collect();
     models.sort_by(|a, b| a.path.cmp(&b.path));
     let gaps = gaps
         .into_iter()
@@ -130,16 +144,13 @@ mod tests {
             {"name": "mtp", "class": "MultiTokenPredictionLayer", "count": 1, "supported": false,
              "gap_report": "model_builder/gaps/mtp.md", "specs": {"hidden_size": 8}}]}"#;
         let suite = "# MTP Tests\n\n# Test MTP-1 — single chip\n\n# Test MTP-2 — TP=2\n\n# Test MTP-3 — EP=2\n";
-        let snapshot = Snapshot::new(None, Vec::<String>::new()).with_texts(
-            &[("backend/data/model_configs/o_m.json".into(), config.into())],
-            &[("tests/mtp_tests.md".into(), suite.into())],
-        );
         let report = "# Gap Report: MTP\n\n**Severity**: MEDIUM\n";
-        let d = deliverables(
-            &snapshot,
-            &[("backend/data/model_configs/o_m.json".into(), config.into())],
-            &[("model_builder/gaps/mtp.md".into(), report.into())],
-        );
+        let analysis = crate::ide::fixture(&[
+            ("backend/data/model_configs/o_m.json", config),
+            ("tests/mtp_tests.md", suite),
+            ("model_builder/gaps/mtp.md", report),
+        ]);
+        let d = deliverables(&analysis);
         assert_eq!(d.models.len(), 1);
         assert_eq!(d.gaps.len(), 1);
         let g = &d.gaps[0];

@@ -15,17 +15,9 @@ use mantile_diag::{Diagnostic, Related, TextRange, sort_diagnostics};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Dimensions a config gives, for checking tensor shapes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Dims {
-    pub hidden_size: Option<u128>,
-    pub vocab_size: Option<u128>,
-    pub heads: Option<u128>,
-    pub kv_heads: Option<u128>,
-    pub head_dim: Option<u128>,
-    pub intermediate_size: Option<u128>,
-    pub num_experts: Option<u128>,
-}
+/// Dimensions a config gives, for checking tensor shapes: the model's one
+/// dimensions type.
+pub type Dims = mantile_model::Dimensions;
 
 /// A layer of a config that needs a gap report: `supported: false`, or a class Mantile lacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,22 +167,37 @@ pub struct GapContext<'a> {
 
 /// Checks one gap report.
 pub fn check_gap_report(text: &str, ctx: &GapContext) -> Vec<Diagnostic> {
-    let doc = parse(text);
+    check_parsed(text, &parse(text), &mantile_spec::check_spec(text), ctx)
+}
+
+/// [`check_gap_report`] on a report already read: its sections (`doc`, from
+/// [`parse`]) and its calculations (`spec`, the spec engine's report on the
+/// same text), which the caller keeps for its other uses (hover, symbols).
+pub fn check_parsed(
+    text: &str,
+    doc: &GapDoc,
+    spec: &mantile_spec::SpecReport,
+    ctx: &GapContext,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let anchor = doc
         .title()
         .map(|s| s.heading)
         .unwrap_or(TextRange::empty(0));
-    check_sections(text, &doc, anchor, &mut out);
+    check_sections(text, doc, anchor, &mut out);
     // Every calculation, recomputed by the spec engine (claims only: the
     // test-file rules do not apply to a report).
-    let spec = mantile_spec::check_spec(text);
-    out.extend(spec.diagnostics.into_iter().filter(|d| {
-        std::ptr::eq(d.rule, &mantile_spec::CLAIM_MISMATCH)
-            || std::ptr::eq(d.rule, &mantile_spec::CONVERSION_MISMATCH)
-    }));
+    out.extend(
+        spec.diagnostics
+            .iter()
+            .filter(|d| {
+                std::ptr::eq(d.rule, &mantile_spec::CLAIM_MISMATCH)
+                    || std::ptr::eq(d.rule, &mantile_spec::CONVERSION_MISMATCH)
+            })
+            .cloned(),
+    );
     if let Some(ws) = ctx.workspace {
-        check_workspace(&doc, ctx.path, ws, anchor, &mut out);
+        check_workspace(doc, ctx.path, ws, anchor, &mut out);
     }
     sort_diagnostics(&mut out);
     // A report of 50,000 tensor sections gets a bounded list.

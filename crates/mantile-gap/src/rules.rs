@@ -3,7 +3,7 @@
 mantile_diag::declare_rules! {
     /// Every gap-report rule, in code order.
     RULES;
-    MISSING_SECTION = "GR001", "missing-section", Error, "A section the guide requires (§4.1–4.7) is missing from the gap report.";
+    MISSING_SECTION = "GR001", "missing-report-section", Error, "A section the guide requires (§4.1–4.7) is missing from the gap report.";
     INCOMPLETE_SECTION = "GR002", "incomplete-section", Warning, "A required section lacks a part the guide asks for.";
     TENSOR_SHAPE = "GR004", "tensor-shape", Error, "A tensor's shape in the report contradicts the config's specs.";
     MISSING_TEST_SUITE = "GR010", "missing-test-suite", Error, "The gap has no test suite tests/<layer>_tests.md.";

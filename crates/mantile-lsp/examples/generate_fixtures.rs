@@ -25,7 +25,7 @@ fn main() {
     let config_json_only = std::env::args().any(|a| a == "--config-json-only");
     let configs = ws.join("backend/data/model_configs");
     std::fs::create_dir_all(&configs).unwrap();
-    let catalog = mantile_lsp::disk::snapshot(&ws).catalog;
+    let catalog = mantile_lsp::disk::catalog(&ws);
     let mut models = MockModel::all_fixtures();
     if config_json_only {
         // The model types `new` maps from config.json alone; a quantized

@@ -5,8 +5,9 @@ use crate::disk::{self, Target};
 use crate::files::{self, ReadError};
 use crate::formats;
 use crate::render::{self, CheckedFile};
-use mantile_diag::SeverityOverrides;
-use mantile_engine::{FileKind, HubFacts, HubProblem, Snapshot, check_file, classify};
+use mantile_engine::{
+    AnalysisHost, Content, FileKind, HubOutcome, HubProblem, Scope, classify, is_global,
+};
 use mantile_hub::{HubClient, HubSettings};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -170,66 +171,76 @@ fn check(a: CheckArgs) -> i32 {
         }
     }
     targets.dedup();
-    let mut snapshots: HashMap<PathBuf, Snapshot> = HashMap::new();
-    let mut files = Vec::new();
+    // One analysis per workspace (and one for files outside any): each file
+    // is read once and checked once, and only the files the targets depend
+    // on are read besides them.
+    let mut hosts: Vec<Checked> = Vec::new();
+    let mut loose = Checked::new(None);
     for t in &targets {
-        let (snapshot, rel) = match &t.workspace {
+        match &t.workspace {
             Some((root, rel)) if classify(rel).is_some() => {
-                let snap = snapshots.entry(root.clone()).or_insert_with(|| {
-                    let snap = disk::snapshot(root);
-                    // Folders and layer sources: a config or spec that cannot
-                    // be read gets its own finding when it is checked.
-                    unreadable.extend(
-                        snap.unreadable
-                            .iter()
-                            .filter(|(rel, _)| classify(rel).is_none())
-                            .map(|(rel, why)| (root.join(rel), why.clone())),
-                    );
-                    snap
-                });
-                (Some(&*snap), rel.clone())
-            }
-            _ => (None, t.display.to_string_lossy().into_owned()),
-        };
-        let (text, diagnostics, stats) = match t.read() {
-            Ok(bytes) => {
-                let mut report = check_file(t.kind, &rel, &bytes, snapshot, &overrides);
-                if !disk::name_is_utf8(&t.display) {
-                    mantile_engine::file_name_not_utf8(&mut report.diagnostics);
-                }
-                (
-                    String::from_utf8_lossy(&bytes).into_owned(),
-                    report.diagnostics,
-                    report.stats,
-                )
-            }
-            Err(e) => {
-                let d = match e {
-                    ReadError::TooLarge(len) => mantile_engine::too_large_file(len),
-                    e => mantile_engine::unreadable_file(&e.to_string()),
+                let i = match hosts.iter().position(|h| h.root.as_ref() == Some(root)) {
+                    Some(i) => i,
+                    None => {
+                        hosts.push(Checked::new(Some(root.clone())));
+                        hosts.len() - 1
+                    }
                 };
-                let mut diagnostics = vec![d];
-                overrides.apply(&mut diagnostics);
-                (String::new(), diagnostics, None)
+                hosts[i].targets.push((t, rel.clone()));
             }
-        };
-        files.push(CheckedFile {
-            path: display_path(&t.display),
-            kind: t.kind.as_str(),
-            text,
-            diagnostics,
-            stats: stats.map(|s| render::Stats {
-                claims_found: s.claims_found,
-                claims_evaluated: s.claims_evaluated,
-                claims_failing: s.claims_failing,
-            }),
-        });
+            _ => loose
+                .targets
+                .push((t, t.display.to_string_lossy().into_owned())),
+        }
     }
+    hosts.push(loose);
+    for h in &mut hosts {
+        h.load(&mut unreadable);
+    }
+    if !a.offline {
+        add_hub_outcomes(&mut hosts);
+    }
+    if !overrides.is_empty() {
+        for h in &mut hosts {
+            h.host.set_overrides(overrides.clone());
+        }
+    }
+    let mut files = Vec::new();
+    for h in &hosts {
+        let analysis = h.host.analysis();
+        for (t, rel) in &h.targets {
+            let Some(report) = analysis.diagnostics(rel) else {
+                continue;
+            };
+            let mut diagnostics = report.diagnostics.clone();
+            if !disk::name_is_utf8(&t.display) {
+                mantile_engine::file_name_not_utf8(&mut diagnostics);
+            }
+            let order = targets
+                .iter()
+                .position(|x| std::ptr::eq(x, *t))
+                .unwrap_or(usize::MAX);
+            files.push((
+                order,
+                CheckedFile {
+                    path: display_path(&t.display),
+                    kind: t.kind.as_str(),
+                    text: report.text.to_string(),
+                    diagnostics,
+                    stats: report.stats.map(|s| render::Stats {
+                        claims_found: s.claims_found,
+                        claims_evaluated: s.claims_evaluated,
+                        claims_failing: s.claims_failing,
+                    }),
+                },
+            ));
+        }
+    }
+    // In the order of the targets.
+    files.sort_by_key(|(order, _)| *order);
+    let files: Vec<CheckedFile> = files.into_iter().map(|(_, f)| f).collect();
     unreadable.sort();
     unreadable.dedup();
-    if !a.offline {
-        add_hub_findings(&mut files, &overrides);
-    }
     let color = a.color.forced().unwrap_or_else(|| {
         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
     });
@@ -289,14 +300,107 @@ pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
         .ok()
 }
 
-/// Fetches the Hub metadata of every config's model (each model once, a few
-/// at a time) and adds the cross-check findings. When the Hub cannot be
-/// reached at all, says so once on stderr instead of once per file.
-fn add_hub_findings(files: &mut [CheckedFile], overrides: &SeverityOverrides) {
-    let mut repos: Vec<String> = files
+/// The analysis of the targets of one workspace (or of the files outside
+/// any workspace: `root` is `None`).
+struct Checked<'a> {
+    root: Option<PathBuf>,
+    host: AnalysisHost,
+    /// Each target with its path in the analysis.
+    targets: Vec<(&'a Target, String)>,
+}
+
+impl<'a> Checked<'a> {
+    fn new(root: Option<PathBuf>) -> Checked<'a> {
+        let scope = if root.is_some() {
+            Scope::Workspace
+        } else {
+            Scope::Loose
+        };
+        Checked {
+            root,
+            host: AnalysisHost::new(scope),
+            targets: Vec::new(),
+        }
+    }
+
+    /// Reads the targets, then what they depend on (the configs for a gap
+    /// report, its suite), each file once. Folders and layer sources that
+    /// cannot be read go to `unreadable` (a target that cannot be read gets
+    /// a finding of its own).
+    fn load(&mut self, unreadable: &mut Vec<(PathBuf, String)>) {
+        // Each target is read where `Target::read` says (a file named on the
+        // command line where it leads, the others only inside the
+        // workspace), by its real path (its name need not be UTF-8).
+        let read = |t: &Target| match t.read() {
+            Ok(bytes) => Content::from_bytes(bytes),
+            Err(ReadError::TooLarge(len)) => Content::TooLarge(len),
+            Err(e) => Content::Unreadable(e.to_string()),
+        };
+        let Some(root) = self.root.clone() else {
+            for (t, rel) in &self.targets {
+                self.host.set_disk_file(rel, t.kind, read(t));
+            }
+            return;
+        };
+        let with_layers = self
+            .targets
+            .iter()
+            .any(|(t, _)| t.kind != FileKind::TestSpec);
+        let mut state = disk::read_workspace(&root, with_layers, |_, _| false);
+        for (t, rel) in &self.targets {
+            state.files.push((rel.clone(), t.kind, read(t)));
+        }
+        unreadable.extend(
+            state
+                .unreadable
+                .iter()
+                .filter(|(rel, _)| classify(rel).is_none())
+                .map(|(rel, why)| (root.join(rel), why.clone())),
+        );
+        self.host.set_disk(state);
+        // What the targets read besides themselves.
+        let analysis = self.host.analysis();
+        let mut extra: std::collections::BTreeSet<String> = Default::default();
+        let mut all_configs = false;
+        for (_, rel) in &self.targets {
+            let deps = analysis.dependencies(rel);
+            all_configs |= deps.all_configs;
+            extra.extend(deps.files);
+        }
+        if all_configs {
+            extra.extend(
+                analysis
+                    .listed(FileKind::Config)
+                    .into_iter()
+                    .map(|p| p.to_string()),
+            );
+        }
+        for rel in extra {
+            if analysis.kind(&rel).is_some() {
+                continue; // already read
+            }
+            let Some(kind) = classify(&rel) else { continue };
+            if let Some(content) = disk::read_content(&root, &rel) {
+                self.host.set_disk_file(&rel, kind, content);
+            }
+        }
+    }
+}
+
+/// Fetches the Hub metadata of every checked config's model (each model
+/// once, a few at a time) and records it in the analyses. When the Hub
+/// cannot be reached at all, says so once on stderr instead of once per file.
+fn add_hub_outcomes(hosts: &mut [Checked]) {
+    let mut repos: Vec<String> = hosts
         .iter()
-        .filter(|f| f.kind == FileKind::Config.as_str())
-        .filter_map(|f| mantile_engine::hf_model_id(&f.text))
+        .flat_map(|h| {
+            let analysis = h.host.analysis();
+            h.targets
+                .iter()
+                .filter(|(t, _)| t.kind == FileKind::Config)
+                .filter_map(|(_, rel)| analysis.hf_model_id(rel))
+                .collect::<Vec<_>>()
+        })
         .collect();
     repos.sort();
     repos.dedup();
@@ -305,7 +409,7 @@ fn add_hub_findings(files: &mut [CheckedFile], overrides: &SeverityOverrides) {
     }
     let Some(rt) = runtime() else { return };
     let client = std::sync::Arc::new(HubClient::new(HubSettings::from_env()));
-    let outcomes: HashMap<String, Result<HubFacts, HubProblem>> = rt.block_on(async {
+    let outcomes: HashMap<String, HubOutcome> = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
         for repo in repos {
             let c = client.clone();
@@ -316,17 +420,15 @@ fn add_hub_findings(files: &mut [CheckedFile], overrides: &SeverityOverrides) {
         }
         let mut out = HashMap::new();
         while let Some(Ok((repo, r))) = set.join_next().await {
-            out.insert(repo, r);
+            out.insert(repo, std::sync::Arc::new(r));
         }
         out
     });
     // Problems of the whole Hub rather than of one model: said once.
-    let global =
-        |p: &HubProblem| matches!(p, HubProblem::Network { .. } | HubProblem::OfflineNoCache);
     let skipped: Vec<&HubProblem> = outcomes
         .values()
-        .filter_map(|r| r.as_ref().err())
-        .filter(|p| global(p))
+        .filter_map(|r| r.as_ref().as_ref().err())
+        .filter(|p| is_global(p))
         .collect();
     let plural = if skipped.len() == 1 { "" } else { "s" };
     match skipped.first() {
@@ -342,16 +444,10 @@ fn add_hub_findings(files: &mut [CheckedFile], overrides: &SeverityOverrides) {
         ),
         None => {}
     }
-    for f in files.iter_mut() {
-        let own = |repo: &str| {
-            outcomes
-                .get(repo)
-                .filter(|o| !o.as_ref().err().is_some_and(global))
-        };
-        let found = mantile_engine::hub_findings(&f.text, own, overrides);
-        if !found.is_empty() {
-            f.diagnostics.extend(found);
-            mantile_diag::sort_diagnostics(&mut f.diagnostics);
+    for h in hosts {
+        h.host.set_hub_enabled(true);
+        for (repo, outcome) in &outcomes {
+            h.host.set_hub_outcome(repo, outcome.clone());
         }
     }
 }
@@ -436,7 +532,7 @@ fn new_config(a: NewArgs) -> i32 {
         }
     };
     let catalog = match &root {
-        Some(r) => disk::snapshot(r).catalog,
+        Some(r) => disk::catalog(r),
         None => mantile_config::Catalog::builtin(),
     };
     let mut generated = match mantile_config::hub::generate(&facts, &catalog) {
@@ -568,9 +664,25 @@ fn report(a: ReportArgs) -> i32 {
         );
         return 2;
     };
-    let snap = disk::snapshot(&root);
-    let (reports, unread) = disk::gap_reports(&root);
-    let registry = mantile_gap::registry(&snap.gaps, &reports);
+    let state = disk::read_workspace(&root, true, |_, _| true);
+    let mut problems = state.unreadable.clone();
+    let mut host = AnalysisHost::new(Scope::Workspace);
+    host.set_disk(state);
+    let analysis = host.analysis();
+    let mut reports = Vec::new();
+    for (rel, kind) in analysis.files() {
+        if kind != FileKind::GapReport {
+            continue;
+        }
+        match analysis.content(&rel) {
+            Some(Content::Text(t)) => reports.push((rel.to_string(), t.to_string())),
+            Some(Content::NotUtf8 { .. }) => {
+                problems.push((rel.to_string(), "not valid UTF-8".to_string()))
+            }
+            _ => {} // already among the problems
+        }
+    }
+    let registry = mantile_gap::registry(&analysis.gap_workspace(), &reports);
     let out = if json {
         serde_json::to_string_pretty(&registry).unwrap_or_default() + "\n"
     } else {
@@ -580,8 +692,6 @@ fn report(a: ReportArgs) -> i32 {
         return status;
     }
     // What could not be read makes the registry incomplete: said, and exit 2.
-    let mut problems = snap.unreadable.clone();
-    problems.extend(unread);
     problems.sort();
     problems.dedup();
     for (rel, why) in &problems {

@@ -8,8 +8,8 @@
 
 use crate::files::{self, ReadError};
 use mantile_engine::{
-    CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, MAX_FILE_SIZE, Snapshot, TESTS_DIR, classify,
-    classify_loose,
+    AnalysisHost, CONFIG_DIR, Content, DiskState, FileKind, GAPS_DIR, LAYERS_DIR, MAX_FILE_SIZE,
+    Scope, TESTS_DIR, classify, classify_loose,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -75,38 +75,86 @@ fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, bool)>> {
     Ok(v)
 }
 
-/// Builds the engine's snapshot of a workspace: the layer catalog from
-/// `backend/layers/*.py` and the list of files the checks may look up. What
-/// cannot be read is recorded ([`Snapshot::unreadable`]).
-pub fn snapshot(root: &Path) -> Snapshot {
-    let mut unreadable: Vec<(String, String)> = Vec::new();
-    let mut read_text = |rel: &str| -> Option<String> {
-        match files::read_in_workspace(root, &root.join(rel), MAX_FILE_SIZE as u64) {
-            Ok(bytes) => String::from_utf8(bytes).ok(),
-            Err(ReadError::NotFound) => None,
-            Err(e) => {
-                unreadable.push((rel.to_string(), e.to_string()));
-                None
-            }
-        }
-    };
-    let mut dir_problems: Vec<(String, String)> = Vec::new();
-    let layer_sources: Option<Vec<(String, String)>> = match list(&root.join(LAYERS_DIR)) {
-        Ok(entries) if root.join(LAYERS_DIR).is_dir() => Some(
+/// A file's content for the analysis (read as every workspace file is:
+/// inside the workspace, regular, bounded), or `None` when it is not there.
+pub fn read_content(root: &Path, rel: &str) -> Option<Content> {
+    match files::read_in_workspace(root, &root.join(rel), MAX_FILE_SIZE as u64) {
+        Ok(bytes) => Some(Content::from_bytes(bytes)),
+        Err(ReadError::NotFound) => None,
+        Err(ReadError::TooLarge(len)) => Some(Content::TooLarge(len)),
+        Err(e) => Some(Content::Unreadable(e.to_string())),
+    }
+}
+
+/// `(relative path, text)` of each file read, or `(relative path, reason)`
+/// of each one that could not be.
+pub type PathTexts = Vec<(String, String)>;
+
+/// The layer sources of a workspace: `(relative path, text)` of each
+/// `backend/layers/*.py` (`None`: no such folder), and what could not be
+/// read.
+fn layer_sources(root: &Path) -> (Option<PathTexts>, PathTexts) {
+    let mut unreadable = Vec::new();
+    let dir = root.join(LAYERS_DIR);
+    let sources = match list(&dir) {
+        Ok(entries) if dir.is_dir() => Some(
             entries
                 .into_iter()
                 .filter(|(p, is_dir)| !is_dir && p.extension().is_some_and(|e| e == "py"))
                 .filter_map(|(p, _)| {
                     let rel = relative(root, &p)?;
-                    Some((rel.clone(), read_text(&rel)?))
+                    match read_content(root, &rel)? {
+                        Content::Text(t) => Some((rel, t.to_string())),
+                        Content::NotUtf8 { .. } => None,
+                        Content::TooLarge(_) => {
+                            unreadable.push((rel, "too large".to_string()));
+                            None
+                        }
+                        Content::Unreadable(why) => {
+                            unreadable.push((rel, why));
+                            None
+                        }
+                    }
                 })
                 .collect(),
         ),
         Ok(_) => None,
         Err(e) => {
-            dir_problems.push((LAYERS_DIR.to_string(), e.to_string()));
+            unreadable.push((LAYERS_DIR.to_string(), e.to_string()));
             None
         }
+    };
+    (sources, unreadable)
+}
+
+/// The layer catalog of a workspace (`backend/layers/*.py`, else the
+/// built-in one).
+pub fn catalog(root: &Path) -> mantile_config::Catalog {
+    let mut host = AnalysisHost::new(Scope::Workspace);
+    let (sources, unreadable) = layer_sources(root);
+    host.set_disk(DiskState {
+        layer_sources: sources,
+        unreadable,
+        ..Default::default()
+    });
+    host.analysis().catalog().clone()
+}
+
+/// Reads a workspace for the analysis: the listing of the folders the
+/// checks look in, the layer sources (unless `with_layers` is false: for
+/// checks that do not read the catalog), and the Mantile files `want` accepts
+/// (by relative path and kind). What cannot be read is recorded
+/// ([`DiskState::unreadable`]); a Mantile file that cannot be read is also
+/// given with its problem, so that it gets a finding of its own.
+pub fn read_workspace(
+    root: &Path,
+    with_layers: bool,
+    want: impl Fn(&str, FileKind) -> bool,
+) -> DiskState {
+    let (layer_sources, mut unreadable) = if with_layers {
+        layer_sources(root)
+    } else {
+        (None, Vec::new())
     };
     let mut listed = Vec::new();
     for dir in [CONFIG_DIR, TESTS_DIR, GAPS_DIR] {
@@ -117,53 +165,32 @@ pub fn snapshot(root: &Path) -> Snapshot {
                     .filter(|(_, is_dir)| !is_dir)
                     .filter_map(|(p, _)| relative(root, &p)),
             ),
-            Err(e) => dir_problems.push((dir.to_string(), e.to_string())),
+            Err(e) => unreadable.push((dir.to_string(), e.to_string())),
         }
     }
-    let mut texts = |kind: FileKind| -> Vec<(String, String)> {
-        listed
-            .iter()
-            .filter(|f| classify(f) == Some(kind))
-            .filter_map(|f| Some((f.clone(), read_text(f)?)))
-            .collect()
-    };
-    let (configs, specs) = (texts(FileKind::Config), texts(FileKind::TestSpec));
-    unreadable.extend(dir_problems);
-    Snapshot::new(layer_sources.as_deref(), listed)
-        .with_texts(&configs, &specs)
-        .with_unreadable(unreadable)
-}
-
-/// `(relative path, text)` of each file read, or `(relative path, reason)`
-/// of each one that could not be.
-pub type PathTexts = Vec<(String, String)>;
-
-/// The gap reports of a workspace, and those that could not be read, with
-/// the reason.
-pub fn gap_reports(root: &Path) -> (PathTexts, PathTexts) {
-    let mut problems = Vec::new();
-    let entries = match list(&root.join(GAPS_DIR)) {
-        Ok(e) => e,
-        Err(e) => return (Vec::new(), vec![(GAPS_DIR.to_string(), e.to_string())]),
-    };
-    let mut reports = Vec::new();
-    for (p, is_dir) in entries {
-        let Some(rel) = relative(root, &p) else {
+    let mut files = Vec::new();
+    for rel in &listed {
+        let Some(kind) = classify(rel) else { continue };
+        if !want(rel, kind) {
+            continue;
+        }
+        let Some(content) = read_content(root, rel) else {
             continue;
         };
-        if is_dir || classify(&rel) != Some(FileKind::GapReport) {
-            continue;
+        match &content {
+            Content::Unreadable(why) => unreadable.push((rel.clone(), why.clone())),
+            Content::TooLarge(_) => unreadable.push((rel.clone(), "too large".to_string())),
+            _ => {}
         }
-        match files::read_in_workspace(root, &p, MAX_FILE_SIZE as u64) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => reports.push((rel, text)),
-                Err(_) => problems.push((rel, "not valid UTF-8".to_string())),
-            },
-            Err(ReadError::NotFound) => {}
-            Err(e) => problems.push((rel, e.to_string())),
-        }
+        files.push((rel.clone(), kind, content));
     }
-    (reports, problems)
+    unreadable.sort();
+    DiskState {
+        listed,
+        layer_sources,
+        unreadable,
+        files,
+    }
 }
 
 /// A file to check.

@@ -248,6 +248,10 @@ impl JsonNumber for Literal<'_> {
 /// `1e3` do, `1e-400` and `0.5` do not.
 pub fn is_integer_literal(lit: &str) -> bool {
     let unsigned = lit.strip_prefix('-').unwrap_or(lit);
+    // The common case: digits only.
+    if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
     let (mantissa, exp) = match unsigned.find(['e', 'E']) {
         Some(i) => (&unsigned[..i], &unsigned[i + 1..]),
         None => (unsigned, "0"),

@@ -2,6 +2,8 @@
 
 use super::*;
 use expect_test::{Expect, expect};
+use mantile_config::Catalog;
+use mantile_diag::TextRange;
 
 fn cursor(fixture: &str) -> (String, usize) {
     let at = fixture.find("$0").expect("a $0 cursor");
@@ -10,7 +12,7 @@ fn cursor(fixture: &str) -> (String, usize) {
 
 fn complete(fixture: &str, expect: Expect) {
     let (text, at) = cursor(fixture);
-    let items = completions(&text, at, &Catalog::builtin());
+    let items = completions(&mantile_json::parse(&text), at, &Catalog::builtin());
     let out: Vec<String> = items
         .iter()
         .map(|c| {
@@ -87,7 +89,7 @@ fn completes_missing_layer_and_top_level_fields() {
         "#]],
     );
     let (text, at) = cursor(r#"{"model_id": "a", "$0"#);
-    let labels: Vec<String> = completions(&text, at, &Catalog::builtin())
+    let labels: Vec<String> = completions(&mantile_json::parse(&text), at, &Catalog::builtin())
         .into_iter()
         .map(|c| c.label)
         .collect();
@@ -115,23 +117,35 @@ const CONFIG: &str = r#"{
   ]
 }"#;
 
-fn snapshot() -> Snapshot {
-    let layers = vec![(
-        "backend/layers/attention.py".to_string(),
-        "class GroupedQueryAttentionLayer(Layer):\n    \"\"\"GQA.\"\"\"\n    def __init__(self, layer_idx, hidden_size, num_heads, num_kv_heads, head_dim, has_bias=False):\n        pass\n".to_string(),
-    )];
-    Snapshot::new(
-        Some(&layers),
-        [
-            "model_builder/gaps/mtp.md".to_string(),
-            "tests/mtp_tests.md".to_string(),
-        ],
-    )
+const CONFIG_PATH: &str = "backend/data/model_configs/o_m.json";
+
+const ATTENTION_PY: (&str, &str) = (
+    "backend/layers/attention.py",
+    "class GroupedQueryAttentionLayer(Layer):\n    \"\"\"GQA.\"\"\"\n    def __init__(self, layer_idx, hidden_size, num_heads, num_kv_heads, head_dim, has_bias=False):\n        pass\n",
+);
+
+/// The workspace of these tests: `files` beside the layer class, the gap
+/// report and its suite.
+fn workspace(files: &[(&str, &str)]) -> Analysis {
+    let mut all = vec![
+        ATTENTION_PY,
+        ("model_builder/gaps/mtp.md", "# Gap\n"),
+        ("tests/mtp_tests.md", "# Test MTP-1 — x\n"),
+    ];
+    all.extend_from_slice(files);
+    fixture(&all)
+}
+
+/// One file at `path` in a workspace of its own.
+fn alone(path: &str, text: &str) -> Analysis {
+    fixture(&[(path, text)])
 }
 
 #[test]
 fn symbols_of_a_config_spec_and_report() {
-    let s: Vec<(String, Option<String>)> = symbols(FileKind::Config, CONFIG)
+    let a = alone(CONFIG_PATH, CONFIG);
+    let s: Vec<(String, Option<String>)> = a
+        .symbols(CONFIG_PATH)
         .into_iter()
         .map(|s| (s.name, s.detail))
         .collect();
@@ -146,7 +160,8 @@ fn symbols_of_a_config_spec_and_report() {
         ]
     );
     let spec = "# Test AB-1 — One, single chip\n\ntext\n\n# Test AB-2 — Two, TP = 4\n";
-    let t: Vec<String> = symbols(FileKind::TestSpec, spec)
+    let t: Vec<String> = alone("tests/ab_tests.md", spec)
+        .symbols("tests/ab_tests.md")
         .into_iter()
         .map(|s| format!("{} {:?}", s.name, s.detail))
         .collect();
@@ -157,7 +172,8 @@ fn symbols_of_a_config_spec_and_report() {
             "Test AB-2 Some(\"Two, TP = 4\")"
         ]
     );
-    let g: Vec<String> = symbols(FileKind::GapReport, "# Gap\n\n## Example Tensors\n")
+    let g: Vec<String> = alone("model_builder/gaps/g.md", "# Gap\n\n## Example Tensors\n")
+        .symbols("model_builder/gaps/g.md")
         .into_iter()
         .map(|s| s.name)
         .collect();
@@ -165,60 +181,91 @@ fn symbols_of_a_config_spec_and_report() {
 }
 
 #[test]
+fn features_work_on_the_intact_layers_while_a_syntax_error_is_typed() {
+    // An unfinished string in the second layer: the first layer still has
+    // its symbol, hover and inlay hint.
+    let broken = CONFIG.replace("\"name\": \"mtp\"", "\"name\": \"mt");
+    let a = alone(CONFIG_PATH, &broken);
+    assert!(!a.diagnostics(CONFIG_PATH).unwrap().diagnostics.is_empty());
+    let names: Vec<String> = a.symbols(CONFIG_PATH).into_iter().map(|s| s.name).collect();
+    assert!(names.contains(&"attention".to_string()), "{names:?}");
+    let at = broken.find("12000").unwrap();
+    let hints = a.inlay_hints(CONFIG_PATH, TextRange::new(0, broken.len()));
+    assert_eq!(
+        hints.iter().map(|h| h.label.as_str()).collect::<Vec<_>>(),
+        [" (recomputed 12,288)"]
+    );
+    assert_eq!(hints[0].offset, at + 5);
+    let hover = a
+        .hover(CONFIG_PATH, broken.find("\"attention\"").unwrap() + 1)
+        .unwrap();
+    assert!(hover.markdown.contains("`attention`"), "{}", hover.markdown);
+}
+
+#[test]
 fn definition_of_a_class_and_a_gap_report() {
-    let snap = snapshot();
+    let report = "# Gap\n\nSuite: tests/mtp_tests.md\n";
+    let a = workspace(&[
+        (CONFIG_PATH, CONFIG),
+        ("model_builder/gaps/other.md", report),
+    ]);
     let at = CONFIG.find("GroupedQuery").unwrap() + 3;
-    let t = definition(FileKind::Config, CONFIG, at, &snap).unwrap();
+    let t = a.definition(CONFIG_PATH, at).unwrap();
     assert_eq!(
         (t.path.as_str(), t.line),
         ("backend/layers/attention.py", Some(0))
     );
     assert_eq!(t.range, Some(TextRange::new(6, 32)));
     let at = CONFIG.find("gaps/mtp").unwrap();
-    let t = definition(FileKind::Config, CONFIG, at, &snap).unwrap();
+    let t = a.definition(CONFIG_PATH, at).unwrap();
     assert_eq!(t.path, "model_builder/gaps/mtp.md");
     assert!(
-        definition(
-            FileKind::Config,
-            CONFIG,
-            CONFIG.find("count").unwrap(),
-            &snap
-        )
-        .is_none()
+        a.definition(CONFIG_PATH, CONFIG.find("count").unwrap())
+            .is_none()
     );
     // From a gap report to its suite.
-    let report = "# Gap\n\nSuite: tests/mtp_tests.md\n";
-    let t = definition(
-        FileKind::GapReport,
-        report,
-        report.find("mtp_tests").unwrap(),
-        &snap,
-    )
-    .unwrap();
+    let t = a
+        .definition(
+            "model_builder/gaps/other.md",
+            report.find("mtp_tests").unwrap(),
+        )
+        .unwrap();
     assert_eq!(t.path, "tests/mtp_tests.md");
 }
 
 #[test]
 fn links_to_existing_files_only() {
-    let snap = snapshot();
-    let l = links(FileKind::Config, CONFIG, &snap);
+    let a = workspace(&[(CONFIG_PATH, CONFIG)]);
+    let l = a.links(CONFIG_PATH);
     assert_eq!(l.len(), 1);
     assert_eq!(
         (&CONFIG[l[0].range.as_range()], l[0].target.as_str()),
         ("gaps/mtp.md", "model_builder/gaps/mtp.md")
     );
     let missing = CONFIG.replace("gaps/mtp.md", "gaps/other.md");
-    assert!(links(FileKind::Config, &missing, &snap).is_empty());
+    assert!(
+        workspace(&[(CONFIG_PATH, &missing)])
+            .links(CONFIG_PATH)
+            .is_empty()
+    );
 }
 
 #[test]
 fn inlay_hints_show_recomputed_values_where_they_differ() {
-    let h = inlay_hints(FileKind::Config, CONFIG);
+    let all = TextRange::new(0, usize::MAX >> 1);
+    let h = alone(CONFIG_PATH, CONFIG).inlay_hints(CONFIG_PATH, all);
     assert_eq!(h.len(), 1);
     assert_eq!(&CONFIG[..h[0].offset].rsplit(' ').next().unwrap(), &"12000");
     assert_eq!(h[0].label, " (recomputed 12,288)");
+    // Only within the range asked for.
+    let before = TextRange::new(0, CONFIG.find("12000").unwrap());
+    assert!(
+        alone(CONFIG_PATH, CONFIG)
+            .inlay_hints(CONFIG_PATH, before)
+            .is_empty()
+    );
     let spec = "# Test AB-1 — x\n\n* `2 * 4 * 512 = 4,000`\n";
-    let h = inlay_hints(FileKind::TestSpec, spec);
+    let h = alone("tests/ab_tests.md", spec).inlay_hints("tests/ab_tests.md", all);
     assert_eq!(
         h.iter().map(|h| h.label.as_str()).collect::<Vec<_>>(),
         [" (recomputed 4,096)"]
@@ -228,8 +275,8 @@ fn inlay_hints_show_recomputed_values_where_they_differ() {
 #[test]
 fn scaffold_actions_for_an_unknown_class_mark_it_and_create_files() {
     let text = "{\n  \"hf_model_id\": \"o/m\",\n  \"hidden_size\": 64,\n  \"layer_types\": [\n    {\n      \"name\": \"router\",\n      \"class\": \"RouterLayer\",\n      \"count\": 2,\n      \"specs\": {\"hidden_size\": 64, \"parameter_count\": 512}\n    }\n  ]\n}";
-    let snap = Snapshot::new(None, Vec::<String>::new());
-    let actions = scaffold_actions(text, text.find("RouterLayer").unwrap(), &snap);
+    let a = alone(CONFIG_PATH, text);
+    let actions = a.scaffold_actions(CONFIG_PATH, text.find("RouterLayer").unwrap());
     let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
     assert_eq!(
         titles,
@@ -246,25 +293,25 @@ fn scaffold_actions_for_an_unknown_class_mark_it_and_create_files() {
             .starts_with("# Gap Report: Router\n")
     );
     // The edited config is now valid about its gap (no MC030), and files that exist are not offered again.
-    let snap = Snapshot::new(
-        None,
-        [
-            "model_builder/gaps/router.md".to_string(),
-            "tests/router_tests.md".to_string(),
-        ],
+    let a = fixture(&[
+        (CONFIG_PATH, &edited),
+        (
+            "model_builder/gaps/router.md",
+            &actions[0].create[0].content,
+        ),
+        ("tests/router_tests.md", &actions[1].create[0].content),
+    ]);
+    assert!(
+        a.scaffold_actions(CONFIG_PATH, edited.find("RouterLayer").unwrap())
+            .is_empty()
     );
-    assert!(scaffold_actions(&edited, edited.find("RouterLayer").unwrap(), &snap).is_empty());
-    let codes: Vec<&str> = crate::check_text(
-        FileKind::Config,
-        "backend/data/model_configs/x.json",
-        &edited,
-        Some(&snap),
-        &Default::default(),
-    )
-    .diagnostics
-    .iter()
-    .map(|d| d.rule.code)
-    .collect();
+    let codes: Vec<&str> = a
+        .diagnostics(CONFIG_PATH)
+        .unwrap()
+        .diagnostics
+        .iter()
+        .map(|d| d.rule.code)
+        .collect();
     assert!(
         !codes.contains(&"MC030") && !codes.contains(&"MC040") && !codes.contains(&"MC041"),
         "{codes:?}"
@@ -272,13 +319,35 @@ fn scaffold_actions_for_an_unknown_class_mark_it_and_create_files() {
     // A supported layer of a known class gets nothing.
     let known = text.replace("RouterLayer", "NormLayer");
     assert!(
-        scaffold_actions(
-            &known,
-            known.find("NormLayer").unwrap(),
-            &Snapshot::new(None, Vec::<String>::new())
-        )
-        .is_empty()
+        alone(CONFIG_PATH, &known)
+            .scaffold_actions(CONFIG_PATH, known.find("NormLayer").unwrap())
+            .is_empty()
     );
+}
+
+#[test]
+fn scaffold_input_from_a_config_layer() {
+    let text = r#"{"hf_model_id": "o/m", "hidden_size": 8, "layer_types": [
+        {"name": "mtp_head", "class": "MtpLayer", "count": 1, "supported": false, "specs": {"hidden_size": 8, "parameter_count": 128}}]}"#;
+    let i = scaffold_input(text, "mtp_head", &Catalog::builtin()).unwrap();
+    assert_eq!(
+        (
+            i.model.as_str(),
+            i.class.as_str(),
+            i.hidden_size,
+            i.parameters,
+            i.known_class
+        ),
+        ("o/m", "MtpLayer", 8, Some(128), false)
+    );
+    assert_eq!(
+        i.specs,
+        [
+            ("hidden_size".to_string(), "8".to_string()),
+            ("parameter_count".to_string(), "128".to_string())
+        ]
+    );
+    assert!(scaffold_input(text, "nope", &Catalog::builtin()).is_none());
 }
 
 #[test]
@@ -290,9 +359,9 @@ fn scaffolds_are_never_offered_outside_their_folder() {
             "{{\n  \"hf_model_id\": \"o/m\",\n  \"hidden_size\": 64,\n  \"layer_types\": [\n    {{\"name\": \"{name}\", \"class\": \"RouterLayer\", \"count\": 1{extra}, \"specs\": {{\"hidden_size\": 64}}}}\n  ]\n}}"
         )
     };
-    let snap = Snapshot::new(None, Vec::<String>::new());
     let created = |text: &str| -> Vec<String> {
-        scaffold_actions(text, text.find("RouterLayer").unwrap(), &snap)
+        alone(CONFIG_PATH, text)
+            .scaffold_actions(CONFIG_PATH, text.find("RouterLayer").unwrap())
             .into_iter()
             .flat_map(|a| a.create.into_iter().map(|f| f.path))
             .collect()
@@ -332,10 +401,12 @@ fn scaffolds_are_never_offered_outside_their_folder() {
 fn hover_on_a_claim_shows_its_value_and_bindings() {
     let spec = "# Test AB-1 — x, single chip\n\n### Test case parameters\n\n* batch_size `B` = **2**\n* seq_len `S` = **128**\n\nDerived:\n\n* `M = B*S = 256`\n\n* FLOPs = `2 * M * 4 = 2,048`\n";
     let at = spec.find("2 * M").unwrap() + 4;
-    let (range, md) = markdown_hover(FileKind::TestSpec, spec, at, None).unwrap();
-    assert_eq!(&spec[range.as_range()], "FLOPs = `2 * M * 4 = 2,048");
+    let h = alone("tests/ab_tests.md", spec)
+        .hover("tests/ab_tests.md", at)
+        .unwrap();
+    assert_eq!(&spec[h.range.as_range()], "FLOPs = `2 * M * 4 = 2,048");
     assert_eq!(
-        md,
+        h.markdown,
         "**= 2,048** (agrees)\n\nDefines `FLOPs`.\n\n| name | value | bound at |\n|---|--:|---|\n| `M` | 256 | line 10 |\n"
     );
 }
@@ -343,28 +414,14 @@ fn hover_on_a_claim_shows_its_value_and_bindings() {
 #[test]
 fn hover_on_a_test_id_shows_its_expected_results_from_the_workspace() {
     let suite = "# Test AB-1 — x, single chip\n\n### Expected results\n\n**Per-chip metrics**\n* flops_per_chip: **1,024**\n";
-    let snap = Snapshot::new(None, Vec::<String>::new())
-        .with_texts(&[], &[("tests/ab_tests.md".to_string(), suite.to_string())]);
     let report = "| Gap | Tests |\n|---|---|\n| ab | AB-1 |\n";
-    let (range, md) = markdown_hover(
-        FileKind::GapReport,
-        report,
-        report.find("AB-1").unwrap() + 2,
-        Some(&snap),
-    )
-    .unwrap();
-    assert_eq!(&report[range.as_range()], "AB-1");
+    let path = "model_builder/gaps/ab.md";
+    let a = fixture(&[("tests/ab_tests.md", suite), (path, report)]);
+    let h = a.hover(path, report.find("AB-1").unwrap() + 2).unwrap();
+    assert_eq!(&report[h.range.as_range()], "AB-1");
     assert_eq!(
-        md,
+        h.markdown,
         "**Test AB-1** — x, single chip (`tests/ab_tests.md`)\n\n| Expected | value |\n|---|--:|\n| flops_per_chip | 1,024 |\n"
     );
-    assert!(
-        markdown_hover(
-            FileKind::GapReport,
-            report,
-            report.find("Gap").unwrap(),
-            Some(&snap)
-        )
-        .is_none()
-    );
+    assert!(a.hover(path, report.find("Gap").unwrap()).is_none());
 }

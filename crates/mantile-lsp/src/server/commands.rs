@@ -18,11 +18,9 @@ use super::hub::Source;
 use super::lsp;
 use super::lsp_ext::{self as ext, CheckSummary, NewConfigArgs, NewConfigResult};
 use super::uri;
-use crate::disk;
 use dashmap::DashMap;
-use mantile_engine::{CONFIG_DIR, FileKind, classify};
+use mantile_engine::CONFIG_DIR;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -285,42 +283,41 @@ impl Backend {
     /// The findings of a workspace file now: an open document's current
     /// ones, else the file's on disk.
     async fn findings(&self, uri: &lsp::Uri) -> Vec<lsp::Diagnostic> {
-        match self.session.diagnostics_of_open(uri).await {
-            Some((_, _, d)) => d.to_vec(),
-            None => self.session.diagnostics_on_disk(uri).await,
-        }
+        self.session.findings(uri).await
     }
 
     async fn check_workspace(&self, token: Option<lsp::ProgressToken>) -> Result<CheckSummary> {
-        let Some(root) = self.session.root() else {
+        let folders = self.session.folders();
+        if folders.is_empty() {
             return Err(failed(
                 "no Mantile workspace: open a folder holding backend/data/model_configs or tests/",
             ));
-        };
+        }
         let progress = WorkDone::begin(self, token, "Mantile: checking the workspace", true).await;
         progress.report("reading the workspace", 0).await;
         // Read again from disk, publish every file's findings.
-        progress.unless_cancelled(self.session.scan()).await?;
-        let Some(snapshot) = self.session.snapshot() else {
-            return Err(failed(format!(
-                "cannot read the workspace `{}`",
-                root.display()
-            )));
-        };
-        let files: Vec<&String> = snapshot
-            .files
+        for folder in &folders {
+            progress.unless_cancelled(self.session.scan(folder)).await?;
+            self.session.republish(folder);
+        }
+        let files: Vec<(String, lsp::Uri)> = folders
             .iter()
-            .filter(|rel| classify(rel).is_some())
+            .flat_map(|f| {
+                f.analysis()
+                    .files()
+                    .into_iter()
+                    .map(|(rel, _)| (rel.to_string(), f.uri_of(&rel)))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         let mut summary = CheckSummary {
             files: files.len() as u32,
             ..Default::default()
         };
         let n = files.len().max(1);
-        for (i, rel) in files.iter().enumerate() {
+        for (i, (rel, uri)) in files.iter().enumerate() {
             progress.report(rel, (100 * i / n) as u32).await;
-            let uri = uri::from_path(&root.join(rel));
-            let found = progress.unless_cancelled(self.findings(&uri)).await?;
+            let found = progress.unless_cancelled(self.findings(uri)).await?;
             count(&found, &mut summary);
         }
         progress.end(&summary.line()).await;
@@ -340,11 +337,13 @@ impl Backend {
                 repo.escape_debug()
             )));
         }
-        let Some(root) = self.session.root() else {
+        // The first workspace folder takes new configs.
+        let Some(folder) = self.session.folders().into_iter().next() else {
             return Err(failed(
                 "not inside a Mantile workspace (no backend/data/model_configs or tests/ folder)",
             ));
         };
+        let root = folder.root.clone();
         let Some(client) = self.session.hub.client() else {
             return Err(failed(
                 "the Hugging Face Hub is turned off (mantile.hub.enabled): a config is generated from its metadata",
@@ -378,11 +377,7 @@ impl Backend {
         progress
             .report("mapping the tensors to Mantile's layers", 60)
             .await;
-        let catalog = self
-            .session
-            .snapshot()
-            .map(|s| s.catalog.clone())
-            .unwrap_or_else(mantile_config::Catalog::builtin);
+        let catalog = folder.analysis().catalog().clone();
         let tensors_problem = facts.tensors_problem.as_ref().map(|p| p.describe(&repo));
         let workspace = root.clone();
         let planned = self
@@ -438,7 +433,7 @@ impl Backend {
             ));
         }
         // The new files change the workspace: read it again, publish.
-        self.session.scan().await;
+        self.session.scan(&folder).await;
         self.registry_changed();
         let uri = uri::from_path(&target);
         let shown = self.ext.show_document.load(Ordering::Relaxed)
@@ -467,56 +462,23 @@ impl Backend {
     /// `mantile/registry`.
     pub async fn registry(&self, _: ext::RegistryParams) -> Result<ext::RegistryResult> {
         self.ext.registry_watched.store(true, Ordering::Relaxed);
-        let (Some(root), Some(snapshot)) = (self.session.root(), self.session.snapshot()) else {
+        // The first workspace folder's deliverables.
+        let Some(folder) = self.session.folders().into_iter().next() else {
             return Ok(ext::RegistryResult::default());
         };
-        // The editor's text of open configs and gap reports, else the disk's.
-        let mut open: HashMap<String, String> = HashMap::new();
-        for d in self.session.docs.iter() {
-            if let Some((kind, rel)) = self.session.target(d.key())
-                && matches!(kind, FileKind::Config | FileKind::GapReport)
-            {
-                open.insert(rel, d.rope.to_string());
-            }
-        }
-        let (r, s) = (root.clone(), snapshot.clone());
+        let root = folder.root.clone();
+        // The analysis has the editor's text of open files, else the disk's.
+        let analysis = folder.analysis();
+        let a = analysis.clone();
         let deliverables = self
             .session
             .run_blocking("listing the deliverables", move || {
-                let limit = mantile_engine::MAX_FILE_SIZE as u64;
-                let configs: Vec<(String, String)> = s
-                    .files
-                    .iter()
-                    .filter(|rel| classify(rel) == Some(FileKind::Config))
-                    .filter_map(|rel| {
-                        let text = match open.get(rel) {
-                            Some(t) => t.clone(),
-                            None => {
-                                let bytes =
-                                    crate::files::read_in_workspace(&r, &r.join(rel), limit)
-                                        .ok()?;
-                                String::from_utf8_lossy(&bytes).into_owned()
-                            }
-                        };
-                        Some((rel.clone(), text))
-                    })
-                    .collect();
-                let (mut reports, _) = disk::gap_reports(&r);
-                for (rel, text) in &open {
-                    if classify(rel) != Some(FileKind::GapReport) {
-                        continue;
-                    }
-                    match reports.iter_mut().find(|(p, _)| p == rel) {
-                        Some(slot) => slot.1 = text.clone(),
-                        None => reports.push((rel.clone(), text.clone())),
-                    }
-                }
-                mantile_engine::deliverables::deliverables(&s, &configs, &reports)
+                mantile_engine::deliverables::deliverables(&a)
             })
             .await
             .ok_or_else(|| failed("internal error while listing the deliverables (see the log)"))?;
         let uri_of = |rel: &str| uri::from_path(&root.join(rel));
-        let exists = |rel: &str| snapshot.files.contains(rel);
+        let exists = |rel: &str| analysis.exists(rel);
         let mut models = Vec::with_capacity(deliverables.models.len());
         for m in deliverables.models {
             let uri = uri_of(&m.path);
@@ -603,8 +565,14 @@ impl Backend {
     /// `mantile/didChangeUserSettings`: the user's own settings, trusted as
     /// `initializationOptions` are (the Hub's endpoint and home included).
     pub async fn user_settings(&self, value: Value) {
-        if self.apply_settings(&value, Source::Initialization).await {
-            self.session.recheck_all().await;
+        if super::handlers::configuration::apply(
+            &self.session,
+            &value,
+            Source::Initialization,
+            None,
+        )
+        .await
+        {
             self.registry_changed();
         }
     }

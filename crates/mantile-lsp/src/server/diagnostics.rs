@@ -9,7 +9,6 @@ use super::encoding::Text;
 use super::lsp;
 use super::uri;
 use mantile_diag::{Diagnostic, Fix, PositionEncoding, Severity, TextRange};
-use mantile_engine::{FileKind, Snapshot, check_file_with};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -33,12 +32,21 @@ pub struct FixJson {
 pub struct EditJson {
     pub start: u32,
     pub end: u32,
-    #[serde(rename = "newText")]
-    pub new_text: String,
+    /// The text to put there; left out when it is long (a config's layers
+    /// reordered): a diagnostic is published at every keystroke, a fix
+    /// applied seldom, so `codeAction` takes the text from the engine's
+    /// result for the same version instead.
+    #[serde(rename = "newText", default, skip_serializing_if = "Option::is_none")]
+    pub new_text: Option<String>,
 }
+
+/// A fix whose edits' texts are longer than this together travels without
+/// them (see [`EditJson`]).
+pub const INLINE_EDIT_LIMIT: usize = 4096;
 
 impl FixJson {
     fn from_fix(f: &Fix) -> FixJson {
+        let long = f.edits.iter().map(|e| e.new_text.len()).sum::<usize>() > INLINE_EDIT_LIMIT;
         FixJson {
             title: f.title.clone(),
             edits: f
@@ -47,22 +55,32 @@ impl FixJson {
                 .map(|e| EditJson {
                     start: e.range.start,
                     end: e.range.end,
-                    new_text: e.new_text.clone(),
+                    new_text: (!long).then(|| e.new_text.clone()),
                 })
                 .collect(),
         }
     }
 
     /// The edits as protocol edits against `text` (which must be the text
-    /// the fix was computed for).
-    pub fn to_lsp(&self, text: &Text) -> Option<Vec<lsp::TextEdit>> {
+    /// the fix was computed for); `elided` gives the text of an edit that
+    /// travelled without it (by the edit's index), or nothing.
+    pub fn to_lsp(
+        &self,
+        text: &Text,
+        elided: impl Fn(usize) -> Option<String>,
+    ) -> Option<Vec<lsp::TextEdit>> {
         let len = text.text.len() as u32;
         self.edits
             .iter()
-            .map(|e| {
+            .enumerate()
+            .map(|(i, e)| {
+                let new_text = match &e.new_text {
+                    Some(t) => t.clone(),
+                    None => elided(i)?,
+                };
                 (e.start <= e.end && e.end <= len).then(|| lsp::TextEdit {
                     range: text.range(TextRange::new(e.start as usize, e.end as usize)),
-                    new_text: e.new_text.clone(),
+                    new_text,
                 })
             })
             .collect()
@@ -85,30 +103,33 @@ pub struct Origin<'a> {
     pub version: Option<i32>,
 }
 
-/// The other files related locations name, each read once per check (a
-/// report with thousands of findings names the same config each time).
-#[derive(Default)]
-pub struct OtherFiles(std::collections::HashMap<String, (String, mantile_diag::LineIndex)>);
+/// The other files related locations name, each indexed once per check (a
+/// report with thousands of findings names the same config each time), as
+/// the analysis has them (an open document's unsaved text, else the disk's).
+pub struct OtherFiles<'a> {
+    analysis: &'a mantile_engine::Analysis,
+    seen: std::collections::HashMap<String, (std::sync::Arc<str>, mantile_diag::LineIndex)>,
+}
 
-impl OtherFiles {
-    /// The protocol range of `r` in the workspace file `rel` (read as every
-    /// workspace file is: inside the workspace, regular, bounded; a file
-    /// that cannot be read gives the start of the file).
-    fn range(&mut self, root: &Path, rel: &str, r: TextRange, enc: PositionEncoding) -> lsp::Range {
-        let (text, index) = self.0.entry(rel.to_string()).or_insert_with(|| {
-            let text = crate::files::read_in_workspace(
-                root,
-                &root.join(rel),
-                mantile_engine::MAX_FILE_SIZE as u64,
-            )
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_default();
+impl<'a> OtherFiles<'a> {
+    pub fn new(analysis: &'a mantile_engine::Analysis) -> OtherFiles<'a> {
+        OtherFiles {
+            analysis,
+            seen: Default::default(),
+        }
+    }
+
+    /// The protocol range of `r` in the workspace file `rel` (a file the
+    /// analysis does not know gives the start of the file).
+    fn range(&mut self, rel: &str, r: TextRange, enc: PositionEncoding) -> lsp::Range {
+        let analysis = self.analysis;
+        let (text, index) = self.seen.entry(rel.to_string()).or_insert_with(|| {
+            let text = analysis.text(rel).unwrap_or_else(|| "".into());
             let index = mantile_diag::LineIndex::new(&text);
             (text, index)
         });
         let pos = |o: u32| {
-            let lc = index.line_col(text, o as usize, enc);
+            let lc = index.line_col(text, (o as usize).min(text.len()), enc);
             lsp::Position {
                 line: lc.line,
                 character: lc.col,
@@ -143,7 +164,7 @@ pub fn to_lsp(
                     let root = origin.root?;
                     lsp::Location {
                         uri: uri::from_path(&root.join(rel)),
-                        range: others.range(root, rel, r.range, text.encoding()),
+                        range: others.range(rel, r.range, text.encoding()),
                     }
                 }
             };
@@ -171,65 +192,6 @@ pub fn to_lsp(
         related_information: (!related.is_empty()).then_some(related),
         data,
     }
-}
-
-/// What one check needs besides the text.
-pub struct CheckInput<'a> {
-    pub kind: FileKind,
-    /// Path relative to the workspace root.
-    pub rel_path: &'a str,
-    pub snapshot: Option<&'a Snapshot>,
-    pub overrides: &'a mantile_diag::SeverityOverrides,
-    /// Hugging Face outcomes (configs only; `None`: no Hub checks).
-    pub hub: Option<&'a super::hub::HubView>,
-    /// A test spec's cache kept between versions of an open document.
-    pub spec_cache: Option<&'a mut mantile_engine::SpecCache>,
-}
-
-/// Runs the engine on a file's `bytes` and converts the findings against
-/// `text` (the same bytes, or their lossy decoding when they are not UTF-8).
-/// `check_file` is the CLI's entry point too (size limit, UTF-8, then
-/// `check_text`), so editor and command line agree. Blocking: call it off
-/// the async runtime.
-pub fn check(
-    input: &mut CheckInput,
-    bytes: &[u8],
-    text: &Text,
-    origin: &Origin,
-) -> Vec<lsp::Diagnostic> {
-    let report = check_file_with(
-        input.kind,
-        input.rel_path,
-        bytes,
-        input.snapshot,
-        input.overrides,
-        input.spec_cache.as_deref_mut(),
-    );
-    let mut diagnostics = report.diagnostics;
-    if uri::to_path(origin.uri).is_some_and(|p| !crate::disk::name_is_utf8(&p)) {
-        mantile_engine::file_name_not_utf8(&mut diagnostics);
-    }
-    if input.kind == FileKind::Config
-        && let Some(hub) = input.hub
-        && let Ok(src) = std::str::from_utf8(bytes)
-    {
-        // A problem that is not the model's (no network, offline without a
-        // cache) is reported once for the workspace, not in each config.
-        let own = |repo: &str| {
-            hub.outcome(repo)
-                .filter(|o| !o.as_ref().as_ref().err().is_some_and(super::hub::is_global))
-        };
-        let found = mantile_engine::hub_findings(src, own, input.overrides);
-        if !found.is_empty() {
-            diagnostics.extend(found);
-            mantile_diag::sort_diagnostics(&mut diagnostics);
-        }
-    }
-    let mut others = OtherFiles::default();
-    diagnostics
-        .iter()
-        .map(|d| to_lsp(d, text, origin, &mut others))
-        .collect()
 }
 
 /// The fixes a protocol diagnostic carries, if it is one of ours.

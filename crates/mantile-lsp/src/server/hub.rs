@@ -1,9 +1,10 @@
 //! Hugging Face metadata in the server: fetched in the background (bounded
 //! by the client's semaphore and timeouts), never on a keystroke's path.
 //!
-//! A check that meets a config whose model has no known outcome asks for it
+//! A check that meets a config whose model has no known answer asks for it
 //! once (a channel to the fetcher task) and goes on without Hub findings;
-//! when the answer arrives the open and closed documents are rechecked.
+//! the answer is recorded in each folder's analysis, which rechecks the
+//! configs that name that model (and nothing else).
 //! Settings: `mantile.hub.offline` (no network; cached metadata only),
 //! `mantile.hub.endpoint`, `mantile.hub.home` (like `HF_HOME`),
 //! `mantile.hub.enabled` (false: no Hub checks).
@@ -21,39 +22,12 @@ use dashmap::DashMap;
 use mantile_engine::{HubFacts, HubProblem};
 use mantile_hub::{HubClient, HubSettings};
 use serde_json::Value;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::mpsc::UnboundedSender;
 
-pub type Outcome = Arc<Result<HubFacts, HubProblem>>;
-
-/// What a check needs: the known outcomes, and a way to ask for one.
-#[derive(Clone)]
-pub struct HubView {
-    pub results: Arc<DashMap<String, Outcome>>,
-    inflight: Arc<DashMap<String, ()>>,
-    request: Option<UnboundedSender<String>>,
-}
-
-impl HubView {
-    /// The outcome for `repo`, asking for a fetch (once) when none is known.
-    pub fn outcome(&self, repo: &str) -> Option<Outcome> {
-        if let Some(o) = self.results.get(repo) {
-            return Some(o.clone());
-        }
-        if let Some(tx) = &self.request
-            && self.inflight.insert(repo.to_string(), ()).is_none()
-        {
-            let _ = tx.send(repo.to_string());
-        }
-        None
-    }
-}
-
 /// Problems of the whole Hub, not of one model: said once in the log.
-pub fn is_global(p: &HubProblem) -> bool {
-    matches!(p, HubProblem::Network { .. } | HubProblem::OfflineNoCache)
-}
+pub use mantile_engine::is_global;
 
 /// Where settings came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,9 +63,12 @@ fn text_setting(hub: &serde_json::Map<String, Value>, key: &str) -> Option<Strin
 pub struct Hub {
     trusted: Mutex<Trusted>,
     client: RwLock<Option<Arc<HubClient>>>,
-    results: Arc<DashMap<String, Outcome>>,
-    inflight: Arc<DashMap<String, ()>>,
-    request: Mutex<Option<UnboundedSender<String>>>,
+    /// The models asked for since the settings last changed (in flight or
+    /// answered): each is fetched once.
+    asked: DashMap<String, ()>,
+    /// Bumped when the settings change: an answer to an older ask is dropped.
+    epoch: AtomicU64,
+    request: Mutex<Option<UnboundedSender<(String, u64)>>>,
     warned: AtomicBool,
 }
 
@@ -100,8 +77,8 @@ impl Default for Hub {
         Hub {
             trusted: Mutex::new(Trusted::default()),
             client: RwLock::new(Some(Arc::new(HubClient::new(HubSettings::from_env())))),
-            results: Arc::default(),
-            inflight: Arc::default(),
+            asked: DashMap::new(),
+            epoch: AtomicU64::new(0),
             request: Mutex::new(None),
             warned: AtomicBool::new(false),
         }
@@ -109,18 +86,6 @@ impl Default for Hub {
 }
 
 impl Hub {
-    pub fn view(&self) -> HubView {
-        HubView {
-            results: self.results.clone(),
-            inflight: self.inflight.clone(),
-            request: self
-                .request
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone(),
-        }
-    }
-
     pub fn client(&self) -> Option<Arc<HubClient>> {
         self.client
             .read()
@@ -128,8 +93,23 @@ impl Hub {
             .clone()
     }
 
-    pub fn set_request(&self, tx: UnboundedSender<String>) {
+    pub fn set_request(&self, tx: UnboundedSender<(String, u64)>) {
         *self.request.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+    }
+
+    /// Asks for `repo`'s metadata, once (until the settings change).
+    pub fn request(&self, repo: &str) {
+        if !self.enabled() || self.asked.insert(repo.to_string(), ()).is_some() {
+            return;
+        }
+        if let Some(tx) = &*self.request.lock().unwrap_or_else(|e| e.into_inner()) {
+            let _ = tx.send((repo.to_string(), self.epoch.load(Ordering::SeqCst)));
+        }
+    }
+
+    /// Whether an answer to an ask made at `epoch` still counts.
+    pub fn is_current(&self, epoch: u64) -> bool {
+        self.epoch.load(Ordering::SeqCst) == epoch
     }
 
     /// Applies `mantile.hub` settings from `source`; returns whether they
@@ -183,25 +163,22 @@ impl Hub {
         let enabled = hub.get("enabled").and_then(Value::as_bool).unwrap_or(true);
         *self.client.write().unwrap_or_else(|e| e.into_inner()) =
             enabled.then(|| Arc::new(HubClient::new(s)));
-        self.results.clear();
-        self.inflight.clear();
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.asked.clear();
         self.warned.store(false, Ordering::SeqCst);
         (true, warnings)
     }
 
-    /// Records an outcome; returns a log line the first time the Hub as a
+    /// Notes an answer; returns a log line the first time the Hub as a
     /// whole is unreachable (or offline with nothing cached).
-    pub fn finish(&self, repo: String, outcome: Result<HubFacts, HubProblem>) -> Option<String> {
-        let note = match &outcome {
+    pub fn finish(&self, repo: &str, outcome: &Result<HubFacts, HubProblem>) -> Option<String> {
+        match outcome {
             Err(p) if is_global(p) && !self.warned.swap(true, Ordering::SeqCst) => Some(format!(
                 "mantile-lsp: {}; the Hub cross-checks are skipped (settings: mantile.hub.offline, mantile.hub.endpoint)",
-                p.message(&repo)
+                p.message(repo)
             )),
             _ => None,
-        };
-        self.results.insert(repo.clone(), Arc::new(outcome));
-        self.inflight.remove(&repo);
-        note
+        }
     }
 
     /// Whether Hub checks are on at all.
@@ -222,5 +199,56 @@ pub fn mode(outcome: &Result<HubFacts, HubProblem>) -> HubMode {
         Err(HubProblem::OfflineNoCache) => HubMode::Offline,
         Err(HubProblem::Network { .. }) => HubMode::Unreachable,
         Err(_) => HubMode::Error,
+    }
+}
+
+impl super::session::Session {
+    /// Starts the task that fetches the Hub metadata checks ask for; each
+    /// answer is recorded in every folder's analysis, which rechecks the
+    /// configs naming that model.
+    pub fn start_hub(self: &Arc<Self>) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, u64)>();
+        self.hub.set_request(tx);
+        let s = self.clone();
+        tokio::spawn(async move {
+            while let Some((repo, epoch)) = rx.recv().await {
+                let Some(client) = s.hub.client() else {
+                    continue;
+                };
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let outcome = client.facts(&repo).await;
+                    if !s.hub.is_current(epoch) {
+                        return; // asked with settings that changed since
+                    }
+                    let status = HubStatusParams {
+                        mode: mode(&outcome),
+                        repo: repo.clone(),
+                    };
+                    let note = s.hub.finish(&repo, &outcome);
+                    s.client.send_notification::<HubStatus>(status).await;
+                    if let Some(note) = note {
+                        s.log_message(super::lsp::MessageType::Warning, note).await;
+                    }
+                    // A problem of the whole Hub changes no diagnostic: it is logged once.
+                    if outcome.as_ref().err().is_some_and(is_global) || !s.is_live() {
+                        return;
+                    }
+                    let outcome = Arc::new(outcome);
+                    for f in s.folders() {
+                        let (affected, generation) = f.write(|h| {
+                            // Checked under the host's lock: settings that
+                            // change now clear the host after this.
+                            if s.hub.is_current(epoch) {
+                                h.set_hub_outcome(&repo, outcome.clone())
+                            } else {
+                                Default::default()
+                            }
+                        });
+                        s.schedule(&f, affected, generation, std::time::Duration::ZERO, None);
+                    }
+                });
+            }
+        });
     }
 }

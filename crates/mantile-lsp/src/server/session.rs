@@ -1,27 +1,25 @@
-//! The server's state: open documents, the workspace snapshot, what was
-//! negotiated; and the work that keeps diagnostics current.
+//! The server's state: open documents, the workspace folders (each with
+//! its analysis host), what was negotiated, the client's settings.
 //!
 //! Document edits are applied synchronously, in the order the transport read
 //! them ([`Session::open`], [`Session::change`], [`Session::close`] are called
-//! from [`super::sequencer`], never across an `.await`). Each edit gives the
-//! document a new revision; checks run later, off the runtime, and their
-//! results are dropped if the revision moved on meanwhile.
+//! from [`super::sequencer`], never across an `.await`): the rope takes the
+//! edit and the folder's host the new text, which gives a new generation and
+//! the files the edit affects. Their checks run later, off the runtime
+//! ([`super::publish`]), and their results are published only while no later
+//! change has affected them.
 
-use super::diagnostics::{self, CheckInput, Origin};
-use super::encoding::{self, Text};
+use super::encoding;
+use super::folder::Folder;
 use super::lsp;
 use super::uri;
 use crate::disk;
-use crate::files::{self, ReadError};
 use dashmap::DashMap;
 use mantile_diag::{PositionEncoding, SeverityOverrides};
-use mantile_engine::{
-    CONFIG_DIR, FileKind, GAPS_DIR, LAYERS_DIR, Snapshot, SpecCache, TESTS_DIR, classify,
-};
+use mantile_engine::{Affected, FileKind, LAYERS_DIR, classify};
 use ropey::Rope;
-use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -33,34 +31,27 @@ pub const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// An open document.
 pub struct Document {
+    /// The text, to apply incremental edits to.
     pub rope: Rope,
     /// The client's version.
     pub version: i32,
-    /// The server's own counter, unique across documents and reopenings:
-    /// a check result is kept only if the revision it was computed for is
-    /// still current.
-    pub revision: u64,
-    /// The last diagnostics computed (for pull requests and code actions).
-    pub last: Option<Checked>,
-    /// What the last check of this document keeps for the next (a test
-    /// spec's Markdown structure, chunk by chunk).
-    pub cache: Arc<std::sync::Mutex<SpecCache>>,
+    /// Where it belongs: its folder, its path there and its kind (`None`:
+    /// not a Mantile file of a workspace folder; it gets nothing).
+    pub place: Option<Place>,
 }
 
-/// Diagnostics and what they were computed from.
-pub struct Checked {
-    pub revision: u64,
-    /// The snapshot generation (see [`Session::snapshot_generation`]).
-    pub generation: u64,
-    pub diagnostics: Arc<Vec<lsp::Diagnostic>>,
+/// A Mantile file of a workspace folder.
+#[derive(Clone)]
+pub struct Place {
+    pub folder: Arc<Folder>,
+    pub rel: String,
+    pub kind: FileKind,
 }
 
 /// What was negotiated at `initialize`.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub encoding: PositionEncoding,
-    /// The Mantile workspace root.
-    pub root: Option<PathBuf>,
     /// The client pulls diagnostics (`textDocument/diagnostic`): open
     /// documents are not pushed to it.
     pub pull: bool,
@@ -76,7 +67,6 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             encoding: PositionEncoding::Utf16,
-            root: None,
             pull: false,
             refresh: false,
             watch_dynamic: false,
@@ -89,19 +79,15 @@ pub struct Session {
     pub client: Client,
     pub docs: DashMap<lsp::Uri, Document>,
     config: RwLock<Config>,
-    /// The workspace snapshot and its generation, bumped at every rebuild.
-    snapshot: RwLock<(u64, Option<Arc<Snapshot>>)>,
-    /// Per-rule severities from the client's settings.
-    overrides: RwLock<SeverityOverrides>,
-    revisions: AtomicU64,
+    /// The workspace folders, each with its own analysis.
+    folders: RwLock<Vec<Arc<Folder>>>,
+    /// The rule severities from settings that name no folder: every folder's
+    /// unless it has its own.
+    default_overrides: RwLock<SeverityOverrides>,
     initialized: AtomicBool,
     shut_down: AtomicBool,
-    /// Held while deciding to publish and publishing, so that results for
-    /// one document reach the client in revision order.
-    publish_lock: tokio::sync::Mutex<()>,
-    /// Documents we pushed non-empty diagnostics for while they were closed
-    /// (the workspace scan), to clear them when that no longer holds.
-    pushed: DashMap<lsp::Uri, ()>,
+    /// What was published, to publish each result once, in order.
+    pub(super) published: super::publish::Published,
     /// Hugging Face metadata, fetched in the background.
     pub hub: super::hub::Hub,
     /// The most detailed log messages sent: 1 error … 4 log.
@@ -140,13 +126,11 @@ impl Session {
             client,
             docs: DashMap::new(),
             config: RwLock::new(Config::default()),
-            snapshot: RwLock::new((0, None)),
-            overrides: RwLock::new(SeverityOverrides::default()),
-            revisions: AtomicU64::new(0),
+            folders: RwLock::new(Vec::new()),
+            default_overrides: RwLock::new(SeverityOverrides::default()),
             initialized: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
-            publish_lock: tokio::sync::Mutex::new(()),
-            pushed: DashMap::new(),
+            published: Default::default(),
             hub: Default::default(),
             log_level: std::sync::atomic::AtomicU8::new(3),
             settings_ready: tokio::sync::watch::channel(false).0,
@@ -163,19 +147,8 @@ impl Session {
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = config;
     }
 
-    pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
-        read(&self.snapshot).1
-    }
-
-    /// The snapshot with its generation: results computed with an older
-    /// generation are stale even for the same text.
-    pub fn snapshot_generation(&self) -> (u64, Option<Arc<Snapshot>>) {
-        read(&self.snapshot)
-    }
-
-    fn set_snapshot(&self, snapshot: Arc<Snapshot>) {
-        let mut s = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
-        *s = (s.0 + 1, Some(snapshot));
+    pub fn encoding(&self) -> PositionEncoding {
+        self.config().encoding
     }
 
     pub fn mark_initialized(&self) {
@@ -191,7 +164,7 @@ impl Session {
     }
 
     /// Waits (at most [`SETTINGS_WAIT`]) until the client's settings are in.
-    async fn settings(&self) {
+    pub async fn settings(&self) {
         let mut ready = self.settings_ready.subscribe();
         if *ready.borrow() {
             return;
@@ -213,10 +186,6 @@ impl Session {
     /// Between `initialize` and `shutdown`.
     pub fn is_live(&self) -> bool {
         self.initialized.load(Ordering::SeqCst) && !self.shut_down.load(Ordering::SeqCst)
-    }
-
-    fn next_revision(&self) -> u64 {
-        self.revisions.fetch_add(1, Ordering::SeqCst) + 1
     }
 
     /// Logs to the client (`window/logMessage`) if `kind` is within the
@@ -273,13 +242,131 @@ impl Session {
         None
     }
 
-    /// The kind of a document and its path relative to the workspace root,
-    /// if it is a Mantile file.
-    pub fn target(&self, uri: &lsp::Uri) -> Option<(FileKind, String)> {
+    // ----- folders -----
+
+    pub fn folders(&self) -> Vec<Arc<Folder>> {
+        read(&self.folders)
+    }
+
+    /// The folder holding `path` (the innermost one, when folders nest).
+    pub fn folder_of(&self, path: &Path) -> Option<Arc<Folder>> {
+        self.folders()
+            .into_iter()
+            .filter(|f| path.starts_with(&f.root))
+            .max_by_key(|f| f.root.components().count())
+    }
+
+    /// Where a document belongs, if it is a Mantile file of a folder.
+    pub fn place(&self, uri: &lsp::Uri) -> Option<Place> {
         let path = uri::to_path(uri)?;
-        let root = self.config().root?;
-        let rel = disk::relative(&root, &path)?;
-        Some((classify(&rel)?, rel))
+        let folder = self.folder_of(&std::path::absolute(&path).ok()?)?;
+        let rel = folder.relative(&path)?;
+        let kind = classify(&rel)?;
+        Some(Place { folder, rel, kind })
+    }
+
+    /// Adds a workspace folder (its Mantile root), with the settings every
+    /// folder has; returns it, or `None` when it is already there.
+    pub fn add_folder(&self, root: PathBuf, uri: Option<lsp::Uri>) -> Option<Arc<Folder>> {
+        let mut folders = self.folders.write().unwrap_or_else(|e| e.into_inner());
+        if folders.iter().any(|f| f.root == root) {
+            return None;
+        }
+        let folder = Arc::new(Folder::new(root, uri));
+        let overrides = read(&self.default_overrides);
+        let enabled = self.hub.enabled();
+        folder.write(|h| {
+            let mut a = h.set_overrides(overrides);
+            a.extend(h.set_hub_enabled(enabled));
+            a
+        });
+        folders.push(folder.clone());
+        Some(folder)
+    }
+
+    /// Removes the folder at `root`; returns it.
+    pub fn remove_folder(&self, root: &Path) -> Option<Arc<Folder>> {
+        let mut folders = self.folders.write().unwrap_or_else(|e| e.into_inner());
+        let i = folders.iter().position(|f| f.root == root)?;
+        Some(folders.remove(i))
+    }
+
+    /// New rule severities for every folder without its own (`folder`:
+    /// `None`) or for one folder; everything they affect is checked again.
+    pub fn set_overrides(self: &Arc<Self>, folder: Option<&Arc<Folder>>, o: SeverityOverrides) {
+        let targets = match folder {
+            Some(f) => vec![f.clone()],
+            None => {
+                *self
+                    .default_overrides
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = o.clone();
+                self.folders()
+            }
+        };
+        for f in targets {
+            let (affected, generation) = f.write(|h| h.set_overrides(o.clone()));
+            self.schedule(&f, affected, generation, Duration::ZERO, None);
+        }
+    }
+
+    /// The Hub settings changed: every answer is forgotten, and each
+    /// folder's configs are checked again (with or without the Hub).
+    pub fn hub_changed(self: &Arc<Self>) {
+        let enabled = self.hub.enabled();
+        for f in self.folders() {
+            let (mut affected, generation) = f.write(|h| {
+                let mut a = h.clear_hub();
+                a.extend(h.set_hub_enabled(enabled));
+                a
+            });
+            // Every config is checked again (most results reused): those
+            // that want a model's metadata ask for it anew.
+            affected.0.extend(
+                f.analysis()
+                    .files()
+                    .into_iter()
+                    .filter(|(_, k)| *k == FileKind::Config)
+                    .map(|(p, _)| p),
+            );
+            self.schedule(&f, affected, generation, Duration::ZERO, None);
+        }
+    }
+
+    /// Open documents of a folder that is gone: they get nothing now.
+    pub fn forget_documents_of(&self, folder: &Arc<Folder>) {
+        for mut d in self.docs.iter_mut() {
+            if d.place
+                .as_ref()
+                .is_some_and(|p| Arc::ptr_eq(&p.folder, folder))
+            {
+                d.place = None;
+            }
+        }
+    }
+
+    /// Open documents that belong to a new folder: its analysis has their
+    /// text.
+    pub fn adopt_documents(self: &Arc<Self>, folder: &Arc<Folder>) {
+        for mut d in self.docs.iter_mut() {
+            let Some(place) = self.place(d.key()) else {
+                continue;
+            };
+            if !Arc::ptr_eq(&place.folder, folder) {
+                continue;
+            }
+            let (text, version) = (d.rope.to_string(), d.version);
+            let (affected, generation) =
+                folder.write(|h| h.open(&place.rel, place.kind, &text, version));
+            d.place = Some(place.clone());
+            self.schedule(
+                folder,
+                affected,
+                generation,
+                Duration::ZERO,
+                Some(&place.rel),
+            );
+        }
     }
 
     // ----- document sync: synchronous, in transport order -----
@@ -287,34 +374,38 @@ impl Session {
     pub fn open(self: &Arc<Self>, p: lsp::DidOpenTextDocumentParams) {
         let uri = uri::normalize(&p.text_document.uri);
         self.discover_root(&uri);
-        let revision = self.next_revision();
+        let place = self.place(&uri);
+        let text = p.text_document.text;
+        let version = p.text_document.version;
         self.docs.insert(
             uri.clone(),
             Document {
-                rope: Rope::from_str(&p.text_document.text),
-                version: p.text_document.version,
-                revision,
-                last: None,
-                cache: Arc::default(),
+                rope: Rope::from_str(&text),
+                version,
+                place: place.clone(),
             },
         );
-        if self.config().pull && self.pushed.remove(&uri).is_some() {
+        if self.config().pull {
             // The client pulls open documents: drop what we pushed for it closed.
-            let s = self.clone();
-            let u = uri.clone();
-            tokio::spawn(async move {
-                let _g = s.publish_lock.lock().await;
-                s.client.publish_diagnostics(u, Vec::new(), None).await;
-            });
+            self.unpush(&uri);
         }
-        self.schedule(uri, revision, Duration::ZERO);
+        if let Some(p) = place {
+            let (affected, generation) = p.folder.write(|h| h.open(&p.rel, p.kind, &text, version));
+            self.schedule(
+                &p.folder,
+                affected,
+                generation,
+                Duration::ZERO,
+                Some(&p.rel),
+            );
+        }
     }
 
     pub fn change(self: &Arc<Self>, p: lsp::DidChangeTextDocumentParams) {
         let uri = uri::normalize(&p.text_document.text_document_identifier.uri);
-        let encoding = self.config().encoding;
-        let revision = self.next_revision();
-        let applied = {
+        let encoding = self.encoding();
+        let version = p.text_document.version;
+        let (applied, text, place) = {
             let Some(mut doc) = self.docs.get_mut(&uri) else {
                 self.log(
                     lsp::MessageType::Warning,
@@ -328,9 +419,9 @@ impl Session {
                     apply_change(&mut doc.rope, change, encoding);
                 }
             }));
-            doc.version = p.text_document.version;
-            doc.revision = revision;
-            result
+            doc.version = version;
+            let text = doc.place.as_ref().map(|_| doc.rope.to_string());
+            (result, text, doc.place.clone())
         };
         if let Err(payload) = applied {
             self.log(
@@ -341,277 +432,63 @@ impl Session {
                 ),
             );
         }
-        let debounce = Duration::from_millis(self.debounce_ms.load(Ordering::Relaxed));
-        self.schedule(uri, revision, debounce);
+        if let (Some(p), Some(text)) = (place, text) {
+            let (affected, generation) = p.folder.write(|h| h.edit(&p.rel, &text, version));
+            let debounce = Duration::from_millis(self.debounce_ms.load(Ordering::Relaxed));
+            self.schedule(&p.folder, affected, generation, debounce, Some(&p.rel));
+        }
     }
 
     pub fn close(self: &Arc<Self>, p: lsp::DidCloseTextDocumentParams) {
         let uri = uri::normalize(&p.text_document.uri);
-        self.docs.remove(&uri);
-        // Closed files keep the diagnostics of their text on disk.
+        let Some((_, doc)) = self.docs.remove(&uri) else {
+            return;
+        };
+        let Some(p) = doc.place else { return };
+        // Closed files keep the diagnostics of their text on disk (read
+        // again: it may have been saved since the last reading).
+        let (affected, generation) = p.folder.write(|h| h.close(&p.rel));
+        self.schedule(&p.folder, affected, generation, Duration::ZERO, None);
         let s = self.clone();
-        tokio::spawn(async move { s.publish_from_disk(uri).await });
+        tokio::spawn(async move { s.refresh(&p.folder, vec![p.rel]).await });
     }
 
-    /// Without a root from `initialize`, the first document inside a Mantile
-    /// workspace names it.
+    /// Without a folder from `initialize`, the first document inside a
+    /// Mantile workspace names one.
     fn discover_root(self: &Arc<Self>, uri: &lsp::Uri) {
-        let mut cfg = self.config();
-        if cfg.root.is_some() {
+        if !self.folders().is_empty() {
             return;
         }
         let Some(root) = uri::to_path(uri).and_then(|p| disk::find_root(&p)) else {
             return;
         };
-        cfg.root = Some(root);
-        self.set_config(cfg);
-        let s = self.clone();
-        tokio::spawn(async move { s.scan().await });
+        if let Some(folder) = self.add_folder(root, None) {
+            let s = self.clone();
+            tokio::spawn(async move { s.scan(&folder).await });
+        }
     }
 
-    // ----- checks -----
+    // ----- the disk -----
 
-    /// Checks a document after `delay`, if it is still at `revision` then.
-    pub fn schedule(self: &Arc<Self>, uri: lsp::Uri, revision: u64, delay: Duration) {
-        let s = self.clone();
-        tokio::spawn(async move {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            s.check_and_publish(uri, revision).await;
-        });
-    }
-
-    /// An open document's text, version, revision and cache.
-    fn current(
-        &self,
-        uri: &lsp::Uri,
-    ) -> Option<(Rope, i32, u64, Arc<std::sync::Mutex<SpecCache>>)> {
-        let d = self.docs.get(uri)?;
-        Some((d.rope.clone(), d.version, d.revision, d.cache.clone()))
-    }
-
-    /// Diagnostics for an open document at its current revision (computed
-    /// now, or remembered from the last check).
-    /// Returns the snapshot generation they were computed with.
-    /// Also returns the revision and snapshot generation they were computed
-    /// for.
-    pub async fn diagnostics_of_open(
-        &self,
-        uri: &lsp::Uri,
-    ) -> Option<(u64, u64, Arc<Vec<lsp::Diagnostic>>)> {
-        self.settings().await;
-        let (rope, version, revision, cache) = self.current(uri)?;
-        let (generation, snapshot) = self.snapshot_generation();
-        if let Some(d) = self.docs.get(uri)
-            && let Some(c) = &d.last
-            && (c.revision, c.generation) == (revision, generation)
-        {
-            return Some((revision, generation, c.diagnostics.clone()));
-        }
-        let diags = Arc::new(
-            self.compute(uri, Source::Open(rope, cache), Some(version), snapshot)
-                .await?,
-        );
-        if let Some(mut d) = self.docs.get_mut(uri)
-            && d.revision == revision
-        {
-            d.last = Some(Checked {
-                revision,
-                generation,
-                diagnostics: diags.clone(),
-            });
-        }
-        Some((revision, generation, diags))
-    }
-
-    async fn check_and_publish(&self, uri: lsp::Uri, revision: u64) {
-        if self.docs.get(&uri).map(|d| d.revision) != Some(revision) {
-            return; // a newer edit has its own check scheduled
-        }
-        let Some((_, generation, diags)) = self.diagnostics_of_open(&uri).await else {
-            return;
-        };
-        let _g = self.publish_lock.lock().await;
-        let version = match self.docs.get(&uri) {
-            Some(d) if d.revision == revision => d.version,
-            _ => return, // stale: computed for an older text
-        };
-        if self.snapshot_generation().0 != generation {
-            return; // stale: the workspace changed; its rescan rechecks
-        }
-        // Pulling clients ask; other files (any JSON the editor attaches us
-        // to) are never published.
-        if self.config().pull || !self.is_live() || self.target(&uri).is_none() {
-            return;
-        }
-        self.client
-            .publish_diagnostics(uri, diags.to_vec(), Some(version))
-            .await;
-    }
-
-    /// Runs the engine on a document's text, off the runtime.
-    async fn compute(
-        &self,
-        uri: &lsp::Uri,
-        source: Source,
-        version: Option<i32>,
-        snapshot: Option<Arc<Snapshot>>,
-    ) -> Option<Vec<lsp::Diagnostic>> {
-        self.settings().await;
-        let Some((kind, rel)) = self.target(uri) else {
-            return Some(Vec::new()); // not a Mantile file
-        };
-        let cfg = self.config();
-        let overrides = self.overrides();
-        let uri = uri.clone();
-        let hub = self.hub.enabled().then(|| self.hub.view());
-        self.run_blocking("checking a document", move || {
-            let (text, raw, cache) = match source {
-                Source::Open(rope, cache) => (rope.to_string(), None, Some(cache)),
-                Source::Disk(bytes) => (
-                    String::from_utf8_lossy(&bytes).into_owned(),
-                    Some(bytes),
-                    None,
-                ),
-            };
-            // Two checks of one document may overlap (an edit arrives while
-            // the previous version is checked): the later one does not wait,
-            // it checks without the cache. A cache left by a check that
-            // panicked is still sound (what it holds is matched by text).
-            let mut guard = cache.as_ref().and_then(|c| match c.try_lock() {
-                Ok(g) => Some(g),
-                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                Err(std::sync::TryLockError::WouldBlock) => None,
-            });
-            let bytes = raw.as_deref().unwrap_or(text.as_bytes());
-            let t = Text::new(&text, cfg.encoding);
-            let mut input = CheckInput {
-                kind,
-                rel_path: &rel,
-                snapshot: snapshot.as_deref(),
-                overrides: &overrides,
-                hub: hub.as_ref(),
-                spec_cache: guard.as_deref_mut(),
-            };
-            let origin = Origin {
-                uri: &uri,
-                root: cfg.root.as_deref(),
-                version,
-            };
-            diagnostics::check(&mut input, bytes, &t, &origin)
-        })
-        .await
-    }
-
-    /// Checks a file as it is on disk (no version). A file that cannot be
-    /// read gets one finding that says why; one that is gone gets none.
-    pub async fn diagnostics_on_disk(&self, uri: &lsp::Uri) -> Vec<lsp::Diagnostic> {
-        let (Some(path), Some(root)) = (uri::to_path(uri), self.root()) else {
-            return Vec::new();
-        };
-        if self.target(uri).is_none() {
-            return Vec::new(); // not a Mantile file of this workspace
-        }
-        let read = self
-            .run_blocking("reading a file", move || {
-                files::read_in_workspace(&root, &path, mantile_engine::MAX_FILE_SIZE as u64)
+    /// Reads a folder from disk again and checks what changed.
+    pub async fn scan(self: &Arc<Self>, folder: &Arc<Folder>) {
+        let reading = folder
+            .scan(|root| async move {
+                self.run_blocking("reading the workspace", move || {
+                    disk::read_workspace(&root, true, |_, _| true)
+                })
+                .await
             })
             .await;
-        let problem = match read {
-            Some(Ok(bytes)) => {
-                return self
-                    .compute(uri, Source::Disk(bytes), None, self.snapshot())
-                    .await
-                    .unwrap_or_default();
-            }
-            None | Some(Err(ReadError::NotFound)) => return Vec::new(),
-            Some(Err(ReadError::TooLarge(len))) => mantile_engine::too_large_file(len),
-            Some(Err(e)) => mantile_engine::unreadable_file(&e.to_string()),
-        };
-        let mut found = vec![problem];
-        self.overrides().apply(&mut found);
-        let origin = diagnostics::Origin {
-            uri,
-            root: None,
-            version: None,
-        };
-        let t = Text::new("", self.encoding());
-        found
-            .iter()
-            .map(|d| diagnostics::to_lsp(d, &t, &origin, &mut Default::default()))
-            .collect()
-    }
-
-    async fn publish_from_disk(&self, uri: lsp::Uri) {
-        if self.target(&uri).is_none() {
+        let Some((affected, generation)) = reading else {
             return;
-        }
-        let diags = self.diagnostics_on_disk(&uri).await;
-        let _g = self.publish_lock.lock().await;
-        if self.docs.contains_key(&uri) || !self.is_live() {
-            return; // reopened meanwhile: the open document's check decides
-        }
-        if diags.is_empty() {
-            self.pushed.remove(&uri);
-        } else {
-            self.pushed.insert(uri.clone(), ());
-        }
-        self.client.publish_diagnostics(uri, diags, None).await;
-    }
-
-    // ----- Hugging Face -----
-
-    /// Starts the task that fetches the Hub metadata checks ask for; each
-    /// answer rechecks the documents.
-    pub fn start_hub(self: &Arc<Self>) {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-        self.hub.set_request(tx);
-        let s = self.clone();
-        tokio::spawn(async move {
-            while let Some(repo) = rx.recv().await {
-                let Some(client) = s.hub.client() else {
-                    continue;
-                };
-                let s = s.clone();
-                tokio::spawn(async move {
-                    let outcome = client.facts(&repo).await;
-                    // A problem of the whole Hub changes no diagnostic: it is logged once.
-                    let changes = !outcome.as_ref().err().is_some_and(super::hub::is_global);
-                    let status = super::hub::HubStatusParams {
-                        mode: super::hub::mode(&outcome),
-                        repo: repo.clone(),
-                    };
-                    let note = s.hub.finish(repo, outcome);
-                    s.client
-                        .send_notification::<super::hub::HubStatus>(status)
-                        .await;
-                    if let Some(note) = note {
-                        s.log_message(lsp::MessageType::Warning, note).await;
-                    }
-                    if changes && s.is_live() {
-                        // Checks computed without this answer are stale now.
-                        s.invalidate();
-                        s.recheck_all().await;
-                    }
-                });
-            }
-        });
-    }
-
-    // ----- the workspace -----
-
-    /// Reads the workspace's snapshot (layer catalog, file list) from disk.
-    pub async fn rebuild_snapshot(&self) -> Option<Arc<Snapshot>> {
-        let root = self.config().root?;
-        let snapshot = self
-            .run_blocking("reading the workspace", move || disk::snapshot(&root))
-            .await?;
-        // Said at every rebuild: what cannot be read is not checked, and no
+        };
+        // Said at every reading: what cannot be read is not checked, and no
         // finding claims it is missing. (A config, spec or gap report that
         // cannot be read gets a finding of its own instead.)
-        for (rel, why) in snapshot
-            .unreadable
+        let analysis = folder.analysis();
+        for (rel, why) in analysis
+            .unreadable()
             .iter()
             .filter(|(rel, _)| classify(rel).is_none())
         {
@@ -621,136 +498,88 @@ impl Session {
             )
             .await;
         }
-        let snapshot = Arc::new(snapshot);
-        self.set_snapshot(snapshot.clone());
-        Some(snapshot)
+        self.schedule(folder, affected, generation, Duration::ZERO, None);
     }
 
-    /// After a change on disk: rebuilds the snapshot, rechecks the open
-    /// documents and republishes the files that are not open.
-    pub async fn scan(self: &Arc<Self>) {
-        if self.rebuild_snapshot().await.is_none() {
-            return;
-        }
-        self.recheck_all().await;
+    /// Reads some files of a folder again (a save, a close, a watched
+    /// change) and checks what they affect.
+    pub async fn refresh(self: &Arc<Self>, folder: &Arc<Folder>, rels: Vec<String>) {
+        let (affected, generation) = folder
+            .refresh(|root| async move {
+                self.run_blocking("reading files", move || {
+                    rels.into_iter()
+                        .map(|rel| {
+                            let content = disk::read_content(&root, &rel);
+                            (rel, content)
+                        })
+                        .collect()
+                })
+                .await
+                .unwrap_or_default()
+            })
+            .await;
+        self.schedule(folder, affected, generation, Duration::ZERO, None);
     }
 
-    pub fn overrides(&self) -> SeverityOverrides {
-        read(&self.overrides)
-    }
-
-    /// New rule severities: every result computed before is stale.
-    pub fn set_overrides(&self, overrides: SeverityOverrides) {
-        *self.overrides.write().unwrap_or_else(|e| e.into_inner()) = overrides;
-        self.invalidate();
-    }
-
-    /// Makes every result computed so far stale (a new generation).
-    pub fn invalidate(&self) {
-        let mut s = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
-        s.0 += 1;
-    }
-
-    /// Rechecks the open documents and republishes the closed files.
-    pub async fn recheck_all(self: &Arc<Self>) {
-        let open: Vec<(lsp::Uri, u64)> = self
-            .docs
-            .iter()
-            .map(|d| (d.key().clone(), d.revision))
-            .collect();
-        for (uri, revision) in open {
-            self.schedule(uri, revision, Duration::ZERO);
-        }
-        self.publish_closed().await;
-        let cfg = self.config();
-        if cfg.pull && cfg.refresh && self.is_live() {
-            // Pulling clients ask again for their open documents.
-            let _ = self.client.workspace_diagnostic_refresh().await;
-        }
-    }
-
-    /// Publishes diagnostics for every Mantile file of the snapshot that is
-    /// not open (and clears those published before that are gone).
-    pub async fn publish_closed(&self) {
-        let cfg = self.config();
-        let (Some(root), Some(snapshot)) = (cfg.root.clone(), self.snapshot()) else {
-            return;
-        };
-        let files: Vec<lsp::Uri> = snapshot
-            .files
-            .iter()
-            .filter(|rel| classify(rel).is_some())
-            .map(|rel| uri::from_path(&root.join(rel)))
-            .filter(|u| !self.docs.contains_key(u))
-            .collect();
-        let mut results = Vec::with_capacity(files.len());
-        for u in files {
-            let diags = self.diagnostics_on_disk(&u).await;
-            results.push((u, diags));
-        }
-        let seen: HashSet<lsp::Uri> = results.iter().map(|(u, _)| u.clone()).collect();
-        let stale: Vec<lsp::Uri> = self
-            .pushed
-            .iter()
-            .map(|e| e.key().clone())
-            .filter(|u| !seen.contains(u))
-            .collect();
-        let _g = self.publish_lock.lock().await;
-        for (u, diags) in results {
-            if self.docs.contains_key(&u) || !self.is_live() {
+    /// Files changed on disk (watchers, saves): what they change is read
+    /// again — a layer source, or a file that is not one of Mantile's,
+    /// rereads the folder; Mantile files are read one by one.
+    pub async fn disk_changed(self: &Arc<Self>, paths: Vec<PathBuf>) {
+        let mut by_folder: Vec<(Arc<Folder>, Vec<String>, bool)> = Vec::new();
+        for path in paths {
+            let Some(folder) = self.folder_of(&path) else {
+                continue;
+            };
+            let Some(rel) = folder.relative(&path) else {
+                continue;
+            };
+            if !affects_workspace(&rel) {
                 continue;
             }
-            if diags.is_empty() {
-                // Nothing to say, and nothing said before: stay quiet.
-                if self.pushed.remove(&u).is_none() {
-                    continue;
+            let whole = classify(&rel).is_none();
+            match by_folder
+                .iter_mut()
+                .find(|(f, _, _)| Arc::ptr_eq(f, &folder))
+            {
+                Some((_, rels, all)) => {
+                    rels.push(rel);
+                    *all |= whole;
                 }
+                None => by_folder.push((folder, vec![rel], whole)),
+            }
+        }
+        for (folder, rels, whole) in by_folder {
+            if whole {
+                self.scan(&folder).await;
             } else {
-                self.pushed.insert(u.clone(), ());
+                self.refresh(&folder, rels).await;
             }
-            self.client.publish_diagnostics(u, diags, None).await;
-        }
-        for u in stale {
-            if self.docs.contains_key(&u) || !self.is_live() {
-                continue;
-            }
-            self.pushed.remove(&u);
-            self.client.publish_diagnostics(u, Vec::new(), None).await;
         }
     }
 
-    /// Whether a changed file (relative path) changes what the checks see.
-    pub fn affects_workspace(rel: &str) -> bool {
-        let in_dir = |dir: &str| {
-            rel.strip_prefix(dir)
-                .and_then(|r| r.strip_prefix('/'))
-                .is_some_and(|r| !r.is_empty() && !r.contains('/'))
-        };
-        (in_dir(LAYERS_DIR) && rel.ends_with(".py"))
-            || in_dir(CONFIG_DIR)
-            || in_dir(GAPS_DIR)
-            || in_dir(TESTS_DIR)
-    }
-
-    pub fn relative(&self, uri: &lsp::Uri) -> Option<String> {
-        let root = self.config().root?;
-        disk::relative(&root, &uri::to_path(uri)?)
-    }
-
-    pub fn encoding(&self) -> PositionEncoding {
-        self.config().encoding
-    }
-
-    pub fn root(&self) -> Option<PathBuf> {
-        self.config().root
+    /// Checks everything again (settings that only a fresh check applies).
+    pub fn recheck_all(self: &Arc<Self>) {
+        for f in self.folders() {
+            let analysis = f.analysis();
+            let affected = Affected(analysis.files().into_iter().map(|(p, _)| p).collect());
+            let (_, generation) = f.write(|_| Affected::default());
+            self.schedule(&f, affected, generation, Duration::ZERO, None);
+        }
     }
 }
 
-/// What to check: an open document's text, or a file's bytes from disk.
-enum Source {
-    /// An open document's text, and its cache.
-    Open(Rope, Arc<std::sync::Mutex<SpecCache>>),
-    Disk(Vec<u8>),
+/// Whether a changed file (relative path) changes what the checks see.
+pub fn affects_workspace(rel: &str) -> bool {
+    let in_dir = |dir: &str| {
+        rel.strip_prefix(dir)
+            .and_then(|r| r.strip_prefix('/'))
+            .is_some_and(|r| !r.is_empty() && !r.contains('/'))
+    };
+    use mantile_engine::{CONFIG_DIR, GAPS_DIR, TESTS_DIR};
+    (in_dir(LAYERS_DIR) && rel.ends_with(".py"))
+        || in_dir(CONFIG_DIR)
+        || in_dir(GAPS_DIR)
+        || in_dir(TESTS_DIR)
 }
 
 /// Applies one change to a rope. Positions are converted on the rope's line,
@@ -857,13 +686,11 @@ mod tests {
 
     #[test]
     fn workspace_files_that_matter() {
-        assert!(Session::affects_workspace("backend/layers/attention.py"));
-        assert!(!Session::affects_workspace("backend/layers/README.md"));
-        assert!(Session::affects_workspace(
-            "backend/data/model_configs/a.json"
-        ));
-        assert!(Session::affects_workspace("model_builder/gaps/mamba.md"));
-        assert!(!Session::affects_workspace("backend/layers/sub/x.py"));
-        assert!(!Session::affects_workspace("src/main.py"));
+        assert!(affects_workspace("backend/layers/attention.py"));
+        assert!(!affects_workspace("backend/layers/README.md"));
+        assert!(affects_workspace("backend/data/model_configs/a.json"));
+        assert!(affects_workspace("model_builder/gaps/mamba.md"));
+        assert!(!affects_workspace("backend/layers/sub/x.py"));
+        assert!(!affects_workspace("src/main.py"));
     }
 }

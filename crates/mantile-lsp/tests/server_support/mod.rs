@@ -124,6 +124,18 @@ impl Client {
         }
     }
 
+    /// The next message (unread ones first), or `None` if none arrives
+    /// within `wait`.
+    pub async fn try_recv(&mut self, wait: Duration) -> Option<Value> {
+        if !self.unread.is_empty() {
+            return Some(self.unread.remove(0));
+        }
+        tokio::time::timeout(wait, self.incoming.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// The diagnostics published for `uri` at `version` (`None`: a file
     /// checked from disk). Publications for older versions of the same
     /// document are skipped: debouncing may or may not produce them.

@@ -3,10 +3,10 @@
 //! bytes). Pure: text and a byte offset in, Markdown and the byte range it
 //! describes out. The language server converts positions at its edge.
 
-use crate::catalog::{Catalog, Category, ClassSource, LayerClass};
-use crate::check::{LayerView, layers};
-use crate::params::ParamCount;
-use crate::schema;
+use mantile_config::catalog::{Catalog, Category, ClassSource, LayerClass};
+use mantile_config::params::ParamCount;
+use mantile_config::schema;
+use mantile_config::{LayerView, layers};
 use mantile_diag::TextRange;
 use mantile_json::{Kind, Node, Tree, parse};
 use mantile_model::{Dimensions, LayerSpecs, preview};
@@ -154,7 +154,9 @@ fn description_card(path: &[Step]) -> Option<String> {
 }
 
 fn n(v: u128) -> String {
-    crate::findings::group(v)
+    i128::try_from(v)
+        .map(mantile_diag::format_grouped)
+        .unwrap_or_else(|_| v.to_string())
 }
 
 /// A byte count for people: exact below 10 kB, else with a decimal unit.
@@ -545,7 +547,7 @@ fn total_card(root: Node) -> String {
         Some(t) => format!(
             "### total_params {} ({})\n\n",
             n(t),
-            crate::params::format_short(t)
+            mantile_config::params::format_short(t)
         ),
         None => "### total_params\n\n".to_string(),
     };
