@@ -14,7 +14,7 @@ mod rules;
 mod types;
 
 pub use generator::{Generated, MAX_DIMENSION, from_config, generate};
-pub(crate) use generator::{J, class_count, layer, write_members};
+pub(crate) use generator::{J, at_revision, class_count, head, layer, write_members};
 pub use hover::hover_card;
 pub use rules::{check_against_hub, problem_diagnostic};
 pub use types::*;
