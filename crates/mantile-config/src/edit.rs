@@ -2,6 +2,7 @@
 
 use mantile_diag::{TextEdit, TextRange};
 use mantile_json::Node;
+use mantile_model::{Category, Layer};
 
 /// A JSON string literal for `s`.
 pub fn json_string(s: &str) -> String {
@@ -71,6 +72,33 @@ pub fn detect_indent_unit(text: &str) -> &str {
         }
     }
     "  "
+}
+
+/// Inserts `json` (one or more layer objects, their later lines already
+/// indented for the list) into `layer_types` in the standard order: after the
+/// last layer of a role that comes before `role`, else before the first entry.
+/// `indent` is the indentation of the entries.
+pub fn insert_layer(
+    layers: &[Layer],
+    first: Node,
+    role: Category,
+    indent: &str,
+    json: &str,
+) -> TextEdit {
+    let after = layers
+        .iter()
+        .rev()
+        .find(|l| l.category().is_some_and(|c| c < role));
+    match after {
+        Some(l) => TextEdit {
+            range: TextRange::empty(l.node.range.end as usize),
+            new_text: format!(",\n{indent}{json}"),
+        },
+        None => TextEdit {
+            range: TextRange::empty(first.range.start as usize),
+            new_text: format!("{json},\n{indent}"),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::catalog::Category;
 use crate::findings::Findings;
 use crate::params::{self, Specs};
 use crate::rules::MISSING_LAYER;
-use mantile_diag::{Diagnostic, Fix, TextEdit, TextRange};
+use mantile_diag::{Diagnostic, Fix};
 use mantile_json::Node;
 use mantile_model::Config;
 
@@ -43,21 +43,7 @@ pub(super) fn check(text: &str, config: &Config, out: &mut Findings) {
         let indent = crate::edit::indent_at(text, first.range.start as usize).to_string();
         let unit = crate::edit::detect_indent_unit(text).to_string();
         if let Some(json) = standard_layer_json(cat, config, &indent, &unit) {
-            // Insert after the last layer of an earlier role (standard order), else first.
-            let after = layers
-                .iter()
-                .rev()
-                .find(|l| l.category().is_some_and(|c| c < cat));
-            let edit = match after {
-                Some(l) => TextEdit {
-                    range: TextRange::empty(l.node.range.end as usize),
-                    new_text: format!(",\n{indent}{json}"),
-                },
-                None => TextEdit {
-                    range: TextRange::empty(first.range.start as usize),
-                    new_text: format!("{json},\n{indent}"),
-                },
-            };
+            let edit = crate::edit::insert_layer(layers, first, cat, &indent, &json);
             let name = cat.standard_name();
             let article = if name.starts_with(['a', 'e']) {
                 "an"

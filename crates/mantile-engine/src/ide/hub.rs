@@ -183,20 +183,7 @@ fn missing_layers(
             continue;
         }
         let joined = parts.join(&format!(",\n{indent}"));
-        let after = layers
-            .iter()
-            .rev()
-            .find(|l| l.category().is_some_and(|c| c < cat));
-        let edit = match after {
-            Some(l) => TextEdit {
-                range: TextRange::empty(l.node.range.end as usize),
-                new_text: format!(",\n{indent}{joined}"),
-            },
-            None => TextEdit {
-                range: TextRange::empty(first.range.start as usize),
-                new_text: format!("{joined},\n{indent}"),
-            },
-        };
+        let edit = mantile_config::edit::insert_layer(&layers, first, cat, &indent, &joined);
         out.push(WorkspaceAction {
             title: format!(
                 "Add the {} layer from Hugging Face metadata ({repo})",
