@@ -199,9 +199,18 @@ fn a_formula_given_with_its_factors_in_another_order_holds() {
 
 #[test]
 fn an_identity_holds_for_any_value_of_its_one_name() {
-    assert!(findings(&spec("* `x` = **2**", "- Per expert: `v + v = 2 * v` elements")).is_empty());
+    assert!(
+        findings(&spec(
+            "* `x` = **2**",
+            "- Per expert: `v + v = 2 * v` elements"
+        ))
+        .is_empty()
+    );
     assert_eq!(
-        findings(&spec("* `x` = **2**", "- Per expert: `v + v = 3 * v` elements")),
+        findings(&spec(
+            "* `x` = **2**",
+            "- Per expert: `v + v = 3 * v` elements"
+        )),
         ["error MT001 `3 * v` elements`"]
     );
 }
@@ -211,7 +220,13 @@ fn an_identity_over_a_name_the_test_gives_is_not_one() {
     // `2 * tp * v = tp * tp * v` holds with tp = 2, the test's value: not
     // an identity that must hold for any tp.
     let params = "* tensor_parallel `tp` = **2**";
-    assert!(findings(&spec(params, "- Per chip: `2 * tp * v = tp * tp * v` elements")).is_empty());
+    assert!(
+        findings(&spec(
+            params,
+            "- Per chip: `2 * tp * v = tp * tp * v` elements"
+        ))
+        .is_empty()
+    );
 }
 
 #[test]
@@ -249,10 +264,22 @@ fn claim<'r>(report: &'r crate::SpecReport, text: &str, part: &str) -> &'r crate
 fn names_the_side_before_substitutes_numbers_for_are_bound() {
     // `w * 2` after `4,096 * 2`: w is 4,096, and the claim holds.
     for (steps, start, value) in [
-        ("* `x = 4,096 * 2 = w * 2`\n* `z = w * 3 = 12,000`", "4,096 * 2", "8,192"),
-        ("* `x = w * 2 = 4,096 * 2`\n* `z = w * 3 = 12,000`", "w * 2", "8,192"),
+        (
+            "* `x = 4,096 * 2 = w * 2`\n* `z = w * 3 = 12,000`",
+            "4,096 * 2",
+            "8,192",
+        ),
+        (
+            "* `x = w * 2 = 4,096 * 2`\n* `z = w * 3 = 12,000`",
+            "w * 2",
+            "8,192",
+        ),
         // Two names, each its own value.
-        ("* `x = 4,096 * 2 * 3 = w * u * 3`\n* `z = w * 3 = 12,000`", "4,096 * 2", "24,576"),
+        (
+            "* `x = 4,096 * 2 * 3 = w * u * 3`\n* `z = w * 3 = 12,000`",
+            "4,096 * 2",
+            "24,576",
+        ),
     ] {
         let text = spec("* `q` = **2**", steps);
         let report = check_spec(&text);
@@ -306,5 +333,16 @@ fn a_parameter_restated_with_its_value_is_not_blamed_for_failing_uses() {
     assert_eq!(
         findings(&spec(params, &format!("Here d=2048 again.\n\n{steps}"))),
         ["error MT002 `2 * 1024`", "error MT002 `4 * 1024`"]
+    );
+}
+
+#[test]
+fn a_side_whose_names_were_inferred_pins_nothing_the_others_still_do() {
+    // w is bound from `4,096 * 2`: `w * 2` holds by construction, but
+    // `4,096 * 2` is held against 8,192. 4,097 alone is one digit away.
+    let steps = "* `x = 4,096 * 2 = w * 2 = 8,192`\n* **y = 4,097**";
+    assert_eq!(
+        findings(&spec("* `q` = **2**", steps)),
+        ["error MT011 `4,097`"]
     );
 }

@@ -42,7 +42,7 @@ impl<'a> Checker<'a> {
                 if (f.agree == 0 && f.common < 2) || f.infer.iter().any(|x| coincides(&x.value)) {
                     continue;
                 }
-                self.report_form_mismatch(t, p, m);
+                self.report_form_mismatch(t, m);
                 found = true;
             }
         }
@@ -233,7 +233,8 @@ impl<'a> Checker<'a> {
                     value_at: range(x, ta)?,
                     later: true,
                 }),
-                _ => f.opaque += 1,
+                // Neither value known: nothing to compare.
+                _ => {}
             }
         }
         Some(f)
@@ -355,7 +356,7 @@ impl<'a> Checker<'a> {
             if f.infer.iter().any(|x| coincides(&x.value)) {
                 continue;
             }
-            self.report_form_mismatch(&sides[i], &sides[i + 1], m);
+            self.report_form_mismatch(&sides[i], m);
             found = true;
         }
         found
