@@ -346,3 +346,18 @@ fn a_side_whose_names_were_inferred_pins_nothing_the_others_still_do() {
         ["error MT011 `4,097`"]
     );
 }
+
+#[test]
+fn only_a_symbol_in_capitals_stands_for_its_lower_case_form() {
+    // `TP` is tp written as an acronym; `S_k` and `s_k` are two symbols.
+    let params = "* `tp` = **4**\n* `s_k` = **128**";
+    assert_eq!(
+        findings(&spec(params, "Here TP=6 instead.")),
+        ["error MT002 `6`"]
+    );
+    assert!(findings(&spec(params, "Here S_k=256 instead.")).is_empty());
+    assert_eq!(
+        findings(&spec(params, "Here s_k=256 instead.")),
+        ["error MT002 `256`"]
+    );
+}
