@@ -22,7 +22,9 @@ impl<'a> Checker<'a> {
         let templates: SmallVec<[Part; 2]> = self
             .templates
             .iter()
-            .filter(|(n, p, end)| same(n, name) && (p.range.start as usize) < at && at < *end)
+            // Given above the side, in its section (a template is outside
+            // the tests: it never starts where the side does).
+            .filter(|(n, p, end)| same(n, name) && (p.range.start as usize..*end).contains(&at))
             .map(|(_, p, _)| *p)
             .collect();
         let mut found = false;
@@ -262,8 +264,11 @@ impl<'a> Checker<'a> {
             let Some(f) = self.forms(lx, a, b, test) else {
                 continue;
             };
-            if f.infer.is_empty()
-                || !f.mismatch.is_empty()
+            // (No name to bind: nothing to do.)
+            if f.infer.is_empty() {
+                continue;
+            }
+            if !f.mismatch.is_empty()
                 || f.agree == 0
                 || f.infer.iter().any(|x| x.later != f.infer[0].later)
             {
