@@ -361,3 +361,33 @@ fn only_a_symbol_in_capitals_stands_for_its_lower_case_form() {
         ["error MT002 `256`"]
     );
 }
+
+#[test]
+fn past_one_rules_cap_the_others_findings_are_listed_and_its_own_counted() {
+    // 1,200 MT001 findings: 1,000 listed, the rest counted. Then an MT002
+    // finding, listed, and a summary below a code block that disagrees
+    // with it (an MT001 finding, counted), one digit from a value the test
+    // uses: not reported as a stray value instead.
+    let claims = "* `1 = 2`\n".repeat(1200);
+    let block = "```\ntotal_load_time_ms = weight_load + kv_load\n                   = 0.134 + 0.0336\n                   = 0.168 ms\n```\n\n**total_memory_load_time_ms ≈ 0.671 ms**\n";
+    let text = spec(
+        "* hidden_size `d` = **4**",
+        &format!("{claims}* `y = d * 2 = 9`\n* `w = 0.672 * 1 = 0.672`\n\n{block}"),
+    );
+    let report = check_spec(&text);
+    let listed: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code != "MT009")
+        .filter(|d| d.rule.code != "MT001" || d.message.contains("not listed"))
+        .map(|d| format!("{} `{}` {}", d.rule.code, &text[d.range.as_range()], d.message))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "MT001 `2` 201 more MT001 findings in this file are not listed, from here on (at most 1,000 per rule are)",
+            "MT002 `9` `9` is 9, but `d * 2` is 8 with d = 4",
+        ]
+    );
+    assert_eq!(report.stats.claims_failing, 1201);
+}
