@@ -391,3 +391,46 @@ fn past_one_rules_cap_the_others_findings_are_listed_and_its_own_counted() {
     );
     assert_eq!(report.stats.claims_failing, 1201);
 }
+
+#[test]
+fn a_byte_factor_is_looked_for_in_byte_counts_only() {
+    let params = "* bytes_per_elem = **2**";
+    assert_eq!(
+        findings(&spec(params, "* bytes = `4,096 * 3 = 12,288`")),
+        ["error MT002 `3`"]
+    );
+    // Labels that do not say bytes, or say bytes per something: the factor
+    // is no byte size.
+    for label in ["Memory bandwidth", "Bytes per chip", "Memory"] {
+        let steps = format!("* {label} = `4,096 * 3 = 12,288`");
+        assert!(findings(&spec(params, &steps)).is_empty(), "{label}");
+    }
+    // The label is the line's text before the claim (up to 63 bytes here:
+    // the line break is just in the 64 bytes looked at).
+    let line = format!("* Bytes {} = `4,096 * 3 = 12,288`", "x".repeat(51));
+    assert_eq!(line.find("4,096"), Some(63));
+    assert_eq!(findings(&spec(params, &line)), ["error MT002 `3`"]);
+}
+
+#[test]
+fn a_byte_factor_that_no_byte_size_has_is_a_warning_when_each_holds_elsewhere() {
+    let params = "* bytes_per_elem = **2**\n* softmax_stat_bytes = **4**";
+    let wrong = "* bytes = `1,024 * 8 = 8,192`";
+    // Each byte size multiplied in elsewhere: 8 is a third one, or a typo.
+    let both = "* bytes = `1,024 * 2 = 2,048`\n* stats bytes = `64 * 4 = 256`";
+    assert_eq!(
+        findings(&spec(params, &format!("{both}\n{wrong}"))),
+        ["warning MT002 `8`"]
+    );
+    // One of them multiplied in nowhere: that one may be wrong, an error.
+    for one in [
+        "* bytes = `1,024 * 2 = 2,048`",
+        "* stats bytes = `64 * 4 = 256`",
+    ] {
+        assert_eq!(
+            findings(&spec(params, &format!("{one}\n{wrong}"))),
+            ["error MT002 `8`"],
+            "{one}"
+        );
+    }
+}
