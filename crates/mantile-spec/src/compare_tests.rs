@@ -434,3 +434,16 @@ fn a_byte_factor_that_no_byte_size_has_is_a_warning_when_each_holds_elsewhere() 
         );
     }
 }
+
+#[test]
+fn two_formulas_in_other_names_are_not_compared_term_by_term() {
+    // d faces h, w faces u: two formulas (w may be 64 u), not one with
+    // numbers substituted; nothing says which term is wrong.
+    let params = "* hidden_size `d` = **1024**\n* num_heads `h` = **16**";
+    assert!(findings(&spec(params, "* `x = 2 * d * w = 2 * h * u`")).is_empty());
+    // The same form with a number for d: 1,000 is not d.
+    assert_eq!(
+        findings(&spec(params, "* `x = 2 * d * w = 2 * 1,000 * w`")),
+        ["error MT002 `1,000`"]
+    );
+}
