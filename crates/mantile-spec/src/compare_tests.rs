@@ -380,7 +380,14 @@ fn past_one_rules_cap_the_others_findings_are_listed_and_its_own_counted() {
         .iter()
         .filter(|d| d.rule.code != "MT009")
         .filter(|d| d.rule.code != "MT001" || d.message.contains("not listed"))
-        .map(|d| format!("{} `{}` {}", d.rule.code, &text[d.range.as_range()], d.message))
+        .map(|d| {
+            format!(
+                "{} `{}` {}",
+                d.rule.code,
+                &text[d.range.as_range()],
+                d.message
+            )
+        })
         .collect();
     assert_eq!(
         listed,
