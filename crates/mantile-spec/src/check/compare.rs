@@ -22,7 +22,9 @@ impl<'a> Checker<'a> {
         let templates: SmallVec<[Part; 2]> = self
             .templates
             .iter()
-            .filter(|(n, p, end)| same(n, name) && (p.range.start as usize) < at && at < *end)
+            // Given above the side, in its section (a template is outside
+            // the tests: it never starts where the side does).
+            .filter(|(n, p, end)| same(n, name) && (p.range.start as usize..*end).contains(&at))
             .map(|(_, p, _)| *p)
             .collect();
         let mut found = false;
@@ -42,7 +44,7 @@ impl<'a> Checker<'a> {
                 if (f.agree == 0 && f.common < 2) || f.infer.iter().any(|x| coincides(&x.value)) {
                     continue;
                 }
-                self.report_form_mismatch(t, p, m);
+                self.report_form_mismatch(t, m);
                 found = true;
             }
         }
@@ -233,7 +235,8 @@ impl<'a> Checker<'a> {
                     value_at: range(x, ta)?,
                     later: true,
                 }),
-                _ => f.opaque += 1,
+                // Neither value known: nothing to compare.
+                _ => {}
             }
         }
         Some(f)
@@ -261,8 +264,11 @@ impl<'a> Checker<'a> {
             let Some(f) = self.forms(lx, a, b, test) else {
                 continue;
             };
-            if f.infer.is_empty()
-                || !f.mismatch.is_empty()
+            // (No name to bind: nothing to do.)
+            if f.infer.is_empty() {
+                continue;
+            }
+            if !f.mismatch.is_empty()
                 || f.agree == 0
                 || f.infer.iter().any(|x| x.later != f.infer[0].later)
             {
@@ -355,7 +361,7 @@ impl<'a> Checker<'a> {
             if f.infer.iter().any(|x| coincides(&x.value)) {
                 continue;
             }
-            self.report_form_mismatch(&sides[i], &sides[i + 1], m);
+            self.report_form_mismatch(&sides[i], m);
             found = true;
         }
         found

@@ -376,8 +376,6 @@ struct Forms<'a> {
     common: u32,
     /// Pairs that agree (one name, or equal values).
     agree: u32,
-    /// Pairs where neither value is known.
-    opaque: u32,
     mismatch: SmallVec<[FormMismatch; 2]>,
     infer: SmallVec<[Inferred<'a>; 2]>,
 }

@@ -35,7 +35,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(in crate::check) fn report_form_mismatch(&mut self, a: &Part, b: &Part, m: &FormMismatch) {
+    /// The finding for the one pair `m` where the side `a` and the side
+    /// next to it part (see [`Checker::forms`]).
+    pub(in crate::check) fn report_form_mismatch(&mut self, a: &Part, m: &FormMismatch) {
         let name = m
             .bind
             .and_then(|r| self.bind(r))
@@ -45,13 +47,12 @@ impl<'a> Checker<'a> {
         } else {
             &CLAIM_MISMATCH
         };
-        // The number, not the name: on the side that has it.
-        let (at, other, other_side) = match name {
-            Some(_) if self.doc.slice(m.b.0).contains(|c: char| c.is_ascii_digit()) => {
-                (m.b, m.a, a)
-            }
-            Some(_) => (m.a, m.b, b),
-            None => (m.b, m.a, a),
+        // The number, not the name: on the side that has it. (Without a
+        // name, the later side's is reported, quoting the earlier side.)
+        let (at, other) = match name {
+            Some(_) if self.doc.slice(m.b.0).contains(|c: char| c.is_ascii_digit()) => (m.b, m.a),
+            Some(_) => (m.a, m.b),
+            None => (m.b, m.a),
         };
         if !self.diags.room(rule, at.0, Severity::Error) {
             return;
@@ -62,7 +63,7 @@ impl<'a> Checker<'a> {
             None => format!(
                 "`{here}` here, but `{}` in the same place of `{}`",
                 excerpt(self.doc.slice(other.0).trim()),
-                excerpt(self.doc.slice(other_side.range).trim())
+                excerpt(self.doc.slice(a.range).trim())
             ),
         };
         let mut d = Diagnostic::new(rule, at.0, msg);
