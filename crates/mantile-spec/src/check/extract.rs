@@ -88,6 +88,12 @@ impl<'a> Checker<'a> {
         let mut prev_line = usize::MAX;
         let mut sc = std::mem::take(&mut self.scan_buf);
         let mut cache = std::mem::take(&mut self.scan_cache);
+        if self.prepass {
+            // A slot per line, made once (grown line by line it was copied
+            // again and again).
+            cache.lines.clear();
+            cache.lines.resize(self.doc.lines.len(), None);
+        }
         for line_no in 0..self.doc.lines.len() {
             let line = self.doc.lines[line_no];
             match line.kind {
