@@ -634,7 +634,7 @@ pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     let first = *n.first()?;
     let mut i = 0;
-    while let Some(p) = h.get(i..)?.iter().position(|&b| b == first) {
+    while let Some(p) = find_byte(h.get(i..)?, first) {
         let at = i + p;
         if h[at..].starts_with(n) {
             return Some(at);
@@ -642,6 +642,21 @@ pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
         i = at + 1;
     }
     None
+}
+
+/// The first `c` in `h`, eight bytes at a time.
+fn find_byte(h: &[u8], c: u8) -> Option<usize> {
+    use mantile_diag::bytes::{eq_mask, word_at};
+    let mut at = 0;
+    while at + 8 <= h.len() {
+        // The lowest bit set is a `c` (a false one only follows a true).
+        let m = eq_mask(word_at(h, at), c);
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    h[at..].iter().position(|&b| b == c).map(|p| at + p)
 }
 
 /// `v.push(x)`, room for `first` items made at the first push: a test
@@ -657,3 +672,23 @@ fn push_reserving<T>(v: &mut Vec<T>, x: T, first: usize) {
 /// How many formulas outside the tests are kept for the tests' calculations
 /// (each is compared with every test).
 const MAX_TEMPLATES: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_str_finds_what_str_find_finds() {
+        let hays = [
+            "", "S", "Same as Test 2", "xxxxxxxxSame as ", "SSSSSSSSSSSSSame as ",
+            "RRRRRRRSSame as", "TTTTTTTTTTTTTTTTTTTTTTTTTTTSame as", "Same a", "— Same as ×",
+            "RSRSRSRSRSRSRSRSRSRSRSRS Same as", "metrics: metrics",
+        ];
+        for h in hays {
+            for n in ["Same as ", "S", "metrics", "Same as", "×", "R"] {
+                assert_eq!(find_str(h, n), h.find(n), "{h:?} {n:?}");
+            }
+            assert_eq!(find_str(h, ""), None);
+        }
+    }
+}
