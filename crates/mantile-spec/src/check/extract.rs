@@ -489,7 +489,7 @@ fn starts_with_approx(raw: &str) -> bool {
 /// Whether a line has a formula in inline code (an operator between
 /// backticks): a sub-step heading with its own formula.
 fn has_formula(raw: &str) -> bool {
-    raw.as_bytes().contains(&b'`')
+    has_byte(raw.as_bytes(), b'`', b'`')
         && raw
             .split('`')
             .skip(1)
@@ -500,9 +500,9 @@ fn has_formula(raw: &str) -> bool {
 /// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
 pub(crate) fn may_claim(raw: &str) -> bool {
     let b = raw.as_bytes();
-    // `[u8]::contains` is a word-at-a-time `memchr`: far cheaper per byte
-    // than looking at every byte for four candidates.
-    if b.contains(&b'=') || b.contains(&b'~') {
+    // Eight bytes at a time (see `has_byte`): far cheaper per byte than
+    // looking at every byte for four candidates.
+    if has_byte(b, b'=', b'~') {
         return true;
     }
     // `lead` directly followed by one of `rest`.
@@ -518,8 +518,8 @@ pub(crate) fn may_claim(raw: &str) -> bool {
         false
     };
     // `->`; `≈` is E2 89 88, `→` is E2 86 92.
-    (b.contains(&b'-') && pair(b'-', &[b">"]))
-        || (b.contains(&0xE2) && pair(0xE2, &[&[0x89, 0x88], &[0x86, 0x92]]))
+    has_byte(b, b'-', 0xE2)
+        && (pair(b'-', &[b">"]) || pair(0xE2, &[&[0x89, 0x88], &[0x86, 0x92]]))
 }
 
 fn line_has_bold(toks: &[Token]) -> bool {

@@ -644,6 +644,23 @@ pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
     None
 }
 
+/// Whether `h` holds `c` or `d`, eight bytes at a time: for a line, less
+/// than `<[u8]>::contains`, whose vectorised search costs more to set up
+/// than a short line takes to read.
+pub(crate) fn has_byte(h: &[u8], c: u8, d: u8) -> bool {
+    use mantile_diag::bytes::{eq_mask, word_at};
+    let mut at = 0;
+    while at + 8 <= h.len() {
+        // Any bit set means a match (a false one only follows a true).
+        let w = word_at(h, at);
+        if eq_mask(w, c) | eq_mask(w, d) != 0 {
+            return true;
+        }
+        at += 8;
+    }
+    h[at..].iter().any(|&b| b == c || b == d)
+}
+
 /// The first `c` in `h`, eight bytes at a time.
 fn find_byte(h: &[u8], c: u8) -> Option<usize> {
     use mantile_diag::bytes::{eq_mask, word_at};
@@ -689,6 +706,10 @@ mod tests {
                 assert_eq!(find_str(h, n), h.find(n), "{h:?} {n:?}");
             }
             assert_eq!(find_str(h, ""), None);
+            for (c, d) in [(b'S', b'S'), (b'=', b'~'), (b'R', b'x'), (0xE2, b'-')] {
+                let want = h.bytes().any(|b| b == c || b == d);
+                assert_eq!(has_byte(h.as_bytes(), c, d), want, "{h:?} {c} {d}");
+            }
         }
     }
 }
