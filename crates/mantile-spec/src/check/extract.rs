@@ -488,13 +488,29 @@ fn starts_with_approx(raw: &str) -> bool {
 
 /// Whether a line has a formula in inline code (an operator between
 /// backticks): a sub-step heading with its own formula.
+///
+/// One pass over the bytes, inside code after an odd number of backticks
+/// (`×` is C3 97 in UTF-8, `·` C2 B7).
 fn has_formula(raw: &str) -> bool {
-    has_byte(raw.as_bytes(), b'`', b'`')
-        && raw
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .any(|code| code.contains(['*', '×', '·', '/', '+', '^']))
+    let b = raw.as_bytes();
+    if !has_byte(b, b'`', b'`') {
+        return false;
+    }
+    let mut code = false;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'`' => code = !code,
+            b'*' | b'/' | b'+' | b'^' if code => return true,
+            0xC3 | 0xC2 if code => {
+                let next = b.get(i + 1).copied();
+                if (c, next) == (0xC3, Some(0x97)) || (c, next) == (0xC2, Some(0xB7)) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Whether a line can hold a claim: it has `=`, `~`, `≈`, `→` or `->`.
@@ -761,6 +777,23 @@ mod tests {
     /// budget.
     fn every_start(arena: &mut Arena, toks: &[Token], lo: usize, k: usize) -> Option<usize> {
         (lo..k).find(|&s| parse_exact(arena, &toks[s..k]).is_some())
+    }
+
+    #[test]
+    fn a_formula_is_an_operator_in_inline_code() {
+        let split = |raw: &str| {
+            raw.split('`')
+                .skip(1)
+                .step_by(2)
+                .any(|code| code.contains(['*', '×', '·', '/', '+', '^']))
+        };
+        for raw in [
+            "", "no code", "`x`", "`2 * d`", "2 * d", "`a` * `b`", "`a`b*`c`", "`a × b`",
+            "`a · b`", "×`a`×", "`open * unclosed", "``", "`x` `y + z`", "`Ö` `×`", "`é/`",
+            "**(e) Apply attention to V** `softmax(QKᵀ)`", "`10^12`", "```python```",
+        ] {
+            assert_eq!(has_formula(raw), split(raw), "{raw:?}");
+        }
     }
 
     #[test]
