@@ -534,8 +534,7 @@ pub(crate) fn may_claim(raw: &str) -> bool {
         false
     };
     // `->`; `≈` is E2 89 88, `→` is E2 86 92.
-    has_byte(b, b'-', 0xE2)
-        && (pair(b'-', &[b">"]) || pair(0xE2, &[&[0x89, 0x88], &[0x86, 0x92]]))
+    has_byte(b, b'-', 0xE2) && (pair(b'-', &[b">"]) || pair(0xE2, &[&[0x89, 0x88], &[0x86, 0x92]]))
 }
 
 fn line_has_bold(toks: &[Token]) -> bool {
@@ -788,9 +787,24 @@ mod tests {
                 .any(|code| code.contains(['*', '×', '·', '/', '+', '^']))
         };
         for raw in [
-            "", "no code", "`x`", "`2 * d`", "2 * d", "`a` * `b`", "`a`b*`c`", "`a × b`",
-            "`a · b`", "×`a`×", "`open * unclosed", "``", "`x` `y + z`", "`Ö` `×`", "`é/`",
-            "**(e) Apply attention to V** `softmax(QKᵀ)`", "`10^12`", "```python```",
+            "",
+            "no code",
+            "`x`",
+            "`2 * d`",
+            "2 * d",
+            "`a` * `b`",
+            "`a`b*`c`",
+            "`a × b`",
+            "`a · b`",
+            "×`a`×",
+            "`open * unclosed",
+            "``",
+            "`x` `y + z`",
+            "`Ö` `×`",
+            "`é/`",
+            "**(e) Apply attention to V** `softmax(QKᵀ)`",
+            "`10^12`",
+            "```python```",
         ] {
             assert_eq!(has_formula(raw), split(raw), "{raw:?}");
         }

@@ -697,9 +697,17 @@ mod tests {
     #[test]
     fn find_str_finds_what_str_find_finds() {
         let hays = [
-            "", "S", "Same as Test 2", "xxxxxxxxSame as ", "SSSSSSSSSSSSSame as ",
-            "RRRRRRRSSame as", "TTTTTTTTTTTTTTTTTTTTTTTTTTTSame as", "Same a", "— Same as ×",
-            "RSRSRSRSRSRSRSRSRSRSRSRS Same as", "metrics: metrics",
+            "",
+            "S",
+            "Same as Test 2",
+            "xxxxxxxxSame as ",
+            "SSSSSSSSSSSSSame as ",
+            "RRRRRRRSSame as",
+            "TTTTTTTTTTTTTTTTTTTTTTTTTTTSame as",
+            "Same a",
+            "— Same as ×",
+            "RSRSRSRSRSRSRSRSRSRSRSRS Same as",
+            "metrics: metrics",
         ];
         for h in hays {
             for n in ["Same as ", "S", "metrics", "Same as", "×", "R"] {
