@@ -392,6 +392,11 @@ impl<'a> Checker<'a> {
                 None => return,
             },
         };
+        // `(Same as EP=4; …)`: another case than this test's. (Looked at
+        // only for a name held against a value: the line scanned back.)
+        if super::eval::refers_elsewhere(self.doc.text, name_at.start as usize) {
+            return;
+        }
         let Some(prev) = self.bind_mut(r) else { return };
         // A bare statement may be revised by a later one ("Let me
         // recalculate: …"); a calculation or a parameter may not.
@@ -439,11 +444,13 @@ impl<'a> Checker<'a> {
     /// no such name before it: its lower-case form (`TP`), the long name it
     /// stands for (`tensor_parallel`), or a parameter the test inherits.
     fn restated_ref(&self, ti: usize, name: &str, at: usize) -> Option<BindRef> {
-        let lower;
+        let mut lower = [0u8; 3];
         let mut names: SmallVec<[&str; 3]> = smallvec::smallvec![name];
         if name.len() <= 3 && name.bytes().all(|c| c.is_ascii_uppercase()) {
-            lower = name.to_ascii_lowercase();
-            names.push(&lower);
+            let lower = &mut lower[..name.len()];
+            lower.copy_from_slice(name.as_bytes());
+            lower.make_ascii_lowercase();
+            names.push(std::str::from_utf8(lower).unwrap_or(name));
         }
         if let Some(long) = names.iter().find_map(|n| long_name(n)) {
             names.push(long);

@@ -369,7 +369,6 @@ impl<'a> Checker<'a> {
         // A name the test already gave a value, stated again.
         if let (false, Some(name), Some(tt), Some(ti)) = (self.prepass, target, &target_tok, test)
             && chain.region != Region::Expected
-            && !refers_elsewhere(self.doc.text, tt.range.start as usize)
         {
             let value = match sides.len() {
                 1 => vals[0],
@@ -757,7 +756,7 @@ impl<'a> Checker<'a> {
 
 /// Whether the text before `at` on its line says "same as": what follows
 /// describes another case (`(Same as EP=4; …)` in a test with EP = 8).
-fn refers_elsewhere(text: &str, at: usize) -> bool {
+pub(in crate::check) fn refers_elsewhere(text: &str, at: usize) -> bool {
     let start = text.as_bytes()[..at.min(text.len())]
         .iter()
         .rposition(|&b| b == b'\n' || b == b'\r')

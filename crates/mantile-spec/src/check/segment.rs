@@ -131,7 +131,8 @@ impl<'a> Checker<'a> {
     /// Whether a line in `region` carries facts (inheritance, expected
     /// metrics, section labels) even without a claim.
     pub(in crate::check) fn has_facts(region: Region, raw: &str) -> bool {
-        (region == Region::Expected && (raw.contains(':') || find_str(raw, "metrics").is_some()))
+        (region == Region::Expected
+            && (has_byte(raw.as_bytes(), b':', b':') || find_str(raw, "metrics").is_some()))
             || find_str(raw, "Same as ").is_some()
     }
 

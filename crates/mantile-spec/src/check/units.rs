@@ -36,7 +36,7 @@ impl<'a> Checker<'a> {
                 .windows(w.len())
                 .any(|x| x[0] | 0x20 == w[0] && x.iter().zip(w).all(|(a, b)| a | 0x20 == *b))
         };
-        if !(label.contains(&b'y') || label.contains(&b'Y')) || !has(b"bytes") || has(b"per") {
+        if !has_byte(label, b'y', b'Y') || !has(b"bytes") || has(b"per") {
             return;
         }
         for p in sides {

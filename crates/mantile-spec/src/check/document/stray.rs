@@ -89,15 +89,17 @@ impl<'a> Checker<'a> {
             {
                 for s in &c.sides {
                     // A side that is one number is counted among the tokens.
-                    let k = lx.toks.partition_point(|t| t.range.start < s.range.start);
-                    let single = lx
-                        .toks
-                        .get(k)
-                        .is_some_and(|t| t.range == s.range && matches!(t.tok, Tok::Num(_)));
-                    if !single
-                        && let Some(v) = s.value.and_then(|v| v.exact_value()?.as_integer())
+                    // (The token looked up only for a value looked at.)
+                    let single = || {
+                        let k = lx.toks.partition_point(|t| t.range.start < s.range.start);
+                        lx.toks
+                            .get(k)
+                            .is_some_and(|t| t.range == s.range && matches!(t.tok, Tok::Num(_)))
+                    };
+                    if let Some(v) = s.value.and_then(|v| v.exact_value()?.as_integer())
                         && v >= 0
                         && bloom & bit(v as u128) != 0
+                        && !single()
                         && let Some(shape) = NumberShape::of_integer(v)
                     {
                         tally(shape, 2);
