@@ -9,6 +9,7 @@
 
 use mantile_diag::TextRange;
 use std::fmt;
+use std::sync::Arc;
 
 /// The kind of a value in the tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,7 +76,8 @@ pub struct SyntaxError {
 /// has a tree, with every value that could be read (see the crate docs for
 /// how the parser recovers).
 pub struct Tree {
-    pub(crate) text: Box<str>,
+    /// Shared with the caller when parsed by [`crate::parse_shared`].
+    pub(crate) text: Arc<str>,
     pub(crate) nodes: Vec<Raw>,
     /// Decoded text of strings with escapes.
     pub(crate) decoded: String,

@@ -227,7 +227,7 @@ fn check(a: CheckArgs) -> i32 {
                 CheckedFile {
                     path: display_path(&t.display),
                     kind: t.kind.as_str(),
-                    text: report.text.to_string(),
+                    text: report.text.clone(),
                     diagnostics,
                     stats: report.stats.map(|s| render::Stats {
                         claims_found: s.claims_found,
