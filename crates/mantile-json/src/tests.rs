@@ -624,3 +624,29 @@ fn a_tree_parsed_from_a_shared_text_holds_that_text_not_a_copy() {
         Some("x\"y")
     );
 }
+
+#[test]
+fn as_u128_reads_what_parse_reads() {
+    for lit in [
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "1.0",
+        "1e3",
+        "2E+2",
+        "4096",
+        "9999999999999999999",
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999",
+        "340282366920938463463374607431768211455",
+        "340282366920938463463374607431768211456",
+    ] {
+        let text = format!("[{lit}]");
+        let tree = parse(&text);
+        let n = tree.root().unwrap().elements().next().unwrap();
+        assert_eq!(n.number_text(), Some(lit));
+        assert_eq!(n.as_u128(), lit.parse::<u128>().ok(), "{lit}");
+    }
+}

@@ -419,7 +419,16 @@ impl<'a> Node<'a> {
 
     /// A non-negative integer literal (`1e3` and `2.0` are not integers here).
     pub fn as_u128(self) -> Option<u128> {
-        self.number_text()?.parse().ok()
+        let text = self.number_text()?;
+        // Up to 19 digits fit a u64: read them at once (what `parse` gives,
+        // without its general path); anything else is left to `parse`.
+        if text.len() <= 19 && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            let v = text
+                .bytes()
+                .fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
+            return Some(u128::from(v));
+        }
+        text.parse().ok()
     }
 
     pub fn as_f64(self) -> Option<f64> {
