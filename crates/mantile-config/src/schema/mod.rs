@@ -15,11 +15,11 @@ use jsonschema::{ValidationError, Validator};
 use mantile_diag::{Diagnostic, Fix, TextRange};
 use mantile_json::{Member, Node};
 use mantile_model::preview;
+use rustc_hash::FxHashSet;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
-use rustc_hash::FxHashSet;
 
 pub use instance::is_integer_literal;
 
