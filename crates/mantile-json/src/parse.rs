@@ -313,7 +313,12 @@ impl Parser<'_> {
     fn skip_trivia(&mut self) {
         // Most tokens follow a single space or none.
         match self.src.get(self.pos) {
-            Some(b' ') if self.src.get(self.pos + 1).is_some_and(|&b| b > b' ' && b != b'/') => {
+            Some(b' ')
+                if self
+                    .src
+                    .get(self.pos + 1)
+                    .is_some_and(|&b| b > b' ' && b != b'/') =>
+            {
                 self.pos += 1;
                 return;
             }

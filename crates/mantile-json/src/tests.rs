@@ -585,7 +585,9 @@ fn the_word_at_a_time_string_scan_stops_where_a_byte_scan_does() {
     // over fillers that sit next to the stop bytes (0x1f, 0x20, 0x21, 0x5b,
     // 0x5d, 0x7f, 0x80, 0xff) so that a borrow or carry between bytes shows.
     let mut checked = 0;
-    for filler in [b'a', 0x20, 0x21, 0x23, 0x26, 0x28, 0x5b, 0x5d, 0x7f, 0x80, 0xff] {
+    for filler in [
+        b'a', 0x20, 0x21, 0x23, 0x26, 0x28, 0x5b, 0x5d, 0x7f, 0x80, 0xff,
+    ] {
         for len in 0..=24 {
             for at in 0..len {
                 for b in 0..=255u8 {

@@ -423,9 +423,7 @@ impl<'a> Node<'a> {
         // Up to 19 digits fit a u64: read them at once (what `parse` gives,
         // without its general path); anything else is left to `parse`.
         if text.len() <= 19 && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-            let v = text
-                .bytes()
-                .fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
+            let v = text.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
             return Some(u128::from(v));
         }
         text.parse().ok()
