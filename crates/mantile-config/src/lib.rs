@@ -60,7 +60,8 @@ pub fn check_config(text: &str, ctx: &ConfigContext) -> ConfigReport {
 
 /// [`check_config`] on a document already parsed (its text is the tree's).
 pub fn check_tree(tree: &Tree, ctx: &ConfigContext) -> Vec<Diagnostic> {
-    check_tree_with(tree, ctx, tree.text().len() >= PARALLEL_FROM)
+    let parallel = tree.text().len() >= PARALLEL_FROM && !schema::remembers_valid_layers();
+    check_tree_with(tree, ctx, parallel)
 }
 
 /// [`check_tree`], with the schema on a thread of its own or not.
@@ -109,10 +110,13 @@ fn check_tree_with(tree: &Tree, ctx: &ConfigContext, parallel: bool) -> Vec<Diag
     diagnostics
 }
 
-/// From this size (bytes of text), a config's schema validation runs on a
-/// thread of its own beside the rules: a thread costs ~0.1 ms, and the
+/// From this size (bytes of text), a one-shot check (valid layers not
+/// remembered, see [`schema::remember_valid_layers`]) validates the schema
+/// on a thread of its own beside the rules: a thread costs ~0.1 ms, and the
 /// check of a config this large ~3 ms (a 2,000-layer config: 8 ms of which
-/// the schema is a third).
+/// the schema is a third). A server re-checking new versions of a document
+/// validates only its changed layers: a thread would cost it more (its
+/// start, and the page faults of its memory) than it saves.
 const PARALLEL_FROM: usize = 100_000;
 
 /// MC001 for each syntax error, MC003 for each repeated key.

@@ -123,13 +123,18 @@ pub fn remember_valid_layers(on: bool) {
     REMEMBER.store(on, Ordering::Relaxed);
 }
 
+/// Whether layers found valid are remembered.
+pub fn remembers_valid_layers() -> bool {
+    REMEMBER.load(Ordering::Relaxed)
+}
+
 fn known_valid(text: &str) -> bool {
     let v = VALID_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
     v.as_ref().is_some_and(|(set, _)| set.contains(text))
 }
 
 fn remember_valid(text: &str) {
-    if !REMEMBER.load(Ordering::Relaxed) {
+    if !remembers_valid_layers() {
         return;
     }
     let mut v = VALID_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
