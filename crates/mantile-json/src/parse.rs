@@ -91,11 +91,8 @@ pub(crate) fn parse_shared(shared: Arc<str>) -> Tree {
             format_args!("the file is too large to parse (4 GiB or more)"),
         );
     } else {
-        // More than the node count of any usual document (an indented
-        // config has one node per ~12 bytes), so that the array does not
-        // grow, and copy itself, while being filled; the slack is given back
-        // below (and, never written, costs no memory meanwhile).
-        p.nodes.reserve(text.len() / 8 + 16);
+        // A rough guess of the node count, to avoid most regrowth.
+        p.nodes.reserve(text.len() / 16);
         p.run();
     }
     let mut tree = Tree {
