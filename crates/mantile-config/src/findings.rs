@@ -88,6 +88,20 @@ impl Findings {
         }
     }
 
+    /// Adds the findings of `other`, gathered under other rules than these
+    /// (each rule's cap was applied where it reported).
+    pub fn extend(&mut self, other: Findings) {
+        debug_assert!(
+            other
+                .tallies
+                .iter()
+                .all(|t| self.tallies.iter().all(|u| !std::ptr::eq(t.rule, u.rule))),
+            "findings of one rule gathered in two places"
+        );
+        self.list.extend(other.list);
+        self.tallies.extend(other.tallies);
+    }
+
     /// The findings, with a summary for each rule that had more than it may list.
     pub fn into_vec(mut self) -> Vec<Diagnostic> {
         for t in &self.tallies {

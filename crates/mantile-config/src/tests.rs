@@ -798,3 +798,53 @@ fn mc021_names_a_few_rivals_and_counts_the_others() {
         .assert_eq(first);
     assert!(out.len() < 200_000, "output of {} bytes", out.len());
 }
+
+/// A large config is checked with the schema on a thread of its own: the
+/// findings are exactly those of the check on one thread, caps and all.
+#[test]
+fn the_schema_beside_the_rules_finds_what_one_thread_finds() {
+    let entry = |i: usize| {
+        let (count, extra, name) = match i % 5 {
+            0 => ("0", r#", "colour": 1"#, format!("attention_{i}")),
+            1 => ("2", "", "attention".to_string()),
+            2 => ("\"2\"", "", format!("feedforward_x{i}")),
+            3 => ("2", r#", "count": 3"#, format!("norm_{i}")),
+            _ => ("1", "", format!("layer{i}")),
+        };
+        format!(
+            r#"    {{
+      "name": "{name}",
+      "class": "GroupedQueryAttentionLayer",
+      "count": {count}{extra},
+      "specs": {{"hidden_size": 64, "num_heads": 4, "num_kv_heads": 2, "head_dim": 16, "parameter_count": {}}}
+    }}"#,
+            12288 + i % 3
+        )
+    };
+    let layers: Vec<String> = (0..1000).map(entry).collect();
+    let text = GOOD.replacen(
+        "\"layer_types\": [",
+        &format!("\"layer_types\": [\n{},", layers.join(",\n")),
+        1,
+    );
+    assert!(text.len() >= PARALLEL_FROM, "{}", text.len());
+    let catalog = Catalog::builtin();
+    let ctx = ConfigContext {
+        file_stem: Some("org_Tiny-1"),
+        catalog: &catalog,
+        files: None,
+    };
+    let tree = mantile_json::parse(&text);
+    let one = check_tree_with(&tree, &ctx, false);
+    let two = check_tree_with(&tree, &ctx, true);
+    assert_eq!(one, two);
+    assert_eq!(check_tree(&tree, &ctx), one);
+    // Both sides found something, past their caps.
+    for code in ["MC002", "MC003", "MC004", "MC020"] {
+        assert!(
+            one.iter().filter(|d| d.rule.code == code).count() > 5,
+            "{code}"
+        );
+    }
+    assert!(one.iter().any(|d| d.message.contains("more `")));
+}

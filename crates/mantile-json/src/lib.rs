@@ -22,7 +22,7 @@
 //! The parser is one pass in linear time with an explicit stack (no
 //! recursion); containers nested deeper than [`MAX_DEPTH`] are skipped with
 //! an error, so code that walks the tree recursively is safe. The tree takes
-//! 16 bytes per value plus a copy of the text.
+//! 16 bytes per value plus the text (a copy, or shared with [`parse_shared`]).
 
 mod parse;
 mod tree;
@@ -38,6 +38,13 @@ pub const MAX_ERRORS: usize = 100;
 /// Parses a whole document. Never fails: see [`Tree`].
 pub fn parse(text: &str) -> Tree {
     parse::parse(text)
+}
+
+/// [`parse`] of a text the caller already holds in an `Arc`: the tree
+/// shares it rather than keeping a copy (a large document's text is then in
+/// memory once).
+pub fn parse_shared(text: std::sync::Arc<str>) -> Tree {
+    parse::parse_shared(text)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::{MAX_DEPTH, MAX_ERRORS};
 use mantile_diag::TextRange;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tok {
@@ -62,6 +63,11 @@ enum State {
 }
 
 pub(crate) fn parse(text: &str) -> Tree {
+    parse_shared(text.into())
+}
+
+pub(crate) fn parse_shared(shared: Arc<str>) -> Tree {
+    let text: &str = &shared;
     let mut p = Parser {
         text,
         src: text.as_bytes(),
@@ -90,7 +96,7 @@ pub(crate) fn parse(text: &str) -> Tree {
         p.run();
     }
     let mut tree = Tree {
-        text: text.into(),
+        text: shared.clone(),
         nodes: p.nodes,
         decoded: p.decoded,
         spans: p.spans,
@@ -142,6 +148,36 @@ fn preview(text: &str) -> String {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_string(),
     }
+}
+
+/// The index of the first byte of `s` that ends a run of plain string
+/// content: the `quote`, a backslash or a control character (the length of
+/// `s` if none). Eight bytes at a time (strings are most of a config's
+/// bytes): a byte is flagged when it equals `quote` or `\\`, or is below
+/// 0x20, with the usual carry-free word tricks, exact for every byte.
+pub(crate) fn string_stop(s: &[u8], quote: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // Bytes equal to zero, exactly: the high bit of each byte of the result.
+    let zero = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
+    let q = ONES * u64::from(quote);
+    let b = ONES * u64::from(b'\\');
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Below 0x20: the high three bits are zero.
+        let control = zero(w & (ONES * 0xe0));
+        let hit = (zero(w ^ q) | zero(w ^ b) | control) & HIGH;
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + s[i..]
+        .iter()
+        .position(|&c| c == quote || c == b'\\' || c < 0x20)
+        .unwrap_or(s.len() - i)
 }
 
 impl Parser<'_> {
@@ -272,6 +308,20 @@ impl Parser<'_> {
 
     /// Skips whitespace, and comments with an error each.
     fn skip_trivia(&mut self) {
+        // Most tokens follow a single space or none.
+        match self.src.get(self.pos) {
+            Some(b' ')
+                if self
+                    .src
+                    .get(self.pos + 1)
+                    .is_some_and(|&b| b > b' ' && b != b'/') =>
+            {
+                self.pos += 1;
+                return;
+            }
+            Some(&b) if b > b' ' && b != b'/' => return,
+            _ => {}
+        }
         loop {
             // A run of whitespace at once (indentation is most of a config's bytes).
             let rest = &self.src[self.pos..];
@@ -378,12 +428,7 @@ impl Parser<'_> {
         let mut decoded_from: Option<usize> = None;
         let mut unterminated = false;
         loop {
-            let rest = &self.src[self.pos..];
-            let stop = rest
-                .iter()
-                .position(|&c| c == quote || c == b'\\' || c < 0x20)
-                .unwrap_or(rest.len());
-            self.pos += stop;
+            self.pos += string_stop(&self.src[self.pos..], quote);
             let Some(&b) = self.src.get(self.pos) else {
                 if quote == b'"' {
                     self.report(

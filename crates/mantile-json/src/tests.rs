@@ -573,3 +573,82 @@ fn fuzz_a_missing_value_before_a_mismatched_bracket_stays_inside_its_array() {
         assert!(e.range.end <= arr.range.end, "{e:?} outside {arr:?}");
     }
 }
+
+#[test]
+fn the_word_at_a_time_string_scan_stops_where_a_byte_scan_does() {
+    let naive = |s: &[u8], quote: u8| {
+        s.iter()
+            .position(|&c| c == quote || c == b'\\' || c < 0x20)
+            .unwrap_or(s.len())
+    };
+    // Every byte value at every position of runs up to three words long,
+    // over fillers that sit next to the stop bytes (0x1f, 0x20, 0x21, 0x5b,
+    // 0x5d, 0x7f, 0x80, 0xff) so that a borrow or carry between bytes shows.
+    let mut checked = 0;
+    for filler in [
+        b'a', 0x20, 0x21, 0x23, 0x26, 0x28, 0x5b, 0x5d, 0x7f, 0x80, 0xff,
+    ] {
+        for len in 0..=24 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut s = vec![filler; len];
+                    s[at] = b;
+                    for quote in [b'"', b'\''] {
+                        assert_eq!(
+                            crate::parse::string_stop(&s, quote),
+                            naive(&s, quote),
+                            "{s:?} {quote}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100_000);
+    // Two stop bytes: the first wins.
+    assert_eq!(crate::parse::string_stop(b"abcdefgh\\ijk\"", b'"'), 8);
+    assert_eq!(crate::parse::string_stop(b"ab\"cdefgh\\ijk", b'"'), 2);
+}
+
+#[test]
+fn a_tree_parsed_from_a_shared_text_holds_that_text_not_a_copy() {
+    let text: std::sync::Arc<str> = r#"{"a": [1, "x\"y"]}"#.into();
+    let tree = parse_shared(text.clone());
+    assert_eq!(tree.text().as_ptr(), text.as_ptr());
+    assert_eq!(render(&text), {
+        let copy = parse(&text);
+        assert_ne!(copy.text().as_ptr(), text.as_ptr());
+        render(copy.text())
+    });
+    assert_eq!(
+        tree.root().unwrap().pointer("/a/1").unwrap().as_str(),
+        Some("x\"y")
+    );
+}
+
+#[test]
+fn as_u128_reads_what_parse_reads() {
+    for lit in [
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "1.0",
+        "1e3",
+        "2E+2",
+        "4096",
+        "9999999999999999999",
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999",
+        "340282366920938463463374607431768211455",
+        "340282366920938463463374607431768211456",
+    ] {
+        let text = format!("[{lit}]");
+        let tree = parse(&text);
+        let n = tree.root().unwrap().elements().next().unwrap();
+        assert_eq!(n.number_text(), Some(lit));
+        assert_eq!(n.as_u128(), lit.parse::<u128>().ok(), "{lit}");
+    }
+}

@@ -9,6 +9,7 @@
 
 use mantile_diag::TextRange;
 use std::fmt;
+use std::sync::Arc;
 
 /// The kind of a value in the tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,7 +76,8 @@ pub struct SyntaxError {
 /// has a tree, with every value that could be read (see the crate docs for
 /// how the parser recovers).
 pub struct Tree {
-    pub(crate) text: Box<str>,
+    /// Shared with the caller when parsed by [`crate::parse_shared`].
+    pub(crate) text: Arc<str>,
     pub(crate) nodes: Vec<Raw>,
     /// Decoded text of strings with escapes.
     pub(crate) decoded: String,
@@ -417,7 +419,14 @@ impl<'a> Node<'a> {
 
     /// A non-negative integer literal (`1e3` and `2.0` are not integers here).
     pub fn as_u128(self) -> Option<u128> {
-        self.number_text()?.parse().ok()
+        let text = self.number_text()?;
+        // Up to 19 digits fit a u64: read them at once (what `parse` gives,
+        // without its general path); anything else is left to `parse`.
+        if text.len() <= 19 && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            let v = text.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
+            return Some(u128::from(v));
+        }
+        text.parse().ok()
     }
 
     pub fn as_f64(self) -> Option<f64> {

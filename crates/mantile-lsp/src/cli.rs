@@ -132,6 +132,8 @@ fn rules(json: bool) -> i32 {
 }
 
 fn check(a: CheckArgs) -> i32 {
+    // Each file is checked once: nothing to gain from remembering valid layers.
+    mantile_config::schema::remember_valid_layers(false);
     let overrides = a.overrides();
     let paths = if a.paths.is_empty() {
         let cwd = PathBuf::from(".");
@@ -225,7 +227,7 @@ fn check(a: CheckArgs) -> i32 {
                 CheckedFile {
                     path: display_path(&t.display),
                     kind: t.kind.as_str(),
-                    text: report.text.to_string(),
+                    text: report.text.clone(),
                     diagnostics,
                     stats: report.stats.map(|s| render::Stats {
                         claims_found: s.claims_found,

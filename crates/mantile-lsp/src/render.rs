@@ -7,7 +7,8 @@ use serde::Serialize;
 pub struct CheckedFile {
     pub path: String,
     pub kind: &'static str,
-    pub text: String,
+    /// Shared with the analysis that checked it (a large file is not copied).
+    pub text: std::sync::Arc<str>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Option<Stats>,
 }
@@ -474,7 +475,7 @@ mod tests {
         let files = [CheckedFile {
             path: "a.json".into(),
             kind: "config",
-            text: text.clone(),
+            text: text.as_str().into(),
             diagnostics: vec![d],
             stats: None,
         }];
@@ -490,7 +491,7 @@ mod tests {
         // A line of 300 characters or fewer is shown whole.
         let short = "{\"b\": 12}".to_string();
         let files = [CheckedFile {
-            text: short.clone(),
+            text: short.as_str().into(),
             diagnostics: vec![Diagnostic::new(
                 &mantile_config::rules::INVALID_FILE,
                 TextRange::new(6, 8),
@@ -520,7 +521,7 @@ mod tests {
         let files = [CheckedFile {
             path: "ws/a\x1b[2Jb\nc.json".into(),
             kind: "config",
-            text,
+            text: text.into(),
             diagnostics: vec![d],
             stats: None,
         }];

@@ -72,6 +72,7 @@ impl<'a> Config<'a> {
             *slot = Some(m.value);
         }
         if let Some(lt) = c.layer_types {
+            c.layers.reserve_exact(lt.value.elements().len());
             for (index, node) in lt.value.elements().enumerate() {
                 if node.is_object() {
                     c.layers.push(Layer::read(index, node));

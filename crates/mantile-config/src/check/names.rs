@@ -8,7 +8,7 @@ use crate::rules::{DUPLICATE_LAYER_NAME, LAYER_ORDER, NONSTANDARD_LAYER_NAME};
 use mantile_diag::{Diagnostic, Fix, TextEdit};
 use mantile_json::Node;
 use mantile_model::{Config, Layer, preview};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub(super) fn check(text: &str, config: &Config, out: &mut Findings) {
     unique_names(config, out);
@@ -18,7 +18,7 @@ pub(super) fn check(text: &str, config: &Config, out: &mut Findings) {
 
 /// MC020: each repeated name, with where it was first used (one hash map: linear).
 fn unique_names(config: &Config, out: &mut Findings) {
-    let mut first_use: HashMap<&str, Node> = HashMap::new();
+    let mut first_use: FxHashMap<&str, Node> = FxHashMap::default();
     for l in &config.layers {
         let (Some(name), Some(node)) = (l.name_str(), l.name) else {
             continue;

@@ -15,9 +15,11 @@ use jsonschema::{ValidationError, Validator};
 use mantile_diag::{Diagnostic, Fix, TextRange};
 use mantile_json::{Member, Node};
 use mantile_model::preview;
+use rustc_hash::FxHashSet;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use instance::is_integer_literal;
 
@@ -102,11 +104,29 @@ fn only_requires_specs(all_of: &Value) -> bool {
 /// satisfies the layer schema depends on the text alone, so this holds for
 /// every config and every version: an edit of one layer of a config listed
 /// layer by layer validates that layer again, not the 2,000 others. Bounded:
-/// emptied when it holds more than [`VALID_LAYERS_BYTES`].
-static VALID_LAYERS: std::sync::Mutex<Option<(HashSet<Box<str>>, usize)>> =
+/// emptied when it holds more than [`VALID_LAYERS_BYTES`]. Hashed with
+/// FxHash: a layer's text is hashed on every validation, and SipHash made
+/// the lookups cost a third of what they save.
+static VALID_LAYERS: std::sync::Mutex<Option<(FxHashSet<Box<str>>, usize)>> =
     std::sync::Mutex::new(None);
 
 const VALID_LAYERS_BYTES: usize = 4 << 20;
+
+/// Whether layers found valid are remembered ([`remember_valid_layers`]).
+static REMEMBER: AtomicBool = AtomicBool::new(true);
+
+/// Whether layers found valid are remembered, so that the next version of a
+/// document validates only its changed layers (on by default: what a server
+/// wants). A one-shot check validates each layer once; remembering would
+/// only cost it a hash and a copy of every layer: it turns this off.
+pub fn remember_valid_layers(on: bool) {
+    REMEMBER.store(on, Ordering::Relaxed);
+}
+
+/// Whether layers found valid are remembered.
+pub fn remembers_valid_layers() -> bool {
+    REMEMBER.load(Ordering::Relaxed)
+}
 
 fn known_valid(text: &str) -> bool {
     let v = VALID_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
@@ -114,6 +134,9 @@ fn known_valid(text: &str) -> bool {
 }
 
 fn remember_valid(text: &str) {
+    if !remembers_valid_layers() {
+        return;
+    }
     let mut v = VALID_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
     let (set, bytes) = v.get_or_insert_with(Default::default);
     if *bytes + text.len() > VALID_LAYERS_BYTES {
@@ -231,14 +254,15 @@ fn validate_split(root: Node, out: &mut Findings) {
         if known_valid(text) {
             continue;
         }
-        let prefix = format!("/layer_types/{i}");
-        let mut valid = true;
-        for error in item.iter_errors(Instance::Tree(layer)) {
-            valid = false;
-            map_error(root, &prefix, &error, &mut resolver, out);
-        }
-        if valid {
+        // Most layers are valid: asking that first skips the error
+        // machinery (paths, error values) for them.
+        if item.is_valid(Instance::Tree(layer)) {
             remember_valid(text);
+            continue;
+        }
+        let prefix = format!("/layer_types/{i}");
+        for error in item.iter_errors(Instance::Tree(layer)) {
+            map_error(root, &prefix, &error, &mut resolver, out);
         }
     }
 }

@@ -27,7 +27,7 @@ impl Parsed {
             return Parsed::None;
         };
         match file.kind {
-            FileKind::Config => Parsed::Config(Arc::new(mantile_json::parse(text))),
+            FileKind::Config => Parsed::Config(Arc::new(mantile_json::parse_shared(text.clone()))),
             FileKind::TestSpec => {
                 let cache = db.spec_caches.get(&file.path).cloned();
                 // Two checks of one document may overlap (an edit arrives

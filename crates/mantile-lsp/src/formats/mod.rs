@@ -168,7 +168,7 @@ mod tests {
         let file = |path: &str| CheckedFile {
             path: path.to_string(),
             kind: "config",
-            text: String::new(),
+            text: "".into(),
             diagnostics: Vec::new(),
             stats: None,
         };
