@@ -462,18 +462,7 @@ pub fn from_inventory(
                 }
                 Err(PlanError::Refuse(e)) => return Err(e),
                 Err(PlanError::Unmapped(why)) => {
-                    unmapped_ffn.extend(take(b, &mut used, &|r| {
-                        matches!(
-                            r,
-                            Role::Mlp(..)
-                                | Role::Router(_)
-                                | Role::RouterScoreBias
-                                | Role::Expert(..)
-                                | Role::PackedExperts(..)
-                                | Role::SharedExpert(..)
-                                | Role::SharedExpertGate
-                        )
-                    }));
+                    unmapped_ffn.extend(take(b, &mut used, &|r| r.is_feed_forward()));
                     unmapped_ffn_why.get_or_insert(why);
                 }
             }

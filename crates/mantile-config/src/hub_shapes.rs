@@ -349,19 +349,11 @@ pub fn layer_tensors(
             let take = match (category, r) {
                 (_, Some(Role::QuantScale)) => false,
                 (Some(Category::Attention), Some(Role::Attn(..))) => !extra,
-                (
-                    Some(Category::FeedForward),
-                    Some(
-                        Role::Mlp(..)
-                        | Role::Router(_)
-                        | Role::RouterScoreBias
-                        | Role::Expert(..)
-                        | Role::PackedExperts(..)
-                        | Role::SharedExpert(..)
-                        | Role::SharedExpertGate
-                        | Role::QuantBlocks(_),
-                    ),
-                ) => !extra,
+                (Some(Category::FeedForward), Some(r))
+                    if r.is_feed_forward() || matches!(r, Role::QuantBlocks(_)) =>
+                {
+                    !extra
+                }
                 (Some(Category::Norm), Some(Role::Norm(..))) => !extra,
                 (None, None) => true,
                 (None, Some(Role::Ssm)) => mamba || extra,

@@ -30,18 +30,9 @@ fn main() {
     if config_json_only {
         // The model types `new` maps from config.json alone; a quantized
         // checkpoint's Hub count is not its parameter count, so it is refused.
-        let known = [
-            "llama",
-            "mistral",
-            "qwen2",
-            "qwen3",
-            "mixtral",
-            "qwen2_moe",
-            "qwen3_moe",
-            "gpt_oss",
-        ];
         models.retain(|m| {
-            known.contains(&m.config["model_type"].as_str().unwrap_or_default())
+            mantile_config::hub::CONFIG_JSON_MODEL_TYPES
+                .contains(&m.config["model_type"].as_str().unwrap_or_default())
                 && m.logical_parameters.is_none()
         });
         for m in &mut models {

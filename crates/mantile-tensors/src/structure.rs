@@ -99,6 +99,23 @@ pub enum Role {
     Ssm,
 }
 
+impl Role {
+    /// A part of a block's feed-forward: dense MLP, router, routed or
+    /// shared experts (quantization data aside).
+    pub fn is_feed_forward(self) -> bool {
+        matches!(
+            self,
+            Role::Mlp(..)
+                | Role::Router(_)
+                | Role::RouterScoreBias
+                | Role::Expert(..)
+                | Role::PackedExperts(..)
+                | Role::SharedExpert(..)
+                | Role::SharedExpertGate
+        )
+    }
+}
+
 /// The role of a tensor outside the blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TopRole {

@@ -124,26 +124,28 @@ pub fn generate(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String
     }
 }
 
+/// The `model_type`s [`from_config`] maps to Mantile classes.
+pub const CONFIG_JSON_MODEL_TYPES: &[&str] = &[
+    "llama",
+    "mistral",
+    "qwen2",
+    "qwen3",
+    "mixtral",
+    "qwen2_moe",
+    "qwen3_moe",
+    "gpt_oss",
+];
+
 /// From config.json alone (no safetensors headers to read): the llama,
 /// mistral, qwen2, qwen3, mixtral, qwen2_moe/qwen3_moe and gpt_oss model
 /// types; parts Mantile cannot model are marked `supported: false`.
 pub fn from_config(facts: &HubFacts, catalog: &Catalog) -> Result<Generated, String> {
     let d = HubDims::from_config(&facts.config);
     let model_type = d.model_type.clone().unwrap_or_default();
-    let known = [
-        "llama",
-        "mistral",
-        "qwen2",
-        "qwen3",
-        "mixtral",
-        "qwen2_moe",
-        "qwen3_moe",
-        "gpt_oss",
-    ];
-    if !known.contains(&model_type.as_str()) {
+    if !CONFIG_JSON_MODEL_TYPES.contains(&model_type.as_str()) {
         return Err(format!(
             "model_type `{model_type}` is not one the generator maps to Mantile classes (it knows {})",
-            known.join(", ")
+            CONFIG_JSON_MODEL_TYPES.join(", ")
         ));
     }
     let need = |v: Option<u128>, key: &str| -> Result<u128, String> {

@@ -13,7 +13,7 @@ mod hover;
 mod rules;
 mod types;
 
-pub use generator::{Generated, MAX_DIMENSION, from_config, generate};
+pub use generator::{CONFIG_JSON_MODEL_TYPES, Generated, MAX_DIMENSION, from_config, generate};
 pub(crate) use generator::{J, at_revision, class_count, head, layer, write_members};
 pub use hover::hover_card;
 pub use rules::{check_against_hub, problem_diagnostic};

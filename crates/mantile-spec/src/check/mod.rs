@@ -152,25 +152,7 @@ impl<'a> Binds<'a> {
 
     /// The index of the latest binding of `name` written before byte `at`.
     fn before(&self, name: &str, at: usize) -> Option<usize> {
-        if self.index.is_none() {
-            if self.mask & Self::name_bit(name) == 0 {
-                return None;
-            }
-            return self
-                .list
-                .iter()
-                .rposition(|b| (b.range.start as usize) < at && same(b.name, name));
-        }
-        let mut i = self.latest(name)?;
-        loop {
-            let b = self.list.get(i)?;
-            if (b.range.start as usize) < at {
-                return Some(i);
-            }
-            i = usize::try_from(b.prev)
-                .ok()
-                .filter(|&p| p != u32::MAX as usize)?;
-        }
+        self.latest_where(name, |b| (b.range.start as usize) < at)
     }
 
     /// The index of the latest binding of `name` that satisfies `pred`.
