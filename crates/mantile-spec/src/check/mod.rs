@@ -92,6 +92,10 @@ struct Bind<'a> {
 #[derive(Clone, Debug, Default)]
 struct Binds<'a> {
     list: Vec<Bind<'a>>,
+    /// [`Binds::key`] of each name in `list`, in the same order: the
+    /// backward scan reads these (four bytes a binding, where a [`Bind`]
+    /// is over a hundred and its name lies elsewhere in the text).
+    keys: Vec<u32>,
     /// A bit per (length, first letter, last letter) class of the names
     /// bound: most look-ups of a name bound nowhere stop here.
     mask: u64,
@@ -115,6 +119,31 @@ impl<'a> Binds<'a> {
         1u64 << (h % 64)
     }
 
+    /// A hash of a name (FxHash's step, byte by byte: names are short).
+    #[inline]
+    fn key(name: &str) -> u32 {
+        let h = name.bytes().fold(0u32, |h, b| {
+            (h.rotate_left(5) ^ u32::from(b)).wrapping_mul(0x9E37_79B9)
+        });
+        h ^ name.len() as u32
+    }
+
+    /// The latest binding of `name` that satisfies `pred`, by a backward
+    /// scan of the keys.
+    #[inline]
+    fn scan_back(&self, name: &str, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
+        let k = Self::key(name);
+        let mut end = self.keys.len();
+        while let Some(i) = self.keys[..end].iter().rposition(|&x| x == k) {
+            let b = &self.list[i];
+            if same(b.name, name) && pred(b) {
+                return Some(i);
+            }
+            end = i;
+        }
+        None
+    }
+
     #[inline]
     fn push(&mut self, mut b: Bind<'a>) {
         self.mask |= Self::name_bit(b.name);
@@ -127,6 +156,7 @@ impl<'a> Binds<'a> {
             b.prev = ix.get(b.name).map_or(u32::MAX, |&i| i as u32);
             ix.insert(b.name, self.list.len());
         }
+        push_reserving(&mut self.keys, Self::key(b.name), 16);
         push_reserving(&mut self.list, b, 16);
         if self.index.is_none() && self.list.len() > Self::INDEX_FROM {
             let mut ix: HashMap<&'a str, usize> = HashMap::with_capacity(self.list.len() * 2);
@@ -146,7 +176,7 @@ impl<'a> Binds<'a> {
         }
         match &self.index {
             Some(ix) => ix.get(name).copied(),
-            None => self.list.iter().rposition(|b| same(b.name, name)),
+            None => self.scan_back(name, |_| true),
         }
     }
 
@@ -161,10 +191,7 @@ impl<'a> Binds<'a> {
             if self.mask & Self::name_bit(name) == 0 {
                 return None;
             }
-            return self
-                .list
-                .iter()
-                .rposition(|b| same(b.name, name) && pred(b));
+            return self.scan_back(name, pred);
         }
         let mut i = self.latest(name)?;
         loop {
@@ -180,6 +207,7 @@ impl<'a> Binds<'a> {
 
     fn clear(&mut self) {
         self.list.clear();
+        self.keys.clear();
         self.index = None;
         self.mask = 0;
         self.trusted_mask = 0;
