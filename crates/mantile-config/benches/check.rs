@@ -18,6 +18,7 @@ fn check(text: &str) -> usize {
         file_stem: Some("org_Model"),
         catalog: &catalog,
         files: None,
+        one_shot: false,
     };
     check_config(divan::black_box(text), &ctx).diagnostics.len()
 }

@@ -60,7 +60,7 @@ pub fn check_config(text: &str, ctx: &ConfigContext) -> ConfigReport {
 
 /// [`check_config`] on a document already parsed (its text is the tree's).
 pub fn check_tree(tree: &Tree, ctx: &ConfigContext) -> Vec<Diagnostic> {
-    let parallel = tree.text().len() >= PARALLEL_FROM && !schema::remembers_valid_layers();
+    let parallel = ctx.one_shot && tree.text().len() >= PARALLEL_FROM;
     check_tree_with(tree, ctx, parallel)
 }
 
@@ -69,6 +69,9 @@ fn check_tree_with(tree: &Tree, ctx: &ConfigContext, parallel: bool) -> Vec<Diag
     let mut out = Findings::new();
     syntax_findings(tree, &mut out);
     let mut rules = Findings::new();
+    // A document checked again remembers its valid layers (see
+    // [`ConfigContext::one_shot`]).
+    let remember = !ctx.one_shot;
     if let Some(root) = tree.valid_root() {
         let check_rules = |rules: &mut Findings| {
             if root.is_object() {
@@ -84,12 +87,12 @@ fn check_tree_with(tree: &Tree, ctx: &ConfigContext, parallel: bool) -> Vec<Diag
                 let schema = std::thread::Builder::new()
                     .spawn_scoped(s, || {
                         let mut found = Findings::new();
-                        schema::validate_into(root, &mut found);
+                        schema::validate_into(root, remember, &mut found);
                         found
                     })
                     .ok();
                 if schema.is_none() {
-                    schema::validate_into(root, &mut out);
+                    schema::validate_into(root, remember, &mut out);
                 }
                 check_rules(&mut rules);
                 if let Some(h) = schema {
@@ -100,7 +103,7 @@ fn check_tree_with(tree: &Tree, ctx: &ConfigContext, parallel: bool) -> Vec<Diag
                 }
             });
         } else {
-            schema::validate_into(root, &mut out);
+            schema::validate_into(root, remember, &mut out);
             check_rules(&mut rules);
         }
     }
@@ -111,7 +114,7 @@ fn check_tree_with(tree: &Tree, ctx: &ConfigContext, parallel: bool) -> Vec<Diag
 }
 
 /// From this size (bytes of text), a one-shot check (valid layers not
-/// remembered, see [`schema::remember_valid_layers`]) validates the schema
+/// remembered, see [`ConfigContext::one_shot`]) validates the schema
 /// on a thread of its own beside the rules: a thread costs ~0.1 ms, and the
 /// check of a config this large ~3 ms (a 2,000-layer config: 8 ms of which
 /// the schema is a third). A server re-checking new versions of a document

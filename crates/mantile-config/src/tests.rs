@@ -60,8 +60,18 @@ fn run(text: &str, stem: Option<&str>, files: Option<&dyn WorkspaceFiles>) -> St
         file_stem: stem,
         catalog: &catalog,
         files,
+        one_shot: false,
     };
     let report = check_config(text, &ctx);
+    // A one-shot check (the command line's) finds exactly the same.
+    let one_shot = ConfigContext {
+        one_shot: true,
+        ..ctx
+    };
+    assert_eq!(
+        check_config(text, &one_shot).diagnostics,
+        report.diagnostics
+    );
     let idx = LineIndex::new(text);
     let mut out = String::new();
     for d in &report.diagnostics {
@@ -103,6 +113,7 @@ fn fixed(text: &str) -> String {
         file_stem: Some("org_Tiny-1"),
         catalog: &catalog,
         files: None,
+        one_shot: false,
     };
     let report = check_config(text, &ctx);
     let d = report
@@ -833,12 +844,21 @@ fn the_schema_beside_the_rules_finds_what_one_thread_finds() {
         file_stem: Some("org_Tiny-1"),
         catalog: &catalog,
         files: None,
+        one_shot: false,
     };
     let tree = mantile_json::parse(&text);
     let one = check_tree_with(&tree, &ctx, false);
     let two = check_tree_with(&tree, &ctx, true);
     assert_eq!(one, two);
+    // A server's check (valid layers remembered, then known), and a
+    // one-shot check (the schema on its own thread, nothing remembered).
     assert_eq!(check_tree(&tree, &ctx), one);
+    assert_eq!(check_tree(&tree, &ctx), one);
+    let one_shot = ConfigContext {
+        one_shot: true,
+        ..ctx
+    };
+    assert_eq!(check_tree(&tree, &one_shot), one);
     // Both sides found something, past their caps.
     for code in ["MC002", "MC003", "MC004", "MC020"] {
         assert!(

@@ -132,8 +132,6 @@ fn rules(json: bool) -> i32 {
 }
 
 fn check(a: CheckArgs) -> i32 {
-    // Each file is checked once: nothing to gain from remembering valid layers.
-    mantile_config::schema::remember_valid_layers(false);
     let overrides = a.overrides();
     let paths = if a.paths.is_empty() {
         let cwd = PathBuf::from(".");
@@ -320,7 +318,8 @@ impl<'a> Checked<'a> {
         };
         Checked {
             root,
-            host: AnalysisHost::new(scope),
+            // Each file is checked once.
+            host: AnalysisHost::one_shot(scope),
             targets: Vec::new(),
         }
     }

@@ -34,6 +34,12 @@ pub struct ConfigContext<'a> {
     pub catalog: &'a Catalog,
     /// The workspace's files, when the config is inside a workspace.
     pub files: Option<&'a dyn WorkspaceFiles>,
+    /// The document is checked once (the command line), not again as it is
+    /// edited (a server). A one-shot check does not remember the layers it
+    /// finds valid (nothing will ask again; remembering would only cost a
+    /// hash and a copy of each), and validates a large document's schema on
+    /// a thread of its own. The findings are the same either way.
+    pub one_shot: bool,
 }
 
 /// A typed view of one `layer_types` entry (the model's [`mantile_model::Layer`]).

@@ -285,6 +285,7 @@ fn generated_llama_config_passes_check_without_errors() {
         file_stem: Some("org_Tiny"),
         catalog: &catalog,
         files: None,
+        one_shot: false,
     };
     let report = check_config(&g.text, &ctx);
     let findings: Vec<String> = report

@@ -19,7 +19,6 @@ use rustc_hash::FxHashSet;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use instance::is_integer_literal;
 
@@ -112,31 +111,12 @@ static VALID_LAYERS: std::sync::Mutex<Option<(FxHashSet<Box<str>>, usize)>> =
 
 const VALID_LAYERS_BYTES: usize = 4 << 20;
 
-/// Whether layers found valid are remembered ([`remember_valid_layers`]).
-static REMEMBER: AtomicBool = AtomicBool::new(true);
-
-/// Whether layers found valid are remembered, so that the next version of a
-/// document validates only its changed layers (on by default: what a server
-/// wants). A one-shot check validates each layer once; remembering would
-/// only cost it a hash and a copy of every layer: it turns this off.
-pub fn remember_valid_layers(on: bool) {
-    REMEMBER.store(on, Ordering::Relaxed);
-}
-
-/// Whether layers found valid are remembered.
-pub fn remembers_valid_layers() -> bool {
-    REMEMBER.load(Ordering::Relaxed)
-}
-
 fn known_valid(text: &str) -> bool {
     let v = VALID_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
     v.as_ref().is_some_and(|(set, _)| set.contains(text))
 }
 
 fn remember_valid(text: &str) {
-    if !remembers_valid_layers() {
-        return;
-    }
     let mut v = VALID_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
     let (set, bytes) = v.get_or_insert_with(Default::default);
     if *bytes + text.len() > VALID_LAYERS_BYTES {
@@ -214,15 +194,21 @@ fn object_anchor(node: Node) -> TextRange {
 }
 
 /// Schema findings for a parsed document. Required specs are left to the
-/// catalog-aware rule (MC031), which knows the workspace's classes.
+/// catalog-aware rule (MC031), which knows the workspace's classes. The
+/// layers found valid are remembered (see [`validate_into`]).
 pub fn validate(root: Node, out: &mut Vec<Diagnostic>) {
     let mut findings = Findings::new();
-    validate_into(root, &mut findings);
+    validate_into(root, true, &mut findings);
     out.extend(findings.into_vec());
 }
 
-pub(crate) fn validate_into(root: Node, out: &mut Findings) {
-    validate_split(root, out);
+/// Schema findings for a parsed document. With `remember`, layers known
+/// valid (see [`VALID_LAYERS`]) are skipped and those found valid are
+/// remembered, for the next version of the document; without (a one-shot
+/// check, see [`crate::ConfigContext::one_shot`]) each layer is validated.
+/// The findings are the same either way.
+pub(crate) fn validate_into(root: Node, remember: bool, out: &mut Findings) {
+    validate_split(root, remember, out);
 }
 
 #[cfg(test)]
@@ -234,7 +220,7 @@ fn validate_with(validator: &Validator<TreeJson>, root: Node, out: &mut Findings
 }
 
 /// [`validate_into`]: the top level, then each layer not known valid.
-fn validate_split(root: Node, out: &mut Findings) {
+fn validate_split(root: Node, remember: bool, out: &mut Findings) {
     let (top, item) = split_validators();
     let mut resolver = Resolver::default();
     for error in top.iter_errors(Instance::Tree(root)) {
@@ -251,13 +237,15 @@ fn validate_split(root: Node, out: &mut Findings) {
     };
     for (i, layer) in layers.elements().enumerate() {
         let text = layer.text();
-        if known_valid(text) {
+        if remember && known_valid(text) {
             continue;
         }
         // Most layers are valid: asking that first skips the error
         // machinery (paths, error values) for them.
         if item.is_valid(Instance::Tree(layer)) {
-            remember_valid(text);
+            if remember {
+                remember_valid(text);
+            }
             continue;
         }
         let prefix = format!("/layer_types/{i}");
@@ -533,7 +521,8 @@ mod tests {
     }
 
     /// The findings of the whole schema at once, and of the top level then
-    /// each layer (cold, then with the layers known valid): the same.
+    /// each layer (without the valid-layer memo as a one-shot check does,
+    /// then filling it, then with the layers known valid): the same.
     #[test]
     fn validating_layer_by_layer_finds_what_the_whole_schema_finds() {
         let whole = compile(schema_value());
@@ -579,9 +568,10 @@ mod tests {
             let mut all = Findings::new();
             validate_with(&whole, root, &mut all);
             let want = shown(all);
-            for round in ["cold", "warm"] {
+            // Without the memo (one-shot), then filling it and using it.
+            for (round, remember) in [("one-shot", false), ("cold", true), ("warm", true)] {
                 let mut split = Findings::new();
-                validate_split(root, &mut split);
+                validate_split(root, remember, &mut split);
                 assert_eq!(shown(split), want, "{round}: {text}");
             }
         }

@@ -188,6 +188,7 @@ impl Analysis {
                     file_stem: file_name.strip_suffix(".json"),
                     catalog: &self.db.catalog,
                     files: workspace.then_some(&recorder as &dyn WorkspaceFiles),
+                    one_shot: self.db.one_shot,
                 };
                 let mut found = mantile_config::check_tree(tree, &ctx);
                 let mut hub = None;

@@ -188,6 +188,8 @@ pub(crate) struct Db {
     pub gap_index: Arc<OnceLock<Arc<super::parsed::GapIndex>>>,
     /// Open test specs' caches, kept between their versions.
     pub spec_caches: Arc<std::collections::HashMap<Arc<str>, Arc<Mutex<SpecCache>>>>,
+    /// Each file is checked once (see [`super::AnalysisHost::one_shot`]).
+    pub one_shot: bool,
 }
 
 impl Db {
@@ -208,6 +210,7 @@ impl Db {
             overrides_revision: 0,
             gap_index: Arc::default(),
             spec_caches: Arc::default(),
+            one_shot: false,
         }
     }
 

@@ -130,6 +130,17 @@ impl AnalysisHost {
         }
     }
 
+    /// A host whose files are each checked once (the command line), not
+    /// again as they change (a server): the checks then skip what only pays
+    /// off on a file's next version, and may spend a thread on a large file
+    /// (see `mantile_config::ConfigContext::one_shot`). The findings are the
+    /// same.
+    pub fn one_shot(scope: Scope) -> AnalysisHost {
+        let mut host = AnalysisHost::new(scope);
+        Arc::make_mut(&mut host.db).one_shot = true;
+        host
+    }
+
     /// A frozen state to query, off the writer if need be.
     pub fn analysis(&self) -> Analysis {
         Analysis {
@@ -742,7 +753,12 @@ impl Analysis {
 /// files by their kind, `backend/layers/*.py` as layer sources), for tests.
 #[cfg(test)]
 pub(crate) fn fixture_host(files: &[(&str, &str)]) -> AnalysisHost {
-    let mut host = AnalysisHost::new(Scope::Workspace);
+    fixture_into(AnalysisHost::new(Scope::Workspace), files)
+}
+
+/// [`fixture_host`] with a host of the caller's.
+#[cfg(test)]
+pub(crate) fn fixture_into(mut host: AnalysisHost, files: &[(&str, &str)]) -> AnalysisHost {
     let sources: Vec<(String, String)> = files
         .iter()
         .filter(|(p, _)| p.starts_with("backend/layers/") && p.ends_with(".py"))

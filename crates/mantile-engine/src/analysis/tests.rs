@@ -71,6 +71,36 @@ fn the_workspace_catalog_reaches_the_config_checks() {
     );
 }
 
+/// A one-shot host (the command line's) finds what a server's host finds,
+/// schema findings included, in a large config (whose schema a one-shot
+/// check validates on a thread of its own) and a small one.
+#[test]
+fn a_one_shot_host_finds_what_a_servers_host_finds() {
+    let layer = r#"{"name": "norm", "class": "RMSNormLayer", "count": "2", "colour": 1, "specs": {"hidden_size": 64}}"#;
+    let small = config(64).replace(
+        "\"layer_types\": [",
+        &format!("\"layer_types\": [{layer}, "),
+    );
+    let many = vec![layer; 2000].join(", ");
+    let large = config(64).replace("\"layer_types\": [", &format!("\"layer_types\": [{many}, "));
+    assert!(large.len() > 100_000, "{}", large.len());
+    for text in [&small, &large] {
+        let files = [NORM_PY, (CONFIG_PATH, text.as_str())];
+        let server = fixture_host(&files).analysis();
+        let one_shot = fixture_into(AnalysisHost::one_shot(Scope::Workspace), &files).analysis();
+        let want = server.diagnostics(CONFIG_PATH).unwrap();
+        assert!(
+            codes(&server, CONFIG_PATH).contains(&"MC002"),
+            "{:?}",
+            codes(&server, CONFIG_PATH)
+        );
+        assert_eq!(
+            one_shot.diagnostics(CONFIG_PATH).unwrap().diagnostics,
+            want.diagnostics
+        );
+    }
+}
+
 #[test]
 fn unreadable_folders_hide_nothing_as_missing() {
     let mut host = fixture_host(&[(CONFIG_PATH, &config(64))]);
