@@ -454,3 +454,46 @@ fn two_formulas_in_other_names_are_not_compared_term_by_term() {
         ["error MT002 `1,000`"]
     );
 }
+
+/// Tests T-0 … T-`n`, each "Same as" the one before: T-0 with `base`
+/// parameters, T-`n` with `params` and `steps`.
+fn same_as_chain(n: usize, base: &str, params: &str, steps: &str) -> String {
+    let mut text = format!("# Test T-0 — base\n\n### Test case parameters\n\n{base}\n\n");
+    for k in 1..=n {
+        let (own, calc) = if k == n { (params, steps) } else { ("", "") };
+        text.push_str(&format!(
+            "# Test T-{k} — step\n\n### Test case parameters\n\nSame as Test T-{}, except:\n\n{own}\n\n### Expected calculations\n\n{calc}\n\n",
+            k - 1
+        ));
+    }
+    text
+}
+
+#[test]
+fn names_are_inherited_through_a_bounded_same_as_chain() {
+    // A value given MAX_SAME_AS_DEPTH "Same as" steps up is known (the
+    // wrong step is found); one more step up it is not (no finding).
+    let base = "* hidden_size `d` = **1024**";
+    let steps = "* `2 * d = 2,049`";
+    assert_eq!(
+        findings(&same_as_chain(16, base, "", steps)),
+        ["error MT002 `2,049`"]
+    );
+    assert!(findings(&same_as_chain(17, base, "", steps)).is_empty());
+}
+
+#[test]
+fn byte_sizes_are_inherited_through_the_same_bounded_chain() {
+    // A byte size given MAX_SAME_AS_DEPTH steps up is one of the test's
+    // (the byte count multiplying it in passes), as the names are; one step
+    // further it is not seen, and the factor is no byte size of the test.
+    let base = "* softmax_stat_bytes = **4**";
+    let params = "* bytes_per_elem = **2**";
+    let steps = "* stats bytes = `64 * 4 = 256`";
+    assert!(findings(&same_as_chain(16, base, params, steps)).is_empty());
+    assert_eq!(
+        findings(&same_as_chain(17, base, params, steps)),
+        ["error MT002 `4`"]
+    );
+    assert!(findings(&same_as_chain(1, base, params, steps)).is_empty());
+}

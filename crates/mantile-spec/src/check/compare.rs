@@ -467,7 +467,7 @@ impl<'a> Checker<'a> {
             .map(|k| BindRef(ti as u32, k as u32));
         let inherited = || {
             let mut t = self.tests[ti].inherits;
-            for _ in 0..16 {
+            for _ in 0..MAX_SAME_AS_DEPTH {
                 let i = t?;
                 let binds = &self.tests[i].binds;
                 if let Some(k) = names

@@ -517,7 +517,8 @@ impl<'a> Checker<'a> {
         self.lookup_ref(test, name).and_then(|r| self.bind(r))
     }
 
-    /// Where the binding `lookup` finds is.
+    /// Where the binding `lookup` finds is: in the test, in the tests it
+    /// inherits from (up to [`MAX_SAME_AS_DEPTH`] of them), or in the file.
     fn lookup_ref(&self, test: Option<usize>, name: &str) -> Option<BindRef> {
         let mut t = test;
         let mut depth = 0;
@@ -527,7 +528,7 @@ impl<'a> Checker<'a> {
             }
             t = self.tests[i].inherits;
             depth += 1;
-            if depth > 16 {
+            if depth > MAX_SAME_AS_DEPTH {
                 break;
             }
         }
@@ -699,6 +700,12 @@ fn push_reserving<T>(v: &mut Vec<T>, x: T, first: usize) {
 /// How many formulas outside the tests are kept for the tests' calculations
 /// (each is compared with every test).
 const MAX_TEMPLATES: usize = 64;
+
+/// How many "Same as" steps up a test's names are looked for: the test
+/// itself, then up to this many tests it inherits from. A test inherits only
+/// from an earlier one, so every chain ends; the bound keeps the lookups of
+/// a long chain linear.
+pub(in crate::check) const MAX_SAME_AS_DEPTH: usize = 16;
 
 #[cfg(test)]
 mod tests {

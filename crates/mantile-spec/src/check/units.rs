@@ -127,15 +127,12 @@ impl<'a> Checker<'a> {
         // (parameters come first: a test's byte sizes are among them; a
         // bounded look, so that many byte counts cost linear time).
         let mut names: SmallVec<[&str; 4]> = SmallVec::new();
-        let mut t = Some(ti);
-        let mut depth = 0;
-        let lists = std::iter::from_fn(|| {
-            let i = t?;
-            t = self.tests[i].inherits;
-            depth += 1;
-            (depth <= 16).then(|| &self.tests[i].binds.list)
-        })
-        .chain(std::iter::once(&self.file_binds.list));
+        // The lists `lookup_ref` looks in: the test's, those of the tests it
+        // inherits from, the file's.
+        let lists = std::iter::successors(Some(ti), |&i| self.tests[i].inherits)
+            .take(1 + MAX_SAME_AS_DEPTH)
+            .map(|i| &self.tests[i].binds.list)
+            .chain(std::iter::once(&self.file_binds.list));
         for list in lists {
             for b in list.iter().take(BYTE_SIZE_SCAN) {
                 if b.name.contains("bytes") && !names.contains(&b.name) {
