@@ -408,19 +408,8 @@ pub fn from_inventory(
     let mut unusual_block: Vec<usize> = Vec::new();
     let mut ssm_block: Vec<usize> = Vec::new();
     // Attention and feed-forward parts of a layout no class maps.
-    let (mut unmapped_attn, mut unmapped_ffn) = (Vec::<usize>::new(), Vec::<usize>::new());
-    let (mut unmapped_attn_why, mut unmapped_ffn_why) = (None::<String>, None::<String>);
-    // The tensors of block `b` whose role `pred` accepts, marked used.
-    let take = |b: &Block, used: &mut BTreeSet<usize>, pred: &dyn Fn(Role) -> bool| {
-        let idx: Vec<usize> = b
-            .tensors
-            .iter()
-            .filter(|(_, r)| r.is_some_and(pred))
-            .map(|(i, _)| *i)
-            .collect();
-        used.extend(idx.iter().copied());
-        idx
-    };
+    let mut unmapped_attn = Unmapped::new(|r| matches!(r, Role::Attn(..)));
+    let mut unmapped_ffn = Unmapped::new(Role::is_feed_forward);
     let mut parallel = false;
     let mut post_norm = false;
     let qkv_split = match (heads.heads, heads.kv_heads, heads.head_dim) {
@@ -437,35 +426,27 @@ pub fn from_inventory(
         let mut used: BTreeSet<usize> = BTreeSet::new();
         // Attention.
         if let Some(a) = &shape.attention {
-            match plan_attention(&ctx, b, a, slides.then_some(window).flatten(), &mut used) {
-                Ok(p) => {
-                    for x in p.1 {
-                        add_piece(&mut pieces, x);
-                    }
-                    planned.extend(p.0);
-                }
-                Err(PlanError::Refuse(e)) => return Err(e),
-                Err(PlanError::Unmapped(why)) => {
-                    unmapped_attn.extend(take(b, &mut used, &|r| matches!(r, Role::Attn(..))));
-                    unmapped_attn_why.get_or_insert(why);
-                }
-            }
+            let plan = plan_attention(&ctx, b, a, slides.then_some(window).flatten(), &mut used);
+            settle(
+                plan,
+                b,
+                &mut used,
+                &mut planned,
+                &mut pieces,
+                &mut unmapped_attn,
+            )?;
         }
         // Feed-forward.
         if let Some(f) = &shape.ffn {
-            match plan_ffn(&ctx, b, f, &mut used) {
-                Ok(p) => {
-                    for x in p.1 {
-                        add_piece(&mut pieces, x);
-                    }
-                    planned.extend(p.0);
-                }
-                Err(PlanError::Refuse(e)) => return Err(e),
-                Err(PlanError::Unmapped(why)) => {
-                    unmapped_ffn.extend(take(b, &mut used, &|r| r.is_feed_forward()));
-                    unmapped_ffn_why.get_or_insert(why);
-                }
-            }
+            let plan = plan_ffn(&ctx, b, f, &mut used);
+            settle(
+                plan,
+                b,
+                &mut used,
+                &mut planned,
+                &mut pieces,
+                &mut unmapped_ffn,
+            )?;
         }
         // Norms.
         let positions: BTreeSet<NormPos> = shape.norms.iter().map(|n| n.0).collect();
@@ -810,16 +791,16 @@ pub fn from_inventory(
     // Attention and feed-forward layouts no class maps: gap layers.
     for (set, why, role, class, slug, feature) in [
         (
-            &unmapped_attn,
-            &unmapped_attn_why,
+            &unmapped_attn.tensors,
+            &unmapped_attn.why,
             "attention",
             "UnmappedAttentionLayer",
             "unmapped_attention",
             "Attention the generator does not map to a Mantile class",
         ),
         (
-            &unmapped_ffn,
-            &unmapped_ffn_why,
+            &unmapped_ffn.tensors,
+            &unmapped_ffn.why,
             "feedforward",
             "UnmappedFeedForwardLayer",
             "unmapped_feedforward",
@@ -1127,6 +1108,59 @@ impl From<&str> for PlanError {
     fn from(s: &str) -> Self {
         PlanError::Refuse(s.to_string())
     }
+}
+
+/// The tensors of one part of the blocks (attention or feed-forward) whose
+/// layout no class maps, for gap layers, and the first reason given.
+struct Unmapped {
+    /// The roles of the part's tensors.
+    part: fn(Role) -> bool,
+    tensors: Vec<usize>,
+    why: Option<String>,
+}
+
+impl Unmapped {
+    fn new(part: fn(Role) -> bool) -> Unmapped {
+        Unmapped {
+            part,
+            tensors: Vec::new(),
+            why: None,
+        }
+    }
+}
+
+/// Adds the plan of one part of block `b` (its layers and pieces); when no
+/// class maps the part's layout, its tensors go to `unmapped` (marked used)
+/// instead. A refusal is returned: no config is written.
+fn settle(
+    plan: Result<Plan, PlanError>,
+    b: &Block,
+    used: &mut BTreeSet<usize>,
+    planned: &mut Vec<Planned>,
+    pieces: &mut Vec<Piece>,
+    unmapped: &mut Unmapped,
+) -> Result<(), String> {
+    match plan {
+        Ok((layers, parts)) => {
+            for x in parts {
+                add_piece(pieces, x);
+            }
+            planned.extend(layers);
+        }
+        Err(PlanError::Refuse(e)) => return Err(e),
+        Err(PlanError::Unmapped(why)) => {
+            let start = unmapped.tensors.len();
+            unmapped.tensors.extend(
+                b.tensors
+                    .iter()
+                    .filter(|(_, r)| r.is_some_and(unmapped.part))
+                    .map(|(i, _)| *i),
+            );
+            used.extend(unmapped.tensors[start..].iter().copied());
+            unmapped.why.get_or_insert(why);
+        }
+    }
+    Ok(())
 }
 
 /// The attention of one block: a layer (and gap layers), and pieces.
