@@ -260,6 +260,46 @@ fn class_doc(c: &mantile_config::LayerClass) -> String {
     s
 }
 
+/// The text that completes key `s` at `spot`: the name inside a string,
+/// else the quoted key and its colon.
+fn key_text(spot: &JsonSpot, s: &str) -> String {
+    if spot.in_string {
+        s.to_string()
+    } else {
+        format!("\"{s}\": ")
+    }
+}
+
+/// Field completions, into `out`, for the `keys` the object at `spot` does
+/// not hold yet, documented from the schema's properties under `parent`
+/// (`["layer_types"]` for a layer, `[]` for the top level); `sort` gives the
+/// sort text of a key from its position in `keys` and its name.
+fn absent_fields(
+    text: &str,
+    spot: &JsonSpot,
+    keys: &[&str],
+    parent: &[&str],
+    sort: impl Fn(usize, &str) -> String,
+    out: &mut Vec<Completion>,
+) {
+    let present = present_keys(text, spot.object_start);
+    for (i, &k) in keys.iter().enumerate() {
+        if present.iter().any(|p| p == k) {
+            continue;
+        }
+        let path: Vec<&str> = parent.iter().copied().chain([k]).collect();
+        out.push(Completion {
+            label: k.to_string(),
+            kind: CompletionKind::Field,
+            detail: None,
+            documentation: mantile_config::schema::description(&path).map(str::to_string),
+            range: spot.replace,
+            new_text: key_text(spot, k),
+            sort: sort(i, k),
+        });
+    }
+}
+
 /// Completions at `offset` in a config: class names, spec keys of the
 /// layer's class (required first), standard layer names, layer and top-level fields.
 pub fn completions(tree: &Tree, offset: usize, catalog: &Catalog) -> Vec<Completion> {
@@ -274,13 +314,7 @@ pub fn completions(tree: &Tree, offset: usize, catalog: &Catalog) -> Vec<Complet
             format!("\"{s}\"")
         }
     };
-    let key_text = |s: &str| {
-        if spot.in_string {
-            s.to_string()
-        } else {
-            format!("\"{s}\": ")
-        }
-    };
+    let key_text = |s: &str| key_text(&spot, s);
     let in_layer = spot.path.len() == 2 && spot.path[0] == "layer_types" && spot.path[1] == "[]";
     let in_specs = spot.path.len() == 3 && spot.path[0] == "layer_types" && spot.path[2] == "specs";
     let mut out = Vec::new();
@@ -375,42 +409,15 @@ pub fn completions(tree: &Tree, offset: usize, catalog: &Catalog) -> Vec<Complet
             }
         }
         (None, true, false) => {
-            let present = present_keys(text, spot.object_start);
-            for (i, k) in ["name", "class", "count", "supported", "gap_report", "specs"]
-                .iter()
-                .enumerate()
-            {
-                if present.iter().any(|p| p == k) {
-                    continue;
-                }
-                out.push(Completion {
-                    label: k.to_string(),
-                    kind: CompletionKind::Field,
-                    detail: None,
-                    documentation: mantile_config::schema::description(&["layer_types", k])
-                        .map(str::to_string),
-                    range: spot.replace,
-                    new_text: key_text(k),
-                    sort: format!("{i}"),
-                });
-            }
+            // In this order.
+            let keys = ["name", "class", "count", "supported", "gap_report", "specs"];
+            let sort = |i: usize, _: &str| i.to_string();
+            absent_fields(text, &spot, &keys, &["layer_types"], sort, &mut out);
         }
         (None, false, false) if spot.path.is_empty() => {
-            let present = present_keys(text, spot.object_start);
-            for k in mantile_config::schema::top_level_properties() {
-                if present.iter().any(|p| p == k) {
-                    continue;
-                }
-                out.push(Completion {
-                    label: k.to_string(),
-                    kind: CompletionKind::Field,
-                    detail: None,
-                    documentation: mantile_config::schema::description(&[k]).map(str::to_string),
-                    range: spot.replace,
-                    new_text: key_text(k),
-                    sort: k.to_string(),
-                });
-            }
+            // By name.
+            let keys = mantile_config::schema::top_level_properties();
+            absent_fields(text, &spot, &keys, &[], |_, k| k.to_string(), &mut out);
         }
         _ => {}
     }

@@ -97,6 +97,29 @@ fn completes_missing_layer_and_top_level_fields() {
         labels.contains(&"hf_model_id".to_string()) && !labels.contains(&"model_id".to_string()),
         "{labels:?}"
     );
+    // Top-level fields by name; each field documented from its own place in
+    // the schema (a layer's `name` is not the model's).
+    let mut sorted = labels.clone();
+    sorted.sort();
+    assert_eq!(labels, sorted);
+    let name_doc = |fixture: &str| {
+        let (text, at) = cursor(fixture);
+        completions(&mantile_json::parse(&text), at, &Catalog::builtin())
+            .into_iter()
+            .find(|c| c.label == "name")
+            .and_then(|c| c.documentation)
+    };
+    let layer = name_doc(r#"{"layer_types": [{$0}]}"#);
+    let top = name_doc(r#"{$0}"#);
+    assert_eq!(
+        layer.as_deref(),
+        mantile_config::schema::description(&["layer_types", "name"])
+    );
+    assert_eq!(
+        top.as_deref(),
+        mantile_config::schema::description(&["name"])
+    );
+    assert!(layer.is_some() && layer != top, "{layer:?} {top:?}");
 }
 
 #[test]
