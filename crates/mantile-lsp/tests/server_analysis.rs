@@ -57,10 +57,6 @@ fn apply_utf16(text: &str, edits: &[Value]) -> String {
     out
 }
 
-fn codes(diags: &[Value]) -> Vec<&str> {
-    diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
-}
-
 /// Hover, symbols and inlay hints on the layers that are intact, on `text`
 /// (the document's current text).
 async fn features_on_intact_layers(c: &mut Client, uri: &str, text: &str, step: &str) {

@@ -283,14 +283,7 @@ async fn start_pulling_settings(root: &std::path::Path) -> (Client, serde_json::
     let mut c = Client::start();
     let mut capabilities = caps(&["utf-16"]);
     capabilities["workspace"] = json!({"configuration": true});
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": file_uri(root), "capabilities": capabilities,
-               "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
-    )
-    .await;
-    c.notify("initialized", json!({})).await;
-    c.log("mantile-lsp 0").await;
+    c.initialize(Some(root), capabilities).await;
     let request = c
         .recv_where("workspace/configuration", |m| {
             m["method"] == "workspace/configuration"

@@ -25,10 +25,6 @@ const REPORT: &str = "# Gap Report: MTP\n";
 const RMS_ONLY: &str =
     "class RMSNormLayer(Layer):\n    def __init__(self, layer_idx, hidden_size):\n        pass\n";
 
-fn codes(diags: &[Value]) -> Vec<&str> {
-    diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workspace_folders_are_two_workspaces() {
     let config_rel = "backend/data/model_configs/org_Tiny-1.json";
@@ -53,20 +49,13 @@ async fn two_workspace_folders_are_two_workspaces() {
     let mut c = Client::start();
     let mut capabilities = caps(&["utf-16"]);
     capabilities["workspace"] = json!({"configuration": true, "workspaceFolders": true});
-    let init = c
-        .request(
-            "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": capabilities,
-                   "workspaceFolders": [{"uri": file_uri(&a), "name": "a"}, {"uri": file_uri(&b), "name": "b"}],
-                   "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
-        )
+    let (init, started) = c
+        .initialize_folders(&[(&a, "a"), (&b, "b")], capabilities)
         .await;
     assert_eq!(
-        init["capabilities"]["workspace"]["workspaceFolders"],
+        init["workspace"]["workspaceFolders"],
         json!({"supported": true, "changeNotifications": true})
     );
-    c.notify("initialized", json!({})).await;
-    let started = c.log("mantile-lsp").await;
     assert!(
         started.contains(&format!("workspaces {}, {}", a.display(), b.display())),
         "{started}"

@@ -21,10 +21,6 @@ const TINY: &str = r#"{"model_id": "TinyLlama_TinyLlama-1.1B-Chat-v1.0", "hf_mod
   {"name": "norm", "class": "NormLayer", "count": 22, "specs": {"hidden_size": 2048}},
   {"name": "embedding", "class": "EmbeddingLayer", "count": 1, "specs": {"vocab_size": 32000, "hidden_size": 2048}}]}"#;
 
-fn codes(diags: &[Value]) -> Vec<&str> {
-    diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
-}
-
 async fn start(test: &str, hub: &MockHub, extra: Value) -> (Client, std::path::PathBuf) {
     let root = workspace(test, &[]);
     let mut settings = json!({"endpoint": hub.url, "home": root.join(".hf").to_string_lossy()});
@@ -258,14 +254,12 @@ async fn a_workspace_cannot_move_the_hub_endpoint_or_its_cache() {
     let mut c = Client::start();
     let mut capabilities = caps(&["utf-16"]);
     capabilities["workspace"] = json!({"configuration": true});
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": file_uri(&root), "capabilities": capabilities,
-               "initializationOptions": {"mantile": {"hub": {
-                   "endpoint": hub.url, "home": root.join(".hf").to_string_lossy()}}}}),
+    c.initialize_with(
+        Some(&root),
+        capabilities,
+        json!({"mantile": {"hub": {"endpoint": hub.url, "home": root.join(".hf").to_string_lossy()}}}),
     )
     .await;
-    c.notify("initialized", json!({})).await;
     let request = c
         .recv_where("workspace/configuration", |m| {
             m["method"] == "workspace/configuration"

@@ -4,7 +4,7 @@
 mod server_support;
 
 use serde_json::{Value, json};
-use server_support::{Client, caps, config_uri, pos, position, workspace};
+use server_support::{Client, caps, codes, config_uri, pos, position, workspace};
 
 /// A config with two defects after non-ASCII text: `total_params` (MC061)
 /// on a line where `×ᵀ≈😀` come first, so UTF-8 and UTF-16 columns differ,
@@ -29,10 +29,6 @@ const DEFECT: &str = r#"{
 "#;
 
 const NAME: &str = "org_Tiny-1.json";
-
-fn codes(diags: &[Value]) -> Vec<&str> {
-    diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
-}
 
 fn find<'a>(diags: &'a [Value], code: &str) -> &'a Value {
     diags
@@ -375,16 +371,9 @@ async fn workspace_configs_get_diagnostics_without_being_opened() {
     );
     let mut c = Client::start();
     // The editor's folder is below the Mantile root: the server walks up.
-    let folder = server_support::file_uri(&root.join("backend/data"));
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": null, "capabilities": {},
-               "workspaceFolders": [{"uri": folder, "name": "data"}],
-               "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
-    )
-    .await;
-    c.notify("initialized", json!({})).await;
-    let started = c.log("mantile-lsp").await;
+    let (_, started) = c
+        .initialize_folders(&[(&root.join("backend/data"), "data")], json!({}))
+        .await;
     assert!(
         started.contains(&format!("workspace {}", root.display())),
         "{started}"
@@ -632,14 +621,7 @@ async fn file_watchers_are_registered_when_the_client_can() {
     let capabilities = json!({
         "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
     });
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": server_support::file_uri(&root), "capabilities": capabilities,
-               "initializationOptions": {"mantile": {"hub": {"enabled": false}}}}),
-    )
-    .await;
-    c.notify("initialized", json!({})).await;
-    c.log("mantile-lsp").await;
+    c.initialize(Some(&root), capabilities).await;
     let reg = c
         .recv_where("client/registerCapability", |m| {
             m["method"] == "client/registerCapability"
@@ -723,6 +705,8 @@ async fn saving_a_gap_report_rechecks_the_configs_that_name_it() {
 async fn rule_severities_come_from_settings() {
     let root = workspace("settings", &[]);
     let mut c = Client::start();
+    // Not `initialize`: the warning about the unknown rule is a log that
+    // names the server too, before the startup log.
     c.request(
         "initialize",
         json!({"processId": null, "rootUri": server_support::file_uri(&root), "capabilities": {},

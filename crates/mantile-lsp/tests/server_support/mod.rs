@@ -182,12 +182,30 @@ impl Client {
     /// Initializes with the Hugging Face checks off (tests never reach the
     /// internet); see [`Client::initialize_with`] for other options.
     pub async fn initialize(&mut self, root: Option<&Path>, capabilities: Value) -> Value {
-        self.initialize_with(
-            root,
-            capabilities,
-            json!({"mantile": {"hub": {"enabled": false}}}),
-        )
-        .await
+        self.initialize_with(root, capabilities, hub_off()).await
+    }
+
+    /// [`Client::initialize`] with workspace folders (`(path, name)`) and
+    /// no root. Returns the server's capabilities and the startup log.
+    pub async fn initialize_folders(
+        &mut self,
+        folders: &[(&Path, &str)],
+        capabilities: Value,
+    ) -> (Value, String) {
+        let folders: Vec<Value> = folders
+            .iter()
+            .map(|(path, name)| json!({"uri": file_uri(path), "name": name}))
+            .collect();
+        let result = self
+            .request(
+                "initialize",
+                json!({"processId": null, "rootUri": null, "capabilities": capabilities,
+                       "workspaceFolders": folders, "initializationOptions": hub_off()}),
+            )
+            .await;
+        self.notify("initialized", json!({})).await;
+        let started = self.log("mantile-lsp").await;
+        (result["capabilities"].clone(), started)
     }
 
     pub async fn initialize_with(
@@ -271,6 +289,11 @@ impl Client {
     }
 }
 
+/// The rule codes of published diagnostics, in order.
+pub fn codes(diags: &[Value]) -> Vec<&str> {
+    diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
+}
+
 /// A `file:` URI as clients spell it.
 pub fn file_uri(path: &Path) -> String {
     let mut out = String::from("file://");
@@ -321,6 +344,11 @@ pub fn position(text: &str, offset: usize, utf16: bool) -> (u64, u64) {
 /// `{"line": l, "character": c}`.
 pub fn pos(line: u64, character: u64) -> Value {
     json!({"line": line, "character": character})
+}
+
+/// Initialization options with the Hugging Face checks off.
+fn hub_off() -> Value {
+    json!({"mantile": {"hub": {"enabled": false}}})
 }
 
 /// Client capabilities offering `encodings` (in order of preference).
