@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
         file_stem: Some("org_Model"),
         catalog: &catalog,
         files: Some(&NoFiles),
+        one_shot: false,
     };
     let report = check_config(text, &ctx);
     let mut per_rule = std::collections::HashMap::new();
