@@ -1,6 +1,6 @@
 //! Rough timing:
 //! `cargo run --release -p mantile-spec --example timeit -- FILE`
-//! (`TIMEIT_N` runs, best time reported; `TIMEIT_CACHED=1` re-checks the
+//! (`TIMEIT_N` runs, best and median times reported; `TIMEIT_CACHED=1` re-checks the
 //! file with one digit typed into it and taken out again, with the cache the
 //! language server keeps; `TIMEIT_MARKDOWN=1` also times pulldown-cmark
 //! alone). The benchmark, with allocation counts, is
@@ -34,12 +34,16 @@ fn main() {
         println!("check_spec_cached after an edit: best {best:?} of {n} runs ({k})");
         return;
     }
+    let mut times = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let t = std::time::Instant::now();
         k += mantile_spec::check_spec(&text).claims.len();
-        best = best.min(t.elapsed());
+        times.push(t.elapsed());
     }
-    println!("check_spec: best {best:?} of {n} runs ({k})");
+    times.sort_unstable();
+    let best = times.first().copied().unwrap_or_default();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
+    println!("check_spec: best {best:?}, median {median:?} of {n} runs ({k})");
     if std::env::var_os("TIMEIT_MARKDOWN").is_some() {
         let mut best = std::time::Duration::MAX;
         for _ in 0..n {
