@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mantile_config::{Catalog, ConfigContext, MAX_PER_RULE, check_config, hover};
+use mantile_config::{Catalog, ConfigContext, MAX_PER_RULE, check_config};
+use mantile_engine::ide::config_hover_tree;
 
 struct NoFiles;
 
@@ -46,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     // Hover at a few places spread over the text, on the tree the check parsed.
     let step = (text.len() / 16).max(1);
     for offset in (0..=text.len()).step_by(step) {
-        if let Some(card) = hover::hover_tree(&report.tree, offset, &catalog) {
+        if let Some(card) = config_hover_tree(&report.tree, offset, &catalog) {
             assert!(text.get(card.range.as_range()).is_some());
         }
     }

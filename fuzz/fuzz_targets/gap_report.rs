@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         head_dim: Some(16),
         intermediate_size: Some(256),
         num_experts: Some(8),
+        ..Dims::default()
     };
     let suite = Suite {
         path: "tests/x_tests.md".into(),
