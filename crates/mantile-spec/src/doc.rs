@@ -59,7 +59,7 @@ struct Blocks {
 }
 
 impl Blocks {
-    /// [`Blocks::append`], taking `other`'s contents.
+    /// Appends `other`'s contents, which start `delta` bytes further in.
     fn extend_shifted(&mut self, other: Blocks, delta: usize) {
         let Blocks {
             headings,
@@ -91,29 +91,7 @@ impl Blocks {
     }
 
     fn append(&mut self, other: &Blocks, delta: usize) {
-        self.headings.extend(other.headings.iter().map(|h| Heading {
-            level: h.level,
-            range: h.range.shift(delta),
-            text: h.text.clone(),
-        }));
-        self.code_blocks
-            .extend(other.code_blocks.iter().map(|c| CodeBlock {
-                range: c.range.shift(delta),
-                info: c.info.clone(),
-            }));
-        self.tables.extend(other.tables.iter().map(|t| {
-            TableRanges {
-                range: t.range.shift(delta),
-                header: t.header.iter().map(|r| r.shift(delta)).collect(),
-                rows: t
-                    .rows
-                    .iter()
-                    .map(|row| row.iter().map(|r| r.shift(delta)).collect())
-                    .collect(),
-            }
-        }));
-        self.rules
-            .extend(other.rules.iter().map(|r| r.shift(delta)));
+        self.extend_shifted(other.clone(), delta);
     }
 }
 
@@ -463,17 +441,14 @@ fn scan_cuts(text: &str, min_chunk: usize) -> Cuts {
             cuts.ref_line = true;
         }
         match fence {
-            Some((c, n)) => {
-                let run = body.iter().take_while(|&&b| b == c).count();
-                if run >= n && body[run..].iter().all(|b| b.is_ascii_whitespace()) {
+            Some(open) => {
+                if closes_fence(body, open) {
                     fence = None;
                 }
             }
             None => {
-                let c = body.first().copied().unwrap_or(0);
-                let run = body.iter().take_while(|&&b| b == c).count();
-                if (c == b'`' || c == b'~') && run >= 3 {
-                    fence = Some((c, run));
+                if let Some(open) = opens_fence(body) {
+                    fence = Some(open);
                 } else if prev_blank && start >= last + min_chunk && is_cut(text, start) {
                     cuts.points.push(start);
                     last = start;
@@ -483,6 +458,22 @@ fn scan_cuts(text: &str, min_chunk: usize) -> Cuts {
         prev_blank = blank;
     });
     cuts
+}
+
+/// The fence a line's body (the line after its indentation) opens, as
+/// [`scan_cuts`] judges it: three or more backticks or tildes, as the
+/// character and the length of the run.
+fn opens_fence(body: &[u8]) -> Option<(u8, usize)> {
+    let c = *body.first()?;
+    let run = body.iter().take_while(|&&b| b == c).count();
+    ((c == b'`' || c == b'~') && run >= 3).then_some((c, run))
+}
+
+/// Whether a line's body closes the fence `open` (see [`opens_fence`]): a run
+/// of its character at least as long, then only white space.
+fn closes_fence(body: &[u8], (c, n): (u8, usize)) -> bool {
+    let run = body.iter().take_while(|&&b| b == c).count();
+    run >= n && body[run..].iter().all(|b| b.is_ascii_whitespace())
 }
 
 /// Whether `a` is directly followed by `b` somewhere in `bytes`.
@@ -847,26 +838,24 @@ fn middle_cut(text: &str) -> Option<usize> {
     fence_lines.sort_unstable();
     // Where fenced blocks open and close, as `scan_cuts` has them.
     let mut fenced: Vec<(usize, usize)> = Vec::new();
-    let mut open: Option<(u8, usize, usize)> = None;
+    let mut open: Option<((u8, usize), usize)> = None;
     for &start in &fence_lines {
         let end = bytes[start..]
             .iter()
             .position(|&b| b == b'\n' || b == b'\r')
             .map_or(bytes.len(), |i| start + i);
         let body = bytes[start..end].trim_ascii_start();
-        let c = body[0];
-        let run = body.iter().take_while(|&&b| b == c).count();
         match open {
-            Some((oc, n, from)) => {
-                if c == oc && run >= n && body[run..].iter().all(|b| b.is_ascii_whitespace()) {
+            Some((fence, from)) => {
+                if closes_fence(body, fence) {
                     fenced.push((from, end));
                     open = None;
                 }
             }
-            None => open = Some((c, run, start)),
+            None => open = opens_fence(body).map(|fence| (fence, start)),
         }
     }
-    if let Some((_, _, from)) = open {
+    if let Some((_, from)) = open {
         fenced.push((from, bytes.len()));
     }
     let mid = bytes.len() / 2;
@@ -1026,8 +1015,9 @@ pub(crate) fn cached_agrees(versions: &[&str]) -> bool {
 
 impl<'a> Doc<'a> {
     /// Reads `text`. A long text is read in two pieces at once, cut at a
-    /// heading near its middle ([`is_cut`]): the same structure, in about
-    /// half the time on a machine with a second core (see [`read_halves`]).
+    /// heading near its middle ([`middle_cut`]): the same structure, the
+    /// Markdown read in about half the time on a machine with a second core
+    /// (see [`read_halves`]).
     pub fn parse(text: &'a str) -> Doc<'a> {
         let mut class = vec![Class::Plain; text.len()];
         let (blocks, lines) = match middle_cut(text) {
