@@ -5,8 +5,7 @@
 //! A document may be read in chunks cut before headings ([`is_cut`]): the
 //! same structure, piece by piece. [`MarkdownCache`] keeps one document's
 //! chunks (and their lines' tokens) from one version to the next, so that an
-//! edit re-reads only the chunks it touched. A long document checked once
-//! ([`Doc::parse`]) is read in two halves at once.
+//! edit re-reads only the chunks it touched.
 
 use crate::lex::{Class, Token, lex_into};
 use mantile_diag::TextRange;
@@ -59,39 +58,30 @@ struct Blocks {
 }
 
 impl Blocks {
-    /// Appends `other`'s contents, which start `delta` bytes further in.
-    fn extend_shifted(&mut self, other: Blocks, delta: usize) {
-        let Blocks {
-            headings,
-            code_blocks,
-            tables,
-            rules,
-        } = other;
-        self.headings.extend(headings.into_iter().map(|h| Heading {
+    fn append(&mut self, other: &Blocks, delta: usize) {
+        self.headings.extend(other.headings.iter().map(|h| Heading {
+            level: h.level,
             range: h.range.shift(delta),
-            ..h
+            text: h.text.clone(),
         }));
         self.code_blocks
-            .extend(code_blocks.into_iter().map(|c| CodeBlock {
+            .extend(other.code_blocks.iter().map(|c| CodeBlock {
                 range: c.range.shift(delta),
-                ..c
+                info: c.info.clone(),
             }));
-        self.tables.extend(tables.into_iter().map(|t| {
+        self.tables.extend(other.tables.iter().map(|t| {
             TableRanges {
                 range: t.range.shift(delta),
-                header: t.header.into_iter().map(|r| r.shift(delta)).collect(),
+                header: t.header.iter().map(|r| r.shift(delta)).collect(),
                 rows: t
                     .rows
-                    .into_iter()
-                    .map(|row| row.into_iter().map(|r| r.shift(delta)).collect())
+                    .iter()
+                    .map(|row| row.iter().map(|r| r.shift(delta)).collect())
                     .collect(),
             }
         }));
-        self.rules.extend(rules.into_iter().map(|r| r.shift(delta)));
-    }
-
-    fn append(&mut self, other: &Blocks, delta: usize) {
-        self.extend_shifted(other.clone(), delta);
+        self.rules
+            .extend(other.rules.iter().map(|r| r.shift(delta)));
     }
 }
 
@@ -441,14 +431,17 @@ fn scan_cuts(text: &str, min_chunk: usize) -> Cuts {
             cuts.ref_line = true;
         }
         match fence {
-            Some(open) => {
-                if closes_fence(body, open) {
+            Some((c, n)) => {
+                let run = body.iter().take_while(|&&b| b == c).count();
+                if run >= n && body[run..].iter().all(|b| b.is_ascii_whitespace()) {
                     fence = None;
                 }
             }
             None => {
-                if let Some(open) = opens_fence(body) {
-                    fence = Some(open);
+                let c = body.first().copied().unwrap_or(0);
+                let run = body.iter().take_while(|&&b| b == c).count();
+                if (c == b'`' || c == b'~') && run >= 3 {
+                    fence = Some((c, run));
                 } else if prev_blank && start >= last + min_chunk && is_cut(text, start) {
                     cuts.points.push(start);
                     last = start;
@@ -458,22 +451,6 @@ fn scan_cuts(text: &str, min_chunk: usize) -> Cuts {
         prev_blank = blank;
     });
     cuts
-}
-
-/// The fence a line's body (the line after its indentation) opens, as
-/// [`scan_cuts`] judges it: three or more backticks or tildes, as the
-/// character and the length of the run.
-fn opens_fence(body: &[u8]) -> Option<(u8, usize)> {
-    let c = *body.first()?;
-    let run = body.iter().take_while(|&&b| b == c).count();
-    ((c == b'`' || c == b'~') && run >= 3).then_some((c, run))
-}
-
-/// Whether a line's body closes the fence `open` (see [`opens_fence`]): a run
-/// of its character at least as long, then only white space.
-fn closes_fence(body: &[u8], (c, n): (u8, usize)) -> bool {
-    let run = body.iter().take_while(|&&b| b == c).count();
-    run >= n && body[run..].iter().all(|b| b.is_ascii_whitespace())
 }
 
 /// Whether `a` is directly followed by `b` somewhere in `bytes`.
@@ -795,152 +772,10 @@ fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
     lines
 }
 
-/// A text at least this long is read in two pieces at once ([`Doc::parse`]):
-/// starting a thread costs about what reading 1 KB costs, and the second
-/// piece must be long enough to make up for it many times over.
-const PARALLEL_MIN: usize = 16 * 1024;
-
-/// Where [`Doc::parse`] cuts a long text in two: the first point after its
-/// middle where [`is_cut`] holds outside what looks like a fenced code block
-/// (the fence rule of [`scan_cuts`], applied only to the lines that start
-/// with three backticks or tildes, found with a vectorised search: a full
-/// scan of the lines would cost a tenth of the reading it splits). None for
-/// a short text, for one that may hold a link reference definition (it must
-/// be read whole), or when no heading follows the middle. A cut that still
-/// falls inside a block (an HTML block, a fence the rule misjudges) shows as
-/// a first piece whose end a block runs into: [`read_halves`] then gives up.
-fn middle_cut(text: &str) -> Option<usize> {
-    use memchr::memmem;
-    let bytes = text.as_bytes();
-    if bytes.len() < PARALLEL_MIN
-        || (memmem::find(bytes, b"]:").is_some() && scan_cuts(text, usize::MAX).ref_defs())
-    {
-        return None;
-    }
-    let line_start = |at: usize| {
-        bytes[..at]
-            .iter()
-            .rposition(|&b| b == b'\n' || b == b'\r')
-            .map_or(0, |i| i + 1)
-    };
-    // The lines whose body (after spaces and tabs) starts with a fence.
-    let mut fence_lines: Vec<usize> = Vec::new();
-    for pat in [b"```", b"~~~"] {
-        let mut last = usize::MAX;
-        for at in memmem::find_iter(bytes, pat) {
-            let start = line_start(at);
-            if start != last && bytes[start..at].iter().all(|&b| b == b' ' || b == b'\t') {
-                fence_lines.push(start);
-            }
-            last = start;
-        }
-    }
-    fence_lines.sort_unstable();
-    // Where fenced blocks open and close, as `scan_cuts` has them.
-    let mut fenced: Vec<(usize, usize)> = Vec::new();
-    let mut open: Option<((u8, usize), usize)> = None;
-    for &start in &fence_lines {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .map_or(bytes.len(), |i| start + i);
-        let body = bytes[start..end].trim_ascii_start();
-        match open {
-            Some((fence, from)) => {
-                if closes_fence(body, fence) {
-                    fenced.push((from, end));
-                    open = None;
-                }
-            }
-            None => open = opens_fence(body).map(|fence| (fence, start)),
-        }
-    }
-    if let Some((_, from)) = open {
-        fenced.push((from, bytes.len()));
-    }
-    let mid = bytes.len() / 2;
-    let mut blocks = fenced.iter().peekable();
-    memmem::find_iter(&bytes[mid..], b"\n#")
-        .map(|nl| mid + nl + 1)
-        .find(|&at| {
-            while blocks.next_if(|&&(_, to)| to <= at).is_some() {}
-            let inside = blocks.peek().is_some_and(|&&(from, _)| from < at);
-            !inside && is_cut(text, at)
-        })
-}
-
-/// Reads one piece of a document: its blocks and lines (offsets relative
-/// to `text`), filling `class`; and whether it ends cleanly (see
-/// [`read_chunk`]).
-fn read_piece(text: &str, class: &mut [Class]) -> (bool, (Blocks, Vec<Line>)) {
-    let mut blocks = Blocks::default();
-    let clean = read_chunk(text, 0, class, &mut blocks);
-    let lines = lines_of(text, &blocks);
-    (clean, (blocks, lines))
-}
-
-/// Reads `text` as two pieces cut at `cut` and joins them; `class` is
-/// `text`'s, all [`Class::Plain`]. A thread of its own is offered the second
-/// piece (a copy: the thread outlives nothing of ours) while this one reads
-/// the first; whichever comes to the second piece first reads it. So on a
-/// busy machine, where the thread may not run for a while, this one reads
-/// both and does not wait: the cost is then the thread's start and the
-/// copy, a few microseconds. None (and `class` as it was) when the first
-/// piece does not end cleanly (the cut fell inside a block): the caller then
-/// reads the text whole.
-fn read_halves(text: &str, cut: usize, class: &mut [Class]) -> Option<(Blocks, Vec<Line>)> {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let (first, second) = text.split_at(cut);
-    let taken = Arc::new(AtomicBool::new(false));
-    let worker = {
-        let taken = Arc::clone(&taken);
-        let second: Box<str> = second.into();
-        std::thread::Builder::new()
-            .name("mantile-spec-read".into())
-            .spawn(move || {
-                if taken.swap(true, Ordering::AcqRel) {
-                    return None;
-                }
-                let mut class = vec![Class::Plain; second.len()];
-                let read = read_piece(&second, &mut class);
-                Some((read, class))
-            })
-            .ok()
-    };
-    let (class_a, class_b) = class.split_at_mut(cut);
-    let (clean, (mut blocks, mut lines)) = read_piece(first, class_a);
-    let mine = worker.is_none() || !taken.swap(true, Ordering::AcqRel);
-    if !clean {
-        // (A worker that took the second piece finishes on its own.)
-        class_a.fill(Class::Plain);
-        return None;
-    }
-    let (more_blocks, more_lines) = match worker {
-        Some(worker) if !mine => {
-            let (read, theirs) = worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            class_b.copy_from_slice(&theirs);
-            read.1
-        }
-        _ => read_piece(second, class_b).1,
-    };
-    blocks.extend_shifted(more_blocks, cut);
-    lines.reserve(more_lines.len());
-    lines.extend(more_lines.into_iter().map(|l| Line {
-        range: l.range.shift(cut),
-        ..l
-    }));
-    Some((blocks, lines))
-}
-
 /// Reading `text` cut at every point where [`is_cut`] holds (fences or
 /// not) gives the structure of reading it whole, unless the reader would not
 /// use the cuts: a chunk reports a block running into its end, or the text
-/// may hold a link reference definition. So does reading it in two halves
-/// ([`read_halves`]) cut at any one of those points, or else the halves
-/// are not used.
+/// may hold a link reference definition.
 pub(crate) fn chunked_agrees(text: &str) -> bool {
     let whole = CachedChunk::read(text);
     let mut bounds: Vec<usize> = (1..text.len())
@@ -965,17 +800,7 @@ pub(crate) fn chunked_agrees(text: &str) -> bool {
         from = to;
     }
     let cuts = scan_cuts(text, usize::MAX);
-    let halves_agree = bounds[..bounds.len() - 1].iter().all(|&cut| {
-        let mut class = vec![Class::Plain; text.len()];
-        match read_halves(text, cut, &mut class) {
-            Some((blocks, lines)) => {
-                class == whole.class && blocks == whole.blocks && lines == whole.lines
-            }
-            None => class.iter().all(|&c| c == Class::Plain),
-        }
-    });
-    cuts.ref_defs()
-        || (class == whole.class && blocks == whole.blocks && lines == whole.lines && halves_agree)
+    cuts.ref_defs() || (class == whole.class && blocks == whole.blocks && lines == whole.lines)
 }
 
 /// Checking `versions` one after the other with one cache gives, for each,
@@ -1014,25 +839,11 @@ pub(crate) fn cached_agrees(versions: &[&str]) -> bool {
 }
 
 impl<'a> Doc<'a> {
-    /// Reads `text`. A long text is read in two pieces at once, cut at a
-    /// heading near its middle ([`middle_cut`]): the same structure, the
-    /// Markdown read in about half the time on a machine with a second core
-    /// (see [`read_halves`]).
     pub fn parse(text: &'a str) -> Doc<'a> {
         let mut class = vec![Class::Plain; text.len()];
-        let (blocks, lines) = match middle_cut(text) {
-            Some(cut) => read_halves(text, cut, &mut class),
-            None => None,
-        }
-        .unwrap_or_else(|| read_piece(text, &mut class).1);
-        Doc::assemble(text, class, blocks, lines)
-    }
-
-    /// [`Doc::parse`] on one thread, in one piece.
-    #[cfg(test)]
-    pub(crate) fn parse_whole(text: &'a str) -> Doc<'a> {
-        let mut class = vec![Class::Plain; text.len()];
-        let (_, (blocks, lines)) = read_piece(text, &mut class);
+        let mut blocks = Blocks::default();
+        read_chunk(text, 0, &mut class, &mut blocks);
+        let lines = lines_of(text, &blocks);
         Doc::assemble(text, class, blocks, lines)
     }
 
@@ -1173,66 +984,6 @@ mod tests {
         }
         // The spec does get cut.
         assert!(scan_cuts(&cases[0], 0).points.len() >= 12);
-    }
-
-    /// The parts of two readings the checker uses.
-    fn same_structure(a: &Doc, b: &Doc) -> bool {
-        let tables = |d: &Doc| -> Vec<Vec<TextRange>> {
-            d.tables
-                .iter()
-                .map(|t| {
-                    let cells = t.header.iter().chain(t.rows.iter().flatten());
-                    std::iter::once(t.range)
-                        .chain(cells.map(|c| c.range))
-                        .collect()
-                })
-                .collect()
-        };
-        a.class == b.class
-            && a.headings == b.headings
-            && a.rules == b.rules
-            && a.lines == b.lines
-            && tables(a) == tables(b)
-    }
-
-    #[test]
-    fn a_long_text_is_read_in_two_halves_with_the_same_result() {
-        let text = spec(200);
-        assert!(text.len() > 2 * PARALLEL_MIN, "{}", text.len());
-        let cut = middle_cut(&text).expect("a heading after the middle");
-        assert!(cut >= text.len() / 2, "{cut}");
-        // A heading, not a comment line of the code blocks.
-        let head = &text[cut..cut + 12];
-        assert!(
-            head.starts_with("## Expected") || head.starts_with("# Test T-"),
-            "{head}"
-        );
-        let mut class = vec![Class::Plain; text.len()];
-        assert!(read_halves(&text, cut, &mut class).is_some());
-        assert!(same_structure(&Doc::parse(&text), &Doc::parse_whole(&text)));
-
-        // The middle falls inside an HTML comment whose `# ` lines look
-        // like cuts (the scan follows fences, not HTML blocks): the first
-        // half reports the open block, and the text is read whole.
-        let mut commented = spec(70);
-        let half = commented.len();
-        commented.push_str("<!--\n");
-        for i in 0..800 {
-            commented.push_str(&format!("\n# line {i} of a comment, not a heading\n"));
-        }
-        commented.push_str("-->\n\n# After\n\n* `1 + 1 = 2`\n");
-        let cut = middle_cut(&commented).expect("a cut candidate inside the comment");
-        assert!(cut > half);
-        let mut class = vec![Class::Plain; commented.len()];
-        assert!(read_halves(&commented, cut, &mut class).is_none());
-        assert!(class.iter().all(|&c| c == Class::Plain));
-        let doc = Doc::parse(&commented);
-        assert!(same_structure(&doc, &Doc::parse_whole(&commented)));
-        assert_eq!(doc.headings.last().map(|h| h.text.as_str()), Some("After"));
-
-        // Short texts and texts that may define link references are not cut.
-        assert_eq!(middle_cut(&spec(2)), None);
-        assert_eq!(middle_cut(&format!("{text}\n[x]: /url\n")), None);
     }
 
     #[test]
