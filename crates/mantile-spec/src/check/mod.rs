@@ -96,13 +96,40 @@ struct Binds<'a> {
     /// backward scan reads these (four bytes a binding, where a [`Bind`]
     /// is over a hundred and its name lies elsewhere in the text).
     keys: Vec<u32>,
-    /// A bit per (length, first letter, last letter) class of the names
-    /// bound: most look-ups of a name bound nowhere stop here.
-    mask: u64,
+    /// Two bits of 256 per name bound (from its key): most look-ups of a
+    /// name bound nowhere stop here. (A test binds a few dozen names: one
+    /// bit of 64 per name would leave most bits set.)
+    bloom: [u64; 4],
     /// Name → index in `list` of its latest binding (built past `INDEX_FROM`).
     index: Option<HashMap<&'a str, usize>>,
-    /// [`Binds::mask`] of the trusted bindings (parameters) only.
+    /// [`Binds::name_bit`] of the trusted bindings (parameters) only.
     trusted_mask: u64,
+}
+
+/// A name and its [`Binds::key`], computed once for look-ups in several
+/// [`Binds`] (a test, the tests it inherits from, the file).
+#[derive(Clone, Copy)]
+struct Key<'n> {
+    name: &'n str,
+    hash: u32,
+}
+
+impl<'n> Key<'n> {
+    #[inline]
+    fn new(name: &'n str) -> Key<'n> {
+        Key {
+            name,
+            hash: Binds::key(name),
+        }
+    }
+
+    /// The two bloom bits of the name: (word, bit) twice.
+    #[inline]
+    fn bits(self) -> [(usize, u64); 2] {
+        let h = self.hash;
+        let bit = |x: u32| ((x as usize >> 6) & 3, 1u64 << (x & 63));
+        [bit(h), bit(h >> 16)]
+    }
 }
 
 impl<'a> Binds<'a> {
@@ -125,18 +152,23 @@ impl<'a> Binds<'a> {
         let h = name.bytes().fold(0u32, |h, b| {
             (h.rotate_left(5) ^ u32::from(b)).wrapping_mul(0x9E37_79B9)
         });
-        h ^ name.len() as u32
+        h ^ (name.len() as u32).wrapping_mul(0x85EB_CA6B)
     }
 
-    /// The latest binding of `name` that satisfies `pred`, by a backward
-    /// scan of the keys.
+    /// Whether `k`'s name may be bound here (false: it is not).
     #[inline]
-    fn scan_back(&self, name: &str, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
-        let k = Self::key(name);
+    fn may_hold(&self, k: Key) -> bool {
+        k.bits().iter().all(|&(w, b)| self.bloom[w] & b != 0)
+    }
+
+    /// The latest binding of `k`'s name that satisfies `pred`, by a
+    /// backward scan of the keys.
+    #[inline]
+    fn scan_back(&self, k: Key, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
         let mut end = self.keys.len();
-        while let Some(i) = self.keys[..end].iter().rposition(|&x| x == k) {
+        while let Some(i) = self.keys[..end].iter().rposition(|&x| x == k.hash) {
             let b = &self.list[i];
-            if same(b.name, name) && pred(b) {
+            if same(b.name, k.name) && pred(b) {
                 return Some(i);
             }
             end = i;
@@ -146,7 +178,10 @@ impl<'a> Binds<'a> {
 
     #[inline]
     fn push(&mut self, mut b: Bind<'a>) {
-        self.mask |= Self::name_bit(b.name);
+        let k = Key::new(b.name);
+        for (w, bit) in k.bits() {
+            self.bloom[w] |= bit;
+        }
         if b.trusted {
             self.trusted_mask |= Self::name_bit(b.name);
         }
@@ -156,7 +191,7 @@ impl<'a> Binds<'a> {
             b.prev = ix.get(b.name).map_or(u32::MAX, |&i| i as u32);
             ix.insert(b.name, self.list.len());
         }
-        push_reserving(&mut self.keys, Self::key(b.name), 16);
+        push_reserving(&mut self.keys, k.hash, 16);
         push_reserving(&mut self.list, b, 16);
         if self.index.is_none() && self.list.len() > Self::INDEX_FROM {
             let mut ix: HashMap<&'a str, usize> = HashMap::with_capacity(self.list.len() * 2);
@@ -171,12 +206,18 @@ impl<'a> Binds<'a> {
     /// The index of the latest binding of `name`.
     #[inline]
     fn latest(&self, name: &str) -> Option<usize> {
-        if self.mask & Self::name_bit(name) == 0 {
+        self.latest_key(Key::new(name))
+    }
+
+    /// [`Binds::latest`] with the name's key at hand.
+    #[inline]
+    fn latest_key(&self, k: Key) -> Option<usize> {
+        if !self.may_hold(k) {
             return None;
         }
         match &self.index {
-            Some(ix) => ix.get(name).copied(),
-            None => self.scan_back(name, |_| true),
+            Some(ix) => ix.get(k.name).copied(),
+            None => self.scan_back(k, |_| true),
         }
     }
 
@@ -187,13 +228,14 @@ impl<'a> Binds<'a> {
 
     /// The index of the latest binding of `name` that satisfies `pred`.
     fn latest_where(&self, name: &str, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
+        let k = Key::new(name);
         if self.index.is_none() {
-            if self.mask & Self::name_bit(name) == 0 {
+            if !self.may_hold(k) {
                 return None;
             }
-            return self.scan_back(name, pred);
+            return self.scan_back(k, pred);
         }
-        let mut i = self.latest(name)?;
+        let mut i = self.latest_key(k)?;
         loop {
             let b = self.list.get(i)?;
             if pred(b) {
@@ -209,7 +251,7 @@ impl<'a> Binds<'a> {
         self.list.clear();
         self.keys.clear();
         self.index = None;
-        self.mask = 0;
+        self.bloom = [0; 4];
         self.trusted_mask = 0;
     }
 }
@@ -520,10 +562,11 @@ impl<'a> Checker<'a> {
     /// Where the binding `lookup` finds is: in the test, in the tests it
     /// inherits from (up to [`MAX_SAME_AS_DEPTH`] of them), or in the file.
     fn lookup_ref(&self, test: Option<usize>, name: &str) -> Option<BindRef> {
+        let key = Key::new(name);
         let mut t = test;
         let mut depth = 0;
         while let Some(i) = t {
-            if let Some(k) = self.tests[i].binds.latest(name) {
+            if let Some(k) = self.tests[i].binds.latest_key(key) {
                 return Some(BindRef(i as u32, k as u32));
             }
             t = self.tests[i].inherits;
@@ -533,7 +576,7 @@ impl<'a> Checker<'a> {
             }
         }
         self.file_binds
-            .latest(name)
+            .latest_key(key)
             .map(|k| BindRef(u32::MAX, k as u32))
     }
 
