@@ -175,9 +175,12 @@ fn quantized_counts_are_not_compared() {
     );
 }
 
-/// The tiny Llama of CONFIG in FP8: projections `F8_E4M3` with one F32
-/// block scale each (14 elements), the rest BF16.
-fn fp8_facts() -> HubFacts {
+/// The tensors of the tiny Llama of CONFIG (two blocks, d = 64, kv = 32,
+/// di = 128), each projection's given by `projection(name, shape)`; the
+/// embeddings and norms in BF16.
+fn tiny_llama_tensors(
+    mut projection: impl FnMut(&str, Vec<u64>) -> Vec<mantile_tensors::Entry>,
+) -> Vec<mantile_tensors::Entry> {
     use mantile_tensors::DType;
     let mut e = vec![
         (
@@ -199,13 +202,25 @@ fn fp8_facts() -> HubFacts {
             ("mlp.up_proj", vec![128, 64]),
             ("mlp.down_proj", vec![64, 128]),
         ] {
-            e.push((format!("{p}.{n}.weight"), DType::F8E4M3, s));
-            e.push((format!("{p}.{n}.weight_scale_inv"), DType::F32, vec![1, 1]));
+            e.extend(projection(&format!("{p}.{n}"), s));
         }
         for n in ["input_layernorm", "post_attention_layernorm"] {
             e.push((format!("{p}.{n}.weight"), DType::BF16, vec![64]));
         }
     }
+    e
+}
+
+/// The tiny Llama of CONFIG in FP8: projections `F8_E4M3` with one F32
+/// block scale each (14 elements), the rest BF16.
+fn fp8_facts() -> HubFacts {
+    use mantile_tensors::DType;
+    let e = tiny_llama_tensors(|name, s| {
+        vec![
+            (format!("{name}.weight"), DType::F8E4M3, s),
+            (format!("{name}.weight_scale_inv"), DType::F32, vec![1, 1]),
+        ]
+    });
     let mut inv = mantile_tensors::Inventory::default();
     inv.add_shard("model.safetensors", e).unwrap();
     inv.finish().unwrap();
@@ -474,35 +489,14 @@ fn unknown_model_types_are_refused_with_the_list() {
 /// (`"mlp.up_proj"`) of every block.
 fn llama_facts_with_biases(biased: &[&str]) -> HubFacts {
     use mantile_tensors::DType;
-    let mut e = vec![
-        (
-            "model.embed_tokens.weight".to_string(),
-            DType::BF16,
-            vec![100, 64],
-        ),
-        ("lm_head.weight".to_string(), DType::BF16, vec![100, 64]),
-        ("model.norm.weight".to_string(), DType::BF16, vec![64]),
-    ];
-    for l in 0..2 {
-        let p = format!("model.layers.{l}");
-        for (n, s) in [
-            ("self_attn.q_proj", vec![64, 64]),
-            ("self_attn.k_proj", vec![32, 64]),
-            ("self_attn.v_proj", vec![32, 64]),
-            ("self_attn.o_proj", vec![64, 64]),
-            ("mlp.gate_proj", vec![128, 64]),
-            ("mlp.up_proj", vec![128, 64]),
-            ("mlp.down_proj", vec![64, 128]),
-        ] {
-            if biased.contains(&n) {
-                e.push((format!("{p}.{n}.bias"), DType::BF16, vec![s[0]]));
-            }
-            e.push((format!("{p}.{n}.weight"), DType::BF16, s));
+    let e = tiny_llama_tensors(|name, s| {
+        let mut v = Vec::new();
+        if biased.iter().any(|b| name.ends_with(&format!(".{b}"))) {
+            v.push((format!("{name}.bias"), DType::BF16, vec![s[0]]));
         }
-        for n in ["input_layernorm", "post_attention_layernorm"] {
-            e.push((format!("{p}.{n}.weight"), DType::BF16, vec![64]));
-        }
-    }
+        v.push((format!("{name}.weight"), DType::BF16, s));
+        v
+    });
     let mut inv = mantile_tensors::Inventory::default();
     inv.add_shard("model.safetensors", e).unwrap();
     inv.finish().unwrap();
