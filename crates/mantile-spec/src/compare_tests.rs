@@ -3,14 +3,8 @@
 //! offered. Each case is one a mutant of the code got wrong.
 
 use crate::check_spec;
+use crate::test_support::{error_findings as errors, one_test as spec};
 use mantile_diag::Severity;
-
-/// A one-test spec with `params` and `steps`.
-fn spec(params: &str, steps: &str) -> String {
-    format!(
-        "# Test T-1 — x\n\n### Test case parameters\n\n{params}\n\n### Expected calculations\n\n{steps}\n"
-    )
-}
 
 /// `severity CODE text-at-range` of the findings above info level (the
 /// format's own MT009 aside).
@@ -154,16 +148,6 @@ fn an_integer_result_is_not_offered_over_a_decimal_literal() {
         .find(|d| d.rule.code == "MT001")
         .expect("a mismatch");
     assert_eq!(d.fixes[0].edits[0].new_text, "4");
-}
-
-/// The error-level findings of `text` as `CODE message`.
-fn errors(text: &str) -> Vec<String> {
-    check_spec(text)
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| format!("{} {}", d.rule.code, d.message))
-        .collect()
 }
 
 /// A conventions section giving `formulas` (one per line, in a code

@@ -2,6 +2,7 @@
 //! ends of every kind, findings bounded in number and size. How the work
 //! scales with size is measured by `benches/hostile.rs`, not here.
 
+use crate::test_support::error_findings as codes_and_messages;
 use crate::{ClaimStatus, check_spec, eval_expr};
 use mantile_diag::Severity;
 
@@ -22,15 +23,6 @@ fn spec(body: &str) -> String {
     format!(
         "# Test T-1 — long\n\n### Test case parameters\n\n* hidden_size `d` = **4**\n\n### Expected calculations\n\n{body}\n"
     )
-}
-
-fn codes_and_messages(text: &str) -> Vec<String> {
-    check_spec(text)
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| format!("{} {}", d.rule.code, d.message))
-        .collect()
 }
 
 #[test]

@@ -156,4 +156,6 @@ mod hostile_tests;
 #[cfg(test)]
 mod recall_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

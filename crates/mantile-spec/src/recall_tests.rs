@@ -3,14 +3,13 @@
 //! that must stay silent.
 
 use crate::check_spec;
+use crate::test_support::{error_findings, error_messages, one_test};
 use mantile_diag::Severity;
 
 /// A test with parameters `params` and steps `steps`, then the error- and
 /// warning-level findings as `line CODE severity text-at-range`.
 fn findings(params: &str, steps: &str) -> Vec<String> {
-    let text = format!(
-        "# Test T-1 — x\n\n### Test case parameters\n\n{params}\n\n### Expected calculations\n\n{steps}\n"
-    );
+    let text = one_test(params, steps);
     let report = check_spec(&text);
     let index = mantile_diag::LineIndex::new(&text);
     report
@@ -260,14 +259,7 @@ fn a_convention_every_later_test_contradicts_is_wrong() {
             "# Tests\n\n## Conventions\n\n* `bytes_per_elem = {conv}`\n\n# Test A-1 — a\n\n### Test case parameters\n\n* bytes_per_elem = **2**\n\n# Test A-2 — b\n\n### Test case parameters\n\n* bytes_per_elem = **2**\n"
         )
     };
-    let errors = |t: &str| -> Vec<String> {
-        check_spec(t)
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| format!("{} {}", d.rule.code, d.message))
-            .collect()
-    };
+    let errors = error_findings;
     assert!(errors(&text("2")).is_empty());
     assert_eq!(
         errors(&text("4")),
@@ -369,14 +361,7 @@ fn a_value_taken_from_another_test_is_found_there() {
             "# Test G-1 — a\n\n### Test case parameters\n\n* hidden_size `d` = **1024**\n\n### Expected calculations\n\n* **kv_bytes = 262,144**\n\n# Test G-2 — b\n\n### Test case parameters\n\n* hidden_size `d` = **1024**\n\n### Expected calculations\n\n* total KV bytes from G-1 = {v}\n* **kv_per_chip = 65,536**\n"
         )
     };
-    let errors = |t: &str| -> Vec<String> {
-        check_spec(t)
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.message.clone())
-            .collect()
-    };
+    let errors = error_messages;
     assert!(errors(&text("262,144")).is_empty());
     assert_eq!(
         errors(&text("262,140")),
@@ -433,17 +418,7 @@ fn a_value_restated_a_thousand_times_off_is_in_another_unit() {
 
 #[test]
 fn a_literal_calculation_past_exact_arithmetic_is_compared_approximately() {
-    let errors = |steps: &str| -> Vec<String> {
-        let text = format!(
-            "# Test T-1 — x\n\n### Test case parameters\n\n{PARAMS}\n\n### Expected calculations\n\n{steps}\n"
-        );
-        check_spec(&text)
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.message.clone())
-            .collect()
-    };
+    let errors = |steps: &str| error_messages(&one_test(PARAMS, steps));
     assert_eq!(
         errors("* `10^30 * 10^30 = 1`"),
         ["`10^30 * 10^30` is about 1.000e60, not 1"]
@@ -497,9 +472,7 @@ fn a_parameter_every_use_of_which_fails_is_reported_where_it_is_written() {
     // `d` is 2048 where it is written; both calculations substitute 1024.
     let params = "* hidden_size `d` = **2048**\n* batch_size `B` = **2**";
     let steps = "* FLOPs = `2 * B * d = 2 * 2 * 1024 = 4,096`\n* X: `B * d = 2 * 1024 = 2,048`";
-    let text = format!(
-        "# Test T-1 — x\n\n### Test case parameters\n\n{params}\n\n### Expected calculations\n\n{steps}\n"
-    );
+    let text = one_test(params, steps);
     let report = check_spec(&text);
     let errors: Vec<_> = report
         .diagnostics
