@@ -472,7 +472,7 @@ impl<'a> Checker<'a> {
                 let binds = &self.tests[i].binds;
                 if let Some(k) = names
                     .iter()
-                    .filter(|n| binds.trusted_mask & Binds::name_bit(n) != 0)
+                    .filter(|n| binds.may_trust(n))
                     .find_map(|n| binds.latest_where(n, |b| b.trusted))
                 {
                     return Some(BindRef(i as u32, k as u32));

@@ -102,8 +102,8 @@ struct Binds<'a> {
     bloom: [u64; 4],
     /// Name → index in `list` of its latest binding (built past `INDEX_FROM`).
     index: Option<HashMap<&'a str, usize>>,
-    /// [`Binds::name_bit`] of the trusted bindings (parameters) only.
-    trusted_mask: u64,
+    /// [`Binds::bloom`] of the trusted bindings (parameters) only.
+    trusted_bloom: [u64; 4],
 }
 
 /// A name and its [`Binds::key`], computed once for look-ups in several
@@ -129,6 +129,12 @@ impl<'n> Key<'n> {
         let h = self.hash;
         let bit = |x: u32| ((x as usize >> 6) & 3, 1u64 << (x & 63));
         [bit(h), bit(h >> 16)]
+    }
+
+    /// Whether both of the name's bits are set in `bloom`.
+    #[inline]
+    fn in_bloom(self, bloom: &[u64; 4]) -> bool {
+        self.bits().iter().all(|&(w, b)| bloom[w] & b != 0)
     }
 }
 
@@ -158,7 +164,13 @@ impl<'a> Binds<'a> {
     /// Whether `k`'s name may be bound here (false: it is not).
     #[inline]
     fn may_hold(&self, k: Key) -> bool {
-        k.bits().iter().all(|&(w, b)| self.bloom[w] & b != 0)
+        k.in_bloom(&self.bloom)
+    }
+
+    /// Whether `name` may have a trusted binding here (false: it has not).
+    #[inline]
+    fn may_trust(&self, name: &str) -> bool {
+        Key::new(name).in_bloom(&self.trusted_bloom)
     }
 
     /// The latest binding of `k`'s name that satisfies `pred`, by a
@@ -181,9 +193,9 @@ impl<'a> Binds<'a> {
         let k = Key::new(b.name);
         for (w, bit) in k.bits() {
             self.bloom[w] |= bit;
-        }
-        if b.trusted {
-            self.trusted_mask |= Self::name_bit(b.name);
+            if b.trusted {
+                self.trusted_bloom[w] |= bit;
+            }
         }
         // Linked to the previous binding of its name once indexed (before
         // that, `before` scans).
@@ -252,7 +264,7 @@ impl<'a> Binds<'a> {
         self.keys.clear();
         self.index = None;
         self.bloom = [0; 4];
-        self.trusted_mask = 0;
+        self.trusted_bloom = [0; 4];
     }
 }
 
