@@ -300,6 +300,9 @@ impl Interval {
     }
 
     pub fn add(&self, o: &Interval) -> Option<Interval> {
+        if let (Some(a), Some(b)) = (self.small_int(), o.small_int()) {
+            return Some(Interval::int_exact(i128::from(a) + i128::from(b)));
+        }
         Some(Interval::new(
             self.lo.checked_add(o.lo)?,
             self.hi.checked_add(o.hi)?,
@@ -307,6 +310,9 @@ impl Interval {
     }
 
     pub fn sub(&self, o: &Interval) -> Option<Interval> {
+        if let (Some(a), Some(b)) = (self.small_int(), o.small_int()) {
+            return Some(Interval::int_exact(i128::from(a) - i128::from(b)));
+        }
         Some(Interval::new(
             self.lo.checked_sub(o.hi)?,
             self.hi.checked_sub(o.lo)?,
@@ -320,7 +326,29 @@ impl Interval {
         ))
     }
 
+    /// The value when the interval is one integer that fits in an `i64`:
+    /// most spec arithmetic (`2 * 256 * 1024`). Sums and products of two
+    /// such values fit in an `i128` (and are never `i128::MIN`), so the
+    /// fast paths below need no overflow checks and no gcd, and give the
+    /// same normalised value as the general path.
+    #[inline]
+    fn small_int(&self) -> Option<i64> {
+        if self.lo.den == 1 && self.hi.den == 1 && self.lo.num == self.hi.num {
+            i64::try_from(self.lo.num).ok()
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    fn int_exact(v: i128) -> Interval {
+        Interval::exact(Rational { num: v, den: 1 })
+    }
+
     pub fn mul(&self, o: &Interval) -> Option<Interval> {
+        if let (Some(a), Some(b)) = (self.small_int(), o.small_int()) {
+            return Some(Interval::int_exact(i128::from(a) * i128::from(b)));
+        }
         if self.is_exact() && o.is_exact() {
             return Some(Interval::exact(self.lo.checked_mul(o.lo)?));
         }
@@ -337,6 +365,19 @@ impl Interval {
 
     pub fn div(&self, o: &Interval) -> Option<Interval> {
         // A divisor interval that touches zero has no useful quotient.
+        if let (Some(a), Some(b)) = (self.small_int(), o.small_int()) {
+            if b == 0 {
+                return None;
+            }
+            // (`i64::MIN / -1` does not fit in 64 bits: in 128.)
+            return Some(if b == -1 {
+                Interval::int_exact(-i128::from(a))
+            } else if a % b == 0 {
+                Interval::int_exact(i128::from(a / b))
+            } else {
+                Interval::exact(Rational::new(i128::from(a), i128::from(b))?)
+            });
+        }
         if o.lo <= Rational::ZERO && o.hi >= Rational::ZERO {
             return None;
         }
@@ -353,6 +394,14 @@ impl Interval {
     /// `self ^ exp` for an exact integer exponent.
     pub fn pow(&self, exp: &Interval) -> Option<Interval> {
         let e = exp.exact_value()?.as_integer()?;
+        // An integer to a power of at most 128 (`10^12`, `2^30`): the same
+        // value (or overflow) as repeated multiplication.
+        if let (Some(b), Ok(k @ 0..=128)) = (self.small_int(), u32::try_from(e)) {
+            return i128::from(b)
+                .checked_pow(k)
+                .filter(|&v| v != i128::MIN)
+                .map(Interval::int_exact);
+        }
         if self.is_exact() {
             return Some(Interval::exact(self.lo.checked_pow(e)?));
         }
@@ -693,6 +742,46 @@ mod tests {
         assert_eq!(iv(i(2), i(3)).pow(&two(0)), Some(iv(i(1), i(1))));
         assert_eq!(a.pow(&Interval::exact(r(1, 2))), None);
         assert_eq!(a.pow(&iv(i(1), i(2))), None);
+    }
+
+    #[test]
+    fn integer_fast_paths_agree_with_rationals() {
+        let values = [
+            0i128,
+            1,
+            -1,
+            2,
+            -2,
+            3,
+            7,
+            -12,
+            1024,
+            1 << 40,
+            i64::MAX as i128,
+            i64::MIN as i128,
+            i64::MAX as i128 + 1,
+            i64::MIN as i128 - 1,
+            i128::MAX,
+            -i128::MAX,
+        ];
+        let ex = |v: Rational| Interval::exact(v);
+        for &a in &values {
+            for &b in &values {
+                let (x, y) = (i(a), i(b));
+                let (ix, iy) = (ex(x), ex(y));
+                assert_eq!(ix.mul(&iy), x.checked_mul(y).map(ex), "{a} * {b}");
+                assert_eq!(ix.add(&iy), x.checked_add(y).map(ex), "{a} + {b}");
+                assert_eq!(ix.sub(&iy), x.checked_sub(y).map(ex), "{a} - {b}");
+                assert_eq!(ix.div(&iy), x.checked_div(y).map(ex), "{a} / {b}");
+            }
+            for e in [-1i128, 0, 1, 2, 3, 12, 62, 63, 64, 126, 127, 128, 129] {
+                assert_eq!(
+                    ex(i(a)).pow(&ex(i(e))),
+                    i(a).checked_pow(e).map(ex),
+                    "{a} ^ {e}"
+                );
+            }
+        }
     }
 
     #[test]
