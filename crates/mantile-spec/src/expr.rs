@@ -397,6 +397,12 @@ pub enum LiteralMode {
 
 /// The interval a literal stands for.
 pub fn literal_interval(n: &crate::lex::NumLit, mode: LiteralMode) -> Option<Interval> {
+    if !n.is_inexact() {
+        // An integer as written (most literals): `n.value()` without the
+        // power of ten.
+        let v = Rational::new(n.digit_value() as i128, 1).unwrap_or(Rational::ZERO);
+        return Some(Interval::exact(v));
+    }
     if mode == LiteralMode::Exact || !n.is_inexact() {
         return Some(Interval::exact(n.value()));
     }
