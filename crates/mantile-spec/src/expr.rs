@@ -458,7 +458,59 @@ pub fn eval(
     mode: LiteralMode,
     lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>,
 ) -> Option<Interval> {
-    eval_rec(arena, e, toks, mode, lookup, 0)
+    eval_rec(arena, e, toks, mode, lookup, 0).map(Val::interval)
+}
+
+/// A value during [`eval_rec`]: most spec arithmetic is on integers that
+/// fit in an `i64` (`2 * 256 * 1024 * 1024`), computed as such; anything
+/// else (a fraction, a range, a larger integer) as an [`Interval`]. Every
+/// operation gives the value the [`Interval`] one would.
+#[derive(Clone, Copy)]
+enum Val {
+    Int(i64),
+    Iv(Interval),
+}
+
+impl Val {
+    fn of(v: Interval) -> Val {
+        match v.small_int() {
+            Some(i) => Val::Int(i),
+            None => Val::Iv(v),
+        }
+    }
+
+    /// An exact integer (the result of an operation on two `i64`, which
+    /// always fits in an `i128`).
+    fn wide(v: i128) -> Val {
+        match i64::try_from(v) {
+            Ok(i) => Val::Int(i),
+            Err(_) => Val::Iv(Interval::int_exact(v)),
+        }
+    }
+
+    fn interval(self) -> Interval {
+        match self {
+            Val::Int(i) => Interval::int_exact(i128::from(i)),
+            Val::Iv(v) => v,
+        }
+    }
+}
+
+/// `x op y`, on integers when both are.
+#[inline]
+fn bin_val(op: char, x: Val, y: Val) -> Option<Val> {
+    if let (Val::Int(a), Val::Int(b)) = (x, y) {
+        let (wa, wb) = (i128::from(a), i128::from(b));
+        match op {
+            '+' => return Some(Val::wide(wa + wb)),
+            '-' => return Some(Val::wide(wa - wb)),
+            '*' => return Some(Val::wide(wa * wb)),
+            // (A remainder first: `i64::MIN / -1` does not fit.)
+            '/' if b != 0 && b != -1 && a % b == 0 => return Some(Val::Int(a / b)),
+            _ => {}
+        }
+    }
+    bin_value(op, x.interval(), y.interval()).map(Val::of)
 }
 
 fn eval_rec(
@@ -468,43 +520,94 @@ fn eval_rec(
     mode: LiteralMode,
     lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>,
     depth: u32,
-) -> Option<Interval> {
+) -> Option<Val> {
     if depth > EVAL_RECURSION {
-        return eval_iter(arena, e, toks, mode, lookup);
+        return eval_iter(arena, e, toks, mode, lookup).map(Val::of);
     }
-    let ev = |e: ExprId, lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>| {
-        eval_rec(arena, e, toks, mode, lookup, depth + 1)
-    };
+    // A literal operand is read here rather than in a call of its own.
+    let ev =
+        |e: ExprId, lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>| match arena.node(e) {
+            Node::Num(i) => num_val(toks, i, mode),
+            _ => eval_rec(arena, e, toks, mode, lookup, depth + 1),
+        };
     match arena.node(e) {
-        Node::Num(i) => match tok(toks, i)? {
-            Tok::Num(n) => literal_interval(n, mode),
-            _ => None,
-        },
+        Node::Num(i) => num_val(toks, i, mode),
         Node::Var(i) => match tok(toks, i)? {
-            Tok::Ident(name) => lookup(name, i as usize),
+            Tok::Ident(name) => lookup(name, i as usize).map(Val::of),
             _ => None,
         },
-        Node::Neg(a) => ev(a, lookup)?.neg(),
+        Node::Neg(a) => match ev(a, lookup)? {
+            Val::Int(v) => Some(Val::wide(-i128::from(v))),
+            Val::Iv(v) => v.neg().map(Val::of),
+        },
         Node::Bin(op, a, b) => {
             let x = ev(a, lookup)?;
             let y = ev(b, lookup)?;
-            bin_value(op, x, y)
+            bin_val(op, x, y)
         }
         Node::Call(i, start, count) => {
-            let Tok::Ident(name) = tok(toks, i)? else {
-                return None;
-            };
-            let args = arena.call_args(start, count);
-            if !call_known(arena, name, args) {
-                return None;
-            }
-            let mut vals: SmallVec<[Interval; 4]> = SmallVec::new();
-            for &a in args {
-                vals.push(ev(a, lookup)?);
-            }
-            call_value(name, &vals)
+            eval_call(arena, (i, start, count), toks, mode, lookup, depth)
         }
-        Node::Unit(a, u) => unit_value(ev(a, lookup)?, toks, u),
+        Node::Unit(a, u) => {
+            let v = ev(a, lookup)?;
+            match unit_word_kind(toks, u)? {
+                UnitKind::Same => Some(v),
+                _ => unit_value(v.interval(), toks, u).map(Val::of),
+            }
+        }
+    }
+}
+
+/// The value of the literal at token `i`.
+#[inline]
+fn num_val(toks: &[Token], i: u32, mode: LiteralMode) -> Option<Val> {
+    match tok(toks, i)? {
+        // An integer as written: the same value as `literal_interval`'s.
+        Tok::Num(n) if !n.is_inexact() => {
+            let m = n.digit_value() as i128;
+            Some(match i64::try_from(m) {
+                Ok(v) => Val::Int(v),
+                Err(_) => Val::Iv(Interval::exact(
+                    Rational::new(m, 1).unwrap_or(Rational::ZERO),
+                )),
+            })
+        }
+        Tok::Num(n) => literal_interval(n, mode).map(Val::of),
+        _ => None,
+    }
+}
+
+/// The value of a call node (name token, first argument, count), at `depth`.
+/// (Apart: its argument buffer would weigh on every other node's frame.)
+#[inline(never)]
+fn eval_call(
+    arena: &Arena,
+    (i, start, count): (u32, u32, u32),
+    toks: &[Token],
+    mode: LiteralMode,
+    lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>,
+    depth: u32,
+) -> Option<Val> {
+    let Tok::Ident(name) = tok(toks, i)? else {
+        return None;
+    };
+    let args = arena.call_args(start, count);
+    if !call_known(arena, name, args) {
+        return None;
+    }
+    let mut vals: SmallVec<[Interval; 4]> = SmallVec::new();
+    for &a in args {
+        vals.push(eval_rec(arena, a, toks, mode, lookup, depth + 1)?.interval());
+    }
+    call_value(name, &vals).map(Val::of)
+}
+
+/// The kind of the unit word at token `u`.
+#[inline]
+fn unit_word_kind(toks: &[Token], u: u32) -> Option<UnitKind> {
+    match tok(toks, u)? {
+        Tok::Ident(w) => unit_kind(w),
+        _ => None,
     }
 }
 
@@ -547,7 +650,9 @@ fn unit_value(v: Interval, toks: &[Token], u: u32) -> Option<Interval> {
     }
 }
 
-/// [`eval`] with an explicit stack.
+/// [`eval`] with an explicit stack. (Not inlined: its stacks would weigh
+/// on every frame of [`eval_rec`], which calls it only past its depth.)
+#[inline(never)]
 fn eval_iter(
     arena: &Arena,
     e: ExprId,
@@ -651,23 +756,38 @@ impl Arena {
     /// Calls `f` with every node of the expression `e`, parents before
     /// children, children left to right, until `f` returns `false`.
     /// Iterative: constant native stack whatever the depth.
-    fn visit(&self, e: ExprId, f: &mut dyn FnMut(Node) -> bool) {
+    /// (Generic: the checker's predicates are inlined into the walk.)
+    fn visit<F: FnMut(Node) -> bool + ?Sized>(&self, e: ExprId, f: &mut F) {
+        // The walk goes down the first child directly and stacks only the
+        // others: a literal or a chain of units stacks nothing.
         let mut todo: SmallVec<[ExprId; 16]> = SmallVec::new();
-        todo.push(e);
-        while let Some(id) = todo.pop() {
+        let mut id = e;
+        loop {
             let n = self.node(id);
             if !f(n) {
                 return;
             }
-            match n {
-                Node::Num(_) | Node::Var(_) => {}
-                Node::Neg(a) | Node::Unit(a, _) => todo.push(a),
+            id = match n {
+                Node::Neg(a) | Node::Unit(a, _) => a,
                 Node::Bin(_, a, b) => {
                     todo.push(b);
-                    todo.push(a);
+                    a
                 }
-                Node::Call(_, s, c) => todo.extend(self.call_args(s, c).iter().rev().copied()),
-            }
+                Node::Call(_, s, c) => match self.call_args(s, c).split_first() {
+                    Some((&first, rest)) => {
+                        todo.extend(rest.iter().rev().copied());
+                        first
+                    }
+                    None => match todo.pop() {
+                        Some(next) => next,
+                        None => return,
+                    },
+                },
+                Node::Num(_) | Node::Var(_) => match todo.pop() {
+                    Some(next) => next,
+                    None => return,
+                },
+            };
         }
     }
 
@@ -962,6 +1082,55 @@ mod tests {
         assert_eq!(ev("4 MB"), None);
         assert_eq!(ev(""), None);
         assert_eq!(ev("10^40 * 10^40"), None);
+    }
+
+    #[test]
+    fn integer_evaluation_agrees_with_intervals() {
+        // The recursive evaluation computes on `i64` where it can; the
+        // iterative one on intervals throughout: the same values, across
+        // the `i64` and `i128` limits too.
+        for src in [
+            "2 * 256 * 1024 * 1024",
+            "9223372036854775807 + 1",
+            "-9223372036854775807 - 1 - 1",
+            "(-9223372036854775807 - 1) / -1",
+            "(-9223372036854775807 - 1) * -1",
+            "-(-9223372036854775807 - 1)",
+            "3037000500 * 3037000500",
+            "2^62 * 4 * 2^62",
+            "2^63 / 2^62",
+            "2^126 * 2 - 1",
+            "2^127",
+            "(-2)^127",
+            "7 / 2 * 2",
+            "6 / 3 / 0",
+            "1 - 0.5 * 3",
+            "~1,024 * 2",
+            "0.168 * 1000 + 2.19... - 1",
+            "10^-3 * 2 x 4",
+            "2 GB + 1 MiB",
+            "3 elems * 2 TFLOPs",
+            "max(2, 1.5) * min(3, 2^70)",
+            "floor(7 / 2) + ceil(7 / 2) + softmax_stat_bytes(4)",
+            "-(2 * -3) ^ 2",
+            "(2^126 - 1) * 2 + 1 + 0",
+            "99999999999999999999999 * 1 - 1",
+            "M * 2",
+        ] {
+            let toks = lex_code(src, 0);
+            let mut arena = Arena::default();
+            let e = parse_exact(&mut arena, &toks).expect(src);
+            for mode in [LiteralMode::Exact, LiteralMode::Stated] {
+                let mut asked = Vec::new();
+                let mut lookup = |n: &str, _: usize| {
+                    asked.push(n.to_string());
+                    Some(Interval::exact(Rational::int(3)))
+                };
+                let fast = eval(&arena, e, &toks, mode, &mut lookup);
+                let general = eval_iter(&arena, e, &toks, mode, &mut lookup);
+                assert_eq!(fast, general, "{src} ({mode:?})");
+            }
+        }
     }
 
     #[test]

@@ -332,7 +332,7 @@ impl Interval {
     /// fast paths below need no overflow checks and no gcd, and give the
     /// same normalised value as the general path.
     #[inline]
-    fn small_int(&self) -> Option<i64> {
+    pub(crate) fn small_int(&self) -> Option<i64> {
         if self.lo.den == 1 && self.hi.den == 1 && self.lo.num == self.hi.num {
             i64::try_from(self.lo.num).ok()
         } else {
@@ -341,7 +341,7 @@ impl Interval {
     }
 
     #[inline]
-    fn int_exact(v: i128) -> Interval {
+    pub(crate) fn int_exact(v: i128) -> Interval {
         Interval::exact(Rational { num: v, den: 1 })
     }
 
