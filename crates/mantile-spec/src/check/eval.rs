@@ -144,17 +144,26 @@ impl<'a> Checker<'a> {
             self.report_out_of_range(sides, &vals, i, approx);
         }
         if sides.len() >= 2 && status != ClaimStatus::Mismatch {
-            let evald: SideVals = vals
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| v.map(|v| (i, v)))
-                .collect();
+            // (Pushed in place: collecting or partitioning into these
+            // inline vectors of intervals copies them over and over.)
+            let mut evald = SideVals::new();
+            for (i, v) in vals.iter().enumerate() {
+                if let Some(v) = v {
+                    evald.push((i, *v));
+                }
+            }
             if evald.len() >= 2 {
                 status = ClaimStatus::Ok;
                 let literal_only =
                     |i: usize| sides[i].expr.is_some_and(|e| self.arena.is_literal_only(e));
-                let (lit, sym): (SideVals, SideVals) =
-                    evald.iter().copied().partition(|(i, _)| literal_only(*i));
+                let (mut lit, mut sym) = (SideVals::new(), SideVals::new());
+                for &x in &evald {
+                    if literal_only(x.0) {
+                        lit.push(x);
+                    } else {
+                        sym.push(x);
+                    }
+                }
                 reference = Some(evald[0].1);
                 // Only sides that disagree need the element/byte reading.
                 let bpe = std::cell::OnceCell::new();
