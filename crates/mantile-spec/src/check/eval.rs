@@ -368,6 +368,9 @@ impl<'a> Checker<'a> {
                     }) = st.get(k)
                         && !n.approx
                         && !n.truncated
+                        // (Fewer than three digits have no shape: said
+                        // before the digits are counted.)
+                        && n.digit_value() >= 100
                         && let Some(shape) = NumberShape::of_lit(n)
                     {
                         stated.push((ti, *range, shape));
