@@ -132,12 +132,12 @@ struct Parser<'t, 'a> {
     arena: &'a mut Arena,
 }
 
-impl Parser<'_, '_> {
-    fn peek(&self) -> Option<&Tok<'_>> {
+impl<'t> Parser<'t, '_> {
+    fn peek(&self) -> Option<&'t Tok<'t>> {
         self.toks.get(self.pos).map(|t| &t.tok)
     }
 
-    fn peek_at(&self, k: usize) -> Option<&Tok<'_>> {
+    fn peek_at(&self, k: usize) -> Option<&'t Tok<'t>> {
         self.toks.get(self.pos + k).map(|t| &t.tok)
     }
 
@@ -168,6 +168,7 @@ impl Parser<'_, '_> {
         Some(lhs)
     }
 
+    #[inline(always)]
     fn term(&mut self) -> Option<ExprId> {
         let mut lhs = self.unary()?;
         loop {
@@ -194,46 +195,68 @@ impl Parser<'_, '_> {
         Some(lhs)
     }
 
+    // The common operand (a number or a name, maybe with a unit) is parsed
+    // by `unary` → `power` → `postfix` → `primary` inlined into `term`;
+    // the rarer shapes that recurse (`-x`, `x^k`, `(…)`, calls) are out of
+    // line.
+
+    #[inline(always)]
     fn unary(&mut self) -> Option<ExprId> {
         if let Some(Tok::Op('-')) = self.peek() {
-            let save = self.pos;
-            self.pos += 1;
-            if self.depth > 64 {
-                return None;
-            }
-            self.depth += 1;
-            let r = self.unary();
-            self.depth -= 1;
-            match r {
-                Some(e) => return Some(self.arena.push(Node::Neg(e))),
-                None => {
-                    self.pos = save;
-                    return None;
-                }
-            }
+            return self.negation();
         }
         self.power()
     }
 
+    #[inline(never)]
+    fn negation(&mut self) -> Option<ExprId> {
+        let save = self.pos;
+        self.pos += 1;
+        if self.depth > 64 {
+            return None;
+        }
+        self.depth += 1;
+        let r = self.unary();
+        self.depth -= 1;
+        match r {
+            Some(e) => Some(self.arena.push(Node::Neg(e))),
+            None => {
+                self.pos = save;
+                None
+            }
+        }
+    }
+
+    #[inline(always)]
     fn power(&mut self) -> Option<ExprId> {
         let base = self.postfix()?;
         if let Some(Tok::Op('^')) = self.peek() {
-            let save = self.pos;
-            self.pos += 1;
-            if self.depth > 64 {
-                return None;
-            }
-            self.depth += 1;
-            let r = self.unary();
-            self.depth -= 1;
-            match r {
-                Some(e) => return Some(self.arena.push(Node::Bin('^', base, e))),
-                None => self.pos = save,
-            }
+            return self.exponent(base);
         }
         Some(base)
     }
 
+    /// `base ^ …`, at the `^`.
+    #[inline(never)]
+    fn exponent(&mut self, base: ExprId) -> Option<ExprId> {
+        let save = self.pos;
+        self.pos += 1;
+        if self.depth > 64 {
+            return None;
+        }
+        self.depth += 1;
+        let r = self.unary();
+        self.depth -= 1;
+        match r {
+            Some(e) => Some(self.arena.push(Node::Bin('^', base, e))),
+            None => {
+                self.pos = save;
+                Some(base)
+            }
+        }
+    }
+
+    #[inline(always)]
     fn postfix(&mut self) -> Option<ExprId> {
         let mut e = self.primary()?;
         while let Some(Tok::Ident(w)) = self.peek() {
@@ -255,6 +278,7 @@ impl Parser<'_, '_> {
         Some(e)
     }
 
+    #[inline(always)]
     fn primary(&mut self) -> Option<ExprId> {
         self.far = self.far.max(self.pos);
         match self.peek()? {
@@ -262,60 +286,69 @@ impl Parser<'_, '_> {
                 self.pos += 1;
                 Some(self.arena.push(Node::Num(self.pos as u32 - 1)))
             }
-            Tok::Ident(_) => {
-                // A unit word before a parenthesis restates the value in
-                // another unit (`1000 TFLOPS (10^15 FLOPS)`): no call.
-                let toks = self.toks;
-                let name = match toks.get(self.pos).map(|t| &t.tok) {
-                    Some(Tok::Ident(n)) => *n,
-                    _ => "",
-                };
+            Tok::Ident(name) => {
+                let name = *name;
                 let name_pos = self.pos as u32;
                 self.pos += 1;
+                // A unit word before a parenthesis restates the value in
+                // another unit (`1000 TFLOPS (10^15 FLOPS)`): no call.
                 if let Some(Tok::LParen) = self.peek()
                     && unit_kind(name).is_none()
+                    && let Some(call) = self.call(name_pos)
                 {
-                    let save = self.pos;
-                    self.pos += 1;
-                    let mut args: Vec<ExprId> = Vec::new();
-                    let ok = loop {
-                        match self.expr() {
-                            Some(a) => args.push(a),
-                            None => break false,
-                        }
-                        match self.peek() {
-                            Some(Tok::Comma) => self.pos += 1,
-                            Some(Tok::RParen) => {
-                                self.pos += 1;
-                                break true;
-                            }
-                            _ => break false,
-                        }
-                    };
-                    if ok {
-                        let start = self.arena.args.len() as u32;
-                        let count = args.len() as u32;
-                        self.arena.args.extend(args);
-                        return Some(self.arena.push(Node::Call(name_pos, start, count)));
-                    }
-                    self.pos = save;
+                    return Some(call);
                 }
                 Some(self.arena.push(Node::Var(name_pos)))
             }
-            Tok::LParen => {
-                let save = self.pos;
-                self.pos += 1;
-                if let Some(e) = self.expr()
-                    && let Some(Tok::RParen) = self.peek()
-                {
-                    self.pos += 1;
-                    return Some(e);
-                }
-                self.pos = save;
-                None
-            }
+            Tok::LParen => self.paren(),
             _ => None,
         }
+    }
+
+    /// The call of the name at `name_pos`, at the `(` after it (where it
+    /// leaves `pos` when there is none).
+    #[inline(never)]
+    fn call(&mut self, name_pos: u32) -> Option<ExprId> {
+        let save = self.pos;
+        self.pos += 1;
+        let mut args: Vec<ExprId> = Vec::new();
+        let ok = loop {
+            match self.expr() {
+                Some(a) => args.push(a),
+                None => break false,
+            }
+            match self.peek() {
+                Some(Tok::Comma) => self.pos += 1,
+                Some(Tok::RParen) => {
+                    self.pos += 1;
+                    break true;
+                }
+                _ => break false,
+            }
+        };
+        if ok {
+            let start = self.arena.args.len() as u32;
+            let count = args.len() as u32;
+            self.arena.args.extend(args);
+            return Some(self.arena.push(Node::Call(name_pos, start, count)));
+        }
+        self.pos = save;
+        None
+    }
+
+    /// `( … )`, at the `(`.
+    #[inline(never)]
+    fn paren(&mut self) -> Option<ExprId> {
+        let save = self.pos;
+        self.pos += 1;
+        if let Some(e) = self.expr()
+            && let Some(Tok::RParen) = self.peek()
+        {
+            self.pos += 1;
+            return Some(e);
+        }
+        self.pos = save;
+        None
     }
 }
 
