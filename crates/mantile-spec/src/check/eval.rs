@@ -112,8 +112,14 @@ impl<'a> Checker<'a> {
         }
         let mut uses = Uses::new();
         let mut vals: SmallVec<[Option<Interval>; 4]> = SmallVec::new();
-        for p in sides {
+        // A bit per side (of the first 63) that looked a name up. A side
+        // with a value looked up every name it has: without the bit, it
+        // is literal only (see `literal_only` below).
+        let mut named: u64 = 0;
+        for (i, p) in sides.iter().enumerate() {
+            let before = uses.len();
             vals.push(self.eval_part(lx, p, test, LiteralMode::Stated, &mut uses));
+            named |= u64::from(uses.len() > before) << i.min(63);
         }
         // A name no line gave a value, for which the next side substitutes
         // one (`2 * M * d_q = 2 * 1024 * 4096`): bound to it.
@@ -125,8 +131,11 @@ impl<'a> Checker<'a> {
         if inferred != 0 {
             uses.clear();
             vals.clear();
-            for p in sides {
+            named = 0;
+            for (i, p) in sides.iter().enumerate() {
+                let before = uses.len();
                 vals.push(self.eval_part(lx, p, test, LiteralMode::Stated, &mut uses));
+                named |= u64::from(uses.len() > before) << i.min(63);
             }
         }
         let mut status = if divides_by_zero {
@@ -154,8 +163,17 @@ impl<'a> Checker<'a> {
             }
             if evald.len() >= 2 {
                 status = ClaimStatus::Ok;
-                let literal_only =
-                    |i: usize| sides[i].expr.is_some_and(|e| self.arena.is_literal_only(e));
+                // (Asked of sides with a value only.)
+                let literal_only = |i: usize| {
+                    let walked = || sides[i].expr.is_some_and(|e| self.arena.is_literal_only(e));
+                    match i {
+                        0..63 => {
+                            debug_assert_eq!(named >> i & 1 == 0, walked());
+                            named >> i & 1 == 0
+                        }
+                        _ => walked(),
+                    }
+                };
                 let (mut lit, mut sym) = (SideVals::new(), SideVals::new());
                 for &x in &evald {
                     if literal_only(x.0) {
