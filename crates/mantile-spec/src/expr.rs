@@ -151,14 +151,20 @@ impl<'t> Parser<'t, '_> {
         r
     }
 
+    // Each level returns, with its node, the token after it (`next`, as
+    // `peek` gives it), so the levels above look at it without reading it
+    // again.
+
     fn additive(&mut self) -> Option<ExprId> {
-        let mut lhs = self.term()?;
-        while let Some(Tok::Op(op @ ('+' | '-'))) = self.peek() {
-            let op = *op;
+        let (mut lhs, mut next) = self.term()?;
+        while let Some(Tok::Op(op @ ('+' | '-'))) = next {
             let save = self.pos;
             self.pos += 1;
             match self.term() {
-                Some(rhs) => lhs = self.arena.push(Node::Bin(op, lhs, rhs)),
+                Some((rhs, n)) => {
+                    lhs = self.arena.push(Node::Bin(*op, lhs, rhs));
+                    next = n;
+                }
                 None => {
                     self.pos = save;
                     break;
@@ -169,10 +175,10 @@ impl<'t> Parser<'t, '_> {
     }
 
     #[inline(always)]
-    fn term(&mut self) -> Option<ExprId> {
-        let mut lhs = self.unary()?;
+    fn term(&mut self) -> Option<(ExprId, Option<&'t Tok<'t>>)> {
+        let (mut lhs, mut next) = self.unary()?;
         loop {
-            let op = match self.peek() {
+            let op = match next {
                 Some(Tok::Op(c @ ('*' | '/'))) => *c,
                 // `2 x 1024`: a lone `x` between two values multiplies.
                 Some(Tok::Ident(s))
@@ -185,14 +191,17 @@ impl<'t> Parser<'t, '_> {
             let save = self.pos;
             self.pos += 1;
             match self.unary() {
-                Some(rhs) => lhs = self.arena.push(Node::Bin(op, lhs, rhs)),
+                Some((rhs, n)) => {
+                    lhs = self.arena.push(Node::Bin(op, lhs, rhs));
+                    next = n;
+                }
                 None => {
                     self.pos = save;
                     break;
                 }
             }
         }
-        Some(lhs)
+        Some((lhs, next))
     }
 
     // The common operand (a number or a name, maybe with a unit) is parsed
@@ -201,11 +210,13 @@ impl<'t> Parser<'t, '_> {
     // line.
 
     #[inline(always)]
-    fn unary(&mut self) -> Option<ExprId> {
-        if let Some(Tok::Op('-')) = self.peek() {
-            return self.negation();
+    fn unary(&mut self) -> Option<(ExprId, Option<&'t Tok<'t>>)> {
+        let at = self.peek();
+        if let Some(Tok::Op('-')) = at {
+            let e = self.negation()?;
+            return Some((e, self.peek()));
         }
-        self.power()
+        self.power(at)
     }
 
     #[inline(never)]
@@ -219,7 +230,7 @@ impl<'t> Parser<'t, '_> {
         let r = self.unary();
         self.depth -= 1;
         match r {
-            Some(e) => Some(self.arena.push(Node::Neg(e))),
+            Some((e, _)) => Some(self.arena.push(Node::Neg(e))),
             None => {
                 self.pos = save;
                 None
@@ -227,16 +238,18 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
+    /// The operand at `at` (the token at `pos`), with any power.
     #[inline(always)]
-    fn power(&mut self) -> Option<ExprId> {
-        let base = self.postfix()?;
-        if let Some(Tok::Op('^')) = self.peek() {
-            return self.exponent(base);
+    fn power(&mut self, at: Option<&'t Tok<'t>>) -> Option<(ExprId, Option<&'t Tok<'t>>)> {
+        let (base, next) = self.postfix(at)?;
+        if let Some(Tok::Op('^')) = next {
+            let e = self.exponent(base)?;
+            return Some((e, self.peek()));
         }
-        Some(base)
+        Some((base, next))
     }
 
-    /// `base ^ …`, at the `^`.
+    /// `base ^ …`, at the `^` (`base` alone when no operand follows it).
     #[inline(never)]
     fn exponent(&mut self, base: ExprId) -> Option<ExprId> {
         let save = self.pos;
@@ -248,7 +261,7 @@ impl<'t> Parser<'t, '_> {
         let r = self.unary();
         self.depth -= 1;
         match r {
-            Some(e) => Some(self.arena.push(Node::Bin('^', base, e))),
+            Some((e, _)) => Some(self.arena.push(Node::Bin('^', base, e))),
             None => {
                 self.pos = save;
                 Some(base)
@@ -257,9 +270,10 @@ impl<'t> Parser<'t, '_> {
     }
 
     #[inline(always)]
-    fn postfix(&mut self) -> Option<ExprId> {
-        let mut e = self.primary()?;
-        while let Some(Tok::Ident(w)) = self.peek() {
+    fn postfix(&mut self, at: Option<&'t Tok<'t>>) -> Option<(ExprId, Option<&'t Tok<'t>>)> {
+        let mut e = self.primary(at)?;
+        let mut next = self.peek();
+        while let Some(Tok::Ident(w)) = next {
             // `B` after a name is the name's symbol, not bytes.
             if unit_kind(w).is_none() || (*w == "B" && !matches!(self.arena.node(e), Node::Num(_)))
             {
@@ -274,14 +288,16 @@ impl<'t> Parser<'t, '_> {
             {
                 self.pos += 2;
             }
+            next = self.peek();
         }
-        Some(e)
+        Some((e, next))
     }
 
+    /// The primary at `at` (the token at `pos`).
     #[inline(always)]
-    fn primary(&mut self) -> Option<ExprId> {
+    fn primary(&mut self, at: Option<&'t Tok<'t>>) -> Option<ExprId> {
         self.far = self.far.max(self.pos);
-        match self.peek()? {
+        match at? {
             Tok::Num(_) => {
                 self.pos += 1;
                 Some(self.arena.push(Node::Num(self.pos as u32 - 1)))
@@ -1163,6 +1179,35 @@ mod tests {
                 let general = eval_iter(&arena, e, &toks, mode, &mut lookup);
                 assert_eq!(fast, general, "{src} ({mode:?})");
             }
+        }
+    }
+
+    #[test]
+    fn the_parser_backs_off_where_an_operator_has_no_operand() {
+        // (tokens used by the longest prefix, or None)
+        for (src, used) in [
+            ("2 * ", Some(1)),
+            ("2 * 3 +", Some(3)),
+            ("2 ^", Some(1)),
+            ("2 ^ 3 ^ 2 *", Some(5)),
+            ("- - 2", Some(3)),
+            ("-", None),
+            ("2 x 3 x", Some(3)),
+            ("2 x M", Some(1)),
+            ("4 bytes / byte * 2", Some(6)),
+            ("M B", Some(1)),
+            ("2 B * 3", Some(4)),
+            ("1000 TFLOPS (10^15 FLOPS)", Some(2)),
+            ("f(1, 2) ^ -2 GB", Some(10)),
+            ("f(1, ) * 2", Some(1)),
+            ("(1 + 2 * (3 - ) ", None),
+            ("2 * (3 + ) ^ 2", Some(1)),
+            ("2 ^ (", Some(1)),
+        ] {
+            let toks = lex_code(src, 0);
+            let mut arena = Arena::default();
+            let got = parse_prefix(&mut arena, &toks).map(|(_, n)| n);
+            assert_eq!(got, used, "{src}");
         }
     }
 
