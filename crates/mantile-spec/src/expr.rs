@@ -573,18 +573,17 @@ fn eval_rec(
     if depth > EVAL_RECURSION {
         return eval_iter(arena, e, toks, mode, lookup).map(Val::of);
     }
-    // A literal operand is read here rather than in a call of its own.
+    // A literal or name operand is read here rather than in a call of its
+    // own.
     let ev =
         |e: ExprId, lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>| match arena.node(e) {
             Node::Num(i) => num_val(toks, i, mode),
+            Node::Var(i) => var_val(toks, i, lookup),
             _ => eval_rec(arena, e, toks, mode, lookup, depth + 1),
         };
     match arena.node(e) {
         Node::Num(i) => num_val(toks, i, mode),
-        Node::Var(i) => match tok(toks, i)? {
-            Tok::Ident(name) => lookup(name, i as usize).map(Val::of),
-            _ => None,
-        },
+        Node::Var(i) => var_val(toks, i, lookup),
         Node::Neg(a) => match ev(a, lookup)? {
             Val::Int(v) => Some(Val::wide(-i128::from(v))),
             Val::Iv(v) => v.neg().map(Val::of),
@@ -607,8 +606,22 @@ fn eval_rec(
     }
 }
 
+/// The value of the name at token `i`. (This and [`num_val`] are out of
+/// line: inlined, they weigh on every frame of [`eval_rec`].)
+#[inline(never)]
+fn var_val(
+    toks: &[Token],
+    i: u32,
+    lookup: &mut dyn FnMut(&str, usize) -> Option<Interval>,
+) -> Option<Val> {
+    match tok(toks, i)? {
+        Tok::Ident(name) => lookup(name, i as usize).map(Val::of),
+        _ => None,
+    }
+}
+
 /// The value of the literal at token `i`.
-#[inline]
+#[inline(never)]
 fn num_val(toks: &[Token], i: u32, mode: LiteralMode) -> Option<Val> {
     match tok(toks, i)? {
         // An integer as written: the same value as `literal_interval`'s.
