@@ -24,13 +24,16 @@ impl<'a> Checker<'a> {
             let raw = self.doc.slice(line.range);
             let claimish = line.hint && may_claim(raw);
             // A bulleted expression whose result the next line states.
+            // (The next line is looked at first: it tells in a few bytes,
+            // where the operators take the whole line.)
             let expression = || {
-                raw.bytes()
-                    .any(|b| matches!(b, b'+' | b'-' | b'*' | b'/' | b'^'))
-                    && lines[line_no + 1..]
-                        .iter()
-                        .find(|l| l.kind != LineKind::Blank)
-                        .is_some_and(|l| starts_with_eq(self.doc.slice(l.range)))
+                lines[line_no + 1..]
+                    .iter()
+                    .find(|l| l.kind != LineKind::Blank)
+                    .is_some_and(|l| starts_with_eq(self.doc.slice(l.range)))
+                    && raw
+                        .bytes()
+                        .any(|b| matches!(b, b'+' | b'-' | b'*' | b'/' | b'^'))
             };
             if !claimish && !Self::has_facts(place.1, raw) && !expression() {
                 continue;
