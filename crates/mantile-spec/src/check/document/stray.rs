@@ -44,6 +44,15 @@ impl<'a> Checker<'a> {
                 |digits: u128| 1u64 << ((digits as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
             let bloom = shapes.iter().fold(0u64, |m, x| m | bit(x.0.digits));
             let mut tally = |shape: NumberShape, by: u32| {
+                // A few values (the usual case): one pass, comparing for
+                // equality only, costs less than a binary search's ordered
+                // comparisons.
+                if shapes.len() <= 16 {
+                    for x in shapes.iter_mut().filter(|x| x.0 == shape) {
+                        x.2 += by;
+                    }
+                    return;
+                }
                 let k = shapes.partition_point(|x| x.0 < shape);
                 for x in shapes[k..].iter_mut().take_while(|x| x.0 == shape) {
                     x.2 += by;
