@@ -492,26 +492,32 @@ fn starts_with_approx(raw: &str) -> bool {
 /// Whether a line has a formula in inline code (an operator between
 /// backticks): a sub-step heading with its own formula.
 ///
-/// One pass over the bytes, inside code after an odd number of backticks
-/// (`×` is C3 97 in UTF-8, `·` C2 B7).
+/// Each code span (from an odd backtick to the next, or to the line's end)
+/// found eight bytes at a time, then read for an operator (`×` is C3 97 in
+/// UTF-8, `·` C2 B7): the prose around it is not read byte by byte.
 fn has_formula(raw: &str) -> bool {
     let b = raw.as_bytes();
-    if !has_byte(b, b'`', b'`') {
-        return false;
-    }
-    let mut code = false;
-    for (i, &c) in b.iter().enumerate() {
-        match c {
-            b'`' => code = !code,
-            b'*' | b'/' | b'+' | b'^' if code => return true,
-            0xC3 | 0xC2 if code => {
-                let next = b.get(i + 1).copied();
-                if (c, next) == (0xC3, Some(0x97)) || (c, next) == (0xC2, Some(0xB7)) {
-                    return true;
+    let mut at = 0;
+    while let Some(p) = find_byte(&b[at..], b'`') {
+        let open = at + p + 1;
+        let close = find_byte(&b[open..], b'`').map_or(b.len(), |q| open + q);
+        let code = &b[open..close];
+        for (i, &c) in code.iter().enumerate() {
+            match c {
+                b'*' | b'/' | b'+' | b'^' => return true,
+                0xC3 | 0xC2 => {
+                    let next = code.get(i + 1).copied();
+                    if (c, next) == (0xC3, Some(0x97)) || (c, next) == (0xC2, Some(0xB7)) {
+                        return true;
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
+        if close >= b.len() {
+            break;
+        }
+        at = close + 1;
     }
     false
 }
