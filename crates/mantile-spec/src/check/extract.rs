@@ -12,6 +12,7 @@ impl<'a> Checker<'a> {
             toks: Vec::with_capacity(self.doc.text.len() / 8),
             lines: vec![None; lines.len()],
             places: Vec::with_capacity(lines.len()),
+            params: self.param_runs(),
         };
         let mut hint = 0;
         let mut cursor = 0;
@@ -46,6 +47,31 @@ impl<'a> Checker<'a> {
             lx.lines[line_no] = Some((lo, lx.toks.len() as u32));
         }
         lx
+    }
+
+    /// [`Lexed::params`]: each test's parameter lines (those that
+    /// [`Checker::locate`] places there: from its heading to its
+    /// calculations), with the blank lines after them.
+    fn param_runs(&self) -> Vec<(u32, u32)> {
+        let lines = &self.doc.lines;
+        let line_at = |off: usize| lines.partition_point(|l| (l.range.start as usize) < off);
+        let mut runs: Vec<(u32, u32)> = Vec::with_capacity(self.tests.len());
+        for t in &self.tests {
+            let calc = t.calc_start.or(t.exp_start).unwrap_or(t.end).min(t.end);
+            let a = line_at(t.start);
+            let mut z = line_at(calc).max(a);
+            if a == z {
+                continue;
+            }
+            while lines.get(z).is_some_and(|l| l.kind == LineKind::Blank) {
+                z += 1;
+            }
+            match runs.last_mut() {
+                Some(run) if run.1 as usize >= a => run.1 = run.1.max(z as u32),
+                _ => runs.push((a as u32, z as u32)),
+            }
+        }
+        runs
     }
 
     /// Ends `chain` (on line `line_no`): checks it, and keeps its last side
@@ -97,7 +123,18 @@ impl<'a> Checker<'a> {
             cache.lines.clear();
             cache.lines.resize(self.doc.lines.len(), None);
         }
-        for line_no in 0..self.doc.lines.len() {
+        // The pre-pass reads only the parameters' lines (see
+        // [`Lexed::params`]): before a run of them, the lines it skips
+        // would only have ended the open chain.
+        let whole = [(0, self.doc.lines.len() as u32)];
+        let runs: &[(u32, u32)] = if self.prepass { &lx.params } else { &whole };
+        let lines = runs
+            .iter()
+            .flat_map(|&(a, z)| (a as usize..z as usize).map(move |l| (l, l == a as usize)));
+        for (line_no, run_start) in lines {
+            if run_start && let Some((c, t)) = open.take() {
+                self.finish(lx, c, t);
+            }
             let line = self.doc.lines[line_no];
             match line.kind {
                 LineKind::Blank => continue,

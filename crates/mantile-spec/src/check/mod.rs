@@ -489,6 +489,11 @@ struct Lexed<'a> {
     lines: Vec<Option<(u32, u32)>>,
     /// Per line: the test it belongs to and where in the test it is.
     places: Vec<(Option<usize>, Region)>,
+    /// The lines the parameter pre-pass reads: runs (first, end) of lines
+    /// in a test's parameters and the blank lines after them. Between two
+    /// runs lies a line of text or a heading elsewhere, which ends any
+    /// open chain.
+    params: Vec<(u32, u32)>,
 }
 
 #[derive(Clone, Debug)]
