@@ -11,14 +11,12 @@ impl<'a> Checker<'a> {
         let mut lx = Lexed {
             toks: Vec::with_capacity(self.doc.text.len() / 8),
             lines: vec![None; lines.len()],
-            places: Vec::with_capacity(lines.len()),
+            places: self.places(),
             params: self.param_runs(),
         };
-        let mut hint = 0;
         let mut cursor = 0;
         for (line_no, line) in lines.iter().enumerate() {
-            let place = self.locate_from(&mut hint, line.range.start as usize);
-            lx.places.push(place);
+            let place = lx.places[line_no];
             if !matches!(line.kind, LineKind::Text | LineKind::Code) {
                 continue;
             }
@@ -47,6 +45,39 @@ impl<'a> Checker<'a> {
             lx.lines[line_no] = Some((lo, lx.toks.len() as u32));
         }
         lx
+    }
+
+    /// [`Lexed::places`]: where each line lies (see [`Checker::locate`]),
+    /// a run of lines at a time: between two of a test's boundaries (its
+    /// start, calculations, Expected results, their end and its end)
+    /// every line lies in one place. (Located line by line, they cost
+    /// some 17 instructions a line.)
+    fn places(&self) -> Vec<(Option<usize>, Region)> {
+        let lines = &self.doc.lines;
+        let line_at = |off: usize| lines.partition_point(|l| (l.range.start as usize) < off);
+        let mut places = vec![(None, Region::File); lines.len()];
+        for (i, t) in self.tests.iter().enumerate() {
+            let mut cuts: SmallVec<[usize; 5]> = [
+                Some(t.start),
+                t.calc_start,
+                t.exp_start,
+                Some(t.exp_end),
+                Some(t.end),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|&c| c >= t.start && c <= t.end)
+            .collect();
+            cuts.sort_unstable();
+            for w in cuts.windows(2) {
+                let (a, z) = (line_at(w[0]), line_at(w[1]));
+                if let Some(first) = lines.get(a).filter(|_| a < z) {
+                    let place = self.place_in(Some(i), first.range.start as usize);
+                    places[a..z].fill(place);
+                }
+            }
+        }
+        places
     }
 
     /// [`Lexed::params`]: each test's parameter lines (those that

@@ -96,21 +96,12 @@ impl<'a> Checker<'a> {
         self.place_in(k.checked_sub(1), off)
     }
 
-    /// [`Checker::locate`] for offsets that only increase: `hint` is the
-    /// number of tests starting at or before the previous offset.
-    pub(in crate::check) fn locate_from(
+    /// Where `off` lies, given the last test starting at or before it.
+    pub(in crate::check) fn place_in(
         &self,
-        hint: &mut usize,
+        candidate: Option<usize>,
         off: usize,
     ) -> (Option<usize>, Region) {
-        while *hint < self.tests.len() && self.tests[*hint].start <= off {
-            *hint += 1;
-        }
-        self.place_in(hint.checked_sub(1), off)
-    }
-
-    /// Where `off` lies, given the last test starting at or before it.
-    fn place_in(&self, candidate: Option<usize>, off: usize) -> (Option<usize>, Region) {
         if let Some(i) = candidate {
             let t = &self.tests[i];
             if off >= t.start && off < t.end {
