@@ -598,10 +598,11 @@ pub(crate) fn may_claim(raw: &str) -> bool {
     if has_byte(b, b'=', b'~') {
         return true;
     }
-    // `lead` directly followed by one of `rest`.
+    // `lead` directly followed by one of `rest` (`lead` found eight bytes
+    // at a time: most lines have a `-` list marker, and some a `≈`).
     let pair = |lead: u8, rest: &[&[u8]]| {
         let mut at = 0;
-        while let Some(p) = b[at..].iter().position(|&c| c == lead) {
+        while let Some(p) = find_byte(&b[at..], lead) {
             let k = at + p + 1;
             if rest.iter().any(|r| b[k..].starts_with(r)) {
                 return true;
