@@ -157,12 +157,66 @@ impl Token<'static> {
     }
 }
 
+/// The bytes of a name: ASCII letters, digits and `_` (a table: one load
+/// per byte in the lexer's hottest loop, instead of three range tests).
+static IDENT_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric() || c == b'_' as usize;
+        c += 1;
+    }
+    t
+};
+
 fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
 fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    IDENT_CHAR[c as usize]
+}
+
+/// How the lexer knows the class of a line's bytes.
+trait Classes: Copy {
+    /// The class of byte `i`.
+    fn at(self, i: usize) -> Class;
+    /// Where a name that goes on at byte `i` of `b` ends: at the first
+    /// byte that is not a name's or whose class is not `c`.
+    fn name_end(self, b: &[u8], i: usize, c: Class) -> usize;
+}
+
+/// Every byte has the same class.
+#[derive(Clone, Copy)]
+struct Forced(Class);
+
+impl Classes for Forced {
+    fn at(self, _: usize) -> Class {
+        self.0
+    }
+    fn name_end(self, b: &[u8], i: usize, _: Class) -> usize {
+        let rest = b.get(i..).unwrap_or(&[]);
+        i + rest.iter().take_while(|&&x| is_ident_char(x)).count()
+    }
+}
+
+/// A class per byte: at least as many as the line has bytes.
+#[derive(Clone, Copy)]
+struct PerByte<'c>(&'c [Class]);
+
+impl Classes for PerByte<'_> {
+    fn at(self, i: usize) -> Class {
+        self.0.get(i).copied().unwrap_or(Class::Plain)
+    }
+    fn name_end(self, b: &[u8], i: usize, c: Class) -> usize {
+        let rest = b.get(i..).unwrap_or(&[]);
+        let class = self.0.get(i..).unwrap_or(&[]);
+        i + rest
+            .iter()
+            .zip(class)
+            .take_while(|&(&x, &k)| is_ident_char(x) && k == c)
+            .count()
+    }
 }
 
 /// Splits a line into tokens. `src` is the line, `base` its offset in the
@@ -185,19 +239,20 @@ pub fn lex_into<'a>(
     // One copy of the lexer per way of knowing a byte's class, each with
     // the look-up inlined.
     match force {
-        Some(c) => lex_with(out, src, base, |_| c),
-        None => lex_with(out, src, base, |i| {
-            class.get(i).copied().unwrap_or(Class::Plain)
-        }),
+        Some(c) => lex_with(out, src, base, Forced(c)),
+        None if class.len() >= src.len() => lex_with(out, src, base, PerByte(class)),
+        None => {
+            // Bytes without a class are plain (lines come with a class
+            // per byte: this is a guard).
+            let mut padded = class.to_vec();
+            padded.resize(src.len(), Class::Plain);
+            lex_with(out, src, base, PerByte(&padded))
+        }
     }
 }
 
-fn lex_with<'a>(
-    out: &mut Vec<Token<'a>>,
-    src: &'a str,
-    base: usize,
-    cls: impl Fn(usize) -> Class + Copy,
-) {
+fn lex_with<'a>(out: &mut Vec<Token<'a>>, src: &'a str, base: usize, classes: impl Classes) {
+    let cls = |i: usize| classes.at(i);
     let b = src.as_bytes();
     let n = b.len();
     let first = out.len();
@@ -254,33 +309,16 @@ fn lex_with<'a>(
         }
         if c.is_ascii_digit() || (c == '.' && digit(i + 1)) {
             let start = i;
-            let int_start = i;
-            while digit(i) {
+            // The digits are read into a u64, exact up to 19 digits; a
+            // longer number is read again below.
+            let mut small: u64 = 0;
+            let mut take = |d: u8| small = small.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                take(d);
                 i += 1;
             }
-            // Digits are accumulated as they are read: in a u64 up to 19
-            // digits (no overflow possible), then in a checked i128.
-            let mut small: u64 = 0;
-            let mut big: Option<i128> = Some(0);
-            let mut ndigits = 0usize;
-            let mut push = |d: u8, small: &mut u64, big: &mut Option<i128>| {
-                ndigits += 1;
-                let d = d - b'0';
-                if ndigits <= 19 {
-                    *small = *small * 10 + d as u64;
-                } else {
-                    if ndigits == 20 {
-                        *big = Some(*small as i128);
-                    }
-                    *big = big
-                        .and_then(|a| a.checked_mul(10))
-                        .and_then(|a| a.checked_add(d as i128));
-                }
-            };
-            for &d in &b[int_start..i] {
-                push(d, &mut small, &mut big);
-            }
-            let has_int = i > int_start;
+            let has_int = i > start;
+            let mut ndigits = i - start;
             let mut style = NumberStyle::Plain;
             // Thousands groups: `,ddd` or `_ddd`, not followed by another digit.
             while i + 3 < n {
@@ -300,8 +338,9 @@ fn lex_with<'a>(
                         NumberStyle::Underscores
                     };
                     for &d in &b[i + 1..i + 4] {
-                        push(d, &mut small, &mut big);
+                        take(d);
                     }
+                    ndigits += 3;
                     i += 4;
                 } else {
                     break;
@@ -310,28 +349,34 @@ fn lex_with<'a>(
             let mut decimals = 0u32;
             if b.get(i) == Some(&b'.') && digit(i + 1) {
                 i += 1;
-                while digit(i) {
-                    push(b[i], &mut small, &mut big);
+                while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                    take(d);
                     decimals += 1;
                     i += 1;
                 }
+                ndigits += decimals as usize;
             }
+            let digits_end = i;
             let mut truncated = false;
-            if src[i..].starts_with("...") {
+            if b[i..].starts_with(b"...") {
                 truncated = true;
                 i += 3;
-            } else if src[i..].starts_with('…') {
+            } else if b[i..].starts_with("…".as_bytes()) {
                 truncated = true;
                 i += '…'.len_utf8();
             }
-            let acc = if ndigits <= 19 {
-                Some(small as i128)
-            } else {
-                big
+            // Up to 36 digits (below 10^36, in an i128 with room to spare);
+            // a longer number is not read as one.
+            let value = match ndigits {
+                0..=19 => Some(small as i128),
+                20..=36 => Some(
+                    b[start..digits_end]
+                        .iter()
+                        .filter(|d| d.is_ascii_digit())
+                        .fold(0i128, |v, &d| v * 10 + i128::from(d - b'0')),
+                ),
+                _ => None,
             };
-            let value = acc
-                .filter(|_| ndigits <= 36)
-                .filter(|&v| 10i128.checked_pow(decimals).is_some() && v != i128::MIN);
             let tok = match value {
                 Some(v) => Tok::Num(NumLit {
                     mant: [v as u128 as u64, ((v as u128) >> 64) as u64],
@@ -362,10 +407,7 @@ fn lex_with<'a>(
         if c.is_ascii() && is_ident_start(c as u8) {
             let start = i;
             // A name ends where its Markdown context changes (`d`**16**).
-            i += 1;
-            while i < n && is_ident_char(b[i]) && cls(i) == class_i {
-                i += 1;
-            }
+            i = classes.name_end(b, i + 1, class_i);
             // A word glued to non-ASCII letters (`QKᵀ`) is prose, not a name.
             if i < n && b[i] >= 0x80 && ch(i).0.is_alphabetic() {
                 while i < n {
@@ -503,6 +545,13 @@ mod tests {
             kinds("2x1024 × 3 · 4 − 1"),
             ["N2", "*", "N1024", "*", "N3", "*", "N4", "-", "N1"]
         );
+    }
+
+    #[test]
+    fn the_name_table_agrees_with_char_tests() {
+        for c in 0..=255u8 {
+            assert_eq!(is_ident_char(c), c.is_ascii_alphanumeric() || c == b'_');
+        }
     }
 
     #[test]
