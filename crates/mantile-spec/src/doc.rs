@@ -172,10 +172,13 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
             Event::Start(Tag::Strong) => {
                 let src = &chunk[r.clone()];
                 if src.len() >= 4 {
+                    // A select, not a branch: the loop vectorises.
                     for slot in class.get_mut(r.clone()).unwrap_or(&mut []) {
-                        if *slot == Class::Plain {
-                            *slot = Class::Bold;
-                        }
+                        *slot = if *slot == Class::Plain {
+                            Class::Bold
+                        } else {
+                            *slot
+                        };
                     }
                     let m = |c: char| c == '*' || c == '_';
                     if src.starts_with(m) {
@@ -275,27 +278,34 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
 /// `\r\n` or a lone `\r` (as CommonMark and pulldown-cmark have it), `end`
 /// at the line's break, or the end of a last line without one. `hint` (when `HINT`): the line
 /// has a byte a claim needs (`=`, `~`, `>`, or 0xE2, the lead byte of `≈`
-/// and `→`); it may also be set, harmlessly, for a few lines without one.
+/// and `→`); it may also be set, harmlessly, for lines without one (a line
+/// with `<`, `?`, `|`, `}` or a non-ASCII character).
 /// Eight bytes at a time: the lines are short, so a vectorised search that
 /// starts over at each line costs more than it saves.
 fn scan_lines<const HINT: bool>(bytes: &[u8], mut f: impl FnMut(usize, usize, bool)) {
-    use mantile_diag::bytes::{eq_mask as eq, word_at};
+    use mantile_diag::bytes::eq_mask as eq;
     /// The bytes of `w` below 0x0E: `\n` and `\r` (0x0A, 0x0D), and the
     /// rare other control characters there, which the byte test discards
     /// (as it does the mask's few false positives).
     fn below_0e(w: u64) -> u64 {
-        const LO: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
         w.wrapping_sub(LO * 0x0E) & !w & HI
     }
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
     let mut start = 0;
-    let mut hint = false;
-    let mut at = 0;
-    while at + 8 <= bytes.len() {
-        let w = word_at(bytes, at);
+    // The hint bits of the current line in the words before this one.
+    let mut pending = 0u64;
+    let words = bytes.chunks_exact(8);
+    let at = bytes.len() - words.remainder().len();
+    for (k, word) in words.enumerate() {
+        let at = k * 8;
+        let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
         let mut nl = below_0e(w);
         let mut h = if HINT {
-            eq(w, b'=') | eq(w, b'~') | eq(w, b'>') | eq(w, 0xE2)
+            // Two tests for four bytes: `=` `>` `~` are among the eight
+            // bytes that have all the bits of 0x3C and not 0x80 (`<=>?|}~`
+            // and DEL), and 0xE2 among the non-ASCII ones.
+            eq(w | (LO * 0x43), 0x7F) | (w & HI)
         } else {
             0
         };
@@ -313,14 +323,14 @@ fn scan_lines<const HINT: bool>(bytes: &[u8], mut f: impl FnMut(usize, usize, bo
                 start = i + 1;
                 continue;
             }
-            f(start, i, hint || h & upto != 0);
+            f(start, i, pending | (h & upto) != 0);
             h &= !upto;
             start = i + 1;
-            hint = false;
+            pending = 0;
         }
-        hint |= h != 0;
-        at += 8;
+        pending |= h;
     }
+    let mut hint = pending != 0;
     for (i, &c) in bytes.iter().enumerate().skip(at) {
         if c == b'\n' && i > 0 && bytes[i - 1] == b'\r' {
             start = i + 1;
