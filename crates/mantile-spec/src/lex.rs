@@ -169,9 +169,37 @@ static IDENT_CHAR: [bool; 256] = {
     t
 };
 
-fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_'
+/// What an ASCII byte may start, for the lexer's dispatch (a table: one
+/// load where the hot path would test several ranges).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Byte {
+    /// White space, as `char::is_whitespace` has it (`\x0b` included).
+    Space,
+    Digit,
+    /// A letter or `_`: a name.
+    NameStart,
+    /// Anything else, non-ASCII bytes included.
+    Other,
 }
+
+static BYTES: [Byte; 256] = {
+    let mut t = [Byte::Other; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+            Byte::Space
+        } else if b.is_ascii_digit() {
+            Byte::Digit
+        } else if b.is_ascii_alphabetic() || b == b'_' {
+            Byte::NameStart
+        } else {
+            Byte::Other
+        };
+        c += 1;
+    }
+    t
+};
 
 fn is_ident_char(c: u8) -> bool {
     IDENT_CHAR[c as usize]
@@ -240,7 +268,7 @@ pub fn lex_into<'a>(
     // the look-up inlined.
     match force {
         Some(c) => lex_with(out, src, base, Forced(c)),
-        None if class.len() >= src.len() => lex_with(out, src, base, PerByte(class)),
+        None if class.len() >= src.len() => lex_with(out, src, base, PerByte(&class[..src.len()])),
         None => {
             // Bytes without a class are plain (lines come with a class
             // per byte: this is a guard).
@@ -284,13 +312,20 @@ fn lex_with<'a>(out: &mut Vec<Token<'a>>, src: &'a str, base: usize, classes: im
     let mut i = 0;
     let mut pending_approx = false;
     while i < n {
-        if b[i] == b' ' {
+        let c0 = b[i];
+        let kind = BYTES[c0 as usize];
+        // ASCII white space is skipped whatever its class.
+        if kind == Byte::Space {
             i += 1;
             continue;
         }
         let class_i = cls(i);
-        let (c, len) = ch(i);
-        if class_i == Class::Markup || c.is_whitespace() {
+        let (c, len) = if c0 < 0x80 {
+            (char::from(c0), 1)
+        } else {
+            ch(i)
+        };
+        if class_i == Class::Markup || (c0 >= 0x80 && c.is_whitespace()) {
             i += len;
             continue;
         }
@@ -307,7 +342,7 @@ fn lex_with<'a>(out: &mut Vec<Token<'a>>, src: &'a str, base: usize, classes: im
             pending_approx = false;
             continue;
         }
-        if c.is_ascii_digit() || (c == '.' && digit(i + 1)) {
+        if kind == Byte::Digit || (c0 == b'.' && digit(i + 1)) {
             let start = i;
             // The digits are read into a u64, exact up to 19 digits; a
             // longer number is read again below.
@@ -404,7 +439,7 @@ fn lex_with<'a>(out: &mut Vec<Token<'a>>, src: &'a str, base: usize, classes: im
             }
             continue;
         }
-        if c.is_ascii() && is_ident_start(c as u8) {
+        if kind == Byte::NameStart {
             let start = i;
             // A name ends where its Markdown context changes (`d`**16**).
             i = classes.name_end(b, i + 1, class_i);
@@ -548,9 +583,21 @@ mod tests {
     }
 
     #[test]
-    fn the_name_table_agrees_with_char_tests() {
+    fn the_byte_tables_agree_with_char_tests() {
         for c in 0..=255u8 {
             assert_eq!(is_ident_char(c), c.is_ascii_alphanumeric() || c == b'_');
+            let want = if !c.is_ascii() {
+                Byte::Other
+            } else if char::from(c).is_whitespace() {
+                Byte::Space
+            } else if c.is_ascii_digit() {
+                Byte::Digit
+            } else if c.is_ascii_alphabetic() || c == b'_' {
+                Byte::NameStart
+            } else {
+                Byte::Other
+            };
+            assert!(BYTES[c as usize] == want, "byte {c:#x}");
         }
     }
 
