@@ -223,8 +223,11 @@ impl Classes for Forced {
         self.0
     }
     fn name_end(self, b: &[u8], i: usize, _: Class) -> usize {
-        let rest = b.get(i..).unwrap_or(&[]);
-        i + rest.iter().take_while(|&&x| is_ident_char(x)).count()
+        let mut j = i;
+        while j < b.len() && is_ident_char(b[j]) {
+            j += 1;
+        }
+        j
     }
 }
 
@@ -237,13 +240,11 @@ impl Classes for PerByte<'_> {
         self.0.get(i).copied().unwrap_or(Class::Plain)
     }
     fn name_end(self, b: &[u8], i: usize, c: Class) -> usize {
-        let rest = b.get(i..).unwrap_or(&[]);
-        let class = self.0.get(i..).unwrap_or(&[]);
-        i + rest
-            .iter()
-            .zip(class)
-            .take_while(|&(&x, &k)| is_ident_char(x) && k == c)
-            .count()
+        let mut j = i;
+        while j < b.len() && is_ident_char(b[j]) && self.0.get(j) == Some(&c) {
+            j += 1;
+        }
+        j
     }
 }
 
@@ -355,50 +356,56 @@ fn lex_with<'a>(out: &mut Vec<Token<'a>>, src: &'a str, base: usize, classes: im
             let has_int = i > start;
             let mut ndigits = i - start;
             let mut style = NumberStyle::Plain;
-            // Thousands groups: `,ddd` or `_ddd`, not followed by another digit.
-            while i + 3 < n {
-                let sep = b[i];
-                if (sep == b',' || sep == b'_')
-                    && digit(i + 1)
-                    && digit(i + 2)
-                    && digit(i + 3)
-                    && !digit(i + 4)
-                    && has_int
-                    && (style == NumberStyle::Plain
-                        || (style == NumberStyle::Commas) == (sep == b','))
-                {
-                    style = if sep == b',' {
-                        NumberStyle::Commas
-                    } else {
-                        NumberStyle::Underscores
-                    };
-                    for &d in &b[i + 1..i + 4] {
-                        take(d);
-                    }
-                    ndigits += 3;
-                    i += 4;
-                } else {
-                    break;
-                }
-            }
             let mut decimals = 0u32;
-            if b.get(i) == Some(&b'.') && digit(i + 1) {
-                i += 1;
-                while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
-                    take(d);
-                    decimals += 1;
-                    i += 1;
-                }
-                ndigits += decimals as usize;
-            }
-            let digits_end = i;
             let mut truncated = false;
-            if b[i..].starts_with(b"...") {
-                truncated = true;
-                i += 3;
-            } else if b[i..].starts_with("…".as_bytes()) {
-                truncated = true;
-                i += '…'.len_utf8();
+            let mut digits_end = i;
+            // Most numbers end at their last digit: what may go on is
+            // looked at only after a separator, a point or a byte that may
+            // start `…`.
+            if matches!(b.get(i), Some(b',' | b'_' | b'.' | 0xE2)) {
+                // Thousands groups: `,ddd` or `_ddd`, not followed by another digit.
+                while i + 3 < n {
+                    let sep = b[i];
+                    if (sep == b',' || sep == b'_')
+                        && digit(i + 1)
+                        && digit(i + 2)
+                        && digit(i + 3)
+                        && !digit(i + 4)
+                        && has_int
+                        && (style == NumberStyle::Plain
+                            || (style == NumberStyle::Commas) == (sep == b','))
+                    {
+                        style = if sep == b',' {
+                            NumberStyle::Commas
+                        } else {
+                            NumberStyle::Underscores
+                        };
+                        for &d in &b[i + 1..i + 4] {
+                            take(d);
+                        }
+                        ndigits += 3;
+                        i += 4;
+                    } else {
+                        break;
+                    }
+                }
+                if b.get(i) == Some(&b'.') && digit(i + 1) {
+                    i += 1;
+                    while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                        take(d);
+                        decimals += 1;
+                        i += 1;
+                    }
+                    ndigits += decimals as usize;
+                }
+                digits_end = i;
+                if b[i..].starts_with(b"...") {
+                    truncated = true;
+                    i += 3;
+                } else if b[i..].starts_with("…".as_bytes()) {
+                    truncated = true;
+                    i += '…'.len_utf8();
+                }
             }
             // Up to 36 digits (below 10^36, in an i128 with room to spare);
             // a longer number is not read as one.
@@ -599,6 +606,16 @@ mod tests {
             };
             assert!(BYTES[c as usize] == want, "byte {c:#x}");
         }
+    }
+
+    #[test]
+    fn what_may_follow_a_number() {
+        assert_eq!(kinds("3… 2.5…"), ["N3...", "N2.5..."]);
+        assert_eq!(
+            kinds("1,2 1_000_000 5_"),
+            ["N1", ",", "N2", "N1000000", "N5", "I_"]
+        );
+        assert_eq!(kinds("7. x 1,024.5"), ["N7", "W", "Ix", "N1024.5"]);
     }
 
     #[test]
