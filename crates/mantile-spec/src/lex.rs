@@ -68,6 +68,10 @@ impl NumLit {
 
     /// The exact value written.
     pub fn value(&self) -> Rational {
+        if self.decimals == 0 {
+            // Most literals: an integer, no power of ten to divide by.
+            return Rational::int(self.mantissa());
+        }
         10i128
             .checked_pow(self.decimals)
             .and_then(|d| Rational::new(self.mantissa(), d))
