@@ -166,8 +166,8 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
                     h.2.push_str(&t);
                 }
                 let src = &chunk[r.clone()];
-                let lead = src.len() - src.trim_start_matches('`').len();
-                let trail = src.len() - src.trim_end_matches('`').len();
+                let lead = src.bytes().take_while(|&c| c == b'`').count();
+                let trail = src.bytes().rev().take_while(|&c| c == b'`').count();
                 if lead + trail <= src.len() {
                     set(class, r.start..r.end - trail, Class::Code);
                     set(class, r.start..r.start + lead, Class::Markup);
@@ -187,11 +187,11 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
                             *slot
                         };
                     }
-                    let m = |c: char| c == '*' || c == '_';
-                    if src.starts_with(m) {
+                    let m = |c: Option<&u8>| matches!(c, Some(b'*' | b'_'));
+                    if m(src.as_bytes().first()) {
                         set(class, r.start..r.start + 2, Class::Markup);
                     }
-                    if src.ends_with(m) {
+                    if m(src.as_bytes().last()) {
                         set(class, r.end - 2..r.end, Class::Markup);
                     }
                 }
@@ -212,13 +212,11 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
                 std::mem::forget(ev);
                 let src = &chunk[r.clone()];
                 let marker = src
-                    .char_indices()
-                    .take_while(|(_, c)| {
-                        c.is_ascii_digit() || matches!(c, '*' | '-' | '+' | '.' | ')')
+                    .bytes()
+                    .take_while(|c| {
+                        c.is_ascii_digit() || matches!(c, b'*' | b'-' | b'+' | b'.' | b')')
                     })
-                    .last()
-                    .map(|(i, c)| i + c.len_utf8())
-                    .unwrap_or(0);
+                    .count();
                 set(class, r.start..r.start + marker, Class::Markup);
             }
             Event::InlineMath(_)
