@@ -148,12 +148,12 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
                 heading = Some((level as u8, at(&r), String::new()));
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, range, text)) = heading.take() {
-                    out.headings.push(Heading {
-                        level,
-                        range,
-                        text: text.trim().to_string(),
-                    });
+                if let Some((level, range, mut text)) = heading.take() {
+                    // Trimmed in place: no second allocation.
+                    text.truncate(text.trim_end().len());
+                    let lead = text.len() - text.trim_start().len();
+                    text.drain(..lead);
+                    out.headings.push(Heading { level, range, text });
                 }
             }
             Event::Text(t) => {
