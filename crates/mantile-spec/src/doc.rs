@@ -676,6 +676,56 @@ impl CachedChunk {
     }
 }
 
+/// Finds the lines whose start lies in a block's range, for blocks given in
+/// document order (as pulldown-cmark reports each kind): each search goes
+/// on from where the last block was found, galloping ([`first_from`]), so
+/// a block costs about the log of its distance from the last one rather
+/// than two binary searches over the whole document.
+#[derive(Default)]
+struct LineSeek {
+    /// The first line that starts at or after `pos`.
+    at: usize,
+    /// The start of the last block looked for.
+    pos: usize,
+}
+
+impl LineSeek {
+    /// The lines whose start lies in `r` (at least its first byte).
+    fn span(&mut self, lines: &[Line], r: TextRange) -> std::ops::Range<usize> {
+        let start = r.start as usize;
+        if start < self.pos {
+            // Out of order: search from the top.
+            self.at = 0;
+        }
+        let a = first_from(lines, self.at, start);
+        let b = first_from(lines, a, (r.end as usize).max(start + 1));
+        (self.at, self.pos) = (a, start);
+        a..b
+    }
+}
+
+/// The first line at or after `from` that starts at or after `pos`, given
+/// that the lines before `from` start before `pos` (lines are sorted): an
+/// exponential search for the bracket, then a binary search within it.
+fn first_from(lines: &[Line], from: usize, pos: usize) -> usize {
+    let rest = lines.get(from..).unwrap_or(&[]);
+    let before = |l: &Line| (l.range.start as usize) < pos;
+    // Most blocks are a line or a few long: a few steps find their end.
+    for (k, l) in rest.iter().take(4).enumerate() {
+        if !before(l) {
+            return from + k;
+        }
+    }
+    let mut hi = 1;
+    while hi < rest.len() && before(&rest[hi - 1]) {
+        hi *= 2;
+    }
+    // Every line below `hi / 2` starts before `pos` (tested last round).
+    let lo = hi / 2;
+    let hi = hi.min(rest.len());
+    from + lo + rest[lo..hi].partition_point(before)
+}
+
 /// The lines of `text` (a chunk, or the whole document) with their kinds,
 /// given its blocks (offsets relative to `text`).
 fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
@@ -705,38 +755,36 @@ fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
             hint,
         })
     });
-    // Lines whose start lies in `r` (a binary search: lines are sorted).
-    let span = |lines: &[Line], r: TextRange| -> std::ops::Range<usize> {
-        let end = r.end.max(r.start + 1);
-        let a = lines.partition_point(|l| l.range.start < r.start);
-        let b = lines.partition_point(|l| l.range.start < end);
-        a..b.max(a)
-    };
     let within =
         |r: TextRange, l: &Line| l.range.start >= r.start && l.range.start < r.end.max(r.start + 1);
+    let mut seek = LineSeek::default();
     for h in &blocks.headings {
-        let sp = span(&lines, h.range);
+        let sp = seek.span(&lines, h.range);
         for l in &mut lines[sp] {
             l.kind = LineKind::Heading;
         }
     }
+    let mut seek = LineSeek::default();
     for t in &blocks.tables {
-        let sp = span(&lines, t.range);
+        let sp = seek.span(&lines, t.range);
         for l in &mut lines[sp] {
             l.kind = LineKind::Table;
         }
     }
+    let mut seek = LineSeek::default();
     for r in &blocks.rules {
-        let sp = span(&lines, *r);
+        let sp = seek.span(&lines, *r);
         for l in &mut lines[sp] {
             l.kind = LineKind::Rule;
         }
     }
+    let mut seek = LineSeek::default();
     for cb in &blocks.code_blocks {
         let arithmetic = cb.info.is_empty() || matches!(cb.info.as_str(), "text" | "txt" | "math");
         let src = &text[cb.range.as_range()];
         let fenced = src.trim_start().starts_with("```") || src.trim_start().starts_with("~~~");
-        let idx: Vec<usize> = span(&lines, cb.range)
+        let idx: Vec<usize> = seek
+            .span(&lines, cb.range)
             .filter(|&i| within(cb.range, &lines[i]))
             .collect();
         for (k, &i) in idx.iter().enumerate() {
