@@ -216,6 +216,9 @@ trait Classes: Copy {
     /// Where a name that goes on at byte `i` of `b` ends: at the first
     /// byte that is not a name's or whose class is not `c`.
     fn name_end(self, b: &[u8], i: usize, c: Class) -> usize;
+    /// The classes of a line of `n` bytes, `None` if there are fewer
+    /// (never: [`lex_into`] pads them).
+    fn fit(self, n: usize) -> Option<Self>;
 }
 
 /// Every byte has the same class.
@@ -233,6 +236,10 @@ impl Classes for Forced {
         }
         j
     }
+
+    fn fit(self, _: usize) -> Option<Self> {
+        Some(self)
+    }
 }
 
 /// A class per byte: at least as many as the line has bytes.
@@ -244,11 +251,21 @@ impl Classes for PerByte<'_> {
         self.0.get(i).copied().unwrap_or(Class::Plain)
     }
     fn name_end(self, b: &[u8], i: usize, c: Class) -> usize {
+        // As many classes as bytes (see `fit`): the byte's bounds test
+        // covers its class's too.
+        let Some(k) = self.0.get(..b.len()) else {
+            return i;
+        };
         let mut j = i;
-        while j < b.len() && is_ident_char(b[j]) && self.0.get(j) == Some(&c) {
+        while j < b.len() && is_ident_char(b[j]) && k[j] == c {
             j += 1;
         }
         j
+    }
+
+    fn fit(self, n: usize) -> Option<Self> {
+        // Exactly `n` classes: the lexer's `i < n` then bounds each look-up.
+        self.0.get(..n).map(PerByte)
     }
 }
 
@@ -285,9 +302,12 @@ pub fn lex_into<'a>(
 }
 
 fn lex_with<'a>(out: &mut Vec<Token<'a>>, src: &'a str, base: usize, classes: impl Classes) {
-    let cls = |i: usize| classes.at(i);
     let b = src.as_bytes();
     let n = b.len();
+    let Some(classes) = classes.fit(n) else {
+        return;
+    };
+    let cls = |i: usize| classes.at(i);
     let first = out.len();
     // The char at byte `i` and its length.
     let ch = |i: usize| -> (char, usize) {
