@@ -85,17 +85,22 @@ struct Bind<'a> {
     prev: u32,
 }
 
-/// The names bound in one test (or the file), latest last. Looked up by a
-/// backwards scan while there are few (every real test binds a few dozen),
-/// through an index by name beyond that, so that a test binding 50,000 names
-/// costs linear time.
+/// The names bound in one test (or the file), latest last. Looked up through
+/// a small open-addressing table on [`Binds::key`] while there are few (every
+/// real test binds a few dozen: the table is at most 1,024 slots,
+/// so a probe is bounded however the keys collide), through an index by name
+/// beyond that, so that a test binding 50,000 names costs linear time.
 #[derive(Clone, Debug, Default)]
 struct Binds<'a> {
     list: Vec<Bind<'a>>,
     /// [`Binds::key`] of each name in `list`, in the same order: the
-    /// backward scan reads these (four bytes a binding, where a [`Bind`]
+    /// table's probes read these (four bytes a binding, where a [`Bind`]
     /// is over a hundred and its name lies elsewhere in the text).
     keys: Vec<u32>,
+    /// Until `index` is built: an open-addressing table (linear probing, a
+    /// power of two at least twice `list`'s length) of 1 + the index in
+    /// `list` of each name's latest binding; 0 is an empty slot.
+    slots: Vec<u16>,
     /// Two bits of 256 per name bound (from its key): most look-ups of a
     /// name bound nowhere stop here. (A test binds a few dozen names: one
     /// bit of 64 per name would leave most bits set.)
@@ -173,19 +178,35 @@ impl<'a> Binds<'a> {
         Key::new(name).in_bloom(&self.trusted_bloom)
     }
 
-    /// The latest binding of `k`'s name that satisfies `pred`, by a
-    /// backward scan of the keys.
-    #[inline]
-    fn scan_back(&self, k: Key, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
-        let mut end = self.keys.len();
-        while let Some(i) = rfind_key(&self.keys[..end], k.hash) {
-            let b = &self.list[i];
-            if same(b.name, k.name) && pred(b) {
-                return Some(i);
+    /// The slot of `k`'s name in `slots`: the one holding its latest
+    /// binding, or the empty one where it goes. (`slots` is not empty and
+    /// has an empty slot: it is at least twice as long as `list`.)
+    #[inline(always)]
+    fn probe(&self, k: Key) -> usize {
+        let mask = self.slots.len() - 1;
+        // (The key's high bits: a multiplicative hash mixes them best.)
+        let mut s = (k.hash >> 16) as usize & mask;
+        loop {
+            let v = usize::from(self.slots[s]);
+            if v == 0 || (self.keys[v - 1] == k.hash && same(self.list[v - 1].name, k.name)) {
+                return s;
             }
-            end = i;
+            s = (s + 1) & mask;
         }
-        None
+    }
+
+    /// `slots` rebuilt `len` long from `list` (later bindings of a name
+    /// replace earlier ones).
+    fn rebuild_slots(&mut self, len: usize) {
+        self.slots.clear();
+        self.slots.resize(len, 0);
+        for i in 0..self.list.len() {
+            let s = self.probe(Key {
+                name: self.list[i].name,
+                hash: self.keys[i],
+            });
+            self.slots[s] = (i + 1) as u16;
+        }
     }
 
     #[inline]
@@ -197,21 +218,34 @@ impl<'a> Binds<'a> {
                 self.trusted_bloom[w] |= bit;
             }
         }
-        // Linked to the previous binding of its name once indexed (before
-        // that, `before` scans).
+        // Linked to the previous binding of its name.
         if let Some(ix) = &mut self.index {
             b.prev = ix.get(b.name).map_or(u32::MAX, |&i| i as u32);
             ix.insert(b.name, self.list.len());
+        } else {
+            let n = self.list.len();
+            // (128 slots at first: a real test binds a few dozen names and
+            // never grows them; growing from fewer cost more than it saved.)
+            if (n + 1) * 2 > self.slots.len() {
+                self.rebuild_slots(((n + 1) * 2).next_power_of_two().max(128));
+            }
+            let s = self.probe(k);
+            b.prev = match self.slots[s] {
+                0 => u32::MAX,
+                v => u32::from(v - 1),
+            };
+            // (`n` <= `INDEX_FROM`: it fits.)
+            self.slots[s] = (n + 1) as u16;
         }
         push_reserving(&mut self.keys, k.hash, 16);
         push_reserving(&mut self.list, b, 16);
         if self.index.is_none() && self.list.len() > Self::INDEX_FROM {
             let mut ix: HashMap<&'a str, usize> = HashMap::with_capacity(self.list.len() * 2);
-            for (i, b) in self.list.iter_mut().enumerate() {
-                b.prev = ix.get(b.name).map_or(u32::MAX, |&p| p as u32);
+            for (i, b) in self.list.iter().enumerate() {
                 ix.insert(b.name, i);
             }
             self.index = Some(ix);
+            self.slots = Vec::new();
         }
     }
 
@@ -229,7 +263,10 @@ impl<'a> Binds<'a> {
         }
         match &self.index {
             Some(ix) => ix.get(k.name).copied(),
-            None => self.scan_back(k, |_| true),
+            None => match self.slots[self.probe(k)] {
+                0 => None,
+                v => Some(usize::from(v - 1)),
+            },
         }
     }
 
@@ -240,14 +277,7 @@ impl<'a> Binds<'a> {
 
     /// The index of the latest binding of `name` that satisfies `pred`.
     fn latest_where(&self, name: &str, pred: impl Fn(&Bind) -> bool) -> Option<usize> {
-        let k = Key::new(name);
-        if self.index.is_none() {
-            if !self.may_hold(k) {
-                return None;
-            }
-            return self.scan_back(k, pred);
-        }
-        let mut i = self.latest_key(k)?;
+        let mut i = self.latest(name)?;
         loop {
             let b = self.list.get(i)?;
             if pred(b) {
@@ -262,29 +292,11 @@ impl<'a> Binds<'a> {
     fn clear(&mut self) {
         self.list.clear();
         self.keys.clear();
+        self.slots.clear();
         self.index = None;
         self.bloom = [0; 4];
         self.trusted_bloom = [0; 4];
     }
-}
-
-/// The last index of `x` in `keys`, eight keys a step: a step compares
-/// them all into a bit mask, which the compiler does in a few vector
-/// instructions (one key at a time cost three a key).
-#[inline]
-fn rfind_key(keys: &[u32], x: u32) -> Option<usize> {
-    let mut end = keys.len();
-    while let Some(lo) = end.checked_sub(8) {
-        let m = keys[lo..end]
-            .iter()
-            .enumerate()
-            .fold(0u32, |m, (i, &k)| m | (u32::from(k == x) << i));
-        if m != 0 {
-            return Some(lo + (31 - m.leading_zeros()) as usize);
-        }
-        end = lo;
-    }
-    keys[..end].iter().rposition(|&k| k == x)
 }
 
 /// A map kept as a list in insertion order, indexed by a hash map only once
@@ -859,12 +871,32 @@ mod tests {
     }
 
     #[test]
-    fn rfind_key_finds_the_last_equal_key() {
-        let keys: Vec<u32> = (0..40).map(|i| (i * 7) % 5).collect();
-        for n in 0..=keys.len() {
-            for x in 0..6 {
-                let want = keys[..n].iter().rposition(|&k| k == x);
-                assert_eq!(rfind_key(&keys[..n], x), want, "{n} {x}");
+    fn binds_find_the_latest_binding_of_a_name_before_and_past_the_index() {
+        let names: Vec<String> = (0..70).map(|i| format!("n{i}")).collect();
+        let mut binds = Binds::default();
+        for i in 0..Binds::INDEX_FROM + 40 {
+            let name = names[(i * 37 + i / 5) % names.len()].as_str();
+            binds.push(Bind {
+                name,
+                name_at: TextRange::default(),
+                value: Interval::exact(Rational::int(0)),
+                range: TextRange::new(i, i + 1),
+                value_at: TextRange::default(),
+                passes: 0,
+                trusted: false,
+                tainted: false,
+                checked: false,
+                prev: u32::MAX,
+            });
+            for n in names.iter().map(String::as_str).chain(["absent"]) {
+                let latest = binds.list.iter().rposition(|b| b.name == n);
+                assert_eq!(binds.latest(n), latest, "{i} {n}");
+                for at in [0, i / 2, i, i + 1] {
+                    let want = binds.list[..at.min(binds.list.len())]
+                        .iter()
+                        .rposition(|b| b.name == n);
+                    assert_eq!(binds.before(n, at), want, "{i} {n} {at}");
+                }
             }
         }
     }
