@@ -660,17 +660,20 @@ impl<'a> Checker<'a> {
 
     /// The bindings a check used, for its claim.
     fn binding_uses(&self, uses: &Uses) -> Vec<BindingUse> {
-        uses.iter()
-            .filter_map(|&(used_at, r)| {
-                let b = self.bind(r)?;
-                Some(BindingUse {
+        // (Sized once: collected through `filter_map`, whose lower bound is
+        // zero, the vector grew from four items to eight and on.)
+        let mut out = Vec::with_capacity(uses.len());
+        for &(used_at, r) in uses {
+            if let Some(b) = self.bind(r) {
+                out.push(BindingUse {
                     name_at: b.name_at,
                     value: b.value,
                     bound_at: b.range,
                     used_at,
-                })
-            })
-            .collect()
+                });
+            }
+        }
+        out
     }
 
     /// Counts a check that held for every binding it used.
