@@ -157,13 +157,22 @@ impl<'a> Binds<'a> {
         1u64 << (h % 64)
     }
 
-    /// A hash of a name (FxHash's step, byte by byte: names are short).
+    /// A hash of a name: FxHash's step, eight bytes at a time, then byte by
+    /// byte for the rest (a byte at a time cost ~4 instructions a byte);
+    /// both halves folded into 32 bits.
     #[inline]
     fn key(name: &str) -> u32 {
-        let h = name.bytes().fold(0u32, |h, b| {
-            (h.rotate_left(5) ^ u32::from(b)).wrapping_mul(0x9E37_79B9)
-        });
-        h ^ (name.len() as u32).wrapping_mul(0x85EB_CA6B)
+        const K: u64 = 0x517C_C1B7_2722_0A95;
+        let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+        let mut words = name.as_bytes().chunks_exact(8);
+        let mut h = 0u64;
+        for w in &mut words {
+            h = step(h, u64::from_le_bytes(w.try_into().unwrap_or_default()));
+        }
+        for &b in words.remainder() {
+            h = step(h, u64::from(b));
+        }
+        ((h >> 32) as u32 ^ h as u32) ^ (name.len() as u32).wrapping_mul(0x85EB_CA6B)
     }
 
     /// Whether `k`'s name may be bound here (false: it is not).
