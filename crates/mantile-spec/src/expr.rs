@@ -221,6 +221,15 @@ impl<'t> Parser<'t, '_> {
 
     #[inline(never)]
     fn negation(&mut self) -> Option<ExprId> {
+        let e = self.operand_after_op()??;
+        Some(self.arena.push(Node::Neg(e)))
+    }
+
+    /// The operand after the operator at `pos` (`-x`, `^k`), one level
+    /// deeper: `None` past the depth limit (which gives up the whole
+    /// parse), `Some(None)` with `pos` back at the operator when no
+    /// operand follows it.
+    fn operand_after_op(&mut self) -> Option<Option<ExprId>> {
         let save = self.pos;
         self.pos += 1;
         if self.depth > 64 {
@@ -229,13 +238,10 @@ impl<'t> Parser<'t, '_> {
         self.depth += 1;
         let r = self.unary();
         self.depth -= 1;
-        match r {
-            Some((e, _)) => Some(self.arena.push(Node::Neg(e))),
-            None => {
-                self.pos = save;
-                None
-            }
+        if r.is_none() {
+            self.pos = save;
         }
+        Some(r.map(|(e, _)| e))
     }
 
     /// The operand at `at` (the token at `pos`), with any power.
@@ -252,21 +258,10 @@ impl<'t> Parser<'t, '_> {
     /// `base ^ …`, at the `^` (`base` alone when no operand follows it).
     #[inline(never)]
     fn exponent(&mut self, base: ExprId) -> Option<ExprId> {
-        let save = self.pos;
-        self.pos += 1;
-        if self.depth > 64 {
-            return None;
-        }
-        self.depth += 1;
-        let r = self.unary();
-        self.depth -= 1;
-        match r {
-            Some((e, _)) => Some(self.arena.push(Node::Bin('^', base, e))),
-            None => {
-                self.pos = save;
-                Some(base)
-            }
-        }
+        Some(match self.operand_after_op()? {
+            Some(e) => self.arena.push(Node::Bin('^', base, e)),
+            None => base,
+        })
     }
 
     #[inline(always)]
@@ -446,12 +441,7 @@ pub enum LiteralMode {
 
 /// The interval a literal stands for.
 pub fn literal_interval(n: &crate::lex::NumLit, mode: LiteralMode) -> Option<Interval> {
-    if !n.is_inexact() {
-        // An integer as written (most literals): `n.value()` without the
-        // power of ten.
-        let v = Rational::new(n.digit_value() as i128, 1).unwrap_or(Rational::ZERO);
-        return Some(Interval::exact(v));
-    }
+    // (An integer as written, most literals: `value` takes no power of ten.)
     if mode == LiteralMode::Exact || !n.is_inexact() {
         return Some(Interval::exact(n.value()));
     }
