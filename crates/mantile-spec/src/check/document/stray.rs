@@ -37,27 +37,7 @@ impl<'a> Checker<'a> {
             // the line below) is listed once.
             shapes.sort_unstable_by_key(|x| (x.0, x.1.start));
             shapes.dedup_by_key(|x| x.1);
-            // A bit per value looked at: most numbers miss them all.
-            // (A multiplicative hash of the low 64 bits: no 128-bit
-            // division for each number of the test.)
-            let bit =
-                |digits: u128| 1u64 << ((digits as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
-            let bloom = shapes.iter().fold(0u64, |m, x| m | bit(x.0.digits));
-            let mut tally = |shape: NumberShape, by: u32| {
-                // A few values (the usual case): one pass, comparing for
-                // equality only, costs less than a binary search's ordered
-                // comparisons.
-                if shapes.len() <= 16 {
-                    for x in shapes.iter_mut().filter(|x| x.0 == shape) {
-                        x.2 += by;
-                    }
-                    return;
-                }
-                let k = shapes.partition_point(|x| x.0 < shape);
-                for x in shapes[k..].iter_mut().take_while(|x| x.0 == shape) {
-                    x.2 += by;
-                }
-            };
+            let mut tally = Tally::new(&shapes);
             let a = lx
                 .toks
                 .partition_point(|t| (t.range.start as usize) < start);
@@ -75,10 +55,10 @@ impl<'a> Checker<'a> {
             };
             for t in &lx.toks[a..z] {
                 if let Tok::Num(n) = &t.tok
-                    && bloom & bit(n.digit_value()) != 0
+                    && tally.may_hold(n.digit_value() as u64)
                     && let Some(shape) = token_shape(t)
                 {
-                    tally(shape, 1);
+                    tally.add(shape, 1);
                 }
             }
             let k = self
@@ -107,13 +87,16 @@ impl<'a> Checker<'a> {
                     };
                     if let Some(v) = s.value.and_then(|v| v.exact_value()?.as_integer())
                         && v >= 0
-                        && bloom & bit(v as u128) != 0
+                        && tally.may_hold(v as u64)
                         && !single()
                         && let Some(shape) = NumberShape::of_integer(v)
                     {
-                        tally(shape, 2);
+                        tally.add(shape, 2);
                     }
                 }
+            }
+            for x in shapes.iter_mut() {
+                x.2 = tally.count(&x.0);
             }
             // The numbers of the test's claim lines and the values its
             // claims give, and of its whole text (with how many times and
@@ -274,6 +257,80 @@ impl<'a> Checker<'a> {
             }
             self.test_by_id(w).filter(|&x| x != ti)
         })
+    }
+}
+
+/// The counts of a test's values looked at (see
+/// [`Checker::check_stray_values`]), found through a table of 256 slots by a
+/// hash of the low 64 bits of the digits: a number that is none of them
+/// (most) costs one read, and one that hits, one comparison. (A bit filter
+/// of 64 let one number in five through to a scan of every value, whose
+/// comparisons were a sixth of the check's mispredicted branches.)
+struct Tally {
+    /// The distinct values, in order, with their counts.
+    uniq: SmallVec<[(NumberShape, u32); 8]>,
+    /// Per slot: 0 when no value hashes there, else the index + 1 of the
+    /// one that does, or [`Tally::SEARCH`] when several do (or the values
+    /// are too many to index in a byte).
+    slots: [u8; 256],
+}
+
+impl Tally {
+    const SEARCH: u8 = u8::MAX;
+
+    /// `shapes` sorted by shape.
+    fn new(shapes: &[(NumberShape, TextRange, u32)]) -> Tally {
+        let mut t = Tally {
+            uniq: SmallVec::new(),
+            slots: [0; 256],
+        };
+        for x in shapes {
+            if t.uniq.last().is_none_or(|u| u.0 != x.0) {
+                t.uniq.push((x.0, 0));
+            }
+        }
+        let index = t.uniq.len() < usize::from(Tally::SEARCH);
+        for (k, u) in t.uniq.iter().enumerate() {
+            let slot = &mut t.slots[Tally::slot(u.0.digits as u64)];
+            *slot = match *slot {
+                0 if index => k as u8 + 1,
+                _ => Tally::SEARCH,
+            };
+        }
+        t
+    }
+
+    /// A multiplicative hash of the low 64 bits: no 128-bit division for
+    /// each number of the test.
+    fn slot(digits: u64) -> usize {
+        (digits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+    }
+
+    /// Whether a number whose digits' low 64 bits are `digits` may be one
+    /// of the values.
+    fn may_hold(&self, digits: u64) -> bool {
+        self.slots[Tally::slot(digits)] != 0
+    }
+
+    fn find(&self, shape: &NumberShape) -> Option<usize> {
+        match self.slots[Tally::slot(shape.digits as u64)] {
+            0 => None,
+            Tally::SEARCH => self.uniq.binary_search_by(|u| u.0.cmp(shape)).ok(),
+            k => {
+                let k = usize::from(k - 1);
+                (self.uniq[k].0 == *shape).then_some(k)
+            }
+        }
+    }
+
+    fn add(&mut self, shape: NumberShape, by: u32) {
+        if let Some(k) = self.find(&shape) {
+            self.uniq[k].1 += by;
+        }
+    }
+
+    fn count(&self, shape: &NumberShape) -> u32 {
+        self.find(shape).map_or(0, |k| self.uniq[k].1)
     }
 }
 
@@ -480,4 +537,50 @@ pub(in crate::check) fn numbers_in(text: &str) -> impl Iterator<Item = (usize, N
             ));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tally counts as a plain count of equal values does, through an
+    /// indexed slot, a slot two values share and, past 254 values, a
+    /// search for every value.
+    #[test]
+    fn tally_counts_every_value_as_a_plain_count_does() {
+        let shape = |n: i128| NumberShape::of_integer(n).unwrap();
+        // Two values whose digits hash to one slot.
+        let a = 1_000u64;
+        let b = (a + 1..)
+            .find(|&b| Tally::slot(b) == Tally::slot(a))
+            .unwrap();
+        for n in [3usize, 300] {
+            let mut values: Vec<i128> = (0..n as i128).map(|k| 10_000 + 7 * k).collect();
+            values.extend([a as i128, b as i128, a as i128]);
+            let mut shapes: Vec<(NumberShape, TextRange, u32)> = values
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| (shape(v), TextRange::new(k, k + 1), 0))
+                .collect();
+            shapes.sort_unstable_by_key(|x| (x.0, x.1.start));
+            let mut tally = Tally::new(&shapes);
+            // Numbers read: every value once, `a` twice more, and values
+            // that are none of them.
+            let read: Vec<i128> = values
+                .iter()
+                .copied()
+                .chain([a as i128, a as i128, 5, 999_999, b as i128 + 1])
+                .collect();
+            for &v in &read {
+                if tally.may_hold(v as u64) {
+                    tally.add(shape(v), 1);
+                }
+            }
+            for x in &shapes {
+                let plain = read.iter().filter(|&&v| shape(v) == x.0).count() as u32;
+                assert_eq!(tally.count(&x.0), plain, "{n} values: {:?}", x.0);
+            }
+            assert_eq!(tally.count(&shape(5)), 0);
+        }
+    }
 }
