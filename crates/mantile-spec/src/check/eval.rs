@@ -99,12 +99,22 @@ impl<'a> Checker<'a> {
         if !self.prepass {
             for p in sides {
                 if p.expr.is_some_and(|e| !self.arena.is_single_literal(e)) {
-                    let toks = p.toks(&lx.toks);
-                    let op = |c: char| toks.iter().any(|t| t.tok == Tok::Op(c));
-                    if op('^') {
+                    // (Both operators looked for in one pass, without a
+                    // branch a token: comparing whole tokens branched on
+                    // each variant and payload.)
+                    let (mut power, mut division) = (false, false);
+                    for t in p.toks(&lx.toks) {
+                        let c = match t.tok {
+                            Tok::Op(c) => c,
+                            _ => ' ',
+                        };
+                        power |= c == '^';
+                        division |= c == '/';
+                    }
+                    if power {
                         self.check_unit_scales(lx, p);
                     }
-                    if op('/') {
+                    if division {
                         divides_by_zero |= self.check_division_by_zero(lx, p);
                     }
                 }
