@@ -726,9 +726,21 @@ fn first_from(lines: &[Line], from: usize, pos: usize) -> usize {
     from + lo + rest[lo..hi].partition_point(before)
 }
 
-/// The lines of `text` (a chunk, or the whole document) with their kinds,
-/// given its blocks (offsets relative to `text`).
-fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
+/// Gives the lines of each block of `ranges` (one kind of block, in document
+/// order) the kind `kind`.
+fn mark(lines: &mut [Line], ranges: impl Iterator<Item = TextRange>, kind: LineKind) {
+    let mut seek = LineSeek::default();
+    for r in ranges {
+        let sp = seek.span(lines, r);
+        lines[sp].iter_mut().for_each(|l| l.kind = kind);
+    }
+}
+
+/// The lines of `text`, each blank or text, and whether it has a byte a
+/// claim needs. (Out of line: its loop is the hot part of [`lines_of`],
+/// and its code then does not change with what follows there.)
+#[inline(never)]
+fn plain_lines(text: &str) -> Vec<Line> {
     // Lines, each with a kind, and whether it has a byte a claim needs
     // (`=`, `~`, `>`, or 0xE2, the lead byte of `≈` and `→`).
     let mut lines = Vec::with_capacity(text.len() / 24);
@@ -755,42 +767,36 @@ fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
             hint,
         })
     });
-    let within =
-        |r: TextRange, l: &Line| l.range.start >= r.start && l.range.start < r.end.max(r.start + 1);
-    let mut seek = LineSeek::default();
-    for h in &blocks.headings {
-        let sp = seek.span(&lines, h.range);
-        for l in &mut lines[sp] {
-            l.kind = LineKind::Heading;
-        }
-    }
-    let mut seek = LineSeek::default();
-    for t in &blocks.tables {
-        let sp = seek.span(&lines, t.range);
-        for l in &mut lines[sp] {
-            l.kind = LineKind::Table;
-        }
-    }
-    let mut seek = LineSeek::default();
-    for r in &blocks.rules {
-        let sp = seek.span(&lines, *r);
-        for l in &mut lines[sp] {
-            l.kind = LineKind::Rule;
-        }
-    }
+    lines
+}
+
+/// The lines of `text` (a chunk, or the whole document) with their kinds,
+/// given its blocks (offsets relative to `text`).
+fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
+    let mut lines = plain_lines(text);
+    mark(
+        &mut lines,
+        blocks.headings.iter().map(|h| h.range),
+        LineKind::Heading,
+    );
+    mark(
+        &mut lines,
+        blocks.tables.iter().map(|t| t.range),
+        LineKind::Table,
+    );
+    mark(&mut lines, blocks.rules.iter().copied(), LineKind::Rule);
     let mut seek = LineSeek::default();
     for cb in &blocks.code_blocks {
         let arithmetic = cb.info.is_empty() || matches!(cb.info.as_str(), "text" | "txt" | "math");
         let src = &text[cb.range.as_range()];
         let fenced = src.trim_start().starts_with("```") || src.trim_start().starts_with("~~~");
-        let idx: Vec<usize> = seek
-            .span(&lines, cb.range)
-            .filter(|&i| within(cb.range, &lines[i]))
-            .collect();
-        for (k, &i) in idx.iter().enumerate() {
+        // (The lines whose start lies in the block: its lines.)
+        let idx = seek.span(&lines, cb.range);
+        let n = idx.len();
+        for (k, i) in idx.enumerate() {
             let fence = fenced
                 && (k == 0
-                    || (k + 1 == idx.len() && {
+                    || (k + 1 == n && {
                         let t = text[lines[i].range.as_range()].trim();
                         t.starts_with("```") || t.starts_with("~~~")
                     }));
@@ -981,6 +987,13 @@ impl<'a> Doc<'a> {
 
     pub fn slice(&self, r: TextRange) -> &str {
         self.text.get(r.as_range()).unwrap_or("")
+    }
+
+    /// The index of the first line that starts at or after byte `off`
+    /// (the number of lines when none does).
+    pub(crate) fn first_line_from(&self, off: usize) -> usize {
+        self.lines
+            .partition_point(|l| (l.range.start as usize) < off)
     }
 }
 

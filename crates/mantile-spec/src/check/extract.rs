@@ -54,7 +54,7 @@ impl<'a> Checker<'a> {
     /// some 17 instructions a line.)
     fn places(&self) -> Vec<(Option<usize>, Region)> {
         let lines = &self.doc.lines;
-        let line_at = |off: usize| lines.partition_point(|l| (l.range.start as usize) < off);
+        let line_at = |off: usize| self.doc.first_line_from(off);
         let mut places = vec![(None, Region::File); lines.len()];
         for (i, t) in self.tests.iter().enumerate() {
             let mut cuts: SmallVec<[usize; 5]> = [
@@ -85,7 +85,7 @@ impl<'a> Checker<'a> {
     /// calculations), with the blank lines after them.
     fn param_runs(&self) -> Vec<(u32, u32)> {
         let lines = &self.doc.lines;
-        let line_at = |off: usize| lines.partition_point(|l| (l.range.start as usize) < off);
+        let line_at = |off: usize| self.doc.first_line_from(off);
         let mut runs: Vec<(u32, u32)> = Vec::with_capacity(self.tests.len());
         for t in &self.tests {
             let calc = t.calc_start.or(t.exp_start).unwrap_or(t.end).min(t.end);

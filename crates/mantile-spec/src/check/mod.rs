@@ -790,18 +790,9 @@ pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
 /// Whether `h` holds `c` or `d`, eight bytes at a time: for a line, less
 /// than `<[u8]>::contains`, whose vectorised search costs more to set up
 /// than a short line takes to read.
+#[inline]
 pub(crate) fn has_byte(h: &[u8], c: u8, d: u8) -> bool {
-    use mantile_diag::bytes::{eq_mask, word_at};
-    let mut at = 0;
-    while at + 8 <= h.len() {
-        // Any bit set means a match (a false one only follows a true).
-        let w = word_at(h, at);
-        if eq_mask(w, c) | eq_mask(w, d) != 0 {
-            return true;
-        }
-        at += 8;
-    }
-    h[at..].iter().any(|&b| b == c || b == d)
+    find_either(h, c, d).is_some()
 }
 
 /// The first `c` in `h`, eight bytes at a time.
