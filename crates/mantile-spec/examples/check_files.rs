@@ -27,7 +27,7 @@ fn main() {
         };
         let report = mantile_spec::check_spec(&text);
         if debug {
-            println!("{arg}: {report:#?}");
+            println!("{arg}: {:#?}", debug_view(&report));
             continue;
         }
         let index = LineIndex::new(&text);
@@ -52,4 +52,50 @@ fn main() {
         }
         println!("{arg}: {}", report.stats);
     }
+}
+
+/// The report with each claim's sides and bindings in the claim, as
+/// `--debug` has always printed it (so that two versions of the checker
+/// compare line for line).
+fn debug_view(report: &mantile_spec::SpecReport) -> SpecReport<'_> {
+    SpecReport {
+        diagnostics: &report.diagnostics,
+        claims: report
+            .claims
+            .iter()
+            .map(|c| Claim {
+                range: c.range,
+                kind: c.kind,
+                target: &c.target,
+                sides: report.sides(c),
+                interval: c.interval,
+                status: c.status,
+                bindings: report.bindings(c),
+            })
+            .collect(),
+        tests: &report.tests,
+        stats: report.stats,
+    }
+}
+
+// (Named as the library's types, for the same output.)
+#[derive(Debug)]
+#[allow(dead_code)]
+struct SpecReport<'r> {
+    diagnostics: &'r [mantile_diag::Diagnostic],
+    claims: Vec<Claim<'r>>,
+    tests: &'r [mantile_spec::TestInfo],
+    stats: mantile_spec::SpecStats,
+}
+
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Claim<'r> {
+    range: mantile_diag::TextRange,
+    kind: mantile_spec::ClaimKind,
+    target: &'r Option<String>,
+    sides: &'r [mantile_spec::ClaimSide],
+    interval: Option<mantile_spec::Interval>,
+    status: mantile_spec::ClaimStatus,
+    bindings: &'r [mantile_spec::BindingUse],
 }

@@ -10,6 +10,28 @@ pub struct SpecReport {
     pub claims: Vec<Claim>,
     pub tests: Vec<TestInfo>,
     pub stats: SpecStats,
+    /// Every claim's sides, claim after claim (see [`SpecReport::sides`]):
+    /// one vector for the check, not one a claim.
+    pub(crate) sides: Vec<ClaimSide>,
+    /// The names every claim used (see [`SpecReport::bindings`]).
+    pub(crate) bindings: Vec<BindingUse>,
+}
+
+impl SpecReport {
+    /// A claim's sides, in the order the text states them.
+    pub fn sides(&self, claim: &Claim) -> &[ClaimSide] {
+        slots(&self.sides, &claim.sides)
+    }
+
+    /// The names a claim used, each with its value and where it was bound.
+    pub fn bindings(&self, claim: &Claim) -> &[BindingUse] {
+        slots(&self.bindings, &claim.bindings)
+    }
+}
+
+/// The items of `all` at `at` (none when out of range).
+pub(crate) fn slots<'v, T>(all: &'v [T], at: &std::ops::Range<u32>) -> &'v [T] {
+    all.get(at.start as usize..at.end as usize).unwrap_or(&[])
 }
 
 /// Claim counts for `check --stats`.
@@ -91,12 +113,15 @@ pub struct Claim {
     pub kind: ClaimKind,
     /// The name the claim defines (`M` in `M = B*S = 256`), if any.
     pub target: Option<String>,
-    pub sides: Vec<ClaimSide>,
+    /// Where its sides are in the report: see [`SpecReport::sides`].
+    pub(crate) sides: std::ops::Range<u32>,
     /// The claim's value: the side the others are compared against (a range
     /// when the text rounds). See [`Claim::value`] and [`Claim::display`].
     pub interval: Option<Interval>,
     pub status: ClaimStatus,
-    pub bindings: Vec<BindingUse>,
+    /// Where the names it used are in the report: see
+    /// [`SpecReport::bindings`].
+    pub(crate) bindings: std::ops::Range<u32>,
 }
 
 impl Claim {

@@ -215,10 +215,10 @@ fn why_missed(text: &str, base: &SpecReport, m: &Mutation, new: &[&Diagnostic]) 
     if let Some(c) = base
         .claims
         .iter()
-        .filter(|c| c.sides.iter().any(|s| inside(s.range)))
+        .filter(|c| base.sides(c).iter().any(|s| inside(s.range)))
         .min_by_key(|c| c.range.len())
     {
-        let side = c.sides.iter().find(|s| inside(s.range));
+        let side = base.sides(c).iter().find(|s| inside(s.range));
         return match (c.status, side.and_then(|s| s.value)) {
             (ClaimStatus::Unevaluated, _) => {
                 "in a claim that cannot be evaluated (unknown names, prose)".into()
@@ -233,7 +233,7 @@ fn why_missed(text: &str, base: &SpecReport, m: &Mutation, new: &[&Diagnostic]) 
     let bound: Vec<_> = base
         .claims
         .iter()
-        .flat_map(|c| &c.bindings)
+        .flat_map(|c| base.bindings(c))
         .filter(|b| inside(b.bound_at))
         .collect();
     if !bound.is_empty() {

@@ -364,8 +364,8 @@ fn claims_expose_range_value_and_bindings() {
     assert_eq!(claim.status, ClaimStatus::Ok);
     assert_eq!(claim.display(), "256");
     assert_eq!(claim.target.as_deref(), Some("M"));
-    let names: Vec<(&str, String, &str)> = claim
-        .bindings
+    let names: Vec<(&str, String, &str)> = report
+        .bindings(claim)
         .iter()
         .map(|b| {
             (

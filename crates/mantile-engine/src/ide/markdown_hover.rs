@@ -97,9 +97,10 @@ pub(crate) fn markdown_hover(
     if let Some(t) = &claim.target {
         md.push_str(&format!("\nDefines `{t}`.\n"));
     }
-    if !claim.bindings.is_empty() {
+    let bindings = report.bindings(claim);
+    if !bindings.is_empty() {
         md.push_str("\n| name | value | bound at |\n|---|--:|---|\n");
-        for b in &claim.bindings {
+        for b in bindings {
             md.push_str(&format!(
                 "| `{}` | {} | line {} |\n",
                 b.name(text),

@@ -345,21 +345,20 @@ impl<'a> Checker<'a> {
                 None => range,
             };
             let value = reference.or(stated);
+            let target = named.and(target).map(str::to_string);
+            let sides = self.claim_sides(sides.iter().zip(&vals).map(|(p, v)| ClaimSide {
+                range: p.range,
+                value: *v,
+            }));
+            let bindings = self.binding_uses(&uses);
             self.claims.push(Claim {
                 range,
                 kind: ClaimKind::Equation,
-                target: named.and(target).map(str::to_string),
-                sides: sides
-                    .iter()
-                    .zip(&vals)
-                    .map(|(p, v)| ClaimSide {
-                        range: p.range,
-                        value: *v,
-                    })
-                    .collect(),
+                target,
+                sides,
                 interval: value,
                 status,
-                bindings: self.binding_uses(&uses),
+                bindings,
             });
         }
         // A value stated on its own, and every literal of a calculation no
@@ -694,23 +693,25 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let sides = self.claim_sides([
+            ClaimSide {
+                range: conv.left.range,
+                value: left,
+            },
+            ClaimSide {
+                range: right_range,
+                value: right,
+            },
+        ]);
+        let bindings = self.binding_uses(&uses);
         self.claims.push(Claim {
             range,
             kind: ClaimKind::Conversion,
             target: None,
-            sides: vec![
-                ClaimSide {
-                    range: conv.left.range,
-                    value: left,
-                },
-                ClaimSide {
-                    range: right_range,
-                    value: right,
-                },
-            ],
+            sides,
             interval: value,
             status,
-            bindings: self.binding_uses(&uses),
+            bindings,
         });
     }
 
@@ -724,7 +725,7 @@ impl<'a> Checker<'a> {
         ) else {
             return;
         };
-        let candidates: Vec<Interval> = r
+        let candidates: SmallVec<[Interval; 2]> = r
             .scales
             .iter()
             .filter_map(|s| mv.mul(&Interval::exact(*s)))
@@ -746,7 +747,8 @@ impl<'a> Checker<'a> {
         } else {
             ClaimStatus::Mismatch
         };
-        let unit_text = self.doc.slice(r.unit).to_string();
+        let text = self.doc.text;
+        let unit_text = text.get(r.unit.as_range()).unwrap_or("");
         if status == ClaimStatus::Mismatch
             && self.diags.room(
                 &CONVERSION_MISMATCH,
@@ -773,23 +775,25 @@ impl<'a> Checker<'a> {
                 .with_related(r.value.range, "the value restated"),
             );
         }
+        let sides = self.claim_sides([
+            ClaimSide {
+                range: r.value.range,
+                value: Some(nv),
+            },
+            ClaimSide {
+                range: r.restated.range.cover(r.unit),
+                value: candidates.first().copied(),
+            },
+        ]);
+        let none = self.claim_bindings.len() as u32;
         self.claims.push(Claim {
             range: r.value.range.cover(r.unit),
             kind: ClaimKind::Restatement,
             target: None,
-            sides: vec![
-                ClaimSide {
-                    range: r.value.range,
-                    value: Some(nv),
-                },
-                ClaimSide {
-                    range: r.restated.range.cover(r.unit),
-                    value: candidates.first().copied(),
-                },
-            ],
+            sides,
             interval: Some(nv),
             status,
-            bindings: Vec::new(),
+            bindings: none..none,
         });
     }
 }

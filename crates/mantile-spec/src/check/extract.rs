@@ -423,9 +423,7 @@ impl<'a> Checker<'a> {
                     };
                     self.conversion(lx, conv, test);
                 }
-                for r in restatements(toks) {
-                    self.restatement(r);
-                }
+                restatements(toks, |r| self.restatement(r));
             }
         }
         if let Some((c, t)) = open.take() {
@@ -467,11 +465,12 @@ pub(in crate::check) struct Restatement<'a> {
     pub(in crate::check) restated: Token<'a>,
     pub(in crate::check) unit: TextRange,
     /// What one `UNIT` is in the value's unit (two for `MB`: 10^6 and 2^20).
-    pub(in crate::check) scales: Vec<Rational>,
+    pub(in crate::check) scales: SmallVec<[Rational; 2]>,
 }
 
-fn restatements<'a>(toks: &[Token<'a>]) -> Vec<Restatement<'a>> {
-    let mut out = Vec::new();
+/// The restatements of a line's tokens, each handed to `found` (allocating
+/// nothing: a line has one or two).
+fn restatements<'a>(toks: &[Token<'a>], mut found: impl FnMut(Restatement<'a>)) {
     for p in 1..toks.len() {
         if toks[p].tok != Tok::LParen {
             continue;
@@ -493,20 +492,12 @@ fn restatements<'a>(toks: &[Token<'a>]) -> Vec<Restatement<'a>> {
         // The value: a number right before, perhaps followed by its unit word.
         let (value, value_unit) = match (&toks[p - 1].tok, p.checked_sub(2).map(|i| &toks[i].tok)) {
             (Tok::Num(_), _) => (&toks[p - 1], None),
-            (Tok::Ident(w), Some(Tok::Num(_))) => (&toks[p - 2], Some(w.to_string())),
+            (Tok::Ident(w), Some(Tok::Num(_))) => (&toks[p - 2], Some(*w)),
             _ => continue,
         };
-        let time = |s: i32| {
-            vec![Rational::pow10(s)]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-        };
+        let time = |s: i32| Rational::pow10(s).into_iter().collect();
         // `peak_tflops = 1000 (1 PFLOP)`: a value in the unit its name says.
-        let named_pow = match (
-            value_unit.as_deref(),
-            p.checked_sub(3).map(|i| &toks[i].tok),
-        ) {
+        let named_pow = match (value_unit, p.checked_sub(3).map(|i| &toks[i].tok)) {
             (None, Some(Tok::Ident(name))) if matches!(toks[p - 2].tok, Tok::Eq { .. }) => {
                 unit_of_name(name)
                     .filter(|u| u.0.ends_with("FLOPS"))
@@ -514,7 +505,7 @@ fn restatements<'a>(toks: &[Token<'a>]) -> Vec<Restatement<'a>> {
             }
             _ => None,
         };
-        let scales: Vec<Rational> = match (expr::unit_kind(unit), value_unit.as_deref()) {
+        let scales: SmallVec<[Rational; 2]> = match (expr::unit_kind(unit), value_unit) {
             (Some(expr::UnitKind::Pow10(e)), None) if let Some(n) = named_pow => time(e - n),
             (Some(expr::UnitKind::Pow10(e)), None | Some("FLOPs" | "FLOPS")) => time(e),
             (Some(expr::UnitKind::Bytes(k)), None | Some("bytes" | "B")) => {
@@ -533,14 +524,13 @@ fn restatements<'a>(toks: &[Token<'a>]) -> Vec<Restatement<'a>> {
             },
             _ => continue,
         };
-        out.push(Restatement {
+        found(Restatement {
             value: *value,
             restated: *m,
             unit: u.range,
             scales,
         });
     }
-    out
 }
 
 /// Whether a line starts with `=` after its list marker and emphasis

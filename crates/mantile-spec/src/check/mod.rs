@@ -553,6 +553,10 @@ pub(crate) struct Checker<'a> {
     test_index: Vec<usize>,
     file_binds: Binds<'a>,
     claims: Vec<Claim>,
+    /// The claims' sides and the bindings their checks used, claim after
+    /// claim (each [`Claim`] holds its range of each).
+    claim_sides: Vec<ClaimSide>,
+    claim_bindings: Vec<BindingUse>,
     diags: Findings,
     /// Findings of checks that failed with bindings among their inputs,
     /// held until every check is done: when all of a binding's uses fail
@@ -598,6 +602,8 @@ impl<'a> Checker<'a> {
             test_index: Vec::new(),
             file_binds: Binds::default(),
             claims: Vec::with_capacity(text.len() / 128),
+            claim_sides: Vec::with_capacity(text.len() / 48),
+            claim_bindings: Vec::with_capacity(text.len() / 64),
             diags: Findings::default(),
             pending: Vec::new(),
             fails: Vec::new(),
@@ -669,22 +675,39 @@ impl<'a> Checker<'a> {
             .all(|&(_, r)| self.bind(r).is_none_or(|b| !b.tainted))
     }
 
-    /// The bindings a check used, for its claim.
-    fn binding_uses(&self, uses: &Uses) -> Vec<BindingUse> {
-        // (Sized once: collected through `filter_map`, whose lower bound is
-        // zero, the vector grew from four items to eight and on.)
-        let mut out = Vec::with_capacity(uses.len());
-        for &(used_at, r) in uses {
-            if let Some(b) = self.bind(r) {
-                out.push(BindingUse {
-                    name_at: b.name_at,
-                    value: b.value,
-                    bound_at: b.range,
-                    used_at,
-                });
-            }
-        }
-        out
+    /// Records the bindings a check used, for its claim: where they are in
+    /// `claim_bindings`.
+    fn binding_uses(&mut self, uses: &Uses) -> std::ops::Range<u32> {
+        let mut all = std::mem::take(&mut self.claim_bindings);
+        let start = all.len() as u32;
+        all.extend(self.used_bindings(uses));
+        self.claim_bindings = all;
+        start..self.claim_bindings.len() as u32
+    }
+
+    /// The bindings a check used.
+    fn used_bindings<'s>(&'s self, uses: &'s Uses) -> impl Iterator<Item = BindingUse> + 's {
+        uses.iter().filter_map(|&(used_at, r)| {
+            let b = self.bind(r)?;
+            Some(BindingUse {
+                name_at: b.name_at,
+                value: b.value,
+                bound_at: b.range,
+                used_at,
+            })
+        })
+    }
+
+    /// Records a claim's sides: where they are in `claim_sides`.
+    fn claim_sides(&mut self, sides: impl IntoIterator<Item = ClaimSide>) -> std::ops::Range<u32> {
+        let start = self.claim_sides.len() as u32;
+        self.claim_sides.extend(sides);
+        start..self.claim_sides.len() as u32
+    }
+
+    /// A claim's sides (see [`Checker::claim_sides`]).
+    fn sides_of(&self, c: &Claim) -> &[ClaimSide] {
+        crate::model::slots(&self.claim_sides, &c.sides)
     }
 
     /// Counts a check that held for every binding it used.

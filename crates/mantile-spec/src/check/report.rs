@@ -32,6 +32,8 @@ impl<'a> Checker<'a> {
             claims: self.claims,
             tests,
             stats,
+            sides: self.claim_sides,
+            bindings: self.claim_bindings,
         }
     }
 
@@ -191,7 +193,7 @@ impl<'a> Checker<'a> {
         let mut seen: HashSet<String> = HashSet::new();
         let mut names: Vec<String> = Vec::new();
         let mut more = 0usize;
-        for u in self.binding_uses(uses) {
+        for u in self.used_bindings(uses) {
             if fp.range.contains_inclusive(u.used_at.start as usize) {
                 let s = format!("{} = {}", self.doc.slice(u.used_at), u.value.display());
                 if seen.contains(&s) {

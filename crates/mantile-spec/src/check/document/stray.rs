@@ -64,11 +64,12 @@ impl<'a> Checker<'a> {
             let k = self
                 .claims
                 .partition_point(|c| (c.range.start as usize) < start);
+            let all_sides = &self.claim_sides;
             let claims = || {
                 self.claims[k..]
                     .iter()
                     .take_while(|c| (c.range.start as usize) < end)
-                    .flat_map(|c| c.sides.iter())
+                    .flat_map(|c| crate::model::slots(all_sides, &c.sides))
                     .filter_map(|s| s.value?.exact_value()?.as_integer())
                     .filter_map(NumberShape::of_integer)
             };
@@ -76,7 +77,7 @@ impl<'a> Checker<'a> {
                 .iter()
                 .take_while(|c| (c.range.start as usize) < end)
             {
-                for s in &c.sides {
+                for s in self.sides_of(c) {
                     // A side that is one number is counted among the tokens.
                     // (The token looked up only for a value looked at.)
                     let single = || {
