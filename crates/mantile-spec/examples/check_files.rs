@@ -27,7 +27,7 @@ fn main() {
         };
         let report = mantile_spec::check_spec(&text);
         if debug {
-            println!("{arg}: {:#?}", debug_view(&report));
+            println!("{arg}: {:#?}", debug_view(&report, &text));
             continue;
         }
         let index = LineIndex::new(&text);
@@ -57,7 +57,7 @@ fn main() {
 /// The report with each claim's sides and bindings in the claim, as
 /// `--debug` has always printed it (so that two versions of the checker
 /// compare line for line).
-fn debug_view(report: &mantile_spec::SpecReport) -> SpecReport<'_> {
+fn debug_view<'r>(report: &'r mantile_spec::SpecReport, text: &'r str) -> SpecReport<'r> {
     SpecReport {
         diagnostics: &report.diagnostics,
         claims: report
@@ -66,7 +66,7 @@ fn debug_view(report: &mantile_spec::SpecReport) -> SpecReport<'_> {
             .map(|c| Claim {
                 range: c.range,
                 kind: c.kind,
-                target: &c.target,
+                target: c.target(text),
                 sides: report.sides(c),
                 interval: c.interval,
                 status: c.status,
@@ -93,7 +93,7 @@ struct SpecReport<'r> {
 struct Claim<'r> {
     range: mantile_diag::TextRange,
     kind: mantile_spec::ClaimKind,
-    target: &'r Option<String>,
+    target: Option<&'r str>,
     sides: &'r [mantile_spec::ClaimSide],
     interval: Option<mantile_spec::Interval>,
     status: mantile_spec::ClaimStatus,

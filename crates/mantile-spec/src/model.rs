@@ -111,8 +111,9 @@ pub struct Claim {
     /// From the first side to the last.
     pub range: TextRange,
     pub kind: ClaimKind,
-    /// The name the claim defines (`M` in `M = B*S = 256`), if any.
-    pub target: Option<String>,
+    /// Where the name the claim defines is written (`M` in `M = B*S =
+    /// 256`), if it defines one: see [`Claim::target`].
+    pub target_at: Option<TextRange>,
     /// Where its sides are in the report: see [`SpecReport::sides`].
     pub(crate) sides: std::ops::Range<u32>,
     /// The claim's value: the side the others are compared against (a range
@@ -125,6 +126,12 @@ pub struct Claim {
 }
 
 impl Claim {
+    /// The name the claim defines, read from the checked `text` (kept as a
+    /// range so that a check allocates no string per claim).
+    pub fn target<'t>(&self, text: &'t str) -> Option<&'t str> {
+        text.get(self.target_at?.as_range())
+    }
+
     /// The claim's value (the midpoint when the text rounds).
     pub fn value(&self) -> Option<Rational> {
         self.interval.map(|v| v.mid())

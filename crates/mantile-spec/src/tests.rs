@@ -363,7 +363,7 @@ fn claims_expose_range_value_and_bindings() {
     assert_eq!(&text[claim.range.as_range()], "M = B*S = 256");
     assert_eq!(claim.status, ClaimStatus::Ok);
     assert_eq!(claim.display(), "256");
-    assert_eq!(claim.target.as_deref(), Some("M"));
+    assert_eq!(claim.target(text), Some("M"));
     let names: Vec<(&str, String, &str)> = report
         .bindings(claim)
         .iter()

@@ -94,7 +94,7 @@ pub(crate) fn markdown_hover(
         _ => "not evaluated",
     };
     let mut md = format!("**= {}** ({status})\n", claim.display());
-    if let Some(t) = &claim.target {
+    if let Some(t) = claim.target(text) {
         md.push_str(&format!("\nDefines `{t}`.\n"));
     }
     let bindings = report.bindings(claim);

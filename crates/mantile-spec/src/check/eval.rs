@@ -345,7 +345,7 @@ impl<'a> Checker<'a> {
                 None => range,
             };
             let value = reference.or(stated);
-            let target = named.and(target).map(str::to_string);
+            let target_at = named.filter(|_| target.is_some()).map(|t| t.range);
             let sides = self.claim_sides(sides.iter().zip(&vals).map(|(p, v)| ClaimSide {
                 range: p.range,
                 value: *v,
@@ -354,7 +354,7 @@ impl<'a> Checker<'a> {
             self.claims.push(Claim {
                 range,
                 kind: ClaimKind::Equation,
-                target,
+                target_at,
                 sides,
                 interval: value,
                 status,
@@ -707,7 +707,7 @@ impl<'a> Checker<'a> {
         self.claims.push(Claim {
             range,
             kind: ClaimKind::Conversion,
-            target: None,
+            target_at: None,
             sides,
             interval: value,
             status,
@@ -789,7 +789,7 @@ impl<'a> Checker<'a> {
         self.claims.push(Claim {
             range: r.value.range.cover(r.unit),
             kind: ClaimKind::Restatement,
-            target: None,
+            target_at: None,
             sides,
             interval: Some(nv),
             status,
