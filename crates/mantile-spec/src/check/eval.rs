@@ -785,7 +785,7 @@ impl<'a> Checker<'a> {
                 value: candidates.first().copied(),
             },
         ]);
-        let none = self.claim_bindings.len() as u32;
+        let bindings = self.binding_uses(&Uses::new());
         self.claims.push(Claim {
             range: r.value.range.cover(r.unit),
             kind: ClaimKind::Restatement,
@@ -793,7 +793,7 @@ impl<'a> Checker<'a> {
             sides,
             interval: Some(nv),
             status,
-            bindings: none..none,
+            bindings,
         });
     }
 }

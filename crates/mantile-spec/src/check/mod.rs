@@ -705,11 +705,6 @@ impl<'a> Checker<'a> {
         start..self.claim_sides.len() as u32
     }
 
-    /// A claim's sides (see [`Checker::claim_sides`]).
-    fn sides_of(&self, c: &Claim) -> &[ClaimSide] {
-        crate::model::slots(&self.claim_sides, &c.sides)
-    }
-
     /// Counts a check that held for every binding it used.
     fn held(&mut self, uses: &Uses) {
         for &(_, r) in uses {

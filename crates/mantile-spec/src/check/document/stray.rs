@@ -77,7 +77,7 @@ impl<'a> Checker<'a> {
                 .iter()
                 .take_while(|c| (c.range.start as usize) < end)
             {
-                for s in self.sides_of(c) {
+                for s in crate::model::slots(all_sides, &c.sides) {
                     // A side that is one number is counted among the tokens.
                     // (The token looked up only for a value looked at.)
                     let single = || {
