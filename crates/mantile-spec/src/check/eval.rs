@@ -346,11 +346,11 @@ impl<'a> Checker<'a> {
             };
             let value = reference.or(stated);
             let target_at = named.filter(|_| target.is_some()).map(|t| t.range);
-            let sides = self.claim_sides(sides.iter().zip(&vals).map(|(p, v)| ClaimSide {
+            let sides = self.record_sides(sides.iter().zip(&vals).map(|(p, v)| ClaimSide {
                 range: p.range,
                 value: *v,
             }));
-            let bindings = self.binding_uses(&uses);
+            let bindings = self.record_bindings(&uses);
             self.claims.push(Claim {
                 range,
                 kind: ClaimKind::Equation,
@@ -693,7 +693,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let sides = self.claim_sides([
+        let sides = self.record_sides([
             ClaimSide {
                 range: conv.left.range,
                 value: left,
@@ -703,7 +703,7 @@ impl<'a> Checker<'a> {
                 value: right,
             },
         ]);
-        let bindings = self.binding_uses(&uses);
+        let bindings = self.record_bindings(&uses);
         self.claims.push(Claim {
             range,
             kind: ClaimKind::Conversion,
@@ -775,7 +775,7 @@ impl<'a> Checker<'a> {
                 .with_related(r.value.range, "the value restated"),
             );
         }
-        let sides = self.claim_sides([
+        let sides = self.record_sides([
             ClaimSide {
                 range: r.value.range,
                 value: Some(nv),
@@ -785,7 +785,7 @@ impl<'a> Checker<'a> {
                 value: candidates.first().copied(),
             },
         ]);
-        let bindings = self.binding_uses(&Uses::new());
+        let bindings = self.record_bindings(&Uses::new());
         self.claims.push(Claim {
             range: r.value.range.cover(r.unit),
             kind: ClaimKind::Restatement,

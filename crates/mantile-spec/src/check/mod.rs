@@ -677,7 +677,7 @@ impl<'a> Checker<'a> {
 
     /// Records the bindings a check used, for its claim: where they are in
     /// `claim_bindings`.
-    fn binding_uses(&mut self, uses: &Uses) -> std::ops::Range<u32> {
+    fn record_bindings(&mut self, uses: &Uses) -> std::ops::Range<u32> {
         let mut all = std::mem::take(&mut self.claim_bindings);
         let start = all.len() as u32;
         all.extend(self.used_bindings(uses));
@@ -699,7 +699,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Records a claim's sides: where they are in `claim_sides`.
-    fn claim_sides(&mut self, sides: impl IntoIterator<Item = ClaimSide>) -> std::ops::Range<u32> {
+    fn record_sides(&mut self, sides: impl IntoIterator<Item = ClaimSide>) -> std::ops::Range<u32> {
         let start = self.claim_sides.len() as u32;
         self.claim_sides.extend(sides);
         start..self.claim_sides.len() as u32

@@ -2,6 +2,7 @@
 //! one digit away does.
 
 use crate::check::*;
+use crate::model::slots;
 
 impl<'a> Checker<'a> {
     /// A value stated on its own (`Bytes per chip = 16,484`) that appears
@@ -69,7 +70,7 @@ impl<'a> Checker<'a> {
                 self.claims[k..]
                     .iter()
                     .take_while(|c| (c.range.start as usize) < end)
-                    .flat_map(|c| crate::model::slots(all_sides, &c.sides))
+                    .flat_map(|c| slots(all_sides, &c.sides))
                     .filter_map(|s| s.value?.exact_value()?.as_integer())
                     .filter_map(NumberShape::of_integer)
             };
@@ -77,7 +78,7 @@ impl<'a> Checker<'a> {
                 .iter()
                 .take_while(|c| (c.range.start as usize) < end)
             {
-                for s in crate::model::slots(all_sides, &c.sides) {
+                for s in slots(all_sides, &c.sides) {
                     // A side that is one number is counted among the tokens.
                     // (The token looked up only for a value looked at.)
                     let single = || {
