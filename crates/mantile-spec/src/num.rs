@@ -263,6 +263,11 @@ pub struct Interval {
 }
 
 impl Interval {
+    pub const ZERO: Interval = Interval {
+        lo: Rational::ZERO,
+        hi: Rational::ZERO,
+    };
+
     pub fn exact(v: Rational) -> Interval {
         Interval { lo: v, hi: v }
     }

@@ -496,11 +496,10 @@ const CULPRIT_ALL_PAIRS: usize = 16;
 
 /// Among values that should agree, the one that does not and one it should
 /// match: (bad, good). With two sides the later one is taken as wrong.
-#[allow(clippy::type_complexity)]
-pub(in crate::check) fn find_culprit(
-    vals: &[(usize, Interval)],
-    same: &dyn Fn((usize, Interval), (usize, Interval)) -> bool,
-) -> Option<((usize, Interval), (usize, Interval))> {
+pub(in crate::check) fn find_culprit<T: Copy>(
+    vals: &[T],
+    same: &impl Fn(T, T) -> bool,
+) -> Option<(T, T)> {
     let n = vals.len();
     let agree = |a: usize, b: usize| same(vals[a], vals[b]);
     if n > CULPRIT_ALL_PAIRS {

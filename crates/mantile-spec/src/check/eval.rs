@@ -163,16 +163,14 @@ impl<'a> Checker<'a> {
             self.report_out_of_range(sides, &vals, i, approx);
         }
         if sides.len() >= 2 && status != ClaimStatus::Mismatch {
-            // (Pushed in place: collecting or partitioning into these
-            // inline vectors of intervals copies them over and over.)
-            let mut evald = SideVals::new();
-            for (i, v) in vals.iter().enumerate() {
-                if let Some(v) = v {
-                    evald.push((i, *v));
-                }
-            }
+            // The sides with a value, by index: their values stay in `vals`
+            // (copied into lists of their own, each 80-byte interval was
+            // written and read back again and again).
+            let evald: SmallVec<[usize; 8]> =
+                (0..vals.len()).filter(|&i| vals[i].is_some()).collect();
             if evald.len() >= 2 {
                 status = ClaimStatus::Ok;
+                let val = |i: usize| -> &Interval { vals[i].as_ref().unwrap_or(&Interval::ZERO) };
                 // (Asked of sides with a value only.)
                 let literal_only = |i: usize| {
                     let walked = || sides[i].expr.is_some_and(|e| self.arena.is_literal_only(e));
@@ -184,20 +182,15 @@ impl<'a> Checker<'a> {
                         _ => walked(),
                     }
                 };
-                let (mut lit, mut sym) = (SideVals::new(), SideVals::new());
-                for &x in &evald {
-                    if literal_only(x.0) {
-                        lit.push(x);
-                    } else {
-                        sym.push(x);
-                    }
-                }
-                reference = Some(evald[0].1);
+                let (lit, sym): (SmallVec<[usize; 8]>, SmallVec<[usize; 8]>) =
+                    evald.iter().copied().partition(|&i| literal_only(i));
+                reference = Some(*val(evald[0]));
                 // Only sides that disagree need the element/byte reading.
                 let bpe = std::cell::OnceCell::new();
                 let doms = std::cell::OnceCell::new();
-                let agree = |a: (usize, Interval), b: (usize, Interval)| -> bool {
-                    if a.1.overlaps(&b.1) {
+                let agree = |a: usize, b: usize| -> bool {
+                    let (va, vb) = (val(a), val(b));
+                    if va.overlaps(vb) {
                         return true;
                     }
                     let bpe =
@@ -206,19 +199,22 @@ impl<'a> Checker<'a> {
                     let doms = doms.get_or_init(|| domains(&lx.toks, &self.arena, sides));
                     let conv =
                         |e: Interval, by: Interval| e.mul(bpe).is_some_and(|x| x.overlaps(&by));
-                    match (doms[a.0], doms[b.0]) {
-                        (Dom::Bytes, Dom::Elems | Dom::Lenient) => conv(b.1, a.1),
-                        (Dom::Elems | Dom::Lenient, Dom::Bytes) => conv(a.1, b.1),
+                    match (doms[a], doms[b]) {
+                        (Dom::Bytes, Dom::Elems | Dom::Lenient) => conv(*vb, *va),
+                        (Dom::Elems | Dom::Lenient, Dom::Bytes) => conv(*va, *vb),
                         _ => false,
                     }
                 };
+                let with_val = |i: usize| (i, *val(i));
                 if let Some((bad, good)) = find_culprit(&lit, &agree) {
                     status = ClaimStatus::Mismatch;
-                    reference = Some(good.1);
-                    self.report_literal_mismatch(lx, sides, bad, good);
-                } else if let Some(&(li, lv)) = lit.first() {
+                    reference = Some(*val(good));
+                    self.report_literal_mismatch(lx, sides, with_val(bad), with_val(good));
+                } else if let Some(&li) = lit.first() {
+                    let lv = *val(li);
                     reference = Some(lv);
-                    if let Some(&(si, sv)) = sym.iter().find(|&&x| !agree(x, (li, lv))) {
+                    if let Some(&si) = sym.iter().find(|&&s| !agree(s, li)) {
+                        let sv = *val(si);
                         status = ClaimStatus::Mismatch;
                         reference = Some(sv);
                         let sound = self.sound(&uses);
@@ -234,10 +230,17 @@ impl<'a> Checker<'a> {
                     }
                 } else if let Some((bad, good)) = find_culprit(&sym, &agree) {
                     status = ClaimStatus::Mismatch;
-                    reference = Some(good.1);
+                    reference = Some(*val(good));
                     let sound = self.sound(&uses);
-                    let d = self.report_formula_mismatch(lx, sides, bad, good, &uses, sound);
-                    self.hold_for_culprits(lx, d, &sides[bad.0], test, good.1, &uses);
+                    let d = self.report_formula_mismatch(
+                        lx,
+                        sides,
+                        with_val(bad),
+                        with_val(good),
+                        &uses,
+                        sound,
+                    );
+                    self.hold_for_culprits(lx, d, &sides[bad], test, *val(good), &uses);
                 }
             }
         }

@@ -60,7 +60,6 @@ struct Fail {
 }
 
 /// Values of a claim's sides, by side index.
-type SideVals = SmallVec<[(usize, Interval); 4]>;
 
 #[derive(Clone, Debug)]
 struct Bind<'a> {
