@@ -263,6 +263,7 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// Exactly zero.
     pub const ZERO: Interval = Interval {
         lo: Rational::ZERO,
         hi: Rational::ZERO,

@@ -59,8 +59,6 @@ struct Fail {
     solution: Option<Rational>,
 }
 
-/// Values of a claim's sides, by side index.
-
 #[derive(Clone, Debug)]
 struct Bind<'a> {
     name: &'a str,
