@@ -263,12 +263,6 @@ pub struct Interval {
 }
 
 impl Interval {
-    /// Exactly zero.
-    pub const ZERO: Interval = Interval {
-        lo: Rational::ZERO,
-        hi: Rational::ZERO,
-    };
-
     pub fn exact(v: Rational) -> Interval {
         Interval { lo: v, hi: v }
     }

@@ -163,14 +163,17 @@ impl<'a> Checker<'a> {
             self.report_out_of_range(sides, &vals, i, approx);
         }
         if sides.len() >= 2 && status != ClaimStatus::Mismatch {
-            // The sides with a value, by index: their values stay in `vals`
+            // The sides with a value, each with a reference to it in `vals`
             // (copied into lists of their own, each 80-byte interval was
             // written and read back again and again).
-            let evald: SmallVec<[usize; 8]> =
-                (0..vals.len()).filter(|&i| vals[i].is_some()).collect();
+            type Sides<'v> = SmallVec<[(usize, &'v Interval); 8]>;
+            let evald: Sides = vals
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| Some((i, v.as_ref()?)))
+                .collect();
             if evald.len() >= 2 {
                 status = ClaimStatus::Ok;
-                let val = |i: usize| -> &Interval { vals[i].as_ref().unwrap_or(&Interval::ZERO) };
                 // (Asked of sides with a value only.)
                 let literal_only = |i: usize| {
                     let walked = || sides[i].expr.is_some_and(|e| self.arena.is_literal_only(e));
@@ -182,14 +185,13 @@ impl<'a> Checker<'a> {
                         _ => walked(),
                     }
                 };
-                let (lit, sym): (SmallVec<[usize; 8]>, SmallVec<[usize; 8]>) =
-                    evald.iter().copied().partition(|&i| literal_only(i));
-                reference = Some(*val(evald[0]));
+                let (lit, sym): (Sides, Sides) =
+                    evald.iter().copied().partition(|x| literal_only(x.0));
+                reference = Some(*evald[0].1);
                 // Only sides that disagree need the element/byte reading.
                 let bpe = std::cell::OnceCell::new();
                 let doms = std::cell::OnceCell::new();
-                let agree = |a: usize, b: usize| -> bool {
-                    let (va, vb) = (val(a), val(b));
+                let agree = |(a, va): (usize, &Interval), (b, vb): (usize, &Interval)| -> bool {
                     if va.overlaps(vb) {
                         return true;
                     }
@@ -205,42 +207,40 @@ impl<'a> Checker<'a> {
                         _ => false,
                     }
                 };
-                let with_val = |i: usize| (i, *val(i));
+                let owned = |(i, v): (usize, &Interval)| (i, *v);
                 if let Some((bad, good)) = find_culprit(&lit, &agree) {
                     status = ClaimStatus::Mismatch;
-                    reference = Some(*val(good));
-                    self.report_literal_mismatch(lx, sides, with_val(bad), with_val(good));
-                } else if let Some(&li) = lit.first() {
-                    let lv = *val(li);
-                    reference = Some(lv);
-                    if let Some(&si) = sym.iter().find(|&&s| !agree(s, li)) {
-                        let sv = *val(si);
+                    reference = Some(*good.1);
+                    self.report_literal_mismatch(lx, sides, owned(bad), owned(good));
+                } else if let Some(&l) = lit.first() {
+                    reference = Some(*l.1);
+                    if let Some(&s) = sym.iter().find(|&&s| !agree(s, l)) {
                         status = ClaimStatus::Mismatch;
-                        reference = Some(sv);
+                        reference = Some(*s.1);
                         let sound = self.sound(&uses);
                         let d = self.report_formula_mismatch(
                             lx,
                             sides,
-                            (si, sv),
-                            (li, lv),
+                            owned(s),
+                            owned(l),
                             &uses,
                             sound,
                         );
-                        self.hold_for_culprits(lx, d, &sides[si], test, lv, &uses);
+                        self.hold_for_culprits(lx, d, &sides[s.0], test, *l.1, &uses);
                     }
                 } else if let Some((bad, good)) = find_culprit(&sym, &agree) {
                     status = ClaimStatus::Mismatch;
-                    reference = Some(*val(good));
+                    reference = Some(*good.1);
                     let sound = self.sound(&uses);
                     let d = self.report_formula_mismatch(
                         lx,
                         sides,
-                        with_val(bad),
-                        with_val(good),
+                        owned(bad),
+                        owned(good),
                         &uses,
                         sound,
                     );
-                    self.hold_for_culprits(lx, d, &sides[bad], test, *val(good), &uses);
+                    self.hold_for_culprits(lx, d, &sides[bad.0], test, *good.1, &uses);
                 }
             }
         }
