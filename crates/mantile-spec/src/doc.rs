@@ -55,6 +55,10 @@ struct Blocks {
     code_blocks: Vec<CodeBlock>,
     tables: Vec<TableRanges>,
     rules: Vec<TextRange>,
+    /// Where a paragraph wraps (a soft line break, or a line break inside
+    /// a code span): the end of the line before, in document order. See
+    /// [`join_wrapped`].
+    breaks: Vec<u32>,
 }
 
 impl Blocks {
@@ -82,6 +86,8 @@ impl Blocks {
         }));
         self.rules
             .extend(other.rules.iter().map(|r| r.shift(delta)));
+        self.breaks
+            .extend(other.breaks.iter().map(|&at| at + delta as u32));
     }
 }
 
@@ -166,6 +172,23 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
                     h.2.push_str(&t);
                 }
                 let src = &chunk[r.clone()];
+                // A code span wrapped over lines: pulldown-cmark gives its
+                // text with the line breaks made spaces, a string of its own.
+                if !matches!(t, pulldown_cmark::CowStr::Borrowed(_)) {
+                    let mut at = r.start;
+                    while let Some(k) = src.as_bytes()[at - r.start..]
+                        .iter()
+                        .position(|&c| c == b'\n' || c == b'\r')
+                    {
+                        out.breaks.push((base + at + k) as u32);
+                        at += k + 1;
+                        if src.as_bytes().get(at - r.start - 1) == Some(&b'\r')
+                            && src.as_bytes().get(at - r.start) == Some(&b'\n')
+                        {
+                            at += 1;
+                        }
+                    }
+                }
                 let lead = src.bytes().take_while(|&c| c == b'`').count();
                 let trail = src.bytes().rev().take_while(|&c| c == b'`').count();
                 if lead + trail <= src.len() {
@@ -198,7 +221,18 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
             }
             Event::Start(Tag::Emphasis) => {
                 let src = &chunk[r.clone()];
-                if src.len() >= 2 {
+                // `2*256*1024`: CommonMark reads `*256*` as emphasis, the
+                // author meant two products; a `*` between two operands
+                // stays an operator.
+                let b = chunk.as_bytes();
+                let operand = |i: Option<usize>| {
+                    i.and_then(|i| b.get(i))
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'(' | b')'))
+                };
+                let product = |at: usize| {
+                    b[at] == b'*' && operand(at.checked_sub(1)) && operand(Some(at + 1))
+                };
+                if src.len() >= 2 && !(product(r.start) && product(r.end - 1)) {
                     if src.starts_with(['*', '_']) {
                         set(class, r.start..r.start + 1, Class::Markup);
                     }
@@ -240,6 +274,13 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
                 });
             }
             Event::Rule => out.rules.push(at(&r)),
+            Event::SoftBreak => {
+                // (The break's range may start at trailing white space.)
+                let b = chunk.as_bytes();
+                if let Some(k) = b[r.start..].iter().position(|&c| c == b'\n' || c == b'\r') {
+                    out.breaks.push((base + r.start + k) as u32);
+                }
+            }
             Event::Start(Tag::Table(_)) => {
                 table = Some(TableRanges {
                     range: at(&r),
@@ -660,7 +701,7 @@ impl CachedChunk {
         let mut class = vec![Class::Plain; src.len()];
         let mut blocks = Blocks::default();
         let clean = read_chunk(src, 0, &mut class, &mut blocks);
-        let lines = lines_of(src, &blocks);
+        let lines = lines_of(src, &class, &blocks);
         let cuts = scan_cuts(src, usize::MAX);
         CachedChunk {
             text: src.into(),
@@ -772,7 +813,7 @@ fn plain_lines(text: &str) -> Vec<Line> {
 
 /// The lines of `text` (a chunk, or the whole document) with their kinds,
 /// given its blocks (offsets relative to `text`).
-fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
+fn lines_of(text: &str, class: &[Class], blocks: &Blocks) -> Vec<Line> {
     let mut lines = plain_lines(text);
     mark(
         &mut lines,
@@ -807,6 +848,7 @@ fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
             };
         }
     }
+    join_wrapped(text, class, &mut lines, &blocks.breaks);
     // A table cell that holds a calculation in inline code (a gap report's
     // impact table: `2 * M * d = ...`) is scanned as a line of its own.
     // Plain cells (a summary row's `d=1024, M=256`) stay table text.
@@ -847,6 +889,99 @@ fn lines_of(text: &str, blocks: &Blocks) -> Vec<Line> {
         lines = with_cells;
     }
     lines
+}
+
+/// Joins a line to the next when a paragraph wraps there in the middle of
+/// a statement, so that a calculation wrapped over lines (by hand, or by a
+/// formatter's prose wrap) is read whole: the break falls inside inline
+/// code or bold text (its byte has their class), the line ends with an
+/// operator or a relation (`+`, `×`, `=`, `→`, `(` ...), or the next line
+/// goes on with an operator, `=` or `≈`, or with the unit of the number
+/// the line ends with (`= 65,536` / `bytes`). Other soft breaks keep their
+/// lines apart: in Mantile's specs a line of a paragraph is a statement of
+/// its own (`Total elems = ...` then `Bytes = ...`).
+fn join_wrapped(text: &str, class: &[Class], lines: &mut Vec<Line>, breaks: &[u32]) {
+    // The lines that go on to the next (their indices, in order).
+    let mut joins: Vec<usize> = Vec::new();
+    let mut at_line = 0;
+    for &end in breaks {
+        // The line that ends at the break, and the one after it.
+        at_line = first_from(lines, at_line, end as usize + 1);
+        let (Some(i), Some(next)) = (at_line.checked_sub(1), lines.get(at_line)) else {
+            continue;
+        };
+        let line = lines[i];
+        if line.range.end != end || line.kind != LineKind::Text || next.kind != LineKind::Text {
+            continue;
+        }
+        if matches!(class.get(end as usize), Some(Class::Code | Class::Bold))
+            || continues(text, end as usize)
+        {
+            joins.push(i);
+        }
+    }
+    let Some(&first) = joins.first() else { return };
+    // Each joined line is folded into the one before it; the rest move down.
+    let mut kept = first + 1;
+    let mut j = 0;
+    for i in first + 1..lines.len() {
+        let l = lines[i];
+        if joins.get(j) == Some(&(i - 1)) {
+            j += 1;
+            let prev = &mut lines[kept - 1];
+            prev.range = TextRange::new(prev.range.start as usize, l.range.end as usize);
+            prev.hint |= l.hint;
+        } else {
+            lines[kept] = l;
+            kept += 1;
+        }
+    }
+    lines.truncate(kept);
+}
+
+/// Whether the statement of the line that ends at byte `end` goes on
+/// after the soft break there (see [`join_wrapped`]).
+fn continues(text: &str, end: usize) -> bool {
+    let before = text[..end].trim_end();
+    let after_at = text[end..]
+        .find(|c: char| c != '\n' && c != '\r')
+        .map_or(text.len(), |k| end + k);
+    let after = text[after_at..].trim_start();
+    let ends_with_op = before.ends_with(['+', '-', '×', '·', '÷', '/', '^', '(', '=', '≈', '→'])
+        || before.ends_with(" *")
+        || (before.ends_with('*') && !before.ends_with("**") && {
+            // `2 *` or `2*`, not the end of `*emphasis*`.
+            let b = before.as_bytes();
+            b.len() >= 2 && (b[b.len() - 2].is_ascii_digit() || b[b.len() - 2] == b')')
+        });
+    if ends_with_op {
+        return true;
+    }
+    let mut chars = after.chars();
+    let first = chars.next();
+    let second = chars.next();
+    let starts_with_op = match first {
+        Some('×' | '·' | '÷' | '/' | '^' | '→' | '=' | '≈') => true,
+        // (`* ` or `+ ` would have started a list item: no soft break.)
+        Some('*' | '+') => second.is_some_and(|c| c.is_ascii_digit() || c == '(' || c == '`'),
+        Some('-') => second == Some('>'),
+        _ => false,
+    };
+    if starts_with_op {
+        return true;
+    }
+    // `= 65,536` then `bytes`: the unit of the number before (not a new
+    // statement about it: `bytes = ...`, `bytes:`).
+    if before.ends_with(|c: char| c.is_ascii_digit()) {
+        let word_len = after
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let (word, rest) = after.split_at(word_len);
+        let rest = rest.trim_start();
+        return crate::expr::unit_kind(word).is_some()
+            && !rest.starts_with(['=', ':', '(', '≈', '~']);
+    }
+    false
 }
 
 /// Reading `text` cut at every point where [`is_cut`] holds (fences or
@@ -920,7 +1055,7 @@ impl<'a> Doc<'a> {
         let mut class = vec![Class::Plain; text.len()];
         let mut blocks = Blocks::default();
         read_chunk(text, 0, &mut class, &mut blocks);
-        let lines = lines_of(text, &blocks);
+        let lines = lines_of(text, &class, &blocks);
         Doc::assemble(text, class, blocks, lines)
     }
 
@@ -1062,6 +1197,8 @@ mod tests {
             "[x][y]\n\n# Heading\n\n[y]: /url\n".into(),
             // Indented code, a quote and a list right before cuts.
             "    code\n\n# H1\n\n> quote\n\n# H2\n\n1. item\n\n   more\n\n# H3\n".into(),
+            // Calculations wrapped over lines (joined), in each chunk.
+            "a = 1 +\n2 = 3\n\n# H1\n\n**x = 4\nbytes**\n\n# H2\n\n`2 *\r\n3 = 6`\n".into(),
         ];
         for text in &cases {
             assert!(chunked_agrees(text), "{text}");
@@ -1179,6 +1316,63 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_wrapped_over_lines_is_one_line() {
+        use LineKind::{Blank, Text};
+        let one = |t: &str| -> Vec<(String, LineKind)> {
+            lines(t)
+                .into_iter()
+                .map(|(s, k)| (s.to_string(), k))
+                .collect()
+        };
+        let is = |t: &str, want: &[&str]| {
+            let got: Vec<String> = one(t).into_iter().map(|(s, _)| s).collect();
+            assert_eq!(got, want, "{t:?}");
+        };
+        // The line ends with an operator or `=`; the next goes on with one.
+        is("a = 1 +\n2 = 3\nb = 4", &["a = 1 +\n2 = 3", "b = 4"]);
+        is("Total =\n  `4,096`", &["Total =\n  `4,096`"]);
+        is("x = 2 * B\n× d = 4,096", &["x = 2 * B\n× d = 4,096"]);
+        is("Bytes\n= `2 * 3 = 6`", &["Bytes\n= `2 * 3 = 6`"]);
+        is("a = 1 +\r\n2 = 3", &["a = 1 +\r\n2 = 3"]);
+        // Three lines, and a wrapped list item.
+        is(
+            "* s = 1 +\n  2 +\n  3 = 6\n* t = 1",
+            &["* s = 1 +\n  2 +\n  3 = 6", "* t = 1"],
+        );
+        // The break falls inside bold text or a code span.
+        is(
+            "**x = 65,536\nbytes** more\ny = 1",
+            &["**x = 65,536\nbytes** more", "y = 1"],
+        );
+        is("`2 * 3\n= 6`\nz", &["`2 * 3\n= 6`", "z"]);
+        // The unit of the number the line ends with; not a statement about it.
+        is("x = 4,096\nbytes, y = 2", &["x = 4,096\nbytes, y = 2"]);
+        is("x = 4,096\nbytes = 8,192", &["x = 4,096", "bytes = 8,192"]);
+        // A statement per line where a line ends one: Mantile's specs write
+        // a paragraph as a statement per line.
+        is(
+            "Total = `5 * 2 = 10`\nBytes = `10 * 2 = 20`",
+            &["Total = `5 * 2 = 10`", "Bytes = `10 * 2 = 20`"],
+        );
+        is(
+            "**(a) Step**\nFLOPs = `2 * 3 = 6`",
+            &["**(a) Step**", "FLOPs = `2 * 3 = 6`"],
+        );
+        is("*note*\nx = 1", &["*note*", "x = 1"]);
+        // No soft break: list items, a hard break, a blank line.
+        is("* a = 1 +\n* b", &["* a = 1 +", "* b"]);
+        is("a = 1 +  \n2", &["a = 1 +  ", "2"]);
+        assert_eq!(
+            one("a = 1 +\n\n2"),
+            [
+                ("a = 1 +".into(), Text),
+                ("".into(), Blank),
+                ("2".into(), Text)
+            ]
+        );
+    }
+
+    #[test]
     fn lines_and_blank_lines() {
         use LineKind::{Blank, Text};
         assert_eq!(lines(""), []);
@@ -1200,10 +1394,10 @@ mod tests {
                 ("d", Text)
             ]
         );
-        // A no-break space is white space; `×` is not.
+        // A no-break space is white space; `é` is not.
         assert_eq!(
-            lines("\u{a0}\n×\n\u{a0}x"),
-            [("\u{a0}", Blank), ("×", Text), ("\u{a0}x", Text)]
+            lines("\u{a0}\né\n\u{a0}x"),
+            [("\u{a0}", Blank), ("é", Text), ("\u{a0}x", Text)]
         );
         // ASCII white space beyond space and tab, as `str::trim` sees it.
         assert_eq!(

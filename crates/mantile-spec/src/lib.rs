@@ -6,7 +6,10 @@
 //!
 //! **Claims.** `lhs = rhs [= ...]` chains in inline code, bold, plain text and
 //! unlabelled fenced blocks; a line or bullet that starts with `=` continues the
-//! claim above it; several claims may share a line. Operators `+ - * × · x / ^`
+//! claim above it; a calculation wrapped over lines is read whole (a line of a
+//! paragraph that ends inside code or bold, or with an operator, or whose next
+//! line goes on with one or with its number's unit); several claims may share
+//! a line. Operators `+ - * × · x / ^`
 //! and parentheses, `max`/`min`, thousands separators `,` `_`, decimals, `~`/`≈`
 //! and `...` (compared at the stated precision: every side is an interval of
 //! exact rationals), units (`elems`, `bytes`/`B`, `ms`, `FLOPs`, `TFLOPs`, `MiB`;
@@ -38,6 +41,8 @@ mod doc;
 mod expr;
 mod lex;
 mod model;
+#[doc(hidden)]
+pub mod neutral;
 pub mod num;
 #[doc(hidden)]
 pub mod recall;
@@ -151,6 +156,8 @@ pub fn cached_reports_agree(versions: &[&str]) -> bool {
 
 #[cfg(test)]
 mod compare_tests;
+#[cfg(test)]
+mod edit_tests;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]

@@ -105,6 +105,15 @@ impl<'a> Checker<'a> {
         runs
     }
 
+    /// The name side `first` is, if it is a name alone.
+    fn name_of(&self, lx: &Lexed<'a>, first: &Part) -> Option<&'a str> {
+        let i = self.arena.single_var(first.expr?)?;
+        match first.toks(&lx.toks).get(i)?.tok {
+            Tok::Ident(name) => Some(name),
+            _ => None,
+        }
+    }
+
     /// Ends `chain` (on line `line_no`): checks it, and keeps its last side
     /// in `recent` for a result stated below (see [`Recent`]).
     fn end_chain(
@@ -116,6 +125,10 @@ impl<'a> Checker<'a> {
         recent: &mut Option<Recent>,
     ) {
         let last = chain.parts.last().copied().filter(|p| p.expr.is_some());
+        let first = match &chain.parts[..] {
+            [first, _, ..] => Some(*first),
+            _ => None,
+        };
         let region = chain.region;
         let converted = chain.converted;
         // A code block's calculation replaces the block result; any other
@@ -135,6 +148,7 @@ impl<'a> Checker<'a> {
             test,
             region,
             unfinished: !converted && part.expr.is_some_and(|e| !self.arena.is_single_literal(e)),
+            first,
             line: line_no,
             bridged: true,
         });
@@ -313,11 +327,17 @@ impl<'a> Checker<'a> {
                 let first_lo = spec.first().map(|p| p.0).unwrap_or(0);
                 let last_hi = spec.last().map(|p| p.1).unwrap_or(0);
                 let extra_names = if matches!(region, Region::Params | Region::File) {
-                    toks.get(prev_end..first_lo)
-                        .unwrap_or(&[])
+                    let before = toks.get(prev_end..first_lo).unwrap_or(&[]);
+                    before
                         .iter()
-                        .filter_map(|t| match t.tok {
-                            Tok::Ident(s) if s.contains('_') => Some((s, t.range)),
+                        .enumerate()
+                        .filter_map(|(k, t)| match t.tok {
+                            // (Not `d_ff` of `d_ff,local`: a subscript.)
+                            Tok::Ident(s)
+                                if s.contains('_') && !subscripted(toks, prev_end + k) =>
+                            {
+                                Some((s, t.range))
+                            }
                             _ => None,
                         })
                         .collect()
@@ -346,9 +366,15 @@ impl<'a> Checker<'a> {
                     && parts[1]
                         .expr
                         .is_some_and(|e| self.arena.is_single_literal(e))
-                    && let Some(r) = recent
-                        .take()
-                        .filter(|r| r.unfinished && r.test == test && r.line == before)
+                    && let Some(r) = recent.take().filter(|r| {
+                        r.unfinished
+                            && r.test == test
+                            && r.line == before
+                            && r.first.is_none_or(|f| {
+                                self.name_of(lx, &f)
+                                    .is_none_or(|n| self.name_of(lx, &parts[0]) == Some(n))
+                            })
+                    })
                 {
                     parts.insert(1, r.part);
                 }
@@ -605,6 +631,18 @@ pub(crate) fn may_claim(raw: &str) -> bool {
     has_byte(b, b'-', 0xE2) && (pair(b'-', &[b">"]) || pair(0xE2, &[&[0x89, 0x88], &[0x86, 0x92]]))
 }
 
+/// Whether the name `toks[i]` is written with a subscript after a comma
+/// and no space (`d_ff,local`): one name, not a name and its symbol.
+fn subscripted(toks: &[Token], i: usize) -> bool {
+    let (Some(name), Some(comma), Some(sub)) = (toks.get(i), toks.get(i + 1), toks.get(i + 2))
+    else {
+        return false;
+    };
+    matches!(comma.tok, Tok::Comma)
+        && comma.range.start == name.range.end
+        && sub.range.start == comma.range.end
+}
+
 fn line_has_bold(toks: &[Token]) -> bool {
     toks.iter().any(|t| t.class == Class::Bold)
 }
@@ -684,13 +722,15 @@ pub(in crate::check) fn scan(toks: &[Token], arena: &mut Arena, out: &mut ScanOu
                     break;
                 }
                 let parts = &out.spans[start..];
-                // `EP=4 = `x / 4 = y``: a plain-text value does not run into code.
+                // `EP=4 = `x / 4 = y``: a plain-text value does not run into
+                // code (a plain calculation does: `d / tp = `256``).
                 let mut split_at = None;
                 for i in 1..parts.len().saturating_sub(1) {
                     let (a, b) = (parts[i].0, parts[i].1);
                     let c = parts[i + 1].0;
-                    if b > a
-                        && toks[a..b].iter().all(|t| t.class == Class::Plain)
+                    if b == a + 1
+                        && toks[a].class == Class::Plain
+                        && matches!(toks[a].tok, Tok::Num(_))
                         && toks.get(c).is_some_and(|t| t.class == Class::Code)
                     {
                         split_at = Some(start + i + 1);

@@ -456,6 +456,10 @@ struct Recent {
     region: Region,
     /// The side is a calculation, not a stated value.
     unfinished: bool,
+    /// The chain's first side, when it had two or more: the name it
+    /// defines if that side is a name (`S_local` of `S_local = S_k / cp`),
+    /// whose value alone can be its result.
+    first: Option<Part>,
     /// The line of the side.
     line: usize,
     /// Only prose and headings without a formula came after it.
