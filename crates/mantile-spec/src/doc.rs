@@ -895,7 +895,8 @@ fn lines_of(text: &str, class: &[Class], blocks: &Blocks) -> Vec<Line> {
 /// a statement, so that a calculation wrapped over lines (by hand, or by a
 /// formatter's prose wrap) is read whole: the break falls inside inline
 /// code or bold text (its byte has their class), the line ends with an
-/// operator or a relation (`+`, `×`, `=`, `→`, `(` ...), or the next line
+/// operator, a relation or an arrow (`+`, `×`, `=`, `→`, `->`, `(` ...),
+/// or the next line
 /// goes on with an operator, `=` or `≈`, or with the unit of the number
 /// the line ends with (`= 65,536` / `bytes`). Other soft breaks keep their
 /// lines apart: in Mantile's specs a line of a paragraph is a statement of
@@ -948,6 +949,7 @@ fn continues(text: &str, end: usize) -> bool {
         .map_or(text.len(), |k| end + k);
     let after = text[after_at..].trim_start();
     let ends_with_op = before.ends_with(['+', '-', '×', '·', '÷', '/', '^', '(', '=', '≈', '→'])
+        || before.ends_with("->")
         || before.ends_with(" *")
         || (before.ends_with('*') && !before.ends_with("**") && {
             // `2 *` or `2*`, not the end of `*emphasis*`.
@@ -1333,6 +1335,10 @@ mod tests {
         is("Total =\n  `4,096`", &["Total =\n  `4,096`"]);
         is("x = 2 * B\n× d = 4,096", &["x = 2 * B\n× d = 4,096"]);
         is("Bytes\n= `2 * 3 = 6`", &["Bytes\n= `2 * 3 = 6`"]);
+        is(
+            "`2 * 3 = 6` elems ->\n12 bytes",
+            &["`2 * 3 = 6` elems ->\n12 bytes"],
+        );
         is("a = 1 +\r\n2 = 3", &["a = 1 +\r\n2 = 3"]);
         // Three lines, and a wrapped list item.
         is(

@@ -62,6 +62,12 @@ fn a_calculation_wrapped_over_lines_reads_whole() {
             "4,096",
             "4,097",
         ),
+        // A conversion wrapped after its arrow.
+        (
+            "Output: `B × d = 2,048` elems ->\n4,096 bytes",
+            "4,096",
+            "4,097",
+        ),
     ];
     for (steps, right, wrong) in cases {
         assert!(evaluated(steps) >= 1, "{steps}");
