@@ -56,8 +56,10 @@ fn assert_valid(v: &jsonschema::Validator, log: &Value) {
 }
 
 /// A scratch workspace holding one test spec whose wrong claim follows an emoji and `×`.
-fn unicode_workspace() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats-unicode");
+/// A workspace of one spec with non-ASCII text, in a folder of its own per
+/// test (`name`): tests run in parallel, and each removes its folder first.
+fn unicode_workspace(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("formats-unicode-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("tests")).unwrap();
     std::fs::write(
@@ -165,7 +167,7 @@ fn sarif_validates_against_the_official_schema_and_carries_rules_regions_and_fix
 
 #[test]
 fn sarif_columns_count_utf16_code_units() {
-    let ws = unicode_workspace();
+    let ws = unicode_workspace("sarif");
     let (code, out) = check("sarif", "tests/u_tests.md", &ws);
     assert_eq!(code, 1);
     let log: Value = serde_json::from_str(&out).unwrap();
@@ -217,7 +219,7 @@ fn github_workflow_commands_with_escaped_properties() {
     );
 
     // Columns in characters; `,` and `:` in a file name escaped in the property.
-    let ws = unicode_workspace();
+    let ws = unicode_workspace("github");
     let odd = ws.join("tests/a,b:c%_tests.md");
     std::fs::copy(ws.join("tests/u_tests.md"), &odd).unwrap();
     let (_, out) = check("github", "tests/a,b:c%_tests.md", &ws);
