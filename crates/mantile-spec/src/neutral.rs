@@ -200,7 +200,6 @@ fn tight_products(text: &str) -> String {
         let mut i = 0;
         while i < chars.len() {
             let tight = i >= 1
-                && i + 3 < chars.len() + 1
                 && chars[i] == ' '
                 && chars[i - 1].is_ascii_digit()
                 && matches!(chars.get(i + 1), Some('*' | '×'))

@@ -728,9 +728,9 @@ pub(in crate::check) fn scan(toks: &[Token], arena: &mut Arena, out: &mut ScanOu
                 for i in 1..parts.len().saturating_sub(1) {
                     let (a, b) = (parts[i].0, parts[i].1);
                     let c = parts[i + 1].0;
-                    if b == a + 1
-                        && toks[a].class == Class::Plain
-                        && matches!(toks[a].tok, Tok::Num(_))
+                    if b > a
+                        && toks[a..b].iter().all(|t| t.class == Class::Plain)
+                        && parts[i].2.is_some_and(|e| arena.is_single_literal(e))
                         && toks.get(c).is_some_and(|t| t.class == Class::Code)
                     {
                         split_at = Some(start + i + 1);
