@@ -175,17 +175,11 @@ fn read_chunk(chunk: &str, base: usize, class: &mut [Class], out: &mut Blocks) -
                 // A code span wrapped over lines: pulldown-cmark gives its
                 // text with the line breaks made spaces, a string of its own.
                 if !matches!(t, pulldown_cmark::CowStr::Borrowed(_)) {
-                    let mut at = r.start;
-                    while let Some(k) = src.as_bytes()[at - r.start..]
-                        .iter()
-                        .position(|&c| c == b'\n' || c == b'\r')
-                    {
-                        out.breaks.push((base + at + k) as u32);
-                        at += k + 1;
-                        if src.as_bytes().get(at - r.start - 1) == Some(&b'\r')
-                            && src.as_bytes().get(at - r.start) == Some(&b'\n')
-                        {
-                            at += 1;
+                    let b = src.as_bytes();
+                    for (k, &c) in b.iter().enumerate() {
+                        // A line ends at `\r`, at `\n`, or at the `\r` of `\r\n`.
+                        if c == b'\r' || (c == b'\n' && (k == 0 || b[k - 1] != b'\r')) {
+                            out.breaks.push((base + r.start + k) as u32);
                         }
                     }
                 }
@@ -950,12 +944,8 @@ fn continues(text: &str, end: usize) -> bool {
     let after = text[after_at..].trim_start();
     let ends_with_op = before.ends_with(['+', '-', '×', '·', '÷', '/', '^', '(', '=', '≈', '→'])
         || before.ends_with("->")
-        || before.ends_with(" *")
-        || (before.ends_with('*') && !before.ends_with("**") && {
-            // `2 *` or `2*`, not the end of `*emphasis*`.
-            let b = before.as_bytes();
-            b.len() >= 2 && (b[b.len() - 2].is_ascii_digit() || b[b.len() - 2] == b')')
-        });
+        // `2 *`, `2*` or `(a)*`, not the end of `*emphasis*` or `**bold**`.
+        || matches!(before.as_bytes(), [.., b' ' | b'0'..=b'9' | b')', b'*']);
     if ends_with_op {
         return true;
     }

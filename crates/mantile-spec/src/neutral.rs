@@ -101,9 +101,8 @@ pub fn compare(text: &str, edited: &str) -> Vec<Change> {
     }
     let mut out = Vec::new();
     // More after than before: the extra ones appeared (the last of them).
-    let mut left = count.clone();
     for (k, c) in after.into_iter().rev() {
-        if let Some(n) = left.get_mut(&k).filter(|n| **n < 0) {
+        if let Some(n) = count.get_mut(&k).filter(|n| **n < 0) {
             *n += 1;
             out.push(Change {
                 appeared: true,
@@ -112,7 +111,7 @@ pub fn compare(text: &str, edited: &str) -> Vec<Change> {
         }
     }
     for (k, c) in before.into_iter().rev() {
-        if let Some(n) = left.get_mut(&k).filter(|n| **n > 0) {
+        if let Some(n) = count.get_mut(&k).filter(|n| **n > 0) {
             *n -= 1;
             out.push(c);
         }

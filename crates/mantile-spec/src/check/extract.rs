@@ -327,8 +327,8 @@ impl<'a> Checker<'a> {
                 let first_lo = spec.first().map(|p| p.0).unwrap_or(0);
                 let last_hi = spec.last().map(|p| p.1).unwrap_or(0);
                 let extra_names = if matches!(region, Region::Params | Region::File) {
-                    let before = toks.get(prev_end..first_lo).unwrap_or(&[]);
-                    before
+                    toks.get(prev_end..first_lo)
+                        .unwrap_or(&[])
                         .iter()
                         .enumerate()
                         .filter_map(|(k, t)| match t.tok {
