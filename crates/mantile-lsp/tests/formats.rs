@@ -55,9 +55,9 @@ fn assert_valid(v: &jsonschema::Validator, log: &Value) {
     );
 }
 
-/// A scratch workspace holding one test spec whose wrong claim follows an emoji and `×`.
-/// A workspace of one spec with non-ASCII text, in a folder of its own per
-/// test (`name`): tests run in parallel, and each removes its folder first.
+/// A scratch workspace holding one test spec whose wrong claim follows an
+/// emoji and `×`, in a folder of its own per test (`name`): tests run in
+/// parallel, and each removes its folder first.
 fn unicode_workspace(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("formats-unicode-{name}"));
     let _ = std::fs::remove_dir_all(&dir);

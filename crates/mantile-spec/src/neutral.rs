@@ -241,7 +241,7 @@ fn no_separators(text: &str) -> String {
 /// wrapped line would start a block (a list item, a heading, a quote, a
 /// table row, a setext underline) or end with a hard break. Headings,
 /// table rows, HTML and code are left alone.
-pub fn wrap(text: &str, width: usize) -> String {
+fn wrap(text: &str, width: usize) -> String {
     map_prose(text, |l| {
         let t = l.trim_start();
         if l.len() <= width || t.starts_with(['#', '|', '<', '$', '>']) {

@@ -54,7 +54,7 @@ impl<'a> Checker<'a> {
                         arg.and_then(|a| arena.single_var(a))
                             .and_then(|i| first.get(i).cloned())
                     }
-                    _ => arena.single_var(e).and_then(|i| first.get(i).cloned()),
+                    _ => self.lone_name(lx, &parts[0]),
                 }
             }
             _ => None,

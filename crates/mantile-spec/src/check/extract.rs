@@ -105,10 +105,16 @@ impl<'a> Checker<'a> {
         runs
     }
 
+    /// The token of the one name `part` is, if it is a name alone (the
+    /// name a chain's first side defines: see [`Checker::finish`]).
+    pub(in crate::check) fn lone_name(&self, lx: &Lexed<'a>, part: &Part) -> Option<Token<'a>> {
+        let i = self.arena.single_var(part.expr?)?;
+        part.toks(&lx.toks).get(i).copied()
+    }
+
     /// The name side `first` is, if it is a name alone.
     fn name_of(&self, lx: &Lexed<'a>, first: &Part) -> Option<&'a str> {
-        let i = self.arena.single_var(first.expr?)?;
-        match first.toks(&lx.toks).get(i)?.tok {
+        match self.lone_name(lx, first)?.tok {
             Tok::Ident(name) => Some(name),
             _ => None,
         }
